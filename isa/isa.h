@@ -1,0 +1,162 @@
+// The tile ISA: data types, memory spaces, operands, instructions and the
+// program (GM tensors, kernels, tasks). Plain C++: no SystemC in isa/.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace isa {
+
+enum class DType : uint8_t { BF16, FP16, FP32, INT32 };
+enum class Space : uint8_t { GM, L1, L0A, L0B, L0C, UB };
+constexpr int kNumSpaces = 6;
+
+uint32_t dtype_bytes(DType t);
+const char* to_string(DType t);
+const char* to_string(Space s);
+std::optional<DType> parse_dtype(std::string_view s);
+std::optional<Space> parse_space(std::string_view s);
+
+// A tile in a local buffer. valid_rows/valid_cols == 0 means "the whole tile".
+struct Tile {
+  Space space = Space::UB;
+  DType dtype = DType::FP32;
+  uint32_t offset = 0;  // byte offset inside the buffer
+  uint16_t rows = 0, cols = 0;
+  uint16_t valid_rows = 0, valid_cols = 0;
+
+  uint32_t elems() const { return uint32_t(rows) * cols; }
+  uint32_t bytes() const { return elems() * dtype_bytes(dtype); }
+  uint32_t vrows() const { return valid_rows ? valid_rows : rows; }
+  uint32_t vcols() const { return valid_cols ? valid_cols : cols; }
+  bool operator==(const Tile& o) const;
+};
+
+constexpr int kNumRegs = 16;  // scalar registers R0..R15 per core
+
+// A 2-D view of a GM tensor. Element offset = offset + R[reg] * reg_scale
+// when reg >= 0 (a position read from GM by SLOAD, e.g. seq_lens[b] - 1).
+struct GmView {
+  uint32_t tensor = 0;
+  int64_t offset = 0;       // elements from the tensor start
+  uint32_t rows = 0, cols = 0;
+  uint32_t row_stride = 0;  // elements between row starts
+  int8_t reg = -1;
+  int32_t reg_scale = 0;
+
+  bool contiguous() const { return rows <= 1 || row_stride == cols; }
+  bool operator==(const GmView& o) const;
+};
+
+enum class Op : uint8_t {
+  TLOAD,     // dst(L1|UB) <- gm                                   [MTE2]
+  TSTORE,    // gm <- a(UB|L0C)                                    [MTE3 / FIXPIPE]
+  TMOV,      // dst <- a: L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE, if the hw has it]
+  TMATMUL,   // dst(L0C) (+)= a(L0A) x b(L0B)  flags: kAccumulate, kTransposeB [CUBE]
+  VBIN,      // dst = a (sub: BinOp) b                             [VEC]
+  VBINS,     // dst = a (sub: BinOp) imm
+  VUNARY,    // dst = (sub: UnOp) a
+  VCAST,     // dst = a converted to dst.dtype (round to nearest even)
+  VFILL,     // dst = imm
+  VFILLPAD,  // dst elements outside dst's valid rows/cols = imm (in place)
+  VROWRED,   // dst[r,0] = reduce(sub: RedOp) over a[r,:]
+  VROWEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
+  VCOLEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
+  TRESHAPE,  // dst is a re-shaped view of a's bytes (no data moves, no cost)
+  SLOAD,     // R[reg] = gm (one element)                          [SCALAR]
+  SADD,      // R[reg] += int(imm)                                 [SCALAR]
+  SIGNAL,    // post flag int(imm) to the task's flag board, after all earlier instructions
+  WAIT,      // consume flag int(imm); later instructions wait for it
+};
+constexpr int kNumOps = int(Op::WAIT) + 1;
+
+enum class BinOp : uint8_t { ADD, SUB, MUL, DIV, MAX, MIN };
+enum class UnOp : uint8_t { EXP, SQRT, RECIP, NEG, ABS };
+enum class RedOp : uint8_t { SUM, MAX };
+
+enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2 };
+
+struct Instr {
+  Op op = Op::VFILL;
+  uint8_t sub = 0;    // BinOp / UnOp / RedOp, per op
+  uint8_t flags = 0;  // InstrFlags
+  int8_t reg = -1;    // SLOAD / SADD destination register
+  float imm = 0.0f;   // scalar operand, fill value, SADD increment, flag id
+  uint32_t site = 0;  // index into Program::sites
+  Tile dst, a, b;
+  GmView gm;
+  bool operator==(const Instr& o) const;
+};
+
+// The text mnemonic of an instruction ("tload", "vadd", "vrowsum", ...).
+std::string mnemonic(const Instr& in);
+
+enum class TensorKind : uint8_t { In, Out, InOut, Scratch };
+
+struct Tensor {
+  std::string name;
+  std::vector<int64_t> shape;  // row-major; GM views index it as flat elements
+  DType dtype = DType::FP32;
+  TensorKind kind = TensorKind::Scratch;
+  std::vector<int32_t> init;  // int32 tensors only: initial values (e.g. seq_lens)
+
+  int64_t elems() const;
+  int64_t bytes() const { return elems() * dtype_bytes(dtype); }
+  bool operator==(const Tensor& o) const;
+};
+
+// A byte range [begin, end) of one GM tensor.
+struct GmRange {
+  uint32_t tensor = 0;
+  uint64_t begin = 0, end = 0;
+  bool overlaps(const GmRange& o) const {
+    return tensor == o.tensor && begin < o.end && o.begin < end;
+  }
+  bool operator==(const GmRange& o) const;
+};
+
+// One kernel body: an instruction stream per core role. vec[i] runs on
+// vector core i of the core group; an empty stream leaves that core idle.
+struct Kernel {
+  std::string name;
+  std::vector<Instr> cube;
+  std::vector<std::vector<Instr>> vec;
+  bool operator==(const Kernel& o) const;
+};
+
+// One launch: the orchestration reached a kernel block once.
+struct Task {
+  uint32_t kernel = 0;  // index into Program::kernels
+  uint32_t site = 0;    // source site of the launch (index into sites)
+  std::vector<GmRange> reads, writes;
+  std::vector<uint32_t> deps;  // indices of earlier tasks that must finish first
+  bool operator==(const Task& o) const;
+};
+
+struct Program {
+  std::vector<Tensor> tensors;
+  std::vector<std::string> sites;  // "kernel: label", e.g. "q_head_rope: store all_q_padded"
+  std::vector<Kernel> kernels;
+  std::vector<Task> tasks;
+
+  uint64_t instruction_count() const;
+  std::optional<uint32_t> find_tensor(std::string_view name) const;
+  bool operator==(const Program& o) const;
+};
+
+// A program that breaks an ISA rule. The message names the task, kernel,
+// instruction and operand involved.
+struct ProgramError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Fill Task::deps from reads/writes: a task depends on every earlier task
+// that wrote a region it reads or writes (RAW and WAW, as the runtime does;
+// write-after-read is not tracked on hardware either).
+void derive_task_deps(Program& p);
+
+}  // namespace isa
