@@ -1,0 +1,162 @@
+#include "isa/isa.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace isa {
+
+uint32_t dtype_bytes(DType t) {
+  switch (t) {
+    case DType::BF16:
+    case DType::FP16: return 2;
+    case DType::FP32:
+    case DType::INT32: return 4;
+  }
+  return 0;
+}
+
+const char* to_string(DType t) {
+  switch (t) {
+    case DType::BF16: return "bf16";
+    case DType::FP16: return "fp16";
+    case DType::FP32: return "fp32";
+    case DType::INT32: return "int32";
+  }
+  return "?";
+}
+
+const char* to_string(Space s) {
+  switch (s) {
+    case Space::GM: return "GM";
+    case Space::L1: return "L1";
+    case Space::L0A: return "L0A";
+    case Space::L0B: return "L0B";
+    case Space::L0C: return "L0C";
+    case Space::UB: return "UB";
+  }
+  return "?";
+}
+
+std::optional<DType> parse_dtype(std::string_view s) {
+  for (DType t : {DType::BF16, DType::FP16, DType::FP32, DType::INT32})
+    if (s == to_string(t)) return t;
+  return std::nullopt;
+}
+
+std::optional<Space> parse_space(std::string_view s) {
+  for (Space sp : {Space::GM, Space::L1, Space::L0A, Space::L0B, Space::L0C, Space::UB})
+    if (s == to_string(sp)) return sp;
+  return std::nullopt;
+}
+
+bool Tile::operator==(const Tile& o) const {
+  return std::tie(space, dtype, offset, rows, cols, valid_rows, valid_cols) ==
+         std::tie(o.space, o.dtype, o.offset, o.rows, o.cols, o.valid_rows, o.valid_cols);
+}
+
+bool GmView::operator==(const GmView& o) const {
+  return std::tie(tensor, offset, rows, cols, row_stride, reg, reg_scale) ==
+         std::tie(o.tensor, o.offset, o.rows, o.cols, o.row_stride, o.reg, o.reg_scale);
+}
+
+bool Instr::operator==(const Instr& o) const {
+  return std::tie(op, sub, flags, reg, imm, site, dst, a, b, gm) ==
+         std::tie(o.op, o.sub, o.flags, o.reg, o.imm, o.site, o.dst, o.a, o.b, o.gm);
+}
+
+namespace {
+const char* const kBinNames[] = {"add", "sub", "mul", "div", "max", "min"};
+const char* const kUnNames[] = {"exp", "sqrt", "recip", "neg", "abs"};
+const char* const kRedNames[] = {"sum", "max"};
+}  // namespace
+
+std::string mnemonic(const Instr& in) {
+  switch (in.op) {
+    case Op::TLOAD: return "tload";
+    case Op::TSTORE: return "tstore";
+    case Op::TMOV: return "tmov";
+    case Op::TMATMUL: return "tmatmul";
+    case Op::VBIN: return std::string("v") + kBinNames[in.sub % 6];
+    case Op::VBINS: return std::string("v") + kBinNames[in.sub % 6] + "s";
+    case Op::VUNARY: return std::string("v") + kUnNames[in.sub % 5];
+    case Op::VCAST: return "vcast";
+    case Op::VFILL: return "vfill";
+    case Op::VFILLPAD: return "vfillpad";
+    case Op::VROWRED: return std::string("vrow") + kRedNames[in.sub % 2];
+    case Op::VROWEXP: return std::string("vrowexp") + kBinNames[in.sub % 6];
+    case Op::VCOLEXP: return std::string("vcolexp") + kBinNames[in.sub % 6];
+    case Op::TRESHAPE: return "treshape";
+    case Op::SLOAD: return "sload";
+    case Op::SADD: return "sadd";
+    case Op::SIGNAL: return "signal";
+    case Op::WAIT: return "wait";
+  }
+  return "?";
+}
+
+int64_t Tensor::elems() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+bool Tensor::operator==(const Tensor& o) const {
+  return std::tie(name, shape, dtype, kind, init) ==
+         std::tie(o.name, o.shape, o.dtype, o.kind, o.init);
+}
+
+bool GmRange::operator==(const GmRange& o) const {
+  return std::tie(tensor, begin, end) == std::tie(o.tensor, o.begin, o.end);
+}
+
+bool Kernel::operator==(const Kernel& o) const {
+  return std::tie(name, cube, vec) == std::tie(o.name, o.cube, o.vec);
+}
+
+bool Task::operator==(const Task& o) const {
+  return std::tie(kernel, site, reads, writes, deps) ==
+         std::tie(o.kernel, o.site, o.reads, o.writes, o.deps);
+}
+
+uint64_t Program::instruction_count() const {
+  uint64_t n = 0;
+  for (const Task& t : tasks) {
+    const Kernel& k = kernels.at(t.kernel);
+    n += k.cube.size();
+    for (const auto& v : k.vec) n += v.size();
+  }
+  return n;
+}
+
+std::optional<uint32_t> Program::find_tensor(std::string_view name) const {
+  for (uint32_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].name == name) return i;
+  return std::nullopt;
+}
+
+bool Program::operator==(const Program& o) const {
+  return std::tie(tensors, sites, kernels, tasks) ==
+         std::tie(o.tensors, o.sites, o.kernels, o.tasks);
+}
+
+void derive_task_deps(Program& p) {
+  // Per tensor, the writes seen so far: (range, task). A task depends on
+  // every earlier writer of a range it reads or writes.
+  std::vector<std::vector<std::pair<GmRange, uint32_t>>> writers(p.tensors.size());
+  for (uint32_t t = 0; t < p.tasks.size(); ++t) {
+    Task& task = p.tasks[t];
+    std::vector<uint32_t> deps;
+    auto scan = [&](const GmRange& r) {
+      for (const auto& [w, wt] : writers.at(r.tensor))
+        if (w.overlaps(r)) deps.push_back(wt);
+    };
+    for (const GmRange& r : task.reads) scan(r);
+    for (const GmRange& r : task.writes) scan(r);
+    std::sort(deps.begin(), deps.end());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    task.deps = std::move(deps);
+    for (const GmRange& r : task.writes) writers[r.tensor].push_back({r, t});
+  }
+}
+
+}  // namespace isa
