@@ -1,0 +1,287 @@
+#include "sim/core_engine.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace sim {
+
+using isa::Op;
+
+void FlagBoard::post(uint32_t flag, uint64_t t) {
+  if (flag >= posts_.size()) posts_.resize(flag + 1);
+  posts_[flag].push_back(t);
+}
+
+bool FlagBoard::take(uint32_t flag, uint64_t* t) {
+  if (flag >= posts_.size() || posts_[flag].empty()) return false;
+  *t = posts_[flag].front();
+  posts_[flag].erase(posts_[flag].begin());
+  return true;
+}
+
+std::string CoreEngine::where(uint32_t i) const {
+  const isa::Program& p = *ctx_.program;
+  const isa::Task& t = p.tasks[ctx_.task];
+  const isa::Instr& in = (*stream_)[i];
+  std::ostringstream os;
+  os << "task " << ctx_.task << " (kernel " << t.kernel << " '" << p.kernels[t.kernel].name << "', "
+     << ctx_.core << ") instruction #" << i << " " << isa::mnemonic(in);
+  if (in.site < p.sites.size()) os << " at '" << p.sites[in.site] << "'";
+  return os.str();
+}
+
+void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx) {
+  stream_ = stream;
+  ctx_ = ctx;
+  const size_t n = stream->size();
+  dec_.resize(n);
+  deps_.clear();
+  start_.assign(n, kUnknown);
+  end_.assign(n, kUnknown);
+  for (int p = 0; p < kNumPipes; ++p) {
+    queue_[p].clear();
+    head_[p] = 0;
+    pipe_free_[p] = t0;
+    in_flight_[p] = false;
+  }
+  finished_count_ = 0;
+  end_max_ = t0;
+  for (RegionTracker& r : local_) r.clear();
+  regs_.clear();
+
+  int64_t regs[isa::kNumRegs] = {};
+  std::vector<RegionTracker> gm_trackers;  // one per GM tensor this stream touches
+  std::vector<uint32_t> gm_tensors;
+  int32_t last_wait = -1, last_sync = -1;
+  std::vector<uint32_t> since_sync;
+  for (uint32_t i = 0; i < n; ++i) {
+    Decoded& d = dec_[i];
+    d.dispatch = t0 + uint64_t(i) * hw_.issue_cycles;
+    d.dep_begin = uint32_t(deps_.size());
+    decode_one(i, regs, gm_trackers, gm_tensors);
+    const Op op = (*stream)[i].op;
+    if (op == Op::SIGNAL) deps_.insert(deps_.end(), since_sync.begin(), since_sync.end());
+    if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps_.push_back(uint32_t(last_sync));
+    if (last_wait >= 0) deps_.push_back(uint32_t(last_wait));
+    if (op == Op::SIGNAL || op == Op::WAIT) {
+      since_sync.clear();
+      last_sync = int32_t(i);
+      if (op == Op::WAIT) last_wait = int32_t(i);
+    } else {
+      since_sync.push_back(i);
+    }
+    auto b = deps_.begin() + d.dep_begin;
+    std::sort(b, deps_.end());
+    deps_.erase(std::unique(b, deps_.end()), deps_.end());
+    d.dep_end = uint32_t(deps_.size());
+    queue_[int(d.cost.pipe)].push_back(i);
+  }
+}
+
+void CoreEngine::decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracker>& gm_trackers,
+                            std::vector<uint32_t>& gm_tensors) {
+  const isa::Instr& in = (*stream_)[i];
+  Decoded& d = dec_[i];
+  try {
+    d.cost = cm_.cost(in);
+  } catch (const isa::ProgramError& e) {
+    throw SimError(where(i) + ": " + e.what());
+  }
+  if (in.op == Op::WAIT) d.cost.cycles = 0;  // a WAIT lasts until its flag, no longer
+  d.gm_offset = 0;
+  const int pipe = int(d.cost.pipe);
+  const int32_t idx = int32_t(i);
+
+  auto check_tile = [&](const isa::Tile& t, const char* role) {
+    const uint32_t cap = hw_.buffers.capacity(t.space);
+    if (uint64_t(t.offset) + t.bytes() > cap) {
+      std::ostringstream os;
+      os << where(i) << ": " << role << " tile " << isa::to_string(t.space) << "[" << t.offset << ", "
+         << uint64_t(t.offset) + t.bytes() << ") (" << t.rows << "x" << t.cols << " "
+         << isa::to_string(t.dtype) << ", " << t.bytes() << " B) exceeds the " << isa::to_string(t.space)
+         << " capacity of " << cap << " B";
+      throw SimError(os.str());
+    }
+  };
+  auto read_tile = [&](const isa::Tile& t, const char* role) {
+    check_tile(t, role);
+    if (!local_[int(t.space)].read(t.offset, uint64_t(t.offset) + t.bytes(), idx, pipe, deps_)) {
+      std::ostringstream os;
+      os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << t.offset
+         << ", " << uint64_t(t.offset) + t.bytes()
+         << ") before anything in this task wrote it (local buffers do not survive across launches)";
+      throw SimError(os.str());
+    }
+  };
+  auto write_tile = [&](const isa::Tile& t, const char* role) {
+    check_tile(t, role);
+    local_[int(t.space)].write(t.offset, uint64_t(t.offset) + t.bytes(), idx, deps_);
+  };
+  auto use_reg = [&](int r) {
+    if (!regs_.read(uint64_t(r), uint64_t(r) + 1, idx, pipe, deps_))
+      throw SimError(where(i) + ": reads register R" + std::to_string(r) + " before any sload set it");
+  };
+  auto gm_access = [&](bool write) {
+    const isa::GmView& v = in.gm;
+    const isa::Tensor& t = ctx_.program->tensors.at(v.tensor);
+    int64_t off = v.offset;
+    if (v.reg >= 0) {
+      use_reg(v.reg);
+      off += regs[v.reg] * v.reg_scale;
+    }
+    d.gm_offset = off;
+    const int64_t rows = std::max<int64_t>(v.rows, 1);
+    const int64_t last = off + (rows - 1) * int64_t(v.row_stride) + v.cols;  // one past the end
+    if (off < 0 || last > t.elems()) {
+      std::ostringstream os;
+      os << where(i) << ": GM access out of bounds of '" << t.name << "' (" << t.elems()
+         << " elements): elements [" << off << ", " << last << ")";
+      if (v.reg >= 0) os << " with R" << int(v.reg) << " = " << regs[v.reg];
+      throw SimError(os.str());
+    }
+    size_t k = 0;
+    while (k < gm_tensors.size() && gm_tensors[k] != v.tensor) ++k;
+    if (k == gm_tensors.size()) {
+      gm_tensors.push_back(v.tensor);
+      gm_trackers.emplace_back();
+    }
+    const uint64_t e = isa::dtype_bytes(t.dtype);
+    if (write) gm_trackers[k].write(uint64_t(off) * e, uint64_t(last) * e, idx, deps_);
+    else gm_trackers[k].read(uint64_t(off) * e, uint64_t(last) * e, idx, pipe, deps_);
+  };
+
+  switch (in.op) {
+    case Op::TLOAD: gm_access(false); write_tile(in.dst, "dst"); break;
+    case Op::TSTORE: read_tile(in.a, "source"); gm_access(true); break;
+    case Op::TMOV: read_tile(in.a, "source"); write_tile(in.dst, "dst"); break;
+    case Op::TMATMUL:
+      read_tile(in.a, "A");
+      read_tile(in.b, "B");
+      if (in.flags & isa::kAccumulate) read_tile(in.dst, "accumulator");
+      write_tile(in.dst, "dst");
+      break;
+    case Op::VBIN:
+    case Op::VROWEXP:
+    case Op::VCOLEXP:
+      read_tile(in.a, "a");
+      read_tile(in.b, "b");
+      write_tile(in.dst, "dst");
+      break;
+    case Op::VBINS:
+    case Op::VUNARY:
+    case Op::VCAST:
+    case Op::VROWRED:
+    case Op::TRESHAPE:
+      read_tile(in.a, "a");
+      write_tile(in.dst, "dst");
+      break;
+    case Op::VFILL: write_tile(in.dst, "dst"); break;
+    case Op::VFILLPAD: read_tile(in.dst, "dst"); write_tile(in.dst, "dst"); break;
+    case Op::SLOAD: {
+      gm_access(false);
+      regs[in.reg] = ctx_.read_int ? ctx_.read_int(in.gm.tensor, d.gm_offset) : 0;
+      regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
+      break;
+    }
+    case Op::SADD:
+      use_reg(in.reg);
+      regs[in.reg] += int64_t(in.imm);
+      regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
+      break;
+    case Op::SIGNAL:
+    case Op::WAIT: break;
+  }
+}
+
+bool CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
+                      const std::function<void(const InstrEvent&)>& done) {
+  bool any = false;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int p = 0; p < kNumPipes; ++p) {
+      while (head_[p] < queue_[p].size() && !in_flight_[p]) {
+        const uint32_t i = queue_[p][head_[p]];
+        const Decoded& d = dec_[i];
+        uint64_t ready = std::max(d.dispatch, pipe_free_[p]);
+        bool deps_done = true;
+        for (uint32_t k = d.dep_begin; k < d.dep_end; ++k) {
+          const uint64_t e = end_[deps_[k]];
+          if (e == kUnknown) {
+            deps_done = false;
+            break;
+          }
+          ready = std::max(ready, e);
+        }
+        if (!deps_done) break;
+        const isa::Instr& in = (*stream_)[i];
+        if (d.cost.gm_dma()) {
+          start_[i] = ready;
+          out.push_back({i, ready + d.cost.cycles, double(d.cost.burst_bytes), d.cost.cap});
+          in_flight_[p] = true;
+          progress = true;
+          break;
+        }
+        uint64_t end = ready + d.cost.cycles;
+        if (in.op == Op::WAIT) {
+          uint64_t posted;
+          if (!flags.take(uint32_t(in.imm), &posted)) break;
+          end = std::max(ready, posted);
+        } else if (in.op == Op::SIGNAL) {
+          flags.post(uint32_t(in.imm), end);
+        }
+        pipe_free_[p] = end;
+        ++head_[p];
+        finish(i, ready, end, done);
+        progress = true;
+      }
+    }
+    any |= progress;
+  }
+  return any;
+}
+
+void CoreEngine::dma_done(uint32_t i, uint64_t t, const std::function<void(const InstrEvent&)>& done) {
+  const int p = int(dec_[i].cost.pipe);
+  pipe_free_[p] = t;
+  in_flight_[p] = false;
+  ++head_[p];
+  finish(i, start_[i], t + hw_.gm.latency_cycles, done);
+}
+
+void CoreEngine::finish(uint32_t i, uint64_t start, uint64_t end,
+                        const std::function<void(const InstrEvent&)>& done) {
+  start_[i] = start;
+  end_[i] = end;
+  end_max_ = std::max(end_max_, end);
+  ++finished_count_;
+  done(InstrEvent{i, &(*stream_)[i], &dec_[i].cost, start, end, dec_[i].gm_offset});
+}
+
+bool CoreEngine::dma_in_flight() const {
+  for (bool f : in_flight_)
+    if (f) return true;
+  return false;
+}
+
+std::string CoreEngine::blocked_state() const {
+  // The oldest instruction that has not finished tells why this core is stuck.
+  uint32_t oldest = ~0u;
+  for (int p = 0; p < kNumPipes; ++p)
+    if (head_[p] < queue_[p].size()) oldest = std::min(oldest, queue_[p][head_[p]]);
+  if (oldest == ~0u) return ctx_.core + ": finished";
+  const isa::Instr& in = (*stream_)[oldest];
+  std::ostringstream os;
+  os << ctx_.core << ": blocked at " << where(oldest);
+  if (in.op == Op::WAIT) {
+    os << ", waiting for flag " << uint32_t(in.imm) << " that no core posts";
+  } else {
+    for (uint32_t k = dec_[oldest].dep_begin; k < dec_[oldest].dep_end; ++k)
+      if (end_[deps_[k]] == kUnknown) {
+        os << ", after #" << deps_[k] << " " << isa::mnemonic((*stream_)[deps_[k]]);
+        break;
+      }
+  }
+  return os.str();
+}
+
+}  // namespace sim

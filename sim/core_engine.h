@@ -1,0 +1,121 @@
+// One core (cube or vector) running one task's instruction stream. Plain
+// C++: the SystemC shell feeds it DMA completions and time; the engine
+// decides, per pipe and in program order, when each instruction starts.
+//
+// Rules (docs/architecture.md, "Core timing"):
+// - instruction i is dispatched at t0 + i * issue_cycles (in-order issue);
+// - each pipe runs its instructions in order, one at a time;
+// - an instruction starts when it is dispatched, its pipe is free, and every
+//   earlier instruction whose buffer/GM/register range it overlaps (RAW, WAR,
+//   WAW) has ended;
+// - a GM DMA holds its pipe for setup + transfer; its data is visible
+//   gm.latency_cycles after the transfer completes;
+// - SIGNAL waits for every earlier instruction; WAIT holds every later one
+//   until the flag has been posted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "isa/isa.h"
+#include "sim/cost_model.h"
+#include "sim/hw_config.h"
+#include "sim/regions.h"
+#include "sim/sim_error.h"
+
+namespace sim {
+
+constexpr uint64_t kUnknown = ~uint64_t(0);
+
+// Flags posted by SIGNAL and consumed by WAIT, shared by the cores of one
+// core group for the duration of a task.
+class FlagBoard {
+ public:
+  void reset() { posts_.assign(posts_.size(), {}); }
+  void post(uint32_t flag, uint64_t t);
+  bool take(uint32_t flag, uint64_t* t);  // false if nothing posted yet
+ private:
+  std::vector<std::vector<uint64_t>> posts_;  // per flag, FIFO of post times
+};
+
+struct DmaRequest {
+  uint32_t instr;     // index in the stream
+  uint64_t start;     // cycle the bytes start moving (after setup)
+  double bytes;       // burst-rounded
+  double cap;         // engine bytes/cycle
+};
+
+// What the engine tells the outside world about each finished instruction.
+struct InstrEvent {
+  uint32_t index;
+  const isa::Instr* instr;
+  const Cost* cost;
+  uint64_t start, end;  // end: result visible
+  int64_t gm_offset;    // resolved element offset of the GM view (dynamic regs applied)
+};
+
+// Read-only facts about the running task, for messages and dynamic offsets.
+struct TaskContext {
+  const isa::Program* program = nullptr;
+  uint32_t task = 0;
+  std::string core;  // "cube", "vec0", ...
+  // Value of an int32 GM element (seq_lens), for SLOAD during decode.
+  std::function<int64_t(uint32_t tensor, int64_t elem)> read_int;
+};
+
+class CoreEngine {
+ public:
+  CoreEngine(const HwConfig& hw, const CostModel& cm) : hw_(hw), cm_(cm) {}
+
+  // Decode `stream` for a task starting at t0: costs, resource checks,
+  // dependencies. Throws SimError for capacity / bounds / read-before-write.
+  void load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx);
+
+  // Start every instruction that can start. New GM DMAs go to `out`; each
+  // finished instruction to `done`. Returns true if anything happened.
+  bool step(FlagBoard& flags, std::vector<DmaRequest>& out,
+            const std::function<void(const InstrEvent&)>& done);
+  // The transfer of DMA `instr` completed at cycle t.
+  void dma_done(uint32_t instr, uint64_t t,
+                const std::function<void(const InstrEvent&)>& done);
+
+  bool finished() const { return finished_count_ == stream_size(); }
+  bool dma_in_flight() const;
+  uint64_t end_time() const { return end_max_; }
+  // "vec0: blocked at #12 wait flag 3 (site 'x: y')" for deadlock reports.
+  std::string blocked_state() const;
+
+ private:
+  struct Decoded {
+    Cost cost;
+    uint64_t dispatch;
+    uint32_t dep_begin, dep_end;
+    int64_t gm_offset;
+  };
+  size_t stream_size() const { return stream_ ? stream_->size() : 0; }
+  std::string where(uint32_t i) const;
+  void decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracker>& gm_trackers,
+                  std::vector<uint32_t>& gm_tensors);
+  void finish(uint32_t i, uint64_t start, uint64_t end,
+              const std::function<void(const InstrEvent&)>& done);
+
+  const HwConfig& hw_;
+  const CostModel& cm_;
+  const std::vector<isa::Instr>* stream_ = nullptr;
+  TaskContext ctx_;
+  std::vector<Decoded> dec_;
+  std::vector<uint32_t> deps_;
+  std::vector<uint64_t> start_, end_;
+  std::vector<uint32_t> queue_[kNumPipes];
+  size_t head_[kNumPipes] = {};
+  uint64_t pipe_free_[kNumPipes] = {};
+  bool in_flight_[kNumPipes] = {};
+  size_t finished_count_ = 0;
+  uint64_t end_max_ = 0;
+  RegionTracker local_[isa::kNumSpaces];  // indexed by isa::Space (GM unused)
+  RegionTracker regs_;
+};
+
+}  // namespace sim

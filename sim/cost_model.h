@@ -1,0 +1,51 @@
+// What one instruction costs on the configured hardware: which pipe it
+// occupies and for how long, or, for a GM DMA, the parameters the shared
+// bandwidth model needs. Plain C++ (no SystemC); unit-tested by hand counts.
+#pragma once
+
+#include <cstdint>
+
+#include "isa/isa.h"
+#include "sim/hw_config.h"
+
+namespace sim {
+
+// The pipes of a core; each runs its instructions in order, all run concurrently.
+enum class Pipe : uint8_t { MTE2, MTE1, CUBE, VEC, MTE3, FIXP, SCALAR };
+constexpr int kNumPipes = 7;
+const char* to_string(Pipe p);
+
+// Direction of a DMA for the report.
+enum class DmaDir : uint8_t { None, Load, Store };
+
+struct Cost {
+  Pipe pipe = Pipe::SCALAR;
+  DmaDir dir = DmaDir::None;
+  uint32_t cycles = 0;        // local ops: the whole duration; GM DMAs: setup only
+  uint64_t bytes = 0;         // bytes the instruction moves (view size), for counting
+  uint64_t burst_bytes = 0;   // GM DMAs: bytes on the bus after burst rounding
+  double cap = 0;             // GM DMAs: engine bytes/cycle
+  bool gm_dma() const { return dir != DmaDir::None; }
+};
+
+class CostModel {
+ public:
+  explicit CostModel(const HwConfig& hw) : hw_(hw) {}
+
+  // Throws isa::ProgramError for an op the hardware cannot run (e.g. TMOV
+  // L0C->UB without the path).
+  Cost cost(const isa::Instr& in) const;
+
+  // Bytes on the bus for a GM view: a contiguous view rounds its total up to
+  // whole bursts; a strided view pays whole bursts per row.
+  uint64_t burst_rounded(const isa::GmView& v, isa::DType t) const;
+  // Cube cycles for an M x K x N matmul: fill + fractals / rate.
+  uint32_t matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const;
+  // Vector cycles: issue + ceil(ceil(bytes / width) * per-repeat factor).
+  uint32_t vector_cycles(uint64_t bytes, double per_repeat) const;
+
+ private:
+  const HwConfig& hw_;
+};
+
+}  // namespace sim

@@ -1,0 +1,51 @@
+#include "sim/dispatcher.h"
+
+#include <algorithm>
+
+namespace sim {
+
+Dispatcher::Dispatcher(const isa::Program& p, const HwConfig& hw)
+    : s_(hw.scheduler),
+      deps_left_(p.tasks.size()),
+      deps_done_at_(p.tasks.size(), 0),
+      succ_(p.tasks.size()),
+      group_task_(hw.core_groups, -1),
+      thread_free_(hw.scheduler.threads, 0) {
+  for (uint32_t t = 0; t < p.tasks.size(); ++t) {
+    deps_left_[t] = uint32_t(p.tasks[t].deps.size());
+    for (uint32_t d : p.tasks[t].deps) succ_[d].push_back(t);
+    if (deps_left_[t] == 0) ready_.push_back(t);
+  }
+}
+
+std::optional<Dispatcher::Decision> Dispatcher::next(uint64_t now) const {
+  if (ready_.empty()) return std::nullopt;
+  auto g = std::find(group_task_.begin(), group_task_.end(), -1);
+  if (g == group_task_.end()) return std::nullopt;
+  Decision d;
+  d.task = ready_.front();
+  d.group = uint32_t(g - group_task_.begin());
+  d.thread = uint32_t(std::min_element(thread_free_.begin(), thread_free_.end()) - thread_free_.begin());
+  d.ready_at = std::max<uint64_t>(uint64_t(d.task + 1) * s_.submit_cycles, deps_done_at_[d.task]);
+  d.dispatch_at = std::max({now, d.ready_at, thread_free_[d.thread]});
+  d.start_at = d.dispatch_at + s_.dispatch_cycles + s_.launch_cycles;
+  return d;
+}
+
+void Dispatcher::commit(const Decision& d) {
+  ready_.erase(std::find(ready_.begin(), ready_.end(), d.task));
+  group_task_[d.group] = d.task;
+  thread_free_[d.thread] = d.dispatch_at + s_.dispatch_cycles;
+}
+
+void Dispatcher::complete(uint32_t task, uint64_t t) {
+  for (int64_t& g : group_task_)
+    if (g == int64_t(task)) g = -1;
+  ++done_;
+  for (uint32_t s : succ_[task]) {
+    deps_done_at_[s] = std::max(deps_done_at_[s], t);
+    if (--deps_left_[s] == 0) ready_.insert(std::upper_bound(ready_.begin(), ready_.end(), s), s);
+  }
+}
+
+}  // namespace sim

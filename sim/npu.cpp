@@ -1,0 +1,308 @@
+#include "sim/npu.h"
+
+#include <chrono>
+#include <memory>
+#include <sstream>
+
+#include <systemc>
+
+#include "sim/bandwidth.h"
+#include "sim/core_engine.h"
+#include "sim/cost_model.h"
+#include "sim/dispatcher.h"
+#include "sim/stats.h"
+#include "sim/trace.h"
+
+namespace sim {
+
+namespace {
+
+using sc_core::sc_event;
+using sc_core::sc_module_name;
+using sc_core::sc_time;
+
+// One SystemC time unit per core clock cycle.
+sc_time cycles(uint64_t c) { return sc_time(double(c), sc_core::SC_NS); }
+uint64_t now_cycles() { return uint64_t(sc_core::sc_time_stamp().to_double() / 1000.0 + 0.5); }
+
+class Npu;
+
+struct Completion {
+  uint32_t core, instr;
+  uint64_t t;
+};
+
+// Global memory: wakes at each transfer start/completion of the shared
+// bandwidth model and hands completions to their core groups.
+class Gm : public sc_core::sc_module {
+ public:
+  struct Owner {
+    std::vector<Completion>* inbox;
+    sc_event* wake;
+    uint32_t core, instr;
+  };
+  SC_HAS_PROCESS(Gm);
+  Gm(sc_module_name n, double bytes_per_cycle) : sc_module(n), bw_(bytes_per_cycle) {
+    SC_METHOD(update);
+    sensitive << wake_;
+    dont_initialize();
+  }
+  void submit(uint64_t start, double bytes, double cap, const Owner& o) {
+    uint64_t tag;
+    if (free_.empty()) {
+      tag = owners_.size();
+      owners_.push_back(o);
+    } else {
+      tag = free_.back();
+      free_.pop_back();
+      owners_[tag] = o;
+    }
+    bw_.add(start, bytes, cap, tag);
+    wake_.notify(cycles(start - now_cycles()));
+  }
+
+ private:
+  void update() {
+    const uint64_t now = now_cycles();
+    done_.clear();
+    bw_.advance(now, done_);
+    for (uint64_t tag : done_) {
+      const Owner& o = owners_[tag];
+      o.inbox->push_back({o.core, o.instr, now});
+      o.wake->notify(sc_core::SC_ZERO_TIME);
+      free_.push_back(tag);
+    }
+    if (auto next = bw_.next_event()) wake_.notify(cycles(*next - now));
+  }
+  SharedBandwidth bw_;
+  sc_event wake_;
+  std::vector<Owner> owners_;
+  std::vector<uint64_t> free_;
+  std::vector<uint64_t> done_;
+};
+
+// A core group: one cube core and N vector cores, each a CoreEngine, run by
+// one thread that sleeps only while every core waits for GM.
+class CoreGroup : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(CoreGroup);
+  CoreGroup(sc_module_name n, uint32_t id, Npu& npu);
+  void assign(uint32_t task, uint64_t start_at) {
+    task_ = task;
+    start_at_ = start_at;
+    assign_.notify(sc_core::SC_ZERO_TIME);
+  }
+
+ private:
+  void run();
+  void execute();
+  uint32_t id_;
+  Npu& npu_;
+  std::vector<CoreEngine> engines_;
+  FlagBoard flags_;
+  sc_event assign_, wake_;
+  std::vector<Completion> inbox_;
+  int64_t task_ = -1;
+  uint64_t start_at_ = 0;
+};
+
+class Npu : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Npu);
+  Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace)
+      : sc_module(n), p(p), hw(hw), cost(hw), stats(p), dispatcher(p, hw),
+        gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz)) {
+    if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz);
+    for (uint32_t g = 0; g < hw.core_groups; ++g)
+      groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
+    name_tracks();
+    SC_THREAD(schedule);
+  }
+
+  void task_done(uint32_t task, uint32_t group, uint64_t start, uint64_t end) {
+    dispatcher.complete(task, end);
+    stats.on_task_end(task, start, end);
+    if (tracer) {
+      const isa::Task& t = p.tasks[task];
+      tracer->event(group + 1, 0, p.kernels[t.kernel].name, "task", start, end,
+                    "{\"task\":" + std::to_string(task) + ",\"site\":" +
+                        nlohmann::json(p.sites.at(t.site)).dump() + "}");
+    }
+    last_end = std::max(last_end, end);
+    task_done_.notify(sc_core::SC_ZERO_TIME);
+  }
+  void fail(const std::string& msg) {
+    if (error.empty()) error = msg;
+    sc_core::sc_stop();
+  }
+  void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
+    stats.on_instr(task, e);
+    if (!tracer || e.instr->op == isa::Op::TRESHAPE) return;
+    const uint32_t tid = 1 + core * kNumPipes + uint32_t(e.cost->pipe);
+    std::string name = isa::mnemonic(*e.instr);
+    if (e.cost->gm_dma()) name += " " + p.tensors[e.instr->gm.tensor].name;
+    tracer->event(group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start, e.end,
+                  "{\"task\":" + std::to_string(task) + ",\"site\":" +
+                      nlohmann::json(p.sites.at(e.instr->site)).dump() + ",\"bytes\":" +
+                      std::to_string(e.cost->bytes) + "}");
+  }
+
+  const isa::Program& p;
+  const HwConfig& hw;
+  CostModel cost;
+  Stats stats;
+  Dispatcher dispatcher;
+  Gm gm;
+  std::unique_ptr<TraceWriter> tracer;
+  std::vector<std::unique_ptr<CoreGroup>> groups;
+  std::string error;
+  uint64_t last_end = 0;
+
+ private:
+  void name_tracks() {
+    if (!tracer) return;
+    tracer->name_process(0, "scheduler");
+    for (uint32_t t = 0; t < hw.scheduler.threads; ++t)
+      tracer->name_thread(0, t, "scheduler thread " + std::to_string(t));
+    for (uint32_t g = 0; g < hw.core_groups; ++g) {
+      tracer->name_process(g + 1, "core group " + std::to_string(g));
+      tracer->name_thread(g + 1, 0, "tasks");
+      for (uint32_t c = 0; c <= hw.vector_cores; ++c)
+        for (int pi = 0; pi < kNumPipes; ++pi)
+          tracer->name_thread(g + 1, 1 + c * kNumPipes + pi,
+                              (c == 0 ? std::string("cube ") : "vec" + std::to_string(c - 1) + " ") +
+                                  to_string(Pipe(pi)));
+    }
+  }
+  void schedule() {
+    while (!dispatcher.all_done()) {
+      const uint64_t now = now_cycles();
+      auto d = dispatcher.next(now);
+      if (!d) {
+        wait(task_done_);
+        continue;
+      }
+      if (d->dispatch_at > now) {  // a completion meanwhile may change the choice
+        wait(cycles(d->dispatch_at - now), task_done_);
+        continue;
+      }
+      dispatcher.commit(*d);
+      stats.on_dispatch(d->task, d->ready_at, d->dispatch_at, dispatcher.overhead_cycles());
+      if (tracer)
+        tracer->event(0, d->thread, p.kernels[p.tasks[d->task].kernel].name, "dispatch", d->dispatch_at,
+                      d->dispatch_at + hw.scheduler.dispatch_cycles,
+                      "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
+      groups[d->group]->assign(d->task, d->start_at);
+    }
+    sc_core::sc_stop();
+  }
+  sc_event task_done_;
+};
+
+CoreGroup::CoreGroup(sc_module_name n, uint32_t id, Npu& npu) : sc_module(n), id_(id), npu_(npu) {
+  for (uint32_t c = 0; c <= npu.hw.vector_cores; ++c) engines_.emplace_back(npu.hw, npu.cost);
+  SC_THREAD(run);
+}
+
+void CoreGroup::run() {
+  while (true) {
+    wait(assign_);
+    try {
+      execute();
+    } catch (const std::exception& e) {
+      npu_.fail(e.what());
+      return;
+    }
+  }
+}
+
+void CoreGroup::execute() {
+  const uint32_t task = uint32_t(task_);
+  const isa::Program& p = npu_.p;
+  const isa::Kernel& k = p.kernels[p.tasks[task].kernel];
+  if (k.vec.size() > npu_.hw.vector_cores)
+    throw SimError("task " + std::to_string(task) + " (kernel '" + k.name + "') has " +
+                   std::to_string(k.vec.size()) + " vector streams but hardware '" + npu_.hw.name +
+                   "' has " + std::to_string(npu_.hw.vector_cores) + " vector cores per group");
+  // Engines that have work: index 0 is the cube core, 1 + i vector core i.
+  std::vector<uint32_t> active;
+  TaskContext ctx;
+  ctx.program = &p;
+  ctx.task = task;
+  ctx.read_int = [&p](uint32_t tensor, int64_t elem) -> int64_t {
+    const isa::Tensor& t = p.tensors[tensor];
+    return elem < int64_t(t.init.size()) ? t.init[size_t(elem)] : 0;
+  };
+  for (uint32_t c = 0; c <= k.vec.size(); ++c) {
+    const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
+    if (s.empty()) continue;
+    ctx.core = c == 0 ? "cube" : "vec" + std::to_string(c - 1);
+    engines_[c].load(&s, start_at_, ctx);
+    active.push_back(c);
+  }
+  flags_.reset();
+  inbox_.clear();
+  std::vector<DmaRequest> requests;
+  uint32_t core = 0;
+  const std::function<void(const InstrEvent&)> done = [&](const InstrEvent& e) {
+    npu_.on_instr(task, id_, core, e);
+  };
+  while (true) {
+    bool progress = false;
+    for (uint32_t c : active) {
+      core = c;
+      progress |= engines_[c].step(flags_, requests, done);
+      for (const DmaRequest& r : requests)
+        npu_.gm.submit(r.start, r.bytes, r.cap, {&inbox_, &wake_, c, r.instr});
+      requests.clear();
+    }
+    for (const Completion& cpl : inbox_) {
+      core = cpl.core;
+      engines_[cpl.core].dma_done(cpl.instr, cpl.t, done);
+      progress = true;
+    }
+    inbox_.clear();
+    bool finished = true, waiting_on_gm = false;
+    for (uint32_t c : active) {
+      finished &= engines_[c].finished();
+      waiting_on_gm |= engines_[c].dma_in_flight();
+    }
+    if (finished) break;
+    if (progress) continue;
+    if (!waiting_on_gm) {
+      std::ostringstream os;
+      os << "deadlock in task " << task << " (kernel '" << k.name << "') on core group " << id_
+         << ": no core can make progress";
+      for (uint32_t c : active) os << "\n  " << engines_[c].blocked_state();
+      throw SimError(os.str());
+    }
+    wait(wake_);
+  }
+  uint64_t end = start_at_;
+  for (uint32_t c : active) end = std::max(end, engines_[c].end_time());
+  const uint64_t now = now_cycles();
+  if (end > now) wait(cycles(end - now));
+  task_ = -1;
+  npu_.task_done(task, id_, start_at_, end);
+}
+
+}  // namespace
+
+RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOptions& opts) {
+  const auto t0 = std::chrono::steady_clock::now();
+  sc_core::sc_report_handler::set_actions(sc_core::SC_ID_INSTANCE_EXISTS_, sc_core::SC_DO_NOTHING);
+  Npu npu("npu", program, hw, !opts.trace_path.empty());
+  sc_core::sc_start();
+  if (!npu.error.empty()) throw SimError(npu.error);
+  if (!npu.dispatcher.all_done()) throw SimError("simulation ended with tasks left undispatched");
+  RunResult r;
+  r.total_cycles = npu.last_end;
+  r.report = npu.stats.report(hw, r.total_cycles);
+  if (npu.tracer) npu.tracer->write(opts.trace_path);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double instrs = double(npu.stats.totals().instructions);
+  r.report["sim"] = {{"wall_s", wall}, {"instructions_per_s", wall > 0 ? instrs / wall : 0.0}};
+  return r;
+}
+
+}  // namespace sim

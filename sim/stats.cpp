@@ -1,0 +1,217 @@
+#include "sim/stats.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace sim {
+
+using nlohmann::ordered_json;
+
+namespace {
+uint32_t ceil_log2(uint64_t x) {
+  uint32_t l = 0;
+  while ((uint64_t(1) << l) < x) ++l;
+  return l;
+}
+}  // namespace
+
+std::string size_bucket_label(uint32_t l) {
+  if (l < 10) return "<=" + std::to_string(1u << l) + "B";
+  if (l < 20) return "<=" + std::to_string(1u << (l - 10)) + "KiB";
+  return "<=" + std::to_string(1u << (l - 20)) + "MiB";
+}
+
+void Counters::add_dma(bool load, uint64_t bytes, uint64_t bus_bytes) {
+  ++dma_count;
+  dma_bytes += bytes;
+  dma_bus_bytes += bus_bytes;
+  if (load) {
+    ++load_count;
+    load_bytes += bytes;
+  } else {
+    ++store_count;
+    store_bytes += bytes;
+  }
+  ++dma_sizes[ceil_log2(bytes)];
+}
+
+Stats::Stats(const isa::Program& p) : p_(p), kernel_of_task_(p.tasks.size()) {
+  std::unordered_map<std::string, uint32_t> index;
+  std::vector<uint32_t> of_kernel(p.kernels.size());
+  for (size_t k = 0; k < p.kernels.size(); ++k) {
+    auto [it, fresh] = index.emplace(p.kernels[k].name, uint32_t(names_.size()));
+    if (fresh) names_.push_back(p.kernels[k].name);
+    of_kernel[k] = it->second;
+  }
+  per_kernel_.resize(names_.size());
+  for (size_t t = 0; t < p.tasks.size(); ++t) kernel_of_task_[t] = of_kernel[p.tasks[t].kernel];
+}
+
+void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead) {
+  for (Counters* c : {&totals_, &per_kernel_[kernel_of_task_[task]]}) {
+    ++c->tasks;
+    ++c->launches;
+    c->launch_overhead_cycles += overhead;
+    c->dispatch_wait_cycles += dispatch_at - ready_at;
+  }
+}
+
+void Stats::on_task_end(uint32_t task, uint64_t start, uint64_t end) {
+  totals_.task_cycles += end - start;
+  per_kernel_[kernel_of_task_[task]].task_cycles += end - start;
+}
+
+void Stats::on_instr(uint32_t task, const InstrEvent& e) {
+  const uint32_t k = kernel_of_task_[task];
+  const isa::Instr& in = *e.instr;
+  const Cost& c = *e.cost;
+  uint64_t bytes = 0;
+  for (Counters* ctr : {&totals_, &per_kernel_[k]}) {
+    ++ctr->instructions;
+    if (c.gm_dma()) {
+      ctr->add_dma(c.dir == DmaDir::Load, c.bytes, c.burst_bytes);
+      bytes = c.bytes;
+    } else if (in.op == isa::Op::SLOAD) {
+      ++ctr->scalar_reads;
+      bytes = isa::dtype_bytes(p_.tensors[in.gm.tensor].dtype);
+    } else if (c.pipe == Pipe::CUBE) {
+      ctr->cube_busy_cycles += e.end - e.start;
+      const bool tb = in.flags & isa::kTransposeB;
+      ctr->flops += 2ull * in.a.rows * in.a.cols * (tb ? in.b.rows : in.b.cols);
+    } else if (c.pipe == Pipe::VEC) {
+      ctr->vector_busy_cycles += e.end - e.start;
+    }
+  }
+  SiteCount& s = sites_[{k, in.site, uint8_t(in.op), in.sub}];
+  ++s.count;
+  s.bytes += bytes;
+}
+
+namespace {
+ordered_json counters_json(const Counters& c) {
+  ordered_json j;
+  j["tasks"] = c.tasks;
+  j["launches"] = c.launches;
+  j["launch_overhead_cycles"] = c.launch_overhead_cycles;
+  j["dispatch_wait_cycles"] = c.dispatch_wait_cycles;
+  j["instructions"] = c.instructions;
+  j["dma_count"] = c.dma_count;
+  j["dma_bytes"] = c.dma_bytes;
+  j["dma_bus_bytes"] = c.dma_bus_bytes;
+  j["load_count"] = c.load_count;
+  j["load_bytes"] = c.load_bytes;
+  j["store_count"] = c.store_count;
+  j["store_bytes"] = c.store_bytes;
+  j["scalar_reads"] = c.scalar_reads;
+  j["cube_busy_cycles"] = c.cube_busy_cycles;
+  j["vector_busy_cycles"] = c.vector_busy_cycles;
+  j["task_cycles"] = c.task_cycles;
+  j["flops"] = c.flops;
+  ordered_json h = ordered_json::object();
+  for (auto [b, n] : c.dma_sizes) h[size_bucket_label(b)] = n;
+  j["dma_size_histogram"] = h;
+  return j;
+}
+}  // namespace
+
+ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles) const {
+  ordered_json r;
+  r["hw"] = hw.name;
+  r["clock_ghz"] = hw.clock_ghz;
+  r["total_cycles"] = total_cycles;
+  r["total_us"] = double(total_cycles) / (hw.clock_ghz * 1e3);
+  r["totals"] = counters_json(totals_);
+  // Lower bound: every byte crosses GM once at full bandwidth, every flop at
+  // the cube peak of all core groups; the slower of the two.
+  const double gm_cycles = double(totals_.dma_bytes) / hw.gm.bytes_per_cycle(hw.clock_ghz);
+  const double peak_flops_per_cycle = 2.0 * 16 * 16 * 16 * hw.cube.fractals_per_cycle * hw.core_groups;
+  const double flop_cycles = double(totals_.flops) / peak_flops_per_cycle;
+  const uint64_t bound = uint64_t(std::ceil(std::max(gm_cycles, flop_cycles)));
+  r["roofline"] = {{"bound_cycles", bound},
+                   {"gm_bound_cycles", uint64_t(std::ceil(gm_cycles))},
+                   {"cube_bound_cycles", uint64_t(std::ceil(flop_cycles))},
+                   {"ratio", bound ? double(total_cycles) / double(bound) : 0.0}};
+  ordered_json ks = ordered_json::array();
+  for (size_t i = 0; i < names_.size(); ++i) {
+    ordered_json k;
+    k["name"] = names_[i];
+    k.update(counters_json(per_kernel_[i]));
+    ks.push_back(k);
+  }
+  r["kernels"] = ks;
+  ordered_json ss = ordered_json::array();
+  for (const auto& [key, v] : sites_) {
+    const auto& [k, site, op, sub] = key;
+    isa::Instr probe;
+    probe.op = isa::Op(op);
+    probe.sub = sub;
+    ss.push_back({{"kernel", names_[k]},
+                  {"site", site < p_.sites.size() ? p_.sites[site] : std::string("?")},
+                  {"op", isa::mnemonic(probe)},
+                  {"count", v.count},
+                  {"bytes", v.bytes}});
+  }
+  r["sites"] = ss;
+  return r;
+}
+
+namespace {
+std::string human_bytes(uint64_t b) {
+  char buf[32];
+  if (b >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", double(b) / double(1ull << 30));
+  else if (b >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", double(b) / double(1ull << 20));
+  else if (b >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", double(b) / 1024.0);
+  else std::snprintf(buf, sizeof buf, "%llu B", (unsigned long long)b);
+  return buf;
+}
+}  // namespace
+
+std::string format_summary(const ordered_json& r) {
+  std::ostringstream os;
+  char line[512];
+  const auto& t = r["totals"];
+  std::snprintf(line, sizeof line, "npusim: %s @ %.3g GHz: %llu cycles = %.2f us\n",
+                r["hw"].get<std::string>().c_str(), r["clock_ghz"].get<double>(),
+                (unsigned long long)r["total_cycles"].get<uint64_t>(), r["total_us"].get<double>());
+  os << line;
+  const auto& rf = r["roofline"];
+  std::snprintf(line, sizeof line,
+                "roofline: bound %llu cycles (GM %llu, cube %llu); simulated / bound = %.2f\n",
+                (unsigned long long)rf["bound_cycles"].get<uint64_t>(),
+                (unsigned long long)rf["gm_bound_cycles"].get<uint64_t>(),
+                (unsigned long long)rf["cube_bound_cycles"].get<uint64_t>(), rf["ratio"].get<double>());
+  os << line;
+  std::snprintf(line, sizeof line,
+                "tasks %llu, launch overhead %llu cycles, dispatch wait %llu cycles, %llu instructions\n"
+                "DMAs %llu (%s): loads %llu (%s), stores %llu (%s); scalar GM reads %llu\n\n",
+                (unsigned long long)t["tasks"].get<uint64_t>(),
+                (unsigned long long)t["launch_overhead_cycles"].get<uint64_t>(),
+                (unsigned long long)t["dispatch_wait_cycles"].get<uint64_t>(),
+                (unsigned long long)t["instructions"].get<uint64_t>(),
+                (unsigned long long)t["dma_count"].get<uint64_t>(),
+                human_bytes(t["dma_bytes"].get<uint64_t>()).c_str(),
+                (unsigned long long)t["load_count"].get<uint64_t>(),
+                human_bytes(t["load_bytes"].get<uint64_t>()).c_str(),
+                (unsigned long long)t["store_count"].get<uint64_t>(),
+                human_bytes(t["store_bytes"].get<uint64_t>()).c_str(),
+                (unsigned long long)t["scalar_reads"].get<uint64_t>());
+  os << line;
+  std::snprintf(line, sizeof line, "%-22s %8s %9s %11s %12s %12s %12s %12s\n", "kernel", "launches",
+                "DMAs", "DMA bytes", "overhead cy", "cube busy", "vector busy", "task cycles");
+  os << line;
+  for (const auto& k : r["kernels"]) {
+    std::snprintf(line, sizeof line, "%-22.22s %8llu %9llu %11s %12llu %12llu %12llu %12llu\n",
+                  k["name"].get<std::string>().c_str(), (unsigned long long)k["launches"].get<uint64_t>(),
+                  (unsigned long long)k["dma_count"].get<uint64_t>(),
+                  human_bytes(k["dma_bytes"].get<uint64_t>()).c_str(),
+                  (unsigned long long)k["launch_overhead_cycles"].get<uint64_t>(),
+                  (unsigned long long)k["cube_busy_cycles"].get<uint64_t>(),
+                  (unsigned long long)k["vector_busy_cycles"].get<uint64_t>(),
+                  (unsigned long long)k["task_cycles"].get<uint64_t>());
+    os << line;
+  }
+  return os.str();
+}
+
+}  // namespace sim

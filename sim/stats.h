@@ -1,0 +1,64 @@
+// Counters keyed by kernel name and source site, and the report built from
+// them (JSON for tools, a table for people). Plain C++.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "isa/isa.h"
+#include "sim/core_engine.h"
+#include "sim/hw_config.h"
+
+namespace sim {
+
+struct Counters {
+  uint64_t tasks = 0, launches = 0, instructions = 0;
+  uint64_t dma_count = 0, dma_bytes = 0, dma_bus_bytes = 0;
+  uint64_t load_count = 0, load_bytes = 0, store_count = 0, store_bytes = 0;
+  uint64_t scalar_reads = 0;
+  uint64_t launch_overhead_cycles = 0, dispatch_wait_cycles = 0;
+  uint64_t cube_busy_cycles = 0, vector_busy_cycles = 0;
+  uint64_t task_cycles = 0;  // sum over tasks of (end - start) on their core group
+  uint64_t flops = 0;        // 2 * M * K * N per matmul
+  std::map<uint32_t, uint64_t> dma_sizes;  // log2 bucket (ceil) -> count
+  void add_dma(bool load, uint64_t bytes, uint64_t bus_bytes);
+};
+
+class Stats {
+ public:
+  explicit Stats(const isa::Program& p);
+
+  void on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead);
+  void on_task_end(uint32_t task, uint64_t start, uint64_t end);
+  void on_instr(uint32_t task, const InstrEvent& e);
+
+  const Counters& totals() const { return totals_; }
+  const std::vector<std::string>& kernel_names() const { return names_; }
+  const Counters& kernel(size_t i) const { return per_kernel_[i]; }
+
+  // The report: keys are a contract (README "Report"); keep the names.
+  nlohmann::ordered_json report(const HwConfig& hw, uint64_t total_cycles) const;
+
+ private:
+  struct SiteCount {
+    uint64_t count = 0, bytes = 0;
+  };
+  const isa::Program& p_;
+  std::vector<uint32_t> kernel_of_task_;  // task -> index into names_
+  std::vector<std::string> names_;        // unique kernel names, first-appearance order
+  std::vector<Counters> per_kernel_;
+  Counters totals_;
+  // (kernel name index, site, op, sub) -> count; ordered for a stable report
+  std::map<std::tuple<uint32_t, uint32_t, uint8_t, uint8_t>, SiteCount> sites_;
+};
+
+std::string size_bucket_label(uint32_t log2);
+// The readable summary `npusim run` prints.
+std::string format_summary(const nlohmann::ordered_json& report);
+
+}  // namespace sim

@@ -1,0 +1,78 @@
+#include "sim/trace.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace sim {
+
+uint32_t TraceWriter::intern(const std::string& s) {
+  auto it = std::lower_bound(index_.begin(), index_.end(), s,
+                             [](const auto& e, const std::string& v) { return e.first < v; });
+  if (it != index_.end() && it->first == s) return it->second;
+  const uint32_t id = uint32_t(strings_.size());
+  strings_.push_back(s);
+  index_.insert(it, {s, id});
+  return id;
+}
+
+void TraceWriter::name_process(uint32_t pid, const std::string& name) {
+  names_.push_back({{pid, ~0u}, name});
+}
+
+void TraceWriter::name_thread(uint32_t pid, uint32_t tid, const std::string& name) {
+  names_.push_back({{pid, tid}, name});
+}
+
+void TraceWriter::event(uint32_t pid, uint32_t tid, const std::string& name, const std::string& cat,
+                        uint64_t start, uint64_t end, const std::string& args_json) {
+  events_.push_back({pid, tid, intern(name), intern(cat), start, end, args_json});
+}
+
+void TraceWriter::write(const std::string& path) const {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "w"), &std::fclose);
+  if (!f) throw std::runtime_error("cannot write trace file '" + path + "'");
+  std::fprintf(f.get(), "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+  bool first = true;
+  auto sep = [&] {
+    if (!first) std::fputs(",\n", f.get());
+    first = false;
+  };
+  for (const auto& [key, name] : names_) {
+    sep();
+    const std::string quoted = nlohmann::json(name).dump();
+    if (key.second == ~0u)
+      std::fprintf(f.get(), "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":%s}}",
+                   key.first, quoted.c_str());
+    else
+      std::fprintf(f.get(),
+                   "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":%s}}",
+                   key.first, key.second, quoted.c_str());
+  }
+  std::vector<size_t> order(events_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Ev& x = events_[a];
+    const Ev& y = events_[b];
+    return std::tie(x.start, x.pid, x.tid) < std::tie(y.start, y.pid, y.tid);
+  });
+  std::vector<std::string> quoted(strings_.size());
+  for (size_t i = 0; i < strings_.size(); ++i) quoted[i] = nlohmann::json(strings_[i]).dump();
+  const double us_per_cycle = 1.0 / (clock_ghz_ * 1e3);
+  for (size_t i : order) {
+    const Ev& e = events_[i];
+    sep();
+    std::fprintf(f.get(), "{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"name\":%s,\"cat\":%s,\"ts\":%.4f,\"dur\":%.4f",
+                 e.pid, e.tid, quoted[e.name].c_str(), quoted[e.cat].c_str(), double(e.start) * us_per_cycle,
+                 double(e.end - e.start) * us_per_cycle);
+    if (!e.args.empty()) std::fprintf(f.get(), ",\"args\":%s", e.args.c_str());
+    std::fputc('}', f.get());
+  }
+  std::fprintf(f.get(), "\n]}\n");
+  if (std::ferror(f.get())) throw std::runtime_error("error writing trace file '" + path + "'");
+}
+
+}  // namespace sim

@@ -1,0 +1,155 @@
+// Whole-model scenarios on configs/hw/tiny.yaml, one SystemC simulation per
+// test process (ctest runs each TEST alone). Hand counts:
+//   dispatch 100 + launch 50: a task dispatched at t starts at t + 150;
+//   DMA: setup 10, then bytes at min(32 B/cycle engine, share of 32 B/cycle GM),
+//        data visible 20 cycles (GM latency) after the transfer ends.
+#include <gtest/gtest.h>
+
+#include "sim/npu.h"
+#include "tests/common/program_dsl.h"
+
+using namespace testdsl;
+using isa::DType;
+using isa::Op;
+using isa::Space;
+
+namespace {
+const auto kA = tile(Space::UB, 0, 16, 16, DType::FP32);     // 1024 B
+const auto kB = tile(Space::UB, 1024, 16, 16, DType::FP32);  // 1024 B
+const auto kView = view(0, 0, 16, 16, 16);                   // 1024 B of tensor 0
+
+uint64_t kernel_value(const nlohmann::ordered_json& r, const std::string& kernel, const char* key) {
+  for (const auto& k : r["kernels"])
+    if (k["name"] == kernel) return k[key].get<uint64_t>();
+  ADD_FAILURE() << "no kernel " << kernel;
+  return 0;
+}
+}  // namespace
+
+TEST(Sim, OneDma) {
+  isa::Program p = program({{"x", 256, DType::FP32}});
+  add_task(p, "load", {}, {{load(kA, kView)}});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // start 150; bytes from 160; 1024 / 32 = 32 -> 192; + latency 20 = 212
+  EXPECT_EQ(r.total_cycles, 212u);
+  EXPECT_EQ(r.report["totals"]["load_count"], 1);
+  EXPECT_EQ(r.report["totals"]["load_bytes"], 1024);
+  EXPECT_EQ(r.report["totals"]["dma_size_histogram"]["<=1KiB"], 1);
+}
+
+TEST(Sim, OneGemmTile) {
+  isa::Program p = program({{"a", 512, DType::BF16}, {"b", 512, DType::BF16}, {"c", 256, DType::FP32}});
+  const auto a1 = tile(Space::L1, 0, 16, 32, DType::BF16), b1 = tile(Space::L1, 1024, 32, 16, DType::BF16);
+  const auto a0 = tile(Space::L0A, 0, 16, 32, DType::BF16), b0 = tile(Space::L0B, 0, 32, 16, DType::BF16);
+  const auto c0 = tile(Space::L0C, 0, 16, 16, DType::FP32);
+  add_task(p, "gemm",
+           {load(a1, view(0, 0, 16, 32, 32)), load(b1, view(1, 0, 32, 16, 16)), op2(Op::TMOV, 0, a0, a1),
+            op2(Op::TMOV, 0, b0, b1), op2(Op::TMATMUL, 0, c0, a0, b0), store(view(2, 0, 16, 16, 16), c0)},
+           {});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // load A: 150 -> bytes 160..192 -> visible 212 (MTE2 free at 192)
+  // load B: 192 -> bytes 202..234 -> visible 254
+  // mov A: 212 + 2 + 1024/64 = 230;  mov B: 254 -> 272
+  // matmul 16x32x16: 2 fractals + fill 6 = 8: 272 -> 280
+  // store 1024 B from L0C: 280 -> bytes 290..322 -> visible 342
+  EXPECT_EQ(r.total_cycles, 342u);
+  EXPECT_EQ(r.report["totals"]["cube_busy_cycles"], 8);
+  EXPECT_EQ(r.report["totals"]["flops"], 2 * 16 * 32 * 16);
+}
+
+TEST(Sim, OneVectorOp) {
+  isa::Program p = program({{"x", 256, DType::FP32}, {"y", 256, DType::FP32}});
+  add_task(p, "exp", {},
+           {{load(kA, kView), op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), kB, kA), store(view(1, 0, 16, 16, 16), kB)}});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // load visible 212; exp 1024 B = 4 repeats * 4 + 10 = 26 -> 238;
+  // store 238 -> bytes 248..280 -> visible 300
+  EXPECT_EQ(r.total_cycles, 300u);
+  EXPECT_EQ(r.report["totals"]["vector_busy_cycles"], 26);
+}
+
+TEST(Sim, TwoConcurrentDmasShareGmBandwidth) {
+  isa::Program p = program({{"x", 512, DType::FP32}});
+  add_task(p, "two", {}, {{load(kA, kView)}, {load(kA, view(0, 256, 16, 16, 16))}});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // Both vector cores start at 150, bytes from 160 at 32 / 2 = 16 B/cycle each:
+  // 1024 / 16 = 64 -> 224, visible 244 (alone it would be 212).
+  EXPECT_EQ(r.total_cycles, 244u);
+}
+
+namespace {
+isa::Program two_fills() {
+  isa::Program p = program({});
+  add_task(p, "fill", {}, {{fill(kA, 1.0f)}});
+  add_task(p, "fill", {}, {{fill(kA, 2.0f)}});
+  return p;
+}
+}  // namespace
+
+TEST(Sim, IndependentTasksOverlapOnTwoGroups) {
+  auto r = sim::simulate(two_fills(), tiny_hw(), {});
+  // fill 1024 B: 10 + 4 * 1 = 14. Task 0: 150..164. Task 1 is dispatched when
+  // the one scheduler thread is free (100): 250..264. They overlap in time.
+  EXPECT_EQ(r.total_cycles, 264u);
+  EXPECT_EQ(r.report["totals"]["launch_overhead_cycles"], 2 * 150);
+}
+
+TEST(Sim, IndependentTasksSerialiseOnOneGroup) {
+  auto hw = tiny_hw();
+  hw.core_groups = 1;
+  auto r = sim::simulate(two_fills(), hw, {});
+  // Task 1 waits for the group: dispatched at 164, runs 314..328.
+  EXPECT_EQ(r.total_cycles, 328u);
+}
+
+TEST(Sim, DependentPairSerialises) {
+  isa::Program p = program({{"x", 256, DType::FP32}});
+  add_task(p, "produce", {}, {{fill(kA, 1.0f), store(kView, kA)}});
+  add_task(p, "consume", {}, {{load(kA, kView)}}, {0});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // produce: fill 150..164, store 164 -> bytes 174..206 -> visible 226.
+  // consume: ready 226, starts 376, load visible 376 + 10 + 32 + 20 = 438.
+  EXPECT_EQ(r.total_cycles, 438u);
+  EXPECT_EQ(kernel_value(r.report, "consume", "dispatch_wait_cycles"), 0u);
+}
+
+TEST(Sim, LaunchOverheadIsCountedPerTask) {
+  isa::Program p = program({});
+  for (int i = 0; i < 5; ++i) add_task(p, "tiny", {}, {{fill(kA, 0.0f)}});
+  add_task(p, "other", {}, {{fill(kA, 0.0f)}});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // dispatch 100 + launch 50 per task
+  EXPECT_EQ(kernel_value(r.report, "tiny", "launches"), 5u);
+  EXPECT_EQ(kernel_value(r.report, "tiny", "launch_overhead_cycles"), 5u * 150);
+  EXPECT_EQ(r.report["totals"]["launch_overhead_cycles"], 6 * 150);
+}
+
+TEST(Sim, CapacityOverflowNamesTaskKernelInstructionAndBuffer) {
+  isa::Program p = program({});
+  add_task(p, "fits", {}, {{fill(kA, 0.0f)}});
+  add_task(p, "too_big", {}, {{fill(tile(Space::UB, 65536 - 512, 16, 16, DType::FP32), 0.0f)}});
+  try {
+    sim::simulate(p, tiny_hw(), {});
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("task 1 (kernel 1 'too_big', vec0) instruction #0 vfill"), std::string::npos) << m;
+    EXPECT_NE(m.find("exceeds the UB capacity of 65536 B"), std::string::npos) << m;
+  }
+}
+
+TEST(Sim, WaitThatCanNeverBeSatisfiedIsADeadlockNotAHang) {
+  isa::Program p = program({});
+  add_task(p, "stuck", {}, {{flag_op(Op::WAIT, 3), fill(kA, 0.0f)}, {fill(kB, 0.0f), flag_op(Op::SIGNAL, 4)}});
+  try {
+    sim::simulate(p, tiny_hw(), {});
+    FAIL() << "expected a deadlock";
+  } catch (const sim::SimError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("deadlock in task 0 (kernel 'stuck')"), std::string::npos) << m;
+    EXPECT_NE(m.find("vec0: blocked at task 0 (kernel 0 'stuck', vec0) instruction #0 wait"), std::string::npos)
+        << m;
+    EXPECT_NE(m.find("waiting for flag 3 that no core posts"), std::string::npos) << m;
+    EXPECT_NE(m.find("vec1: finished"), std::string::npos) << m;
+  }
+}

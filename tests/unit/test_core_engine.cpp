@@ -1,0 +1,207 @@
+// CoreEngine driven by hand (no SystemC): the per-pipe timing rules on
+// configs/hw/tiny.yaml (DMA setup 10, GM 32 B/cycle, GM latency 20,
+// vector issue 10 + repeats x factor, flag hand-off 5, issue 1 cycle).
+#include <gtest/gtest.h>
+
+#include "sim/core_engine.h"
+#include "tests/common/program_dsl.h"
+
+using namespace testdsl;
+using isa::DType;
+using isa::Op;
+using isa::Space;
+
+namespace {
+struct Recorder {
+  std::vector<sim::InstrEvent> events;
+  std::function<void(const sim::InstrEvent&)> sink = [this](const sim::InstrEvent& e) { events.push_back(e); };
+  uint64_t end_of(uint32_t i) const {
+    for (const auto& e : events)
+      if (e.index == i) return e.end;
+    return sim::kUnknown;
+  }
+  uint64_t start_of(uint32_t i) const {
+    for (const auto& e : events)
+      if (e.index == i) return e.start;
+    return sim::kUnknown;
+  }
+};
+
+sim::TaskContext ctx_for(const isa::Program& p, const char* core = "vec0") {
+  sim::TaskContext c;
+  c.program = &p;
+  c.task = 0;
+  c.core = core;
+  return c;
+}
+}  // namespace
+
+class CoreEngineTiny : public ::testing::Test {
+ protected:
+  sim::HwConfig hw = tiny_hw();
+  sim::CostModel cm{hw};
+};
+
+TEST_F(CoreEngineTiny, LoadLoadAddStoreFollowsPipesAndHazards) {
+  isa::Program p = program({{"x", 512, DType::FP32}, {"y", 256, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  const auto b = tile(Space::UB, 1024, 16, 16, DType::FP32);
+  const auto c = tile(Space::UB, 2048, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), load(b, view(0, 256, 16, 16, 16)),
+                         op2(Op::VBIN, 0, c, a, b), store(view(1, 0, 16, 16, 16), c)}});
+  sim::CoreEngine e(hw, cm);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder r;
+  e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+  e.step(flags, out, r.sink);
+  // #0 starts at 0, its bytes enter GM after setup 10. #1 waits for MTE2.
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].instr, 0u);
+  EXPECT_EQ(out[0].start, 10u);
+  EXPECT_EQ(out[0].bytes, 1024.0);
+  out.clear();
+  e.dma_done(0, 42, r.sink);  // 1024 B / 32 B/cycle = 32 -> 42; visible at 42 + 20 = 62
+  EXPECT_EQ(r.end_of(0), 62u);
+  e.step(flags, out, r.sink);
+  ASSERT_EQ(out.size(), 1u);  // #1 starts when MTE2 frees at 42: bytes at 52
+  EXPECT_EQ(out[0].start, 52u);
+  out.clear();
+  e.dma_done(1, 84, r.sink);  // visible at 104
+  e.step(flags, out, r.sink);
+  // vadd waits for both loads: starts 104, 1024 B = 4 repeats: 10 + 4*2 = 18 -> 122
+  EXPECT_EQ(r.start_of(2), 104u);
+  EXPECT_EQ(r.end_of(2), 122u);
+  ASSERT_EQ(out.size(), 1u);  // the store starts at 122, bytes at 132
+  EXPECT_EQ(out[0].start, 132u);
+  e.dma_done(3, 164, r.sink);
+  EXPECT_TRUE(e.finished());
+  EXPECT_EQ(e.end_time(), 184u);
+}
+
+TEST_F(CoreEngineTiny, SecondBufferLetsTheNextLoadOverlapCompute) {
+  // load A; exp A -> A; load B (another buffer): B's load needs only MTE2, not the exp.
+  isa::Program p = program({{"x", 512, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  const auto b = tile(Space::UB, 1024, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), op2(Op::VUNARY, 0, a, a),
+                         load(b, view(0, 256, 16, 16, 16))}});
+  sim::CoreEngine e(hw, cm);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder r;
+  e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+  e.step(flags, out, r.sink);
+  out.clear();
+  e.dma_done(0, 42, r.sink);
+  e.step(flags, out, r.sink);
+  // exp starts at 62 (load visible); the second load starts at 42 when MTE2 frees.
+  EXPECT_EQ(r.start_of(1), 62u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].start, 52u);
+}
+
+TEST_F(CoreEngineTiny, SameBufferSerialisesTheNextLoadBehindCompute) {
+  // load A; exp A -> A; load A again: WAR on A, so the reload waits for the exp.
+  isa::Program p = program({{"x", 512, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), op2(Op::VUNARY, 0, a, a),
+                         load(a, view(0, 256, 16, 16, 16))}});
+  sim::CoreEngine e(hw, cm);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder r;
+  e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+  e.step(flags, out, r.sink);
+  out.clear();
+  e.dma_done(0, 42, r.sink);
+  e.step(flags, out, r.sink);
+  // exp: 62 .. 62 + 10 + 4*4 = 88; the reload starts at 88, bytes at 98.
+  EXPECT_EQ(r.end_of(1), 88u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].start, 98u);
+}
+
+TEST_F(CoreEngineTiny, WaitHoldsLaterInstructionsUntilSignalPosts) {
+  isa::Program p = program({});
+  const auto t = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{fill(t, 1.0f), flag_op(Op::SIGNAL, 1)}, {flag_op(Op::WAIT, 1), fill(t, 2.0f)}});
+  sim::CoreEngine producer(hw, cm), consumer(hw, cm);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder rp, rc;
+  producer.load(&p.kernels[0].vec[0], 0, ctx_for(p, "vec0"));
+  consumer.load(&p.kernels[0].vec[1], 0, ctx_for(p, "vec1"));
+  consumer.step(flags, out, rc.sink);
+  EXPECT_TRUE(rc.events.empty());  // nothing posted yet
+  producer.step(flags, out, rp.sink);
+  // fill: 10 + 4 repeats * 1 = 14; SIGNAL after it: 14 + 5 = 19.
+  EXPECT_EQ(rp.end_of(1), 19u);
+  consumer.step(flags, out, rc.sink);
+  // WAIT ends when the flag was posted (19); the fill runs 19 .. 33.
+  EXPECT_EQ(rc.end_of(0), 19u);
+  EXPECT_EQ(rc.start_of(1), 19u);
+  EXPECT_EQ(rc.end_of(1), 33u);
+  EXPECT_TRUE(producer.finished());
+  EXPECT_TRUE(consumer.finished());
+}
+
+TEST_F(CoreEngineTiny, ReadBeforeWriteIsAnErrorNamingTheInstruction) {
+  isa::Program p = program({});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  const auto b = tile(Space::UB, 1024, 16, 16, DType::FP32);
+  add_task(p, "rope", {}, {{fill(a, 0.0f), op2(Op::VBIN, 0, a, a, b)}});
+  p.kernels[0].vec[0][1].site = 0;
+  sim::CoreEngine e(hw, cm);
+  try {
+    e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    const std::string m = err.what();
+    EXPECT_NE(m.find("task 0 (kernel 0 'rope', vec0) instruction #1 vadd at 'k: op'"), std::string::npos) << m;
+    EXPECT_NE(m.find("reads b tile UB[1024, 2048) before anything in this task wrote it"), std::string::npos)
+        << m;
+  }
+}
+
+TEST_F(CoreEngineTiny, TileOutsideItsBufferIsAnErrorWithSizes) {
+  isa::Program p = program({});
+  // UB is 64 KiB on tiny: a 32x64 fp32 tile (8192 B) at 60 KiB ends at 69632.
+  add_task(p, "big", {}, {{fill(tile(Space::UB, 61440, 32, 64, DType::FP32), 0.0f)}});
+  sim::CoreEngine e(hw, cm);
+  try {
+    e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    const std::string m = err.what();
+    EXPECT_NE(m.find("instruction #0 vfill"), std::string::npos) << m;
+    EXPECT_NE(m.find("dst tile UB[61440, 69632) (32x64 fp32, 8192 B) exceeds the UB capacity of 65536 B"),
+              std::string::npos)
+        << m;
+  }
+}
+
+TEST_F(CoreEngineTiny, DynamicGmOffsetOutOfBoundsNamesTheRegister) {
+  isa::Program p = program({{"seq_lens", 1, DType::INT32}, {"cos", 64, DType::FP32}});
+  isa::Instr sl;
+  sl.op = Op::SLOAD;
+  sl.reg = 2;
+  sl.gm = view(0, 0, 1, 1, 1);
+  auto v = view(1, 0, 1, 16, 16);
+  v.reg = 2;
+  v.reg_scale = 16;  // row R2 of a [4,16] table
+  add_task(p, "rope", {}, {{sl, load(tile(Space::UB, 0, 1, 16, DType::FP32), v)}});
+  sim::CoreEngine e(hw, cm);
+  auto ctx = ctx_for(p);
+  ctx.read_int = [](uint32_t, int64_t) -> int64_t { return 4; };  // row 4 of 4 rows: out of bounds
+  try {
+    e.load(&p.kernels[0].vec[0], 0, ctx);
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    const std::string m = err.what();
+    EXPECT_NE(m.find("instruction #1 tload"), std::string::npos) << m;
+    EXPECT_NE(m.find("GM access out of bounds of 'cos' (64 elements): elements [64, 80) with R2 = 4"),
+              std::string::npos)
+        << m;
+  }
+}

@@ -1,0 +1,97 @@
+// Each timing rule against a hand count on configs/hw/tiny.yaml:
+// vector width 256 B, issue 10, binary 2, transcendental 4, reduce 4, cast 1,
+// fill 1; cube fill 6, 1 fractal/cycle, fp32 x4; burst 32 B; every DMA
+// engine setup 10 cycles; L1->L0 setup 2 + 64 B/cycle.
+#include <gtest/gtest.h>
+
+#include "sim/cost_model.h"
+#include "tests/common/program_dsl.h"
+
+using namespace testdsl;
+using isa::DType;
+using isa::Op;
+using isa::Space;
+
+class CostModelTiny : public ::testing::Test {
+ protected:
+  sim::HwConfig hw = tiny_hw();
+  sim::CostModel cm{hw};
+};
+
+TEST_F(CostModelTiny, ContiguousLoadRoundsTotalToBursts) {
+  // [16,16] fp32 contiguous = 1024 B = 32 bursts of 32 B exactly.
+  auto c = cm.cost(load(tile(Space::UB, 0, 16, 16, DType::FP32), view(0, 0, 16, 16, 16)));
+  EXPECT_EQ(c.pipe, sim::Pipe::MTE2);
+  EXPECT_EQ(c.cycles, 10u);  // setup; the bytes go through the shared GM model
+  EXPECT_EQ(c.bytes, 1024u);
+  EXPECT_EQ(c.burst_bytes, 1024u);
+  // [1,10] bf16 = 20 B -> one 32 B burst.
+  EXPECT_EQ(cm.burst_rounded(view(0, 0, 1, 10, 10), DType::BF16), 32u);
+}
+
+TEST_F(CostModelTiny, StridedViewPaysBurstsPerRow) {
+  // 4 rows of 8 fp32 = 32 B each, stride 16 elements: 4 rows x 1 burst = 128 B.
+  EXPECT_EQ(cm.burst_rounded(view(0, 0, 4, 8, 16), DType::FP32), 128u);
+  // 4 rows of 4 fp32 = 16 B each: a row smaller than a burst still pays one: 4 x 32 = 128 B.
+  EXPECT_EQ(cm.burst_rounded(view(0, 0, 4, 4, 16), DType::FP32), 128u);
+  // 2 rows of 12 fp32 = 48 B each: ceil(48/32) = 2 bursts per row -> 2 x 64 = 128 B.
+  EXPECT_EQ(cm.burst_rounded(view(0, 0, 2, 12, 16), DType::FP32), 128u);
+}
+
+TEST_F(CostModelTiny, MatmulCountsFractals) {
+  // 16x32 x 32x16 bf16: ceil(16/16)*ceil(32/16)*ceil(16/16) = 2 fractals; 6 + 2 = 8.
+  EXPECT_EQ(cm.matmul_cycles(16, 32, 16, DType::BF16), 8u);
+  // 20x64x48: 2*4*3 = 24 fractals -> 30.
+  EXPECT_EQ(cm.matmul_cycles(20, 64, 48, DType::BF16), 30u);
+  // fp32 operands at a quarter rate: 6 + 2*4 = 14.
+  EXPECT_EQ(cm.matmul_cycles(16, 32, 16, DType::FP32), 14u);
+  auto c = cm.cost(op2(Op::TMATMUL, 0, tile(Space::L0C, 0, 16, 16, DType::FP32),
+                       tile(Space::L0A, 0, 16, 32, DType::BF16), tile(Space::L0B, 0, 32, 16, DType::BF16)));
+  EXPECT_EQ(c.pipe, sim::Pipe::CUBE);
+  EXPECT_EQ(c.cycles, 8u);
+}
+
+TEST_F(CostModelTiny, VectorOpsByClass) {
+  const auto t = tile(Space::UB, 0, 16, 64, DType::FP32);  // 4096 B = 16 repeats of 256 B
+  // binary: 10 + 16 * 2 = 42
+  EXPECT_EQ(cm.cost(op2(Op::VBIN, uint8_t(isa::BinOp::ADD), t, t, t)).cycles, 42u);
+  // div counts as transcendental: 10 + 16 * 4 = 74
+  EXPECT_EQ(cm.cost(op2(Op::VBIN, uint8_t(isa::BinOp::DIV), t, t, t)).cycles, 74u);
+  // exp: 10 + 16 * 4 = 74; neg is a simple unary: 10 + 16 * 1 = 26
+  EXPECT_EQ(cm.cost(op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), t, t)).cycles, 74u);
+  EXPECT_EQ(cm.cost(op2(Op::VUNARY, uint8_t(isa::UnOp::NEG), t, t)).cycles, 26u);
+  // row sum reads 4096 B: 10 + 16 * 4 = 74
+  EXPECT_EQ(cm.cost(op2(Op::VROWRED, 0, tile(Space::UB, 8192, 16, 1, DType::FP32), t)).cycles, 74u);
+  // cast fp32 -> bf16 counts the wider side: 10 + 16 * 1 = 26
+  EXPECT_EQ(cm.cost(op2(Op::VCAST, 0, tile(Space::UB, 8192, 16, 64, DType::BF16), t)).cycles, 26u);
+  // [1,10] fp32 = 40 B is still one repeat: 10 + 1 * 2 = 12
+  const auto small = tile(Space::UB, 0, 1, 10, DType::FP32);
+  EXPECT_EQ(cm.cost(op2(Op::VBIN, 0, small, small, small)).cycles, 12u);
+}
+
+TEST_F(CostModelTiny, MovesAndScalars) {
+  // L1 -> L0A, 16x32 bf16 = 1024 B: 2 + 1024 / 64 = 18
+  auto mv = cm.cost(op2(Op::TMOV, 0, tile(Space::L0A, 0, 16, 32, DType::BF16),
+                        tile(Space::L1, 0, 16, 32, DType::BF16)));
+  EXPECT_EQ(mv.pipe, sim::Pipe::MTE1);
+  EXPECT_EQ(mv.cycles, 18u);
+  isa::Instr s;
+  s.op = Op::SLOAD;
+  EXPECT_EQ(cm.cost(s).pipe, sim::Pipe::SCALAR);
+  EXPECT_EQ(cm.cost(s).cycles, 30u);
+  // Store from L0C goes through FIXPIPE, from UB through MTE3.
+  EXPECT_EQ(cm.cost(store(view(0, 0, 16, 16, 16), tile(Space::L0C, 0, 16, 16, DType::FP32))).pipe,
+            sim::Pipe::FIXP);
+  EXPECT_EQ(cm.cost(store(view(0, 0, 16, 16, 16), tile(Space::UB, 0, 16, 16, DType::FP32))).pipe,
+            sim::Pipe::MTE3);
+}
+
+TEST_F(CostModelTiny, L0cToUbNeedsTheHardwarePath) {
+  auto mv = op2(Op::TMOV, 0, tile(Space::UB, 0, 16, 16, DType::FP32), tile(Space::L0C, 0, 16, 16, DType::FP32));
+  try {
+    cm.cost(mv);
+    FAIL() << "expected an error";
+  } catch (const isa::ProgramError& e) {
+    EXPECT_NE(std::string(e.what()).find("has no L0C->UB path"), std::string::npos) << e.what();
+  }
+}
