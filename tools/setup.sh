@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine and build npusim, then:
+#   tools/setup.sh run    simulate the main workload (Qwen3-32B decode, PR 112's
+#                         fused QK-RoPE variant) on the default config and print the report
+#   tools/setup.sh test   run the whole test suite
+# Installs missing Debian packages with apt-get (as root, or through sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev
+          libboost-program-options-dev libgtest-dev nlohmann-json3-dev
+          parallel python3 python3-matplotlib)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
+
+case "${1:-}" in
+  run)
+    exec build/bin/npusim run --hw configs/hw/a2a3.yaml \
+      --workload configs/workloads/qwen3_32b_decode_fused_qkrope.yaml ;;
+  test)
+    exec ctest --test-dir build --output-on-failure -j"$(nproc)" ;;
+  *)
+    echo "usage: tools/setup.sh run|test" >&2
+    exit 2 ;;
+esac
