@@ -2,81 +2,95 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
+#include <limits>
 
 namespace sim {
 
 namespace {
-constexpr double kEps = 1e-6;  // bytes: below this a transfer is done
-}
+// A transfer is done when its class clock is within this of its finishing
+// point (relative, to absorb rounding in a clock that only grows).
+bool reached(double v, double finish) { return finish - v <= 1e-9 * std::max(1.0, finish); }
+}  // namespace
 
 void SharedBandwidth::add(uint64_t start, double bytes, double cap, uint64_t tag) {
-  Xfer x{std::max(start, now_), bytes, cap, 0.0, tag};
-  auto it = std::upper_bound(pending_.begin(), pending_.end(), x.start,
-                             [](uint64_t s, const Xfer& p) { return s < p.start; });
-  pending_.insert(it, x);
+  Pending p{std::max(start, now_), bytes, cap, tag};
+  auto it = std::upper_bound(pending_.begin(), pending_.end(), p.start,
+                             [](uint64_t s, const Pending& q) { return s < q.start; });
+  pending_.insert(it, p);
+}
+
+size_t SharedBandwidth::in_flight() const {
+  size_t n = pending_.size();
+  for (const CapClass& c : classes_) n += c.heap.size();
+  return n;
 }
 
 void SharedBandwidth::rebalance() {
-  // Water-filling: serve the smallest caps first, each at most an even share.
-  std::vector<size_t> order(active_.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return active_[a].cap < active_[b].cap; });
+  // Water-filling over the classes in cap order: each member of a class gets
+  // min(cap, an even share of what the smaller classes left).
   double left = capacity_;
-  size_t n = order.size();
-  for (size_t i : order) {
-    const double share = left / double(n--);
-    active_[i].rate = std::min(active_[i].cap, share);
-    left -= active_[i].rate;
+  size_t n = 0;
+  for (const CapClass& c : classes_) n += c.heap.size();
+  for (CapClass& c : classes_) {
+    const size_t k = c.heap.size();
+    if (!k) continue;
+    c.rate = std::min(c.cap, left / double(n));
+    left -= c.rate * double(k);
+    n -= k;
   }
 }
 
+double SharedBandwidth::next_completion() const {
+  double tc = std::numeric_limits<double>::infinity();
+  for (const CapClass& c : classes_)
+    if (!c.heap.empty()) tc = std::min(tc, tnow_ + (c.heap.top().first - c.v) / c.rate);
+  return tc;
+}
+
 void SharedBandwidth::advance(uint64_t t, std::vector<uint64_t>& completed) {
+  // Step through every start and (exact, fractional) completion up to t, so
+  // rounding completions to whole cycles for the caller loses no bandwidth.
   while (true) {
-    const uint64_t next_start = pending_.empty() ? t : std::min(t, pending_.front().start);
-    const double dt = double(next_start - now_);
-    for (Xfer& x : active_) x.remaining -= x.rate * dt;
-    now_ = next_start;
+    double tn = std::min(next_completion(), double(t));
+    if (!pending_.empty()) tn = std::min(tn, double(pending_.front().start));
+    for (CapClass& c : classes_) c.v += c.rate * (tn - tnow_);
+    tnow_ = tn;
     bool changed = false;
     // Completions first, so their bandwidth goes to what starts now.
-    for (size_t i = 0; i < active_.size();) {
-      if (active_[i].remaining <= kEps) {
-        completed.push_back(active_[i].tag);
-        active_.erase(active_.begin() + i);
+    for (CapClass& c : classes_) {
+      while (!c.heap.empty() && reached(c.v, c.heap.top().first)) {
+        completed.push_back(c.heap.top().second);
+        c.heap.pop();
         changed = true;
-      } else {
-        ++i;
       }
     }
     size_t started = 0;
-    while (started < pending_.size() && pending_[started].start <= now_) ++started;
-    if (started) {
-      active_.insert(active_.end(), pending_.begin(), pending_.begin() + started);
-      pending_.erase(pending_.begin(), pending_.begin() + started);
+    for (; started < pending_.size() && double(pending_[started].start) <= tnow_; ++started) {
+      const Pending& p = pending_[started];
+      auto it = std::lower_bound(classes_.begin(), classes_.end(), p.cap,
+                                 [](const CapClass& c, double cap) { return c.cap < cap; });
+      if (it == classes_.end() || it->cap != p.cap) it = classes_.insert(it, CapClass{p.cap});
+      it->heap.push({it->v + p.bytes, p.tag});
       changed = true;
     }
+    pending_.erase(pending_.begin(), pending_.begin() + started);
     if (changed) rebalance();
-    if (now_ == t) break;
+    if (tn >= double(t)) break;
   }
+  now_ = t;
+  tnow_ = double(t);
 }
 
 std::optional<uint64_t> SharedBandwidth::next_event() const {
   std::optional<uint64_t> next;
   if (!pending_.empty()) next = pending_.front().start;
-  for (const Xfer& x : active_) {
-    // First whole cycle by which the remaining bytes have moved.
-    const double dt = std::ceil(x.remaining / x.rate - 1e-9);
-    const uint64_t done = now_ + uint64_t(std::max(0.0, dt));
+  const double tc = next_completion();
+  if (tc != std::numeric_limits<double>::infinity()) {
+    // The first whole cycle by which the earliest finisher is done.
+    const uint64_t done = uint64_t(std::max(double(now_), std::ceil(tc - 1e-9)));
     if (!next || done < *next) next = done;
   }
   return next;
-}
-
-double SharedBandwidth::rate_of(uint64_t tag) const {
-  for (const Xfer& x : active_)
-    if (x.tag == tag) return x.rate;
-  return 0.0;
 }
 
 }  // namespace sim

@@ -1,5 +1,6 @@
 #include "sim/stats.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -83,7 +84,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
       ctr->vector_busy_cycles += e.end - e.start;
     }
   }
-  SiteCount& s = sites_[{k, in.site, uint8_t(in.op), in.sub}];
+  SiteCount& s = sites_[site_key(k, in.site, uint8_t(in.op), in.sub)];
   ++s.count;
   s.bytes += bytes;
 }
@@ -141,11 +142,13 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles) const {
   }
   r["kernels"] = ks;
   ordered_json ss = ordered_json::array();
-  for (const auto& [key, v] : sites_) {
-    const auto& [k, site, op, sub] = key;
+  std::vector<std::pair<uint64_t, SiteCount>> sorted(sites_.begin(), sites_.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, v] : sorted) {
+    const uint32_t k = uint32_t(key >> 40), site = uint32_t((key >> 16) & 0xffffff);
     isa::Instr probe;
-    probe.op = isa::Op(op);
-    probe.sub = sub;
+    probe.op = isa::Op((key >> 8) & 0xff);
+    probe.sub = uint8_t(key & 0xff);
     ss.push_back({{"kernel", names_[k]},
                   {"site", site < p_.sites.size() ? p_.sites[site] : std::string("?")},
                   {"op", isa::mnemonic(probe)},

@@ -53,8 +53,11 @@ class Stats {
   std::vector<std::string> names_;        // unique kernel names, first-appearance order
   std::vector<Counters> per_kernel_;
   Counters totals_;
-  // (kernel name index, site, op, sub) -> count; ordered for a stable report
-  std::map<std::tuple<uint32_t, uint32_t, uint8_t, uint8_t>, SiteCount> sites_;
+  // key(kernel name index, site, op, sub) -> count; sorted when reported
+  static uint64_t site_key(uint32_t kernel, uint32_t site, uint8_t op, uint8_t sub) {
+    return (uint64_t(kernel) << 40) | (uint64_t(site) << 16) | (uint64_t(op) << 8) | sub;
+  }
+  std::unordered_map<uint64_t, SiteCount> sites_;
 };
 
 std::string size_bucket_label(uint32_t log2);

@@ -57,14 +57,33 @@ TEST(SharedBandwidth, LateArrivalSlowsTheFirst) {
 TEST(SharedBandwidth, CappedTransferLeavesTheRestToOthers) {
   SharedBandwidth bw(32.0);
   bw.add(0, 800, 8.0, 1);
-  bw.add(0, 2400, 100.0, 2);
-  std::vector<uint64_t> c;
-  bw.advance(0, c);
+  bw.add(0, 2640, 100.0, 2);
+  std::vector<std::pair<uint64_t, uint64_t>> done;
+  run_to_end(bw, &done);
   // Max-min fair: #1 is capped at 8, #2 gets the other 32 - 8 = 24.
-  EXPECT_DOUBLE_EQ(bw.rate_of(1), 8.0);
-  EXPECT_DOUBLE_EQ(bw.rate_of(2), 24.0);
-  // Both need 100 cycles: 800/8 and 2400/24.
-  EXPECT_EQ(bw.next_event(), 100u);
+  // #1: 800 / 8 = 100. #2 moves 2400 B by then; its last 240 B alone at
+  // min(100, 32) = 32 B/cycle take 7.5 -> done at cycle 108.
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0], (std::pair<uint64_t, uint64_t>{1, 100}));
+  EXPECT_EQ(done[1], (std::pair<uint64_t, uint64_t>{2, 108}));
+}
+
+TEST(SharedBandwidth, ManyTransfersOfOneClassFinishInOrderOfSize) {
+  SharedBandwidth bw(30.0);
+  bw.add(0, 100, 50.0, 1);
+  bw.add(0, 200, 50.0, 2);
+  bw.add(0, 300, 50.0, 3);
+  std::vector<std::pair<uint64_t, uint64_t>> done;
+  run_to_end(bw, &done);
+  // 3 share 30: 10 each until #1 is done at 10 (100 B). Then 15 each: #2's
+  // last 100 B take 6.67 -> done at 16.67, reported at 17; #3 has
+  // 300 - 100 - 100 = 100 B left at 16.67, alone at 30 -> 3.33 more -> 20
+  // (= 600 B / 30: rounding the report loses no bandwidth).
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done[0], (std::pair<uint64_t, uint64_t>{1, 10}));
+  EXPECT_EQ(done[1], (std::pair<uint64_t, uint64_t>{2, 17}));
+  EXPECT_EQ(done[2], (std::pair<uint64_t, uint64_t>{3, 20}));
+  EXPECT_EQ(bw.in_flight(), 0u);
 }
 
 TEST(SharedBandwidth, FractionalCompletionRoundsUpToWholeCycle) {
