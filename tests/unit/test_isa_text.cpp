@@ -1,0 +1,501 @@
+// isa/text: print_program / parse_program round trip, golden text, parse errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <set>
+#include <string>
+
+#include "isa/text.h"
+
+namespace isa {
+namespace {
+
+// --- builders for hand-made programs ---------------------------------------
+
+Tile tile(Space sp, uint32_t offset, uint16_t rows, uint16_t cols, DType dt = DType::FP32,
+          uint16_t valid_rows = 0, uint16_t valid_cols = 0) {
+  Tile t;
+  t.space = sp;
+  t.offset = offset;
+  t.rows = rows;
+  t.cols = cols;
+  t.dtype = dt;
+  t.valid_rows = valid_rows;
+  t.valid_cols = valid_cols;
+  return t;
+}
+
+GmView view(uint32_t tensor, int64_t offset, uint32_t rows, uint32_t cols, uint32_t stride,
+            int8_t reg = -1, int32_t reg_scale = 0) {
+  GmView v;
+  v.tensor = tensor;
+  v.offset = offset;
+  v.rows = rows;
+  v.cols = cols;
+  v.row_stride = stride;
+  v.reg = reg;
+  v.reg_scale = reg_scale;
+  return v;
+}
+
+Instr instr(Op op, uint32_t site, uint8_t sub = 0) {
+  Instr in;
+  in.op = op;
+  in.sub = sub;
+  in.site = site;
+  return in;
+}
+
+Instr with_tiles(Instr in, const Tile& dst, const Tile& a = {}, const Tile& b = {}) {
+  in.dst = dst;
+  in.a = a;
+  in.b = b;
+  return in;
+}
+
+Instr with_imm(Instr in, float imm) {
+  in.imm = imm;
+  return in;
+}
+
+Instr gm_op(Op op, uint32_t site, const GmView& gm) {
+  Instr in = instr(op, site);
+  in.gm = gm;
+  return in;
+}
+
+Instr scalar(Op op, uint32_t site, int8_t reg, float imm) {
+  Instr in = instr(op, site);
+  in.reg = reg;
+  in.imm = imm;
+  return in;
+}
+
+Tensor tensor(std::string name, std::vector<int64_t> shape, DType dt, TensorKind kind,
+              std::vector<int32_t> init = {}) {
+  Tensor t;
+  t.name = std::move(name);
+  t.shape = std::move(shape);
+  t.dtype = dt;
+  t.kind = kind;
+  t.init = std::move(init);
+  return t;
+}
+
+GmRange range(uint32_t t, uint64_t b, uint64_t e) {
+  GmRange r;
+  r.tensor = t;
+  r.begin = b;
+  r.end = e;
+  return r;
+}
+
+constexpr int kNumMnemonics = 4 + 6 + 6 + 5 + 3 + 2 + 6 + 6 + 5;
+
+// Kernel 0 uses every opcode and every sub-op; kernels 2.. hold the odd
+// corners: unused fields set, out-of-range indices, names that need quotes.
+Program everything() {
+  Program p;
+  p.tensors = {
+      tensor("hidden_states", {16, 8192}, DType::BF16, TensorKind::In),
+      tensor("seq_lens", {4}, DType::INT32, TensorKind::In, {4096, -1, 0, 2147483647}),
+      tensor("rope_cos", {4096, 128}, DType::FP32, TensorKind::InOut),
+      tensor("w.q_proj", {8192, 64}, DType::FP16, TensorKind::Out),
+      tensor("odd name \"x\"", {}, DType::FP32, TensorKind::Scratch),
+      tensor("dup", {2, 0}, DType::FP32, TensorKind::Scratch),
+      tensor("dup", {3}, DType::INT32, TensorKind::Scratch, {1, 2, 3}),
+      tensor("", {1}, DType::FP32, TensorKind::Scratch),
+  };
+  p.sites = {"k: load x", "quote \" backslash \\ newline \n tab \t ctrl \x01 del \x7f # hash", "",
+             "utf-8 \xe2\x9c\x93"};
+
+  Kernel k0;
+  k0.name = "everything";
+  const Tile l1 = tile(Space::L1, 0, 16, 64, DType::BF16);
+  const Tile l1b = tile(Space::L1, 2048, 64, 32, DType::BF16);
+  const Tile l0a = tile(Space::L0A, 0, 16, 64, DType::BF16);
+  const Tile l0b = tile(Space::L0B, 0, 64, 32, DType::BF16);
+  const Tile l0c = tile(Space::L0C, 0, 16, 32, DType::FP32);
+  k0.cube = {
+      [&] { Instr in = gm_op(Op::TLOAD, 0, view(0, 0, 16, 64, 8192)); in.dst = l1; return in; }(),
+      with_tiles(instr(Op::TMOV, 0), l0a, l1),
+      with_tiles(instr(Op::TMOV, 0), l0b, l1b),
+      with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b),
+      [&] { Instr in = with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b); in.flags = kAccumulate; return in; }(),
+      [&] { Instr in = with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b); in.flags = kTransposeB; return in; }(),
+      [&] { Instr in = with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b); in.flags = kAccumulate | kTransposeB; return in; }(),
+      [&] { Instr in = gm_op(Op::TSTORE, 2, view(3, 64, 16, 32, 64)); in.a = l0c; return in; }(),
+      with_tiles(instr(Op::TRESHAPE, 2), tile(Space::L1, 0, 32, 32, DType::BF16), l1),
+      scalar(Op::SLOAD, 3, 15, 0),
+      scalar(Op::SADD, 3, 15, -1),
+      with_imm(instr(Op::SIGNAL, 3), 0),
+      with_imm(instr(Op::WAIT, 3), 7),
+  };
+  k0.cube[9].gm = view(1, 3, 1, 1, 1);
+
+  std::vector<Instr> v0;
+  const Tile ub = tile(Space::UB, 0, 16, 512, DType::FP32);
+  const Tile ub_pad = tile(Space::UB, 32768, 16, 512, DType::FP32, 13, 500);
+  const Tile ub_row = tile(Space::UB, 65536, 16, 1, DType::FP32, 0, 1);
+  const Tile ub_col = tile(Space::UB, 65600, 1, 512, DType::FP32, 1, 0);
+  {
+    Instr in = gm_op(Op::TLOAD, 0, view(2, 64, 16, 512, 128, 2, 128));
+    in.dst = ub_pad;
+    v0.push_back(in);
+  }
+  const float imms[] = {0.0f, 1.0f, -std::numeric_limits<float>::max(), 0.1f,
+                        std::numeric_limits<float>::denorm_min(), 1.0f / 3.0f};
+  for (uint8_t s = 0; s < 6; ++s) v0.push_back(with_tiles(instr(Op::VBIN, 0, s), ub, ub_pad, ub));
+  for (uint8_t s = 0; s < 6; ++s)
+    v0.push_back(with_imm(with_tiles(instr(Op::VBINS, 1, s), ub, ub), imms[s]));
+  for (uint8_t s = 0; s < 5; ++s) v0.push_back(with_tiles(instr(Op::VUNARY, 2, s), ub, ub));
+  v0.push_back(with_tiles(instr(Op::VCAST, 2), tile(Space::UB, 0, 16, 512, DType::BF16), ub));
+  v0.push_back(with_imm(with_tiles(instr(Op::VFILL, 2), ub), -0.0f));
+  v0.push_back(with_imm(with_tiles(instr(Op::VFILLPAD, 2), ub_pad),
+                        -std::numeric_limits<float>::infinity()));
+  for (uint8_t s = 0; s < 2; ++s) v0.push_back(with_tiles(instr(Op::VROWRED, 0, s), ub_row, ub));
+  for (uint8_t s = 0; s < 6; ++s) v0.push_back(with_tiles(instr(Op::VROWEXP, 0, s), ub, ub, ub_row));
+  for (uint8_t s = 0; s < 6; ++s) v0.push_back(with_tiles(instr(Op::VCOLEXP, 0, s), ub, ub, ub_col));
+  v0.push_back(with_tiles(instr(Op::TRESHAPE, 0), tile(Space::UB, 0, 32, 256), ub));
+  v0.push_back(with_tiles(instr(Op::TMOV, 0), tile(Space::UB, 0, 16, 32), l0c));
+  {
+    Instr in = gm_op(Op::TSTORE, 0, view(2, 0, 1, 64, 64, 0, -128));
+    in.a = tile(Space::UB, 0, 1, 64);
+    v0.push_back(in);
+  }
+  {
+    Instr in = gm_op(Op::TLOAD, 0, view(2, -5, 1, 64, 0, 3, 2147483647));  // negative static part
+    in.dst = tile(Space::UB, 4294967040u, 1, 64);
+    v0.push_back(in);
+  }
+  v0.push_back(with_imm(instr(Op::SIGNAL, 0), 1));
+  v0.push_back(with_imm(instr(Op::WAIT, 0), 2));
+  k0.vec = {v0, {}, {with_imm(instr(Op::WAIT, 0), 3)}};
+
+  Kernel k1;  // a name that needs quotes; empty cube; no vec streams
+  k1.name = "odd kernel: #1";
+
+  Kernel k2;  // every field an op does not take, set; out-of-range indices
+  k2.name = "junk";
+  {
+    Instr in = gm_op(Op::TLOAD, 99, view(99, 0, 1, 1, 1, -1, 5));  // $99, reg_scale w/o reg
+    in.dst = tile(Space::GM, 1, 2, 3, DType::INT32);
+    in.a = tile(Space::L0A, 4, 5, 6);
+    in.b = tile(Space::L0B, 0, 0, 0, DType::FP32, 0, 9);
+    in.imm = 2.5f;
+    in.reg = 4;
+    in.sub = 3;
+    in.flags = 4;
+    k2.cube.push_back(in);
+    Instr vadd = with_tiles(instr(Op::VBIN, 0, 9), ub, ub, ub);  // sub out of range
+    vadd.gm = view(5, 0, 1, 1, 1);                              // "dup": printed as $5
+    vadd.flags = kAccumulate;                                   // not taken by vadd
+    Instr mm = with_tiles(instr(Op::TMATMUL, 0), l0c, l0a, l0b);
+    mm.flags = 0xff;
+    Instr sig = scalar(Op::SIGNAL, 0, -3, 1);  // reg -3 on an op without reg
+    sig.gm = view(7, 0, 0, 0, 0);              // tensor named ""
+    k2.vec = {{vadd, mm, sig, scalar(Op::SADD, 0, -1, 0.5f)}};
+  }
+
+  p.kernels = {k0, k1, k2};
+
+  Task t0;
+  t0.kernel = 0;
+  t0.site = 0;
+  t0.reads = {range(0, 0, 262144), range(1, 0, 16)};
+  t0.writes = {range(3, 0, 1048576)};
+  Task t1;
+  t1.kernel = 1;
+  t1.site = 1;
+  t1.deps = {0};
+  t1.reads = {range(3, 0, 4)};
+  Task t2;
+  t2.kernel = 2;
+  t2.site = 2;
+  t2.deps = {0, 1};
+  t2.reads = {range(5, 0, 8), range(4, 0, 4), range(7, 0, 4)};
+  t2.writes = {range(6, 0, 12), range(42, 1, 2)};
+  Task t3;  // out-of-range kernel and site: printable, rejected by validate_program
+  t3.kernel = 17;
+  t3.site = 99;
+  t3.deps = {3, 5};
+  p.tasks = {t0, t1, t2, t3};
+  return p;
+}
+
+Instr only_instr(const Program& p) { return p.kernels.at(0).vec.at(0).at(0); }
+
+Program one_instr(const Instr& in) {
+  Program p;
+  p.tensors = {tensor("x", {4, 8}, DType::FP32, TensorKind::In)};
+  p.sites = {"s"};
+  Kernel k;
+  k.name = "k";
+  k.vec = {{in}};
+  p.kernels = {k};
+  return p;
+}
+
+// --- round trip --------------------------------------------------------------
+
+TEST(IsaText, EverythingProgramUsesEveryOpcodeAndMnemonic) {
+  const Program p = everything();
+  std::set<Op> ops;
+  std::set<std::string> mnemonics;
+  auto add = [&](const std::vector<Instr>& s) {
+    for (const Instr& in : s) ops.insert(in.op), mnemonics.insert(mnemonic(in));
+  };
+  add(p.kernels[0].cube);
+  for (const auto& v : p.kernels[0].vec) add(v);
+  EXPECT_EQ(int(ops.size()), kNumOps);
+  EXPECT_EQ(int(mnemonics.size()), kNumMnemonics);
+}
+
+TEST(IsaText, RoundTripIsExact) {
+  const Program p = everything();
+  const std::string text = print_program(p);
+  const Program q = parse_program(text, "rt.npu");
+  EXPECT_TRUE(q == p) << text;
+  EXPECT_EQ(print_program(q), text);
+  // Every kernel, stream and task survives (== would also catch this; this
+  // names the part that broke).
+  ASSERT_EQ(q.kernels.size(), p.kernels.size());
+  for (size_t k = 0; k < p.kernels.size(); ++k) {
+    EXPECT_TRUE(q.kernels[k].cube == p.kernels[k].cube) << "kernel " << k << " cube";
+    ASSERT_EQ(q.kernels[k].vec.size(), p.kernels[k].vec.size()) << "kernel " << k;
+    for (size_t v = 0; v < p.kernels[k].vec.size(); ++v)
+      for (size_t i = 0; i < p.kernels[k].vec[v].size(); ++i)
+        EXPECT_TRUE(q.kernels[k].vec[v].at(i) == p.kernels[k].vec[v][i])
+            << "kernel " << k << " vec " << v << " instr " << i;
+  }
+  EXPECT_TRUE(q.tensors == p.tensors);
+  EXPECT_TRUE(q.sites == p.sites);
+  EXPECT_TRUE(q.tasks == p.tasks);
+}
+
+TEST(IsaText, EveryMnemonicParsesBackToItsOpAndSub) {
+  for (int op = 0; op < kNumOps; ++op) {
+    const int subs = std::max<int>(1, op_signature(Op(op)).num_subs);
+    for (int sub = 0; sub < subs; ++sub) {
+      Instr in = instr(Op(op), 0, uint8_t(sub));
+      const OpSignature& s = op_signature(in.op);
+      if (s.uses(Operand::Dst)) in.dst = tile(Space::UB, 0, 4, 8);
+      if (s.uses(Operand::A)) in.a = tile(Space::UB, 128, 4, 8);
+      if (s.uses(Operand::B)) in.b = tile(Space::UB, 256, 4, 8);
+      if (s.uses(Operand::Gm)) in.gm = view(0, 0, 4, 8, 8);
+      if (s.uses(Operand::Reg)) in.reg = 1;
+      const Program p = one_instr(in);
+      const Instr back = only_instr(parse_program(print_program(p), "m.npu"));
+      EXPECT_EQ(int(back.op), op) << mnemonic(in);
+      EXPECT_EQ(int(back.sub), sub) << mnemonic(in);
+      EXPECT_TRUE(back == in) << print_program(p);
+    }
+  }
+}
+
+TEST(IsaText, FloatsAreReadableAndBitExact) {
+  const std::pair<float, const char*> cases[] = {
+      {0.0f, " 0 @"},
+      {1.0f, " 1 @"},
+      {0.5f, " 0.5 @"},
+      {0.1f, " 0.1 @"},
+      {-2.0f, " -2 @"},
+      {-std::numeric_limits<float>::max(), " -3.4028235e+38 @"},
+      {std::numeric_limits<float>::infinity(), " inf @"},
+      {-0.0f, " -0 @"},
+      {std::numeric_limits<float>::denorm_min(), " 1e-45 @"},
+      {std::numeric_limits<float>::min(), " 1.1754944e-38 @"},
+      {1.0f / 3.0f, " 0.33333334 @"},
+      {16777216.0f, " 16777216 @"},
+  };
+  for (const auto& [value, text] : cases) {
+    const Instr in = with_imm(with_tiles(instr(Op::VFILL, 0), tile(Space::UB, 0, 4, 8)), value);
+    const std::string printed = print_program(one_instr(in));
+    EXPECT_NE(printed.find(text), std::string::npos) << "want '" << text << "' in\n" << printed;
+    const float back = only_instr(parse_program(printed, "f.npu")).imm;
+    EXPECT_EQ(std::memcmp(&back, &value, sizeof value), 0) << text << " read back as " << back;
+  }
+}
+
+TEST(IsaText, NanImmediateRoundTrips) {
+  const Instr in = with_imm(with_tiles(instr(Op::VFILL, 0), tile(Space::UB, 0, 4, 8)),
+                            std::numeric_limits<float>::quiet_NaN());
+  const std::string printed = print_program(one_instr(in));
+  EXPECT_NE(printed.find(" nan @"), std::string::npos) << printed;
+  EXPECT_TRUE(std::isnan(only_instr(parse_program(printed, "n.npu")).imm));
+}
+
+// --- golden text -------------------------------------------------------------
+
+constexpr const char* kGolden = R"(# npusim program v1
+tensor x [4,8] fp32 in
+tensor pos [1] int32 in init=[3]
+tensor w [16,32] bf16 in
+tensor y [4,8] fp32 out
+site 0 "k: load x"
+site 1 "k: \"store\" y"
+kernel 0 k
+  cube
+    tload L1[0+16x32 bf16] <- w[0+16x32/32] @0
+    tmov L0B[0+16x32 bf16] <- L1[0+16x32 bf16] @0
+    tmatmul L0C[0+4x16 fp32] <- L0A[0+4x32 bf16] L0B[0+16x32 bf16] acc tb @0
+    signal 0 @1
+  vec 0
+    sload R0 <- pos[0+1x1/1] @0
+    tload UB[0+4x8 fp32 valid=3x8] <- x[0+4x8/8] @0
+    vadds UB[128+4x8 fp32] <- UB[0+4x8 fp32 valid=3x8] 0.5 @0
+    vrowexpmul UB[128+4x8 fp32] <- UB[128+4x8 fp32] UB[256+4x1 fp32] @0
+    sadd R0 -1 @0
+    wait 0 @1
+    tstore y[0+1x8/8 +R0*8] <- UB[128+1x8 fp32] @1
+  vec 1
+end
+task 0 kernel=0 site=0 deps=[] reads=[x:0..128,pos:0..4,w:0..1024] writes=[y:0..128]
+task 1 kernel=0 site=1 deps=[0] reads=[] writes=[y:0..128]
+)";
+
+Program golden_program() {
+  Program p;
+  p.tensors = {tensor("x", {4, 8}, DType::FP32, TensorKind::In),
+               tensor("pos", {1}, DType::INT32, TensorKind::In, {3}),
+               tensor("w", {16, 32}, DType::BF16, TensorKind::In),
+               tensor("y", {4, 8}, DType::FP32, TensorKind::Out)};
+  p.sites = {"k: load x", "k: \"store\" y"};
+  Kernel k;
+  k.name = "k";
+  const Tile l1 = tile(Space::L1, 0, 16, 32, DType::BF16);
+  const Tile l0b = tile(Space::L0B, 0, 16, 32, DType::BF16);
+  Instr ld = gm_op(Op::TLOAD, 0, view(2, 0, 16, 32, 32));
+  ld.dst = l1;
+  Instr mm = with_tiles(instr(Op::TMATMUL, 0), tile(Space::L0C, 0, 4, 16),
+                        tile(Space::L0A, 0, 4, 32, DType::BF16), l0b);
+  mm.flags = kAccumulate | kTransposeB;
+  k.cube = {ld, with_tiles(instr(Op::TMOV, 0), l0b, l1), mm, with_imm(instr(Op::SIGNAL, 1), 0)};
+  const Tile x = tile(Space::UB, 0, 4, 8, DType::FP32, 3, 8);
+  const Tile t = tile(Space::UB, 128, 4, 8);
+  Instr ldx = gm_op(Op::TLOAD, 0, view(0, 0, 4, 8, 8));
+  ldx.dst = x;
+  Instr st = gm_op(Op::TSTORE, 1, view(3, 0, 1, 8, 8, 0, 8));
+  st.a = tile(Space::UB, 128, 1, 8);
+  Instr sl = scalar(Op::SLOAD, 0, 0, 0);
+  sl.gm = view(1, 0, 1, 1, 1);
+  k.vec = {{sl, ldx, with_imm(with_tiles(instr(Op::VBINS, 0, uint8_t(BinOp::ADD)), t, x), 0.5f),
+            with_tiles(instr(Op::VROWEXP, 0, uint8_t(BinOp::MUL)), t, t,
+                       tile(Space::UB, 256, 4, 1)),
+            scalar(Op::SADD, 0, 0, -1), with_imm(instr(Op::WAIT, 1), 0), st},
+           {}};
+  p.kernels = {k};
+  Task t0;
+  t0.reads = {range(0, 0, 128), range(1, 0, 4), range(2, 0, 1024)};
+  t0.writes = {range(3, 0, 128)};
+  Task t1;
+  t1.site = 1;
+  t1.deps = {0};
+  t1.writes = {range(3, 0, 128)};
+  p.tasks = {t0, t1};
+  return p;
+}
+
+TEST(IsaText, GoldenText) {
+  EXPECT_EQ(print_program(golden_program()), kGolden);
+  EXPECT_TRUE(parse_program(kGolden, "golden.npu") == golden_program());
+}
+
+TEST(IsaText, ParserToleratesCommentsBlankLinesIndentationAndCrlf) {
+  const std::string text =
+      "# a comment\r\n"
+      "\r\n"
+      "tensor   x  [ 4 , 8 ]  fp32   in\r\n"
+      "site 0 \"s\"\r\n"
+      "kernel 0 k\r\n"
+      "\t# comment inside a kernel\r\n"
+      "vec 0\r\n"
+      "\t\tvfill   UB[0+4x8 fp32]   <-   1   @0   \r\n"
+      "   end\r\n"
+      "task 0 writes=[x:0..128] site=0 kernel=0\r\n";
+  const Program p = parse_program(text, "loose.npu");
+  ASSERT_EQ(p.kernels.size(), 1u);
+  ASSERT_EQ(p.kernels[0].vec.size(), 1u);
+  EXPECT_TRUE(p.kernels[0].cube.empty());
+  EXPECT_EQ(p.kernels[0].vec[0].at(0).imm, 1.0f);
+  ASSERT_EQ(p.tasks.size(), 1u);
+  EXPECT_EQ(p.tasks[0].writes.at(0).end, 128u);
+  EXPECT_EQ(p.tensors.at(0).shape, (std::vector<int64_t>{4, 8}));
+}
+
+// --- parse errors ------------------------------------------------------------
+
+std::string parse_error(const std::string& text) {
+  try {
+    parse_program(text, "bad.npu");
+  } catch (const ProgramError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+constexpr const char* kHead =
+    "tensor x [4,8] fp32 in\n"  // line 1
+    "site 0 \"s\"\n"            // line 2
+    "kernel 0 k\n"              // line 3
+    "  vec 0\n";                // line 4; the case's lines start at 5
+
+TEST(IsaText, ParseErrorsNameFileLineAndProblem) {
+  struct Case {
+    std::string text;
+    int line;
+    std::string message;
+  };
+  const std::string head = kHead;
+  const Case cases[] = {
+      {head + "    vfoo UB[0+4x8 fp32] <- 1 @0\nend\n", 5, "unknown mnemonic 'vfoo'"},
+      {head + "    tload UB[0+4x8 fp32] <- y[0+4x8/8] @0\nend\n", 5, "unknown tensor 'y'"},
+      {"tensor x [4,8] fp8 in\n", 1, "bad dtype 'fp8'"},
+      {head + "    vfill UB[0+4x8 fp33] <- 1 @0\nend\n", 5, "bad dtype 'fp33'"},
+      {head + "end\ntask 0 site=0 reads=[]\n", 6, "task 0: missing field 'kernel='"},
+      {head + "    vfill UB[0+4x8 fp32] <- 1 @0 junk\nend\n", 5, "trailing garbage 'junk'"},
+      {head + "end extra\n", 5, "trailing garbage 'extra'"},
+      {"kernel 1 k\nend\n", 1, "kernel index 1 out of order (expected 0)"},
+      {head + "  vec 2\nend\n", 5, "vec index 2 out of order (expected 1)"},
+      {"site 0 \"a\"\nsite 0 \"b\"\n", 2, "site index 0 out of order (expected 1)"},
+      {head + "end\ntask 1 kernel=0 site=0\n", 6, "task index 1 out of order (expected 0)"},
+      {head + "    vfill UB[0+4x8 fp32] 1 @0\nend\n", 5, "expected '<-' after the destination of vfill, got '1'"},
+      {head + "    vfill UB[0+4x8 fp32] <- 1\nend\n", 5, "missing site '@N' at the end of vfill"},
+      {head + "    vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32]\nend\n", 5, "missing operand 3 of vadd"},
+      {head + "    vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32] 1 @0\nend\n", 5, "expected a tile (UB[offset+RxC dtype]), got '1'"},
+      {head + "    vfill UB[0+70000x8 fp32] <- 1 @0\nend\n", 5, "tile rows out of range: '70000x8'"},
+      {head + "    vfill UB[0+4x8 fp32] <- one @0\nend\n", 5, "expected immediate (a float), got 'one'"},
+      {head + "    vfill UB[0+4x8 fp32] <- 1 acc @0\nend\n", 5, "unexpected 'acc' in vfill"},
+      {head + "    vfill UB[0+4x8 fp32] <- 1 dst=UB[0+4x8 fp32] @0\nend\n", 5, "'dst=' given, but vfill takes it as an operand"},
+      {head + "    vfill UB[0+4x8 fp32] <- 1 color=3 @0\nend\n", 5, "unknown instruction field 'color='"},
+      {head + "    sload R99999 <- x[0+1x1/1] @0\nend\n", 5, "register number out of range"},
+      {"vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32] UB[0+4x8 fp32] @0\n", 1, "'vadd' outside a kernel"},
+      {"kernel 0 k\n  vfill UB[0+4x8 fp32] <- 1 @0\nend\n", 2, "instruction before 'cube' or 'vec N'"},
+      {"kernel 0 k\n  cube\n", 1, "kernel 0 has no 'end'"},
+      {head + "task 0 kernel=0 site=0\n", 5, "'task' inside kernel 0 (missing 'end')"},
+      {head + "  cube\nend\n", 5, "'cube' must come once, before the vec streams"},
+      {"site 0 \"abc\n", 1, "unterminated string '\"abc'"},
+      {"site 0 \"a\\qb\"\n", 1, "bad escape in string: \\q"},
+      {"tensr x [4] fp32 in\n", 1, "unknown keyword 'tensr'"},
+      {"tensor x [4] fp32 input\n", 1, "bad tensor kind 'input'"},
+      {"tensor x [4,] fp32 in\n", 1, "expected dimension, got ']'"},
+      {"tensor x [4] fp32 in\ntensor x [4] fp32 in\ntask 0 kernel=0 site=0 reads=[x:0..4]\n", 3,
+       "tensor name 'x' is declared more than once"},
+      {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 kernel=1\n", 2, "duplicate task field 'kernel='"},
+      {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 owner=me\n", 2, "unknown task field 'owner='"},
+      {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 reads=[x:0-4]\n", 2, "expected '..' in GM range begin..end, got '-4]'"},
+      {"task 0 kernel=-1 site=0\n", 1, "expected kernel index, got '-1'"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    const std::string got = parse_error(c.text);
+    const std::string prefix = "bad.npu:" + std::to_string(c.line) + ": ";
+    EXPECT_EQ(got.substr(0, prefix.size()), prefix) << got;
+    EXPECT_NE(got.find(c.message), std::string::npos) << "want: " << c.message << "\n got: " << got;
+  }
+}
+
+}  // namespace
+}  // namespace isa
