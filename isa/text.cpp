@@ -115,9 +115,7 @@ const OpSignature& op_signature(Op op) {
 
 namespace {
 
-bool is_name_start(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9') || c == '.'; }
 bool is_word_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
@@ -245,8 +243,8 @@ class Printer {
   }
 
   void view(const GmView& v) {
-    o_ += tensor_ref(v.tensor) + '[' + num(v.offset) + '+' + num(v.rows) + 'x' + num(v.cols) +
-          '/' + num(v.row_stride);
+    o_ += tensor_ref(v.tensor) + '[' + num(v.offset) + '+' + num(v.rows) + 'x' + num(v.cols) + '/' +
+          num(v.row_stride);
     if (v.reg != -1 || v.reg_scale != 0) o_ += " +R" + num(v.reg) + '*' + num(v.reg_scale);
     o_ += ']';
   }
@@ -308,7 +306,8 @@ class Parser {
     size_t start = 0;
     for (;;) {
       const size_t end = text_.find('\n', start);
-      line_ = text_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+      line_ =
+          text_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
       if (!line_.empty() && line_.back() == '\r') line_.remove_suffix(1);
       pos_ = 0;
       ++line_no_;
@@ -380,6 +379,7 @@ class Parser {
     float v = 0;
     const char* b = line_.data() + pos_;
     const auto r = std::from_chars(b, line_.data() + line_.size(), v);
+    if (r.ec == std::errc::result_out_of_range) fail(what + " out of float range: " + shown());
     if (r.ec != std::errc()) fail("expected " + what + " (a float), got " + shown());
     pos_ += size_t(r.ptr - b);
     return v;
@@ -389,19 +389,20 @@ class Parser {
     const size_t start = pos_;
     expect("\"", "to open a string");
     std::string s;
+    const auto unterminated = [&] {
+      pos_ = start;
+      fail("unterminated string " + shown());
+    };
     for (;;) {
-      if (at_end()) {
-        pos_ = start;
-        fail("unterminated string " + shown());
-      }
+      if (at_end()) unterminated();
       const char c = line_[pos_++];
       if (c == '"') return s;
       if (c != '\\') {
         s += c;
         continue;
       }
-      const char e = peek();
-      ++pos_;
+      if (at_end()) unterminated();
+      const char e = line_[pos_++];
       switch (e) {
         case '"': s += '"'; break;
         case '\\': s += '\\'; break;
@@ -754,8 +755,7 @@ class Parser {
       }
     }
     for (const char* required : {"kernel", "site"})
-      if (!seen.count(required))
-        fail("task " + num(index) + ": missing field '" + required + "='");
+      if (!seen.count(required)) fail("task " + num(index) + ": missing field '" + required + "='");
     p_.tasks.push_back(std::move(t));
   }
 

@@ -1,6 +1,7 @@
 // isa/text: print_program / parse_program round trip, golden text, parse errors.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -40,38 +41,44 @@ GmView view(uint32_t tensor, int64_t offset, uint32_t rows, uint32_t cols, uint3
   return v;
 }
 
-Instr instr(Op op, uint32_t site, uint8_t sub = 0) {
+// Fluent instruction builder: I(Op::TLOAD, site).dst(t).gm(v); converts to Instr.
+struct I {
   Instr in;
-  in.op = op;
-  in.sub = sub;
-  in.site = site;
-  return in;
-}
-
-Instr with_tiles(Instr in, const Tile& dst, const Tile& a = {}, const Tile& b = {}) {
-  in.dst = dst;
-  in.a = a;
-  in.b = b;
-  return in;
-}
-
-Instr with_imm(Instr in, float imm) {
-  in.imm = imm;
-  return in;
-}
-
-Instr gm_op(Op op, uint32_t site, const GmView& gm) {
-  Instr in = instr(op, site);
-  in.gm = gm;
-  return in;
-}
-
-Instr scalar(Op op, uint32_t site, int8_t reg, float imm) {
-  Instr in = instr(op, site);
-  in.reg = reg;
-  in.imm = imm;
-  return in;
-}
+  I(Op op, uint32_t site, uint8_t sub = 0) {
+    in.op = op;
+    in.site = site;
+    in.sub = sub;
+  }
+  I& dst(const Tile& t) {
+    in.dst = t;
+    return *this;
+  }
+  I& a(const Tile& t) {
+    in.a = t;
+    return *this;
+  }
+  I& b(const Tile& t) {
+    in.b = t;
+    return *this;
+  }
+  I& gm(const GmView& v) {
+    in.gm = v;
+    return *this;
+  }
+  I& reg(int8_t r) {
+    in.reg = r;
+    return *this;
+  }
+  I& imm(float v) {
+    in.imm = v;
+    return *this;
+  }
+  I& flags(uint8_t f) {
+    in.flags = f;
+    return *this;
+  }
+  operator Instr() const { return in; }
+};
 
 Tensor tensor(std::string name, std::vector<int64_t> shape, DType dt, TensorKind kind,
               std::vector<int32_t> init = {}) {
@@ -119,85 +126,77 @@ Program everything() {
   const Tile l0b = tile(Space::L0B, 0, 64, 32, DType::BF16);
   const Tile l0c = tile(Space::L0C, 0, 16, 32, DType::FP32);
   k0.cube = {
-      [&] { Instr in = gm_op(Op::TLOAD, 0, view(0, 0, 16, 64, 8192)); in.dst = l1; return in; }(),
-      with_tiles(instr(Op::TMOV, 0), l0a, l1),
-      with_tiles(instr(Op::TMOV, 0), l0b, l1b),
-      with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b),
-      [&] { Instr in = with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b); in.flags = kAccumulate; return in; }(),
-      [&] { Instr in = with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b); in.flags = kTransposeB; return in; }(),
-      [&] { Instr in = with_tiles(instr(Op::TMATMUL, 1), l0c, l0a, l0b); in.flags = kAccumulate | kTransposeB; return in; }(),
-      [&] { Instr in = gm_op(Op::TSTORE, 2, view(3, 64, 16, 32, 64)); in.a = l0c; return in; }(),
-      with_tiles(instr(Op::TRESHAPE, 2), tile(Space::L1, 0, 32, 32, DType::BF16), l1),
-      scalar(Op::SLOAD, 3, 15, 0),
-      scalar(Op::SADD, 3, 15, -1),
-      with_imm(instr(Op::SIGNAL, 3), 0),
-      with_imm(instr(Op::WAIT, 3), 7),
+      I(Op::TLOAD, 0).dst(l1).gm(view(0, 0, 16, 64, 8192)),
+      I(Op::TMOV, 0).dst(l0a).a(l1),
+      I(Op::TMOV, 0).dst(l0b).a(l1b),
+      I(Op::TMATMUL, 1).dst(l0c).a(l0a).b(l0b),
+      I(Op::TMATMUL, 1).dst(l0c).a(l0a).b(l0b).flags(kAccumulate),
+      I(Op::TMATMUL, 1).dst(l0c).a(l0a).b(l0b).flags(kTransposeB),
+      I(Op::TMATMUL, 1).dst(l0c).a(l0a).b(l0b).flags(kAccumulate | kTransposeB),
+      I(Op::TSTORE, 2).gm(view(3, 64, 16, 32, 64)).a(l0c),
+      I(Op::TRESHAPE, 2).dst(tile(Space::L1, 0, 32, 32, DType::BF16)).a(l1),
+      I(Op::SLOAD, 3).reg(15).gm(view(1, 3, 1, 1, 1)),
+      I(Op::SADD, 3).reg(15).imm(-1),
+      I(Op::SIGNAL, 3).imm(0),
+      I(Op::WAIT, 3).imm(7),
   };
-  k0.cube[9].gm = view(1, 3, 1, 1, 1);
 
-  std::vector<Instr> v0;
   const Tile ub = tile(Space::UB, 0, 16, 512, DType::FP32);
   const Tile ub_pad = tile(Space::UB, 32768, 16, 512, DType::FP32, 13, 500);
   const Tile ub_row = tile(Space::UB, 65536, 16, 1, DType::FP32, 0, 1);
   const Tile ub_col = tile(Space::UB, 65600, 1, 512, DType::FP32, 1, 0);
-  {
-    Instr in = gm_op(Op::TLOAD, 0, view(2, 64, 16, 512, 128, 2, 128));
-    in.dst = ub_pad;
-    v0.push_back(in);
-  }
-  const float imms[] = {0.0f, 1.0f, -std::numeric_limits<float>::max(), 0.1f,
-                        std::numeric_limits<float>::denorm_min(), 1.0f / 3.0f};
-  for (uint8_t s = 0; s < 6; ++s) v0.push_back(with_tiles(instr(Op::VBIN, 0, s), ub, ub_pad, ub));
-  for (uint8_t s = 0; s < 6; ++s)
-    v0.push_back(with_imm(with_tiles(instr(Op::VBINS, 1, s), ub, ub), imms[s]));
-  for (uint8_t s = 0; s < 5; ++s) v0.push_back(with_tiles(instr(Op::VUNARY, 2, s), ub, ub));
-  v0.push_back(with_tiles(instr(Op::VCAST, 2), tile(Space::UB, 0, 16, 512, DType::BF16), ub));
-  v0.push_back(with_imm(with_tiles(instr(Op::VFILL, 2), ub), -0.0f));
-  v0.push_back(with_imm(with_tiles(instr(Op::VFILLPAD, 2), ub_pad),
-                        -std::numeric_limits<float>::infinity()));
-  for (uint8_t s = 0; s < 2; ++s) v0.push_back(with_tiles(instr(Op::VROWRED, 0, s), ub_row, ub));
-  for (uint8_t s = 0; s < 6; ++s) v0.push_back(with_tiles(instr(Op::VROWEXP, 0, s), ub, ub, ub_row));
-  for (uint8_t s = 0; s < 6; ++s) v0.push_back(with_tiles(instr(Op::VCOLEXP, 0, s), ub, ub, ub_col));
-  v0.push_back(with_tiles(instr(Op::TRESHAPE, 0), tile(Space::UB, 0, 32, 256), ub));
-  v0.push_back(with_tiles(instr(Op::TMOV, 0), tile(Space::UB, 0, 16, 32), l0c));
-  {
-    Instr in = gm_op(Op::TSTORE, 0, view(2, 0, 1, 64, 64, 0, -128));
-    in.a = tile(Space::UB, 0, 1, 64);
-    v0.push_back(in);
-  }
-  {
-    Instr in = gm_op(Op::TLOAD, 0, view(2, -5, 1, 64, 0, 3, 2147483647));  // negative static part
-    in.dst = tile(Space::UB, 4294967040u, 1, 64);
-    v0.push_back(in);
-  }
-  v0.push_back(with_imm(instr(Op::SIGNAL, 0), 1));
-  v0.push_back(with_imm(instr(Op::WAIT, 0), 2));
-  k0.vec = {v0, {}, {with_imm(instr(Op::WAIT, 0), 3)}};
+  const float imms[] = {0.0f,
+                        1.0f,
+                        -std::numeric_limits<float>::max(),
+                        0.1f,
+                        std::numeric_limits<float>::denorm_min(),
+                        1.0f / 3.0f};
+  std::vector<Instr> v0 = {I(Op::TLOAD, 0).dst(ub_pad).gm(view(2, 64, 16, 512, 128, 2, 128))};
+  for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VBIN, 0, s).dst(ub).a(ub_pad).b(ub));
+  for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VBINS, 1, s).dst(ub).a(ub).imm(imms[s]));
+  for (uint8_t s = 0; s < 5; ++s) v0.push_back(I(Op::VUNARY, 2, s).dst(ub).a(ub));
+  for (uint8_t s = 0; s < 2; ++s) v0.push_back(I(Op::VROWRED, 0, s).dst(ub_row).a(ub));
+  for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VROWEXP, 0, s).dst(ub).a(ub).b(ub_row));
+  for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VCOLEXP, 0, s).dst(ub).a(ub).b(ub_col));
+  const std::vector<Instr> rest = {
+      I(Op::VCAST, 2).dst(tile(Space::UB, 0, 16, 512, DType::BF16)).a(ub),
+      I(Op::VFILL, 2).dst(ub).imm(-0.0f),
+      I(Op::VFILLPAD, 2).dst(ub_pad).imm(-std::numeric_limits<float>::infinity()),
+      I(Op::TRESHAPE, 0).dst(tile(Space::UB, 0, 32, 256)).a(ub),
+      I(Op::TMOV, 0).dst(tile(Space::UB, 0, 16, 32)).a(l0c),
+      I(Op::TSTORE, 0).gm(view(2, 0, 1, 64, 64, 0, -128)).a(tile(Space::UB, 0, 1, 64)),
+      // Negative static part, largest offsets.
+      I(Op::TLOAD, 0)
+          .dst(tile(Space::UB, 4294967040u, 1, 64))
+          .gm(view(2, -5, 1, 64, 0, 3, 2147483647)),
+      I(Op::SIGNAL, 0).imm(1),
+      I(Op::WAIT, 0).imm(2),
+  };
+  v0.insert(v0.end(), rest.begin(), rest.end());
+  k0.vec = {v0, {}, {I(Op::WAIT, 0).imm(3)}};
 
   Kernel k1;  // a name that needs quotes; empty cube; no vec streams
   k1.name = "odd kernel: #1";
 
   Kernel k2;  // every field an op does not take, set; out-of-range indices
   k2.name = "junk";
-  {
-    Instr in = gm_op(Op::TLOAD, 99, view(99, 0, 1, 1, 1, -1, 5));  // $99, reg_scale w/o reg
-    in.dst = tile(Space::GM, 1, 2, 3, DType::INT32);
-    in.a = tile(Space::L0A, 4, 5, 6);
-    in.b = tile(Space::L0B, 0, 0, 0, DType::FP32, 0, 9);
-    in.imm = 2.5f;
-    in.reg = 4;
-    in.sub = 3;
-    in.flags = 4;
-    k2.cube.push_back(in);
-    Instr vadd = with_tiles(instr(Op::VBIN, 0, 9), ub, ub, ub);  // sub out of range
-    vadd.gm = view(5, 0, 1, 1, 1);                              // "dup": printed as $5
-    vadd.flags = kAccumulate;                                   // not taken by vadd
-    Instr mm = with_tiles(instr(Op::TMATMUL, 0), l0c, l0a, l0b);
-    mm.flags = 0xff;
-    Instr sig = scalar(Op::SIGNAL, 0, -3, 1);  // reg -3 on an op without reg
-    sig.gm = view(7, 0, 0, 0, 0);              // tensor named ""
-    k2.vec = {{vadd, mm, sig, scalar(Op::SADD, 0, -1, 0.5f)}};
-  }
+  k2.cube = {
+      I(Op::TLOAD, 99, 3)                               // sub on an op without one
+          .dst(tile(Space::GM, 1, 2, 3, DType::INT32))  // a tile in GM
+          .gm(view(99, 0, 1, 1, 1, -1, 5))              // $99; reg_scale, no reg
+          .a(tile(Space::L0A, 4, 5, 6))                 // unused a, b, imm, reg
+          .b(tile(Space::L0B, 0, 0, 0, DType::FP32, 0, 9))
+          .imm(2.5f)
+          .reg(4)
+          .flags(4),
+  };
+  k2.vec = {{
+      // sub out of range, gm on "dup" (printed as $5), flags vadd does not take
+      I(Op::VBIN, 0, 9).dst(ub).a(ub).b(ub).gm(view(5, 0, 1, 1, 1)).flags(kAccumulate),
+      I(Op::TMATMUL, 0).dst(l0c).a(l0a).b(l0b).flags(0xff),
+      I(Op::SIGNAL, 0).imm(1).reg(-3).gm(view(7, 0, 0, 0, 0)),  // tensor named ""
+      I(Op::SADD, 0).reg(-1).imm(0.5f),
+  }};
 
   p.kernels = {k0, k1, k2};
 
@@ -279,7 +278,7 @@ TEST(IsaText, EveryMnemonicParsesBackToItsOpAndSub) {
   for (int op = 0; op < kNumOps; ++op) {
     const int subs = std::max<int>(1, op_signature(Op(op)).num_subs);
     for (int sub = 0; sub < subs; ++sub) {
-      Instr in = instr(Op(op), 0, uint8_t(sub));
+      Instr in = I(Op(op), 0, uint8_t(sub));
       const OpSignature& s = op_signature(in.op);
       if (s.uses(Operand::Dst)) in.dst = tile(Space::UB, 0, 4, 8);
       if (s.uses(Operand::A)) in.a = tile(Space::UB, 128, 4, 8);
@@ -311,7 +310,7 @@ TEST(IsaText, FloatsAreReadableAndBitExact) {
       {16777216.0f, " 16777216 @"},
   };
   for (const auto& [value, text] : cases) {
-    const Instr in = with_imm(with_tiles(instr(Op::VFILL, 0), tile(Space::UB, 0, 4, 8)), value);
+    const Instr in = I(Op::VFILL, 0).dst(tile(Space::UB, 0, 4, 8)).imm(value);
     const std::string printed = print_program(one_instr(in));
     EXPECT_NE(printed.find(text), std::string::npos) << "want '" << text << "' in\n" << printed;
     const float back = only_instr(parse_program(printed, "f.npu")).imm;
@@ -320,8 +319,8 @@ TEST(IsaText, FloatsAreReadableAndBitExact) {
 }
 
 TEST(IsaText, NanImmediateRoundTrips) {
-  const Instr in = with_imm(with_tiles(instr(Op::VFILL, 0), tile(Space::UB, 0, 4, 8)),
-                            std::numeric_limits<float>::quiet_NaN());
+  const Instr in =
+      I(Op::VFILL, 0).dst(tile(Space::UB, 0, 4, 8)).imm(std::numeric_limits<float>::quiet_NaN());
   const std::string printed = print_program(one_instr(in));
   EXPECT_NE(printed.find(" nan @"), std::string::npos) << printed;
   EXPECT_TRUE(std::isnan(only_instr(parse_program(printed, "n.npu")).imm));
@@ -367,24 +366,27 @@ Program golden_program() {
   k.name = "k";
   const Tile l1 = tile(Space::L1, 0, 16, 32, DType::BF16);
   const Tile l0b = tile(Space::L0B, 0, 16, 32, DType::BF16);
-  Instr ld = gm_op(Op::TLOAD, 0, view(2, 0, 16, 32, 32));
-  ld.dst = l1;
-  Instr mm = with_tiles(instr(Op::TMATMUL, 0), tile(Space::L0C, 0, 4, 16),
-                        tile(Space::L0A, 0, 4, 32, DType::BF16), l0b);
-  mm.flags = kAccumulate | kTransposeB;
-  k.cube = {ld, with_tiles(instr(Op::TMOV, 0), l0b, l1), mm, with_imm(instr(Op::SIGNAL, 1), 0)};
+  k.cube = {
+      I(Op::TLOAD, 0).dst(l1).gm(view(2, 0, 16, 32, 32)),
+      I(Op::TMOV, 0).dst(l0b).a(l1),
+      I(Op::TMATMUL, 0)
+          .dst(tile(Space::L0C, 0, 4, 16))
+          .a(tile(Space::L0A, 0, 4, 32, DType::BF16))
+          .b(l0b)
+          .flags(kAccumulate | kTransposeB),
+      I(Op::SIGNAL, 1).imm(0),
+  };
   const Tile x = tile(Space::UB, 0, 4, 8, DType::FP32, 3, 8);
   const Tile t = tile(Space::UB, 128, 4, 8);
-  Instr ldx = gm_op(Op::TLOAD, 0, view(0, 0, 4, 8, 8));
-  ldx.dst = x;
-  Instr st = gm_op(Op::TSTORE, 1, view(3, 0, 1, 8, 8, 0, 8));
-  st.a = tile(Space::UB, 128, 1, 8);
-  Instr sl = scalar(Op::SLOAD, 0, 0, 0);
-  sl.gm = view(1, 0, 1, 1, 1);
-  k.vec = {{sl, ldx, with_imm(with_tiles(instr(Op::VBINS, 0, uint8_t(BinOp::ADD)), t, x), 0.5f),
-            with_tiles(instr(Op::VROWEXP, 0, uint8_t(BinOp::MUL)), t, t,
-                       tile(Space::UB, 256, 4, 1)),
-            scalar(Op::SADD, 0, 0, -1), with_imm(instr(Op::WAIT, 1), 0), st},
+  k.vec = {{
+               I(Op::SLOAD, 0).reg(0).gm(view(1, 0, 1, 1, 1)),
+               I(Op::TLOAD, 0).dst(x).gm(view(0, 0, 4, 8, 8)),
+               I(Op::VBINS, 0, uint8_t(BinOp::ADD)).dst(t).a(x).imm(0.5f),
+               I(Op::VROWEXP, 0, uint8_t(BinOp::MUL)).dst(t).a(t).b(tile(Space::UB, 256, 4, 1)),
+               I(Op::SADD, 0).reg(0).imm(-1),
+               I(Op::WAIT, 1).imm(0),
+               I(Op::TSTORE, 1).gm(view(3, 0, 1, 8, 8, 0, 8)).a(tile(Space::UB, 128, 1, 8)),
+           },
            {}};
   p.kernels = {k};
   Task t0;
@@ -436,66 +438,97 @@ std::string parse_error(const std::string& text) {
   return "(no error)";
 }
 
-constexpr const char* kHead =
+const std::string kHead =
     "tensor x [4,8] fp32 in\n"  // line 1
     "site 0 \"s\"\n"            // line 2
     "kernel 0 k\n"              // line 3
     "  vec 0\n";                // line 4; the case's lines start at 5
 
-TEST(IsaText, ParseErrorsNameFileLineAndProblem) {
-  struct Case {
-    std::string text;
-    int line;
-    std::string message;
-  };
-  const std::string head = kHead;
-  const Case cases[] = {
-      {head + "    vfoo UB[0+4x8 fp32] <- 1 @0\nend\n", 5, "unknown mnemonic 'vfoo'"},
-      {head + "    tload UB[0+4x8 fp32] <- y[0+4x8/8] @0\nend\n", 5, "unknown tensor 'y'"},
-      {"tensor x [4,8] fp8 in\n", 1, "bad dtype 'fp8'"},
-      {head + "    vfill UB[0+4x8 fp33] <- 1 @0\nend\n", 5, "bad dtype 'fp33'"},
-      {head + "end\ntask 0 site=0 reads=[]\n", 6, "task 0: missing field 'kernel='"},
-      {head + "    vfill UB[0+4x8 fp32] <- 1 @0 junk\nend\n", 5, "trailing garbage 'junk'"},
-      {head + "end extra\n", 5, "trailing garbage 'extra'"},
-      {"kernel 1 k\nend\n", 1, "kernel index 1 out of order (expected 0)"},
-      {head + "  vec 2\nend\n", 5, "vec index 2 out of order (expected 1)"},
-      {"site 0 \"a\"\nsite 0 \"b\"\n", 2, "site index 0 out of order (expected 1)"},
-      {head + "end\ntask 1 kernel=0 site=0\n", 6, "task index 1 out of order (expected 0)"},
-      {head + "    vfill UB[0+4x8 fp32] 1 @0\nend\n", 5, "expected '<-' after the destination of vfill, got '1'"},
-      {head + "    vfill UB[0+4x8 fp32] <- 1\nend\n", 5, "missing site '@N' at the end of vfill"},
-      {head + "    vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32]\nend\n", 5, "missing operand 3 of vadd"},
-      {head + "    vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32] 1 @0\nend\n", 5, "expected a tile (UB[offset+RxC dtype]), got '1'"},
-      {head + "    vfill UB[0+70000x8 fp32] <- 1 @0\nend\n", 5, "tile rows out of range: '70000x8'"},
-      {head + "    vfill UB[0+4x8 fp32] <- one @0\nend\n", 5, "expected immediate (a float), got 'one'"},
-      {head + "    vfill UB[0+4x8 fp32] <- 1 acc @0\nend\n", 5, "unexpected 'acc' in vfill"},
-      {head + "    vfill UB[0+4x8 fp32] <- 1 dst=UB[0+4x8 fp32] @0\nend\n", 5, "'dst=' given, but vfill takes it as an operand"},
-      {head + "    vfill UB[0+4x8 fp32] <- 1 color=3 @0\nend\n", 5, "unknown instruction field 'color='"},
-      {head + "    sload R99999 <- x[0+1x1/1] @0\nend\n", 5, "register number out of range"},
-      {"vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32] UB[0+4x8 fp32] @0\n", 1, "'vadd' outside a kernel"},
-      {"kernel 0 k\n  vfill UB[0+4x8 fp32] <- 1 @0\nend\n", 2, "instruction before 'cube' or 'vec N'"},
-      {"kernel 0 k\n  cube\n", 1, "kernel 0 has no 'end'"},
-      {head + "task 0 kernel=0 site=0\n", 5, "'task' inside kernel 0 (missing 'end')"},
-      {head + "  cube\nend\n", 5, "'cube' must come once, before the vec streams"},
-      {"site 0 \"abc\n", 1, "unterminated string '\"abc'"},
-      {"site 0 \"a\\qb\"\n", 1, "bad escape in string: \\q"},
-      {"tensr x [4] fp32 in\n", 1, "unknown keyword 'tensr'"},
-      {"tensor x [4] fp32 input\n", 1, "bad tensor kind 'input'"},
-      {"tensor x [4,] fp32 in\n", 1, "expected dimension, got ']'"},
-      {"tensor x [4] fp32 in\ntensor x [4] fp32 in\ntask 0 kernel=0 site=0 reads=[x:0..4]\n", 3,
-       "tensor name 'x' is declared more than once"},
-      {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 kernel=1\n", 2, "duplicate task field 'kernel='"},
-      {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 owner=me\n", 2, "unknown task field 'owner='"},
-      {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 reads=[x:0-4]\n", 2, "expected '..' in GM range begin..end, got '-4]'"},
-      {"task 0 kernel=-1 site=0\n", 1, "expected kernel index, got '-1'"},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.text);
-    const std::string got = parse_error(c.text);
-    const std::string prefix = "bad.npu:" + std::to_string(c.line) + ": ";
-    EXPECT_EQ(got.substr(0, prefix.size()), prefix) << got;
-    EXPECT_NE(got.find(c.message), std::string::npos) << "want: " << c.message << "\n got: " << got;
+struct ParseErrorCase {
+  std::string text;
+  int line;
+  std::string message;
+};
+
+// A gtest name from a message: "unknown mnemonic 'vfoo'" -> "UnknownMnemonicVfoo".
+std::string test_name(const std::string& s) {
+  std::string name;
+  bool upper = true;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      upper = true;
+    } else if (name.size() < 60) {
+      name += upper ? char(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
+    }
   }
+  return name;
 }
+
+const ParseErrorCase kParseErrors[] = {
+    {kHead + "    vfoo UB[0+4x8 fp32] <- 1 @0\nend\n", 5, "unknown mnemonic 'vfoo'"},
+    {kHead + "    tload UB[0+4x8 fp32] <- y[0+4x8/8] @0\nend\n", 5, "unknown tensor 'y'"},
+    {"tensor x [4,8] fp8 in\n", 1, "bad dtype 'fp8'"},
+    {kHead + "    vfill UB[0+4x8 fp33] <- 1 @0\nend\n", 5, "bad dtype 'fp33'"},
+    {kHead + "end\ntask 0 site=0 reads=[]\n", 6, "task 0: missing field 'kernel='"},
+    {kHead + "    vfill UB[0+4x8 fp32] <- 1 @0 junk\nend\n", 5, "trailing garbage 'junk'"},
+    {kHead + "end extra\n", 5, "trailing garbage 'extra'"},
+    {"kernel 1 k\nend\n", 1, "kernel index 1 out of order (expected 0)"},
+    {kHead + "  vec 2\nend\n", 5, "vec index 2 out of order (expected 1)"},
+    {"site 0 \"a\"\nsite 0 \"b\"\n", 2, "site index 0 out of order (expected 1)"},
+    {kHead + "end\ntask 1 kernel=0 site=0\n", 6, "task index 1 out of order (expected 0)"},
+    {kHead + "    vfill UB[0+4x8 fp32] 1 @0\nend\n", 5,
+     "expected '<-' after the destination of vfill, got '1'"},
+    {kHead + "    vfill UB[0+4x8 fp32] <- 1\nend\n", 5, "missing site '@N' at the end of vfill"},
+    {kHead + "    vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32]\nend\n", 5, "missing operand 3 of vadd"},
+    {kHead + "    vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32] 1 @0\nend\n", 5,
+     "expected a tile (UB[offset+RxC dtype]), got '1'"},
+    {kHead + "    vfill UB[0+70000x8 fp32] <- 1 @0\nend\n", 5, "tile rows out of range: '70000x8'"},
+    {kHead + "    vfill UB[0+4x8 fp32] <- one @0\nend\n", 5,
+     "expected immediate (a float), got 'one'"},
+    {kHead + "    vfill UB[0+4x8 fp32] <- 1 acc @0\nend\n", 5, "unexpected 'acc' in vfill"},
+    {kHead + "    vfill UB[0+4x8 fp32] <- 1 dst=UB[0+4x8 fp32] @0\nend\n", 5,
+     "'dst=' given, but vfill takes it as an operand"},
+    {kHead + "    vfill UB[0+4x8 fp32] <- 1 color=3 @0\nend\n", 5,
+     "unknown instruction field 'color='"},
+    {kHead + "    sload R99999 <- x[0+1x1/1] @0\nend\n", 5, "register number out of range"},
+    {"vadd UB[0+4x8 fp32] <- UB[0+4x8 fp32] UB[0+4x8 fp32] @0\n", 1, "'vadd' outside a kernel"},
+    {"kernel 0 k\n  vfill UB[0+4x8 fp32] <- 1 @0\nend\n", 2,
+     "instruction before 'cube' or 'vec N'"},
+    {"kernel 0 k\n  cube\n", 1, "kernel 0 has no 'end'"},
+    {kHead + "task 0 kernel=0 site=0\n", 5, "'task' inside kernel 0 (missing 'end')"},
+    {kHead + "  cube\nend\n", 5, "'cube' must come once, before the vec streams"},
+    {"site 0 \"abc\n", 1, "unterminated string '\"abc'"},
+    {"site 0 \"a\\qb\"\n", 1, "bad escape in string: \\q"},
+    {"site 0 \"ab\\\n", 1, "unterminated string '\"ab\\'"},
+    {kHead + "    vfill UB[0+4x8 fp32] <- 1e50 @0\nend\n", 5,
+     "immediate out of float range: '1e50'"},
+    {"tensr x [4] fp32 in\n", 1, "unknown keyword 'tensr'"},
+    {"tensor x [4] fp32 input\n", 1, "bad tensor kind 'input'"},
+    {"tensor x [4,] fp32 in\n", 1, "expected dimension, got ']'"},
+    {"tensor x [4] fp32 in\ntensor x [4] fp32 in\ntask 0 kernel=0 site=0 reads=[x:0..4]\n", 3,
+     "tensor name 'x' is declared more than once"},
+    {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 kernel=1\n", 2,
+     "duplicate task field 'kernel='"},
+    {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 owner=me\n", 2, "unknown task field 'owner='"},
+    {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 reads=[x:0-4]\n", 2,
+     "expected '..' in GM range begin..end, got '-4]'"},
+    {"task 0 kernel=-1 site=0\n", 1, "expected kernel index, got '-1'"},
+};
+
+class ParseError : public testing::TestWithParam<ParseErrorCase> {};
+
+TEST_P(ParseError, NamesFileLineAndProblem) {
+  const ParseErrorCase& c = GetParam();
+  SCOPED_TRACE(c.text);
+  const std::string got = parse_error(c.text);
+  const std::string prefix = "bad.npu:" + std::to_string(c.line) + ": ";
+  EXPECT_EQ(got.substr(0, prefix.size()), prefix) << got;
+  EXPECT_NE(got.find(c.message), std::string::npos) << "want: " << c.message << "\n got: " << got;
+}
+
+INSTANTIATE_TEST_SUITE_P(IsaText, ParseError, testing::ValuesIn(kParseErrors),
+                         [](const auto& info) { return test_name(info.param.message); });
 
 }  // namespace
 }  // namespace isa
