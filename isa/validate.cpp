@@ -22,6 +22,8 @@ std::string fmt_float(float f) {
   return std::string(buf, std::to_chars(buf, buf + sizeof buf, f).ptr);
 }
 
+bool known_dtype(DType t) { return dtype_bytes(t) != 0; }
+
 bool is_vector_op(Op op) {
   switch (op) {
     case Op::VBIN:
@@ -69,6 +71,8 @@ class Validator {
     const Tensor& t = p_.tensors[i];
     ctx_ = "tensor " + std::to_string(i) + " " + quoted(t.name);
     if (t.name.empty()) fail("empty name");
+    if (!known_dtype(t.dtype)) fail("bad dtype " + std::to_string(int(t.dtype)));
+    if (int(t.kind) > int(TensorKind::Scratch)) fail("bad kind " + std::to_string(int(t.kind)));
     if (const auto [it, fresh] = names_.emplace(t.name, i); !fresh)
       fail("name also used by tensor " + std::to_string(it->second));
     for (int64_t d : t.shape)
@@ -133,7 +137,6 @@ class Validator {
 
   void check_instr(const Instr& in, bool cube, const std::string& where) {
     ctx_ = where;
-    instr_ = &in;
     if (int(in.op) >= kNumOps) fail("bad opcode " + std::to_string(int(in.op)));
     const std::string m = mnemonic(in);
     ctx_ += " " + quoted(m);
@@ -163,11 +166,11 @@ class Validator {
     switch (in.op) {
       case Op::TLOAD:
         space("dst", in.dst, {cube ? Space::L1 : Space::UB}, stream);
-        check_transfer(in.dst, "dst");
+        check_transfer(in.dst, "dst", in.gm);
         break;
       case Op::TSTORE:
         space("a", in.a, {cube ? Space::L0C : Space::UB}, stream);
-        check_transfer(in.a, "a");
+        check_transfer(in.a, "a", in.gm);
         break;
       case Op::TMOV:
         if (cube)
@@ -235,14 +238,13 @@ class Validator {
         if (p_.tensors[in.gm.tensor].dtype != DType::INT32)
           fail("gm tensor " + quoted(p_.tensors[in.gm.tensor].name) + " must be int32");
         break;
-      case Op::SADD: integral_imm(false); break;
+      case Op::SADD: integral_imm(in.imm, false); break;
       case Op::SIGNAL:
-      case Op::WAIT: integral_imm(true); break;
+      case Op::WAIT: integral_imm(in.imm, true); break;
     }
   }
 
-  void integral_imm(bool flag_id) {
-    const float v = instr_->imm;
+  void integral_imm(float v, bool flag_id) const {
     if (!std::isfinite(v) || v != std::trunc(v) || (flag_id && v < 0))
       fail("imm " + fmt_float(v) + " must be " +
            (flag_id ? "a flag id (an integer >= 0)" : "an integer"));
@@ -262,6 +264,8 @@ class Validator {
 
   void check_tile(const char* name, const Tile& t) const {
     const std::string n = name;
+    if (int(t.space) >= kNumSpaces) fail(n + ": bad space " + std::to_string(int(t.space)));
+    if (!known_dtype(t.dtype)) fail(n + ": bad dtype " + std::to_string(int(t.dtype)));
     if (t.space == Space::GM) fail(n + " is a tile in GM (use a GM view)");
     if (t.rows == 0 || t.cols == 0) fail(n + " has an empty shape " + shape(t));
     if (t.valid_rows > t.rows || t.valid_cols > t.cols)
@@ -299,8 +303,7 @@ class Validator {
   }
 
   // TLOAD/TSTORE: the tile matches the GM view's shape and the tensor's dtype.
-  void check_transfer(const Tile& t, const char* name) const {
-    const GmView& v = instr_->gm;
+  void check_transfer(const Tile& t, const char* name, const GmView& v) const {
     const Tensor& tensor = p_.tensors[v.tensor];
     if (t.rows != v.rows || t.cols != v.cols)
       fail(std::string(name) + " is " + shape(t) + " but the gm view is " + std::to_string(v.rows) +
@@ -358,7 +361,6 @@ class Validator {
   const Program& p_;
   std::unordered_map<std::string_view, uint32_t> names_;  // tensor name -> first index
   std::string ctx_;
-  const Instr* instr_ = nullptr;
 };
 
 }  // namespace
