@@ -132,7 +132,8 @@ class Npu : public sc_core::sc_module {
     task_done_.notify(sc_core::SC_ZERO_TIME);
   }
   void fail(const std::string& msg) {
-    if (error.empty()) error = msg;
+    if (!error.empty()) return;  // the first error stops the run
+    error = msg;
     sc_core::sc_stop();
   }
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
