@@ -10,6 +10,7 @@ using isa::Op;
 void FlagBoard::post(uint32_t flag, uint64_t t) {
   if (flag >= posts_.size()) posts_.resize(flag + 1);
   posts_[flag].push_back(t);
+  ++total_;
 }
 
 bool FlagBoard::take(uint32_t flag, uint64_t* t) {
