@@ -264,6 +264,10 @@ struct Impl {
 
   void record(uint32_t tensor, bool write, int64_t first, uint32_t rows, uint32_t cols,
               uint32_t stride) {
+    if (tensor >= last_rect[0].size()) {  // a tensor created after this launch began
+      for (auto& lr : last_rect) lr.resize(prog.tensors.size(), -1);
+      hull.resize(prog.tensors.size(), {UINT64_MAX, 0});
+    }
     if (rows <= 1) {
       rows = 1;
       stride = cols;
