@@ -13,7 +13,9 @@
 namespace isa {
 namespace {
 
-std::string shape(const Tile& t) { return std::to_string(t.rows) + "x" + std::to_string(t.cols); }
+// The logical shape an instruction works on: the valid region (cols is also
+// the row pitch, so a column sub-view keeps its parent's cols).
+std::string shape(const Tile& t) { return std::to_string(t.vrows()) + "x" + std::to_string(t.vcols()); }
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
@@ -197,8 +199,8 @@ class Validator {
           same_shape("b", in.b, "a", in.a);
         } else {
           const bool row = in.op == Op::VROWEXP;
-          const uint32_t rows = row ? in.a.rows : 1, cols = row ? 1 : in.a.cols;
-          if (in.b.rows != rows || in.b.cols != cols)
+          const uint32_t rows = row ? in.a.vrows() : 1, cols = row ? 1 : in.a.vcols();
+          if (in.b.vrows() != rows || in.b.vcols() != cols)
             fail("b is " + shape(in.b) + " but must be " + std::to_string(rows) + "x" +
                  std::to_string(cols) + (row ? " (a's rows x 1)" : " (1 x a's cols)"));
         }
@@ -218,7 +220,7 @@ class Validator {
       case Op::VROWRED:
         vector_operands(in, s);
         same_dtype("dst", in.dst, "a", in.a);
-        if (in.dst.rows != in.a.rows || in.dst.cols != 1)
+        if (in.dst.vrows() != in.a.vrows() || in.dst.vcols() != 1)
           fail("dst is " + shape(in.dst) + " but must be " + std::to_string(in.a.rows) +
                "x1 (a's rows x 1)");
         break;
@@ -267,10 +269,11 @@ class Validator {
     if (int(t.space) >= kNumSpaces) fail(n + ": bad space " + std::to_string(int(t.space)));
     if (!known_dtype(t.dtype)) fail(n + ": bad dtype " + std::to_string(int(t.dtype)));
     if (t.space == Space::GM) fail(n + " is a tile in GM (use a GM view)");
-    if (t.rows == 0 || t.cols == 0) fail(n + " has an empty shape " + shape(t));
+    const std::string full = std::to_string(t.rows) + "x" + std::to_string(t.cols);
+    if (t.rows == 0 || t.cols == 0) fail(n + " has an empty shape " + full);
     if (t.valid_rows > t.rows || t.valid_cols > t.cols)
       fail(n + " valid " + std::to_string(t.valid_rows) + "x" + std::to_string(t.valid_cols) +
-           " exceeds its shape " + shape(t));
+           " exceeds its shape " + full);
   }
 
   void check_view(const GmView& v) const {
@@ -305,7 +308,7 @@ class Validator {
   // TLOAD/TSTORE: the tile matches the GM view's shape and the tensor's dtype.
   void check_transfer(const Tile& t, const char* name, const GmView& v) const {
     const Tensor& tensor = p_.tensors[v.tensor];
-    if (t.rows != v.rows || t.cols != v.cols)
+    if (t.vrows() != v.rows || t.vcols() != v.cols)
       fail(std::string(name) + " is " + shape(t) + " but the gm view is " + std::to_string(v.rows) +
            "x" + std::to_string(v.cols));
     if (t.dtype != tensor.dtype)
@@ -321,12 +324,12 @@ class Validator {
       fail(std::string("dst must be fp32, got ") + to_string(in.dst.dtype));
     same_dtype("b", in.b, "a", in.a);
     const bool tb = in.flags & kTransposeB;
-    const uint32_t m = in.a.rows, k = in.a.cols;
-    const uint32_t bk = tb ? in.b.cols : in.b.rows, n = tb ? in.b.rows : in.b.cols;
+    const uint32_t m = in.a.vrows(), k = in.a.vcols();
+    const uint32_t bk = tb ? in.b.vcols() : in.b.vrows(), n = tb ? in.b.vrows() : in.b.vcols();
     if (bk != k)
       fail("a is " + shape(in.a) + " (MxK) but b is " + shape(in.b) +
            (tb ? " (NxK, transposed)" : " (KxN)") + ": K differs");
-    if (in.dst.rows != m || in.dst.cols != n)
+    if (in.dst.vrows() != m || in.dst.vcols() != n)
       fail("dst is " + shape(in.dst) + " but a x b is " + std::to_string(m) + "x" +
            std::to_string(n));
   }
@@ -348,7 +351,7 @@ class Validator {
   }
 
   void same_shape(const char* x, const Tile& tx, const char* y, const Tile& ty) const {
-    if (tx.rows != ty.rows || tx.cols != ty.cols)
+    if (tx.vrows() != ty.vrows() || tx.vcols() != ty.vcols())
       fail(std::string(x) + " is " + shape(tx) + " but " + y + " is " + shape(ty));
   }
 

@@ -122,7 +122,7 @@ TEST(Cli, ConfigTypoIsExitTwoWithFileLineAndKey) {
   std::ofstream(d / "bad.yaml") << yaml;
   Result r = sh(kBin + " run --hw " + (d / "bad.yaml").string() + " --workload configs/workloads/gemm.yaml");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find((d / "bad.yaml").string() + ":" + std::to_string(line) + ": buffers.l0a_kb: unknown key"),
+  EXPECT_NE(r.out.find((d / "bad.yaml").string() + ":" + std::to_string(line) + ": buffers: unknown key 'l0a_kb'"),
             std::string::npos)
       << r.out;
 }
