@@ -46,18 +46,33 @@ uint32_t HwConfig::Buffers::capacity(isa::Space s) const {
 namespace {
 
 // One YAML value being read: the node, where it is, and how to complain.
+using Overrides = std::map<std::string, std::string>;
+
 struct Value {
   YAML::Node node;
   const std::string* file;
   std::string path;  // "dma.gm_to_l1.setup_cycles"; empty for the document root
   int line;          // 0-based, -1 if unknown
+  const Overrides* overridden = nullptr;
+
+  // Where the value at `path` came from when it (or a map above it) was
+  // replaced after parsing; null otherwise.
+  const std::string* origin() const {
+    if (!overridden) return nullptr;
+    for (const auto& [key, from] : *overridden)
+      if (path == key || path.compare(0, key.size() + 1, key + ".") == 0) return &from;
+    return nullptr;
+  }
 
   [[noreturn]] void fail(const std::string& msg) const {
+    const std::string* from = origin();
     std::string s = *file;
-    if (line >= 0) s += ":" + std::to_string(line + 1);
+    if (line >= 0 && !from) s += ":" + std::to_string(line + 1);
     s += ": ";
     if (!path.empty()) s += path + ": ";
-    throw ConfigError(s + msg);
+    s += msg;
+    if (from) s += " (from " + *from + ")";
+    throw ConfigError(s);
   }
 };
 
@@ -102,7 +117,7 @@ void read_map(const Value& v, const Fields& fields) {
   std::vector<std::optional<std::pair<YAML::Node, YAML::Node>>> found(fields.size());  // key, value
   for (auto it = v.node.begin(); it != v.node.end(); ++it) {
     YAML::Node k = it->first;  // by value: `it->` yields a temporary proxy
-    Value at{k, v.file, v.path, k.Mark().line};
+    Value at{k, v.file, v.path, k.Mark().line, v.overridden};
     if (!k.IsScalar()) at.fail("expected a key name, got " + describe(k));
     size_t i = 0;
     while (i < fields.size() && k.Scalar() != fields[i].key) ++i;
@@ -121,7 +136,7 @@ void read_map(const Value& v, const Fields& fields) {
     const auto& [k, val] = *found[i];
     // An empty value has no position of its own in yaml-cpp: use its key's.
     int line = val.IsNull() ? k.Mark().line : val.Mark().line;
-    fields[i].read(Value{val, v.file, v.path.empty() ? k.Scalar() : v.path + "." + k.Scalar(), line});
+    fields[i].read(Value{val, v.file, v.path.empty() ? k.Scalar() : v.path + "." + k.Scalar(), line, v.overridden});
   }
 }
 
@@ -276,7 +291,9 @@ Fields hw_schema(HwConfig& c) {
 
 }  // namespace
 
-HwConfig parse_hw_config(const std::string& yaml_text, const std::string& name) {
+namespace {
+
+YAML::Node parse_document(const std::string& yaml_text, const std::string& name) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(yaml_text);
@@ -287,20 +304,31 @@ HwConfig parse_hw_config(const std::string& yaml_text, const std::string& name) 
     Value{docs[1], &name, "", docs[1].Mark().line}.fail("expected one YAML document, got " +
                                                         std::to_string(docs.size()));
   }
-  YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+  return docs.empty() ? YAML::Node() : docs[0];
+}
+
+}  // namespace
+
+HwConfig parse_hw_config(const YAML::Node& root, const std::string& name, const Overrides& overridden) {
   HwConfig c;
-  read_map(Value{root, &name, "", root.IsNull() ? 0 : root.Mark().line}, hw_schema(c));
+  read_map(Value{root, &name, "", root.IsNull() ? 0 : root.Mark().line, &overridden}, hw_schema(c));
   return c;
 }
 
-HwConfig load_hw_config(const std::string& path) {
+HwConfig parse_hw_config(const std::string& yaml_text, const std::string& name) {
+  return parse_hw_config(parse_document(yaml_text, name), name);
+}
+
+HwConfig load_hw_config(const std::string& path) { return parse_hw_config(load_hw_yaml(path), path); }
+
+YAML::Node load_hw_yaml(const std::string& path) {
   std::error_code ec;
   std::ifstream in(path, std::ios::binary);
   if (!std::filesystem::is_regular_file(path, ec) || !in) throw ConfigError("cannot open " + path);
   std::ostringstream text;
   text << in.rdbuf();  // an empty file sets failbit here; it is then an empty document
   if (in.bad()) throw ConfigError("cannot read " + path);
-  return parse_hw_config(text.str(), path);
+  return parse_document(text.str(), path);
 }
 
 }  // namespace sim

@@ -5,10 +5,15 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 
 #include "isa/isa.h"
+
+namespace YAML {
+class Node;
+}
 
 namespace sim {
 
@@ -82,5 +87,18 @@ struct HwConfig {
 HwConfig load_hw_config(const std::string& path);
 // Same, from YAML text; `name` stands for the file in messages.
 HwConfig parse_hw_config(const std::string& yaml_text, const std::string& name);
+
+// The YAML document of a hardware file, not yet validated (so a caller can
+// edit keys first, as `npusim run --set` does). Throws ConfigError for a file
+// that cannot be read, a YAML syntax error or more than one document.
+YAML::Node load_hw_yaml(const std::string& path);
+// Validate a parsed document; `name` stands for the file in messages.
+// `overridden` maps key paths whose values were replaced after parsing
+// ("gm.bandwidth_gbps") to where the value came from ("--set
+// hw.gm.bandwidth_gbps=0"): an error in such a key (or below it) reads
+// "name: key.path: message (from --set ...)" instead of giving a line, which
+// would point at the file's value. Every other message is as for the file.
+HwConfig parse_hw_config(const YAML::Node& root, const std::string& name,
+                         const std::map<std::string, std::string>& overridden = {});
 
 }  // namespace sim

@@ -159,3 +159,40 @@ TEST(Cli, CompareShowsKernelsSideBySide) {
   r = sh(kBin + " compare " + (d / "a2a3.json").string());
   EXPECT_EQ(r.code, 2);
 }
+
+TEST(Cli, RunSetChangesHwAndWorkloadKeys) {
+  const fs::path d = tmpdir();
+  const std::string base = kBin + " run -q --workload configs/workloads/dma_sweep.yaml --report ";
+  ASSERT_EQ(sh(base + (d / "a.json").string()).code, 0);
+  Result r = sh(base + (d / "b.json").string() +
+                " --set workload.count=128 --set hw.scheduler.dispatch_cycles=0 --set 'hw.gm={bandwidth_gbps: 100, "
+                "latency_cycles: 0}'");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto a = read_json(d / "a.json"), b = read_json(d / "b.json");
+  EXPECT_EQ(a["totals"]["dma_count"].get<int>(), 64);
+  EXPECT_EQ(b["totals"]["dma_count"].get<int>(), 128);
+  EXPECT_LT(b["totals"]["launch_overhead_cycles"].get<int>(), a["totals"]["launch_overhead_cycles"].get<int>());
+}
+
+TEST(Cli, RunSetErrorsNameTheKeyAndExitTwo) {
+  Result r = sh(kBin + " run -q --workload configs/workloads/dma_sweep.yaml --set hw.gm.bandwith_gbps=800");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--set hw.gm.bandwith_gbps: no such key in configs/hw/a2a3.yaml"), std::string::npos) << r.out;
+  r = sh(kBin + " run -q --workload configs/workloads/dma_sweep.yaml --set hw.gm.bandwidth_gbps=0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("configs/hw/a2a3.yaml: gm.bandwidth_gbps: must be > 0, got 0 (from --set "
+                       "hw.gm.bandwidth_gbps=0)"),
+            std::string::npos)
+      << r.out;
+  r = sh(kBin + " run -q --workload configs/workloads/dma_sweep.yaml --set workload.bytes=1001");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("configs/workloads/dma_sweep.yaml: bytes: bytes=1001 is not a multiple of 2*rows=2"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("(from --set workload.bytes=1001)"), std::string::npos) << r.out;
+  r = sh(kBin + " run -q --workload configs/workloads/dma_sweep.yaml --set workload.tiling.tile_k=1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--set workload.tiling.tile_k: no such key in configs/workloads/dma_sweep.yaml"),
+            std::string::npos)
+      << r.out;
+}

@@ -11,6 +11,7 @@
 #include "isa/isa.h"
 #include "sim/core_engine.h"
 #include "sim/hw_config.h"
+#include "tools/cli/overrides.h"
 #include "workloads/workload.h"
 
 namespace cli {
@@ -27,6 +28,8 @@ int guarded(F body) {
   try {
     return body();
   } catch (const boost::program_options::error& e) {
+    std::fprintf(stderr, "npusim: %s\n", e.what());
+  } catch (const OverrideError& e) {
     std::fprintf(stderr, "npusim: %s\n", e.what());
   } catch (const sim::ConfigError& e) {
     std::fprintf(stderr, "npusim: config error: %s\n", e.what());

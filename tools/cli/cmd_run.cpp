@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <boost/program_options.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "isa/text.h"
 #include "isa/validate.h"
@@ -12,6 +13,7 @@
 #include "sim/npu.h"
 #include "sim/stats.h"
 #include "tools/cli/cli.h"
+#include "tools/cli/overrides.h"
 #include "workloads/workload.h"
 
 namespace po = boost::program_options;
@@ -40,15 +42,50 @@ std::string read_file(const std::string& path) {
   return os.str();
 }
 
-isa::Program load_program(const po::variables_map& vm) {
+std::vector<Override> overrides(const po::variables_map& vm) {
+  std::vector<Override> os;
+  if (vm.count("set"))
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) os.push_back(parse_override(s));
+  return os;
+}
+
+bool any_for(const std::vector<Override>& os, const char* target) {
+  for (const Override& o : os)
+    if (o.target == target) return true;
+  return false;
+}
+
+isa::Program load_workload(const std::string& path, const std::vector<Override>& os) {
+  if (!any_for(os, "workload")) return workloads::build_workload_file(path);
+  YAML::Node doc = load_workload_yaml(path);
+  for (const Override& o : os)
+    if (o.target == "workload") apply_override(doc, o, path);
+  try {
+    return workloads::build_workload(doc, path);
+  } catch (const workloads::WorkloadError& e) {
+    throw workloads::WorkloadError(explain_workload_error(e.what(), path, os));
+  }
+}
+
+isa::Program load_program(const po::variables_map& vm, const std::vector<Override>& os = {}) {
   if (vm.count("program") && vm.count("workload"))
     throw po::error("give either --workload or --program, not both");
+  if (vm.count("program") && any_for(os, "workload"))
+    throw po::error("--set workload.* needs --workload (a text program has no workload keys)");
   isa::Program p = vm.count("program")
                        ? isa::parse_program(read_file(vm["program"].as<std::string>()),
                                             vm["program"].as<std::string>())
-                       : workloads::build_workload_file(vm["workload"].as<std::string>());
+                       : load_workload(vm["workload"].as<std::string>(), os);
   isa::validate_program(p);
   return p;
+}
+
+sim::HwConfig load_hw(const std::string& path, const std::vector<Override>& os) {
+  if (!any_for(os, "hw")) return sim::load_hw_config(path);
+  YAML::Node doc = sim::load_hw_yaml(path);
+  for (const Override& o : os)
+    if (o.target == "hw") apply_override(doc, o, path);
+  return sim::parse_hw_config(doc, path, overridden_paths(os, "hw"));
 }
 
 }  // namespace
@@ -62,13 +99,18 @@ int cmd_run(const std::vector<std::string>& args) {
         "program", po::value<std::string>(), "a program in the text format (see `npusim disasm`)")(
         "report", po::value<std::string>(), "write the JSON report to this file")(
         "trace", po::value<std::string>(), "write a Chrome/Perfetto trace to this file")(
+        "set", po::value<std::vector<std::string>>()->composing(),
+        "KEY=VALUE: change a key of the hw or workload YAML before it is validated; KEY is hw.<path> or "
+        "workload.<path> (dots between map keys, e.g. hw.gm.bandwidth_gbps=800); VALUE is YAML; repeatable")(
         "quiet,q", "do not print the summary");
     po::variables_map vm;
-    if (!parse(args, desc, vm, "usage: npusim run --workload FILE|--program FILE [--hw FILE] [options]"))
+    if (!parse(args, desc, vm,
+               "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
-    const sim::HwConfig hw = sim::load_hw_config(vm["hw"].as<std::string>());
-    const isa::Program p = load_program(vm);
+    const std::vector<Override> os = overrides(vm);
+    const sim::HwConfig hw = load_hw(vm["hw"].as<std::string>(), os);
+    const isa::Program p = load_program(vm, os);
     sim::RunOptions opts;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
     sim::RunResult r = sim::simulate(p, hw, opts);

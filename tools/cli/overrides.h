@@ -1,0 +1,62 @@
+// `npusim run --set KEY=VALUE`: edit a key of the hardware or workload YAML
+// after loading it and before validating it. Sweeps (`npusim sweep`) run
+// every point as `npusim run ... --set KEY=VALUE ...`.
+//
+// KEY is `hw.<path>` or `workload.<path>`; <path> is a dot path through the
+// YAML maps ("gm.bandwidth_gbps", "tiling.scope1_k_chunk"), a sequence element
+// written `name[i]` ("seq_lens.list[3]"). The key must already exist in the
+// file: an override never adds a key, so a typo is an error naming it.
+// VALUE is parsed as YAML (a scalar, or flow style: `[1, 2]`, `{a: 1}`).
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace cli {
+
+struct OverrideError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Override {
+  std::string target;  // "hw" or "workload"
+  std::string path;    // below the target: "gm.bandwidth_gbps"
+  std::string value;   // YAML text
+  std::string key() const { return target + "." + path; }
+  std::string origin() const { return "--set " + key() + "=" + value; }  // for messages
+};
+
+// "hw.gm.bandwidth_gbps=800" -> {hw, gm.bandwidth_gbps, 800}. Throws
+// OverrideError for a missing '=', an unknown target or an empty path.
+Override parse_override(const std::string& arg);
+
+// True when `path` (as above, without the target) names an existing key.
+bool has_key(const YAML::Node& root, const std::string& path);
+
+// Replace the value at o.path in `root` (the document of `file`, named in
+// messages). A scalar keeps the node (and its position in the file); a flow
+// value replaces it. Throws OverrideError("--set KEY: no such key in FILE")
+// or for a VALUE that is not valid YAML.
+void apply_override(YAML::Node& root, const Override& o, const std::string& file);
+
+// A workload file's YAML document, not yet validated; throws
+// workloads::WorkloadError with the messages build_workload_file gives.
+YAML::Node load_workload_yaml(const std::string& path);
+
+// path -> origin, for sim::parse_hw_config's `overridden`.
+std::map<std::string, std::string> overridden_paths(const std::vector<Override>& os, const std::string& target);
+
+// A workload error "FILE:LINE: key.path: message" about an overridden key (or
+// one below it) becomes "FILE: key.path: message (from --set KEY=VALUE)": its
+// line would point at the file's value, not the one that failed. Other
+// messages are returned unchanged.
+std::string explain_workload_error(const std::string& message, const std::string& file,
+                                   const std::vector<Override>& os);
+
+}  // namespace cli
