@@ -12,6 +12,7 @@
 #include "sim/core_engine.h"
 #include "sim/hw_config.h"
 #include "tools/cli/overrides.h"
+#include "tools/cli/sweep.h"
 #include "workloads/workload.h"
 
 namespace cli {
@@ -31,6 +32,8 @@ int guarded(F body) {
     std::fprintf(stderr, "npusim: %s\n", e.what());
   } catch (const OverrideError& e) {
     std::fprintf(stderr, "npusim: %s\n", e.what());
+  } catch (const sweep::SweepError& e) {
+    std::fprintf(stderr, "npusim: sweep error: %s\n", e.what());
   } catch (const sim::ConfigError& e) {
     std::fprintf(stderr, "npusim: config error: %s\n", e.what());
   } catch (const workloads::WorkloadError& e) {
@@ -49,5 +52,6 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_disasm(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
 
 }  // namespace cli

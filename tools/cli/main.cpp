@@ -16,6 +16,8 @@ const char* kUsage =
     "  disasm   print a workload's program in the text format\n"
     "  compare  reports side by side with changes: npusim compare A.json B.json [...]\n"
     "  bench    simulation speed on a synthetic program (instructions per second)\n"
+    "  sweep    run a sweep file's points in parallel into a CSV: npusim sweep SWEEP.yaml -j N -o results.csv\n"
+    "           [--resume]; or --emit-jobs DIR (GNU parallel / Slurm) and --collect DIR -o results.csv\n"
     "Run `npusim <command> --help` for a command's options.\n";
 }
 
@@ -31,6 +33,7 @@ extern "C" int sc_main(int argc, char** argv) {
   if (cmd == "disasm") return cli::cmd_disasm(args);
   if (cmd == "bench") return cli::cmd_bench(args);
   if (cmd == "compare") return cli::cmd_compare(args);
+  if (cmd == "sweep") return cli::cmd_sweep(args);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return cli::kOk;

@@ -1,0 +1,290 @@
+// npusim sweep end to end: failed points, resume after an interruption (a cut
+// CSV, SIGTERM, SIGKILL), emit-jobs + GNU parallel + collect.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSrc = NPUSIM_SOURCE_DIR;
+const std::string kBin = NPUSIM_BIN;
+
+struct Result {
+  int code;
+  std::string out;  // stdout and stderr
+};
+
+Result sh(const std::string& cmd) {
+  Result r{0, {}};
+  FILE* p = popen(("cd " + kSrc + " && " + cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+fs::path tmpdir() {
+  fs::path d = fs::temp_directory_path() /
+               ("npusim_sweep_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> v;
+  std::istringstream in(text);
+  std::string l;
+  while (std::getline(in, l)) v.push_back(l);
+  return v;
+}
+
+std::string field(const std::string& line, size_t i) {  // no quoted fields in these tests' rows
+  std::vector<std::string> f;
+  std::stringstream ss(line);
+  std::string x;
+  while (std::getline(ss, x, ',')) f.push_back(x);
+  return i < f.size() ? f[i] : "";
+}
+
+// Rows (without the header) sorted, and the point indexes they hold.
+std::vector<std::string> sorted_rows(const std::string& csv) {
+  std::vector<std::string> v = lines(csv);
+  v.erase(v.begin());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::multiset<std::string> points_of(const std::string& csv) {
+  std::multiset<std::string> s;
+  const auto l = lines(csv);
+  for (size_t i = 1; i < l.size(); ++i) s.insert(field(l[i], 0));
+  return s;
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// dma_sweep: 3 sizes (one invalid: 1001 is not a whole number of bf16) x 2 counts.
+std::string small_sweep(const fs::path& d) {
+  std::ofstream(d / "s.yaml") << "hw: configs/hw/a2a3.yaml\n"
+                                 "workload: configs/workloads/dma_sweep.yaml\n"
+                                 "axes:\n"
+                                 "  workload.bytes: [1024, 1001, 4096]\n"
+                                 "  workload.count: [32, 64]\n";
+  return (d / "s.yaml").string();
+}
+
+// Eight points of about 0.2 s each (300k DMAs), for interrupting.
+std::string slow_sweep(const fs::path& d) {
+  std::ofstream(d / "slow.yaml") << "hw: configs/hw/a2a3.yaml\n"
+                                    "workload: configs/workloads/dma_sweep.yaml\n"
+                                    "axes:\n"
+                                    "  workload.count: [300000, 300002, 300004, 300006, 300008, 300010, 300012, "
+                                    "300014]\n"
+                                    "  workload.tasks: [64]\n";
+  return (d / "slow.yaml").string();
+}
+
+void expect_one_row_per_point(const std::string& csv, size_t n) {
+  const auto pts = points_of(csv);
+  EXPECT_EQ(pts.size(), n) << csv;
+  for (size_t i = 0; i < n; ++i) EXPECT_EQ(pts.count(std::to_string(i)), 1u) << "point " << i << "\n" << csv;
+  EXPECT_TRUE(!csv.empty() && csv.back() == '\n');
+}
+
+}  // namespace
+
+TEST(SweepCli, InvalidPointFailsAloneEveryOtherRowIsWritten) {
+  const fs::path d = tmpdir();
+  Result r = sh(kBin + " sweep " + small_sweep(d) + " -j 2 -o " + (d / "r.csv").string());
+  EXPECT_EQ(r.code, 1) << r.out;  // some points failed
+  const std::string csv = read(d / "r.csv");
+  expect_one_row_per_point(csv, 6);
+  const auto l = lines(csv);
+  EXPECT_EQ(l[0].rfind("point,workload.bytes,workload.count,status,error,total_cycles,total_us,", 0), 0u) << l[0];
+  size_t ok = 0, err = 0;
+  for (size_t i = 1; i < l.size(); ++i) {
+    if (field(l[i], 3) == "ok") {
+      ++ok;
+      EXPECT_NE(field(l[i], 1), "1001");
+      EXPECT_FALSE(field(l[i], 5).empty()) << l[i];  // total_cycles
+    } else {
+      ++err;
+      EXPECT_EQ(field(l[i], 3), "error");
+      EXPECT_EQ(field(l[i], 1), "1001");
+      EXPECT_NE(l[i].find("bytes=1001 is not a multiple of 2*rows=2"), std::string::npos) << l[i];
+      EXPECT_NE(l[i].find("(from --set workload.bytes=1001)"), std::string::npos) << l[i];
+    }
+  }
+  EXPECT_EQ(ok, 4u);
+  EXPECT_EQ(err, 2u);
+  // Progress on stderr: done / total, failures, elapsed, ETA.
+  EXPECT_NE(r.out.find("6/6 done, 2 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ETA"), std::string::npos) << r.out;
+}
+
+TEST(SweepCli, ResumeAfterACutCsvRecomputesNothingFinished) {
+  const fs::path d = tmpdir();
+  const std::string s = small_sweep(d);
+  sh(kBin + " sweep " + s + " -j 2 -o " + (d / "full.csv").string());
+  const std::string full = read(d / "full.csv");
+  // An interrupted run: header, three finished rows, and half a row.
+  const auto l = lines(full);
+  ASSERT_EQ(l.size(), 7u);
+  const std::string kept = l[0] + "\n" + l[1] + "\n" + l[2] + "\n" + l[3] + "\n";
+  std::ofstream(d / "r.csv", std::ios::binary) << kept << l[4].substr(0, l[4].size() / 2);
+  Result r = sh(kBin + " sweep " + s + " -j 2 -o " + (d / "r.csv").string() + " --resume");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("dropped the unfinished last line"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 already in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("running 3 with"), std::string::npos) << r.out;
+  // None of the finished points ran again; their rows were not rewritten.
+  for (size_t i = 1; i <= 3; ++i) {
+    const std::string p = field(l[i], 0);
+    EXPECT_EQ(r.out.find("| point " + p + " "), std::string::npos) << "point " << p << " ran again\n" << r.out;
+  }
+  EXPECT_EQ(count(r.out, "| point "), 3u) << r.out;
+  const std::string resumed = read(d / "r.csv");
+  EXPECT_EQ(resumed.substr(0, kept.size()), kept);
+  expect_one_row_per_point(resumed, 6);
+  EXPECT_EQ(sorted_rows(resumed), sorted_rows(full));
+  // Resuming a complete CSV runs nothing.
+  r = sh(kBin + " sweep " + s + " -o " + (d / "r.csv").string() + " --resume");
+  EXPECT_NE(r.out.find("running 0 with"), std::string::npos) << r.out;
+  EXPECT_EQ(read(d / "r.csv"), resumed);
+}
+
+TEST(SweepCli, TerminatedSweepStopsCleanlyAndResumes) {
+  const fs::path d = tmpdir();
+  const std::string s = slow_sweep(d), out = (d / "r.csv").string();
+  Result r = sh("TMPDIR=" + d.string() + " timeout --preserve-status -s TERM 0.6 " + kBin + " sweep " + s +
+                " -j 1 -o " + out);
+  const std::string cut = read(out);
+  const size_t before = lines(cut).size() - 1;
+  if (before < 8) {  // it was interrupted (a very slow machine may not get that far)
+    EXPECT_EQ(r.code, 128 + 15) << r.out;
+    EXPECT_NE(r.out.find("rerun with --resume"), std::string::npos) << r.out;
+  }
+  // No temporary directory left behind, no row of an interrupted point.
+  for (const auto& e : fs::directory_iterator(d))
+    EXPECT_EQ(e.path().filename().string().rfind("npusim-sweep-", 0), std::string::npos) << e.path();
+  for (const std::string& row : lines(cut)) EXPECT_NE(field(row, 3), "error") << row;
+  r = sh(kBin + " sweep " + s + " -j 2 -o " + out + " --resume");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(count(r.out, "| point "), 8 - before) << r.out;
+  const std::string csv = read(out);
+  EXPECT_EQ(csv.substr(0, cut.size()), cut);
+  expect_one_row_per_point(csv, 8);
+}
+
+TEST(SweepCli, KilledSweepResumesWithoutDuplicates) {
+  const fs::path d = tmpdir();
+  const std::string s = slow_sweep(d), out = (d / "r.csv").string();
+  sh("TMPDIR=" + d.string() + " timeout -s KILL 0.6 " + kBin + " sweep " + s + " -j 2 -o " + out);
+  const size_t before = lines(read(out)).size() - 1;
+  Result r = sh(kBin + " sweep " + s + " -j 2 -o " + out + " --resume");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(count(r.out, "| point "), 8 - before) << r.out;
+  expect_one_row_per_point(read(out), 8);
+}
+
+TEST(SweepCli, EmitJobsRunByGnuParallelThenCollectGiveTheLocalCsv) {
+  if (sh("command -v parallel").code != 0) GTEST_SKIP() << "GNU parallel is not installed (Debian: parallel)";
+  const fs::path d = tmpdir();
+  const std::string s = small_sweep(d);
+  sh(kBin + " sweep " + s + " -j 2 -o " + (d / "local.csv").string());
+  const std::string jobs = (d / "jobs").string();
+  Result r = sh(kBin + " sweep " + s + " --emit-jobs " + jobs);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(lines(read(d / "jobs" / "jobs.txt")).size(), 6u);
+  EXPECT_EQ(lines(read(d / "jobs" / "points.csv")).size(), 7u);
+  EXPECT_NE(read(d / "jobs" / "slurm.sh").find("SLURM_ARRAY_TASK_ID"), std::string::npos);
+  EXPECT_NE(r.out.find("sbatch --array=0-5"), std::string::npos) << r.out;
+  r = sh("parallel -j 2 < " + jobs + "/jobs.txt");
+  EXPECT_EQ(r.code, 2) << r.out;  // GNU parallel: the number of failed jobs (the two invalid points)
+  // Collect sorts by point; the local sweep writes in completion order.
+  r = sh(kBin + " sweep --collect " + jobs + " -o " + (d / "collected.csv").string());
+  EXPECT_EQ(r.code, 1) << r.out;  // failed points
+  const std::string local = read(d / "local.csv"), collected = read(d / "collected.csv");
+  EXPECT_EQ(lines(collected)[0], lines(local)[0]);
+  EXPECT_EQ(sorted_rows(collected), sorted_rows(local));
+  std::vector<std::string> by_point = lines(collected);
+  for (size_t i = 1; i < by_point.size(); ++i) EXPECT_EQ(field(by_point[i], 0), std::to_string(i - 1));
+  // The Slurm script runs one line of jobs.txt by task id.
+  fs::remove(jobs + "/results/point-4.json");
+  r = sh("SLURM_ARRAY_TASK_ID=4 bash " + jobs + "/slurm.sh");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(fs::exists(jobs + "/results/point-4.json"));
+  // A point with no result yet is reported, and the others are still merged.
+  fs::remove(jobs + "/results/point-5.json");
+  r = sh(kBin + " sweep --collect " + jobs + " -o " + (d / "partial.csv").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("1 points have no result"), std::string::npos) << r.out;
+  EXPECT_EQ(lines(read(d / "partial.csv")).size(), 6u);
+}
+
+TEST(SweepCli, CsvHasEveryNumericTotalOfTheReport) {
+  const fs::path d = tmpdir();
+  std::ofstream(d / "one.yaml") << "hw: configs/hw/a2a3.yaml\nworkload: configs/workloads/gemm.yaml\n"
+                                   "axes: {hw.gm.bandwidth_gbps: [1600]}\n";
+  ASSERT_EQ(sh(kBin + " sweep " + (d / "one.yaml").string() + " -o " + (d / "r.csv").string()).code, 0);
+  ASSERT_EQ(sh(kBin + " run -q --workload configs/workloads/gemm.yaml --report " + (d / "r.json").string()).code, 0);
+  std::ifstream in(d / "r.json");
+  const auto rep = nlohmann::json::parse(in);
+  const auto l = lines(read(d / "r.csv"));
+  ASSERT_EQ(l.size(), 2u);
+  std::vector<std::string> head;
+  for (size_t i = 0; !field(l[0], i).empty(); ++i) head.push_back(field(l[0], i));
+  auto col = [&](const std::string& k) { return size_t(std::find(head.begin(), head.end(), k) - head.begin()); };
+  for (const auto& [k, v] : rep["totals"].items()) {
+    if (!v.is_number()) continue;
+    ASSERT_LT(col(k), head.size()) << "totals." << k << " has no CSV column";
+    EXPECT_EQ(field(l[1], col(k)), v.dump()) << k;
+  }
+  EXPECT_EQ(field(l[1], col("total_cycles")), rep["total_cycles"].dump());
+  EXPECT_EQ(field(l[1], col("roofline_ratio")), rep["roofline"]["ratio"].dump());
+}
+
+TEST(SweepCli, BadSweepFileIsExitTwoWithFileLineAndKey) {
+  const fs::path d = tmpdir();
+  std::ofstream(d / "bad.yaml") << "hw: configs/hw/a2a3.yaml\nworkload: configs/workloads/gemm.yaml\n"
+                                   "axes:\n  hw.gm.bandwith_gbps: [800]\n";
+  Result r = sh(kBin + " sweep " + (d / "bad.yaml").string() + " -o " + (d / "r.csv").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find((d / "bad.yaml").string() +
+                       ":4: axes.hw.gm.bandwith_gbps: no such key in configs/hw/a2a3.yaml"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(d / "r.csv"));
+  // A CSV of another sweep is not resumed.
+  std::ofstream(d / "other.csv") << "point,x,status\n";
+  r = sh(kBin + " sweep " + small_sweep(d) + " -o " + (d / "other.csv").string() + " --resume");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("other.csv:1: the header is not this sweep's"), std::string::npos) << r.out;
+}
