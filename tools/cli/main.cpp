@@ -18,6 +18,7 @@ const char* kUsage =
     "  bench    simulation speed on a synthetic program (instructions per second)\n"
     "  sweep    run a sweep file's points in parallel into a CSV: npusim sweep SWEEP.yaml -j N -o results.csv\n"
     "           [--resume]; or --emit-jobs DIR (GNU parallel / Slurm) and --collect DIR -o results.csv\n"
+    "  check    regression gate: npusim check REPORT.json --baseline BASE.json [--tolerance 1%] [--update]\n"
     "Run `npusim <command> --help` for a command's options.\n";
 }
 
@@ -34,6 +35,7 @@ extern "C" int sc_main(int argc, char** argv) {
   if (cmd == "bench") return cli::cmd_bench(args);
   if (cmd == "compare") return cli::cmd_compare(args);
   if (cmd == "sweep") return cli::cmd_sweep(args);
+  if (cmd == "check") return cli::cmd_check(args);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return cli::kOk;
