@@ -21,7 +21,11 @@ const char* to_string(Space s);
 std::optional<DType> parse_dtype(std::string_view s);
 std::optional<Space> parse_space(std::string_view s);
 
-// A tile in a local buffer. valid_rows/valid_cols == 0 means "the whole tile".
+// A tile in a local buffer, row-major with a row pitch of `cols` elements.
+// Instructions work on its valid region (valid_rows x valid_cols; 0 means
+// the whole of rows / cols), so a column sub-view of a wider tile keeps the
+// parent's cols as its pitch. VFILLPAD is the one op that writes outside the
+// valid region: it fills the rest of rows x cols.
 struct Tile {
   Space space = Space::UB;
   DType dtype = DType::FP32;
@@ -33,6 +37,9 @@ struct Tile {
   uint32_t bytes() const { return elems() * dtype_bytes(dtype); }
   uint32_t vrows() const { return valid_rows ? valid_rows : rows; }
   uint32_t vcols() const { return valid_cols ? valid_cols : cols; }
+  uint32_t valid_bytes() const { return vrows() * vcols() * dtype_bytes(dtype); }
+  // Bytes from the tile's first element to one past its last valid element.
+  uint32_t footprint() const { return ((vrows() - 1) * uint32_t(cols) + vcols()) * dtype_bytes(dtype); }
   bool operator==(const Tile& o) const;
 };
 

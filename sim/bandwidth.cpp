@@ -69,7 +69,7 @@ void SharedBandwidth::advance(uint64_t t, std::vector<uint64_t>& completed) {
       const Pending& p = pending_[started];
       auto it = std::lower_bound(classes_.begin(), classes_.end(), p.cap,
                                  [](const CapClass& c, double cap) { return c.cap < cap; });
-      if (it == classes_.end() || it->cap != p.cap) it = classes_.insert(it, CapClass{p.cap});
+      if (it == classes_.end() || it->cap != p.cap) it = classes_.insert(it, CapClass{p.cap, 0.0, 0.0, {}});
       it->heap.push({it->v + p.bytes, p.tag});
       changed = true;
     }

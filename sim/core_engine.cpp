@@ -10,6 +10,7 @@ using isa::Op;
 void FlagBoard::post(uint32_t flag, uint64_t t) {
   if (flag >= posts_.size()) posts_.resize(flag + 1);
   posts_[flag].push_back(t);
+  ++total_;
 }
 
 bool FlagBoard::take(uint32_t flag, uint64_t* t) {
@@ -92,30 +93,32 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracke
   const int pipe = int(d.cost.pipe);
   const int32_t idx = int32_t(i);
 
-  auto check_tile = [&](const isa::Tile& t, const char* role) {
+  // A tile's bytes: from its first element to its last valid one (to the end
+  // of rows x cols for VFILLPAD's write).
+  auto check_tile = [&](const isa::Tile& t, const char* role, uint64_t bytes) {
     const uint32_t cap = hw_.buffers.capacity(t.space);
-    if (uint64_t(t.offset) + t.bytes() > cap) {
+    if (uint64_t(t.offset) + bytes > cap) {
       std::ostringstream os;
       os << where(i) << ": " << role << " tile " << isa::to_string(t.space) << "[" << t.offset << ", "
-         << uint64_t(t.offset) + t.bytes() << ") (" << t.rows << "x" << t.cols << " "
-         << isa::to_string(t.dtype) << ", " << t.bytes() << " B) exceeds the " << isa::to_string(t.space)
+         << uint64_t(t.offset) + bytes << ") (" << t.vrows() << "x" << t.vcols() << " "
+         << isa::to_string(t.dtype) << ", " << bytes << " B) exceeds the " << isa::to_string(t.space)
          << " capacity of " << cap << " B";
       throw SimError(os.str());
     }
   };
   auto read_tile = [&](const isa::Tile& t, const char* role) {
-    check_tile(t, role);
-    if (!local_[int(t.space)].read(t.offset, uint64_t(t.offset) + t.bytes(), idx, pipe, deps_)) {
+    check_tile(t, role, t.footprint());
+    if (!local_[int(t.space)].read(t.offset, uint64_t(t.offset) + t.footprint(), idx, pipe, deps_)) {
       std::ostringstream os;
       os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << t.offset
-         << ", " << uint64_t(t.offset) + t.bytes()
+         << ", " << uint64_t(t.offset) + t.footprint()
          << ") before anything in this task wrote it (local buffers do not survive across launches)";
       throw SimError(os.str());
     }
   };
-  auto write_tile = [&](const isa::Tile& t, const char* role) {
-    check_tile(t, role);
-    local_[int(t.space)].write(t.offset, uint64_t(t.offset) + t.bytes(), idx, deps_);
+  auto write_tile = [&](const isa::Tile& t, const char* role, uint64_t bytes) {
+    check_tile(t, role, bytes);
+    local_[int(t.space)].write(t.offset, uint64_t(t.offset) + bytes, idx, deps_);
   };
   auto use_reg = [&](int r) {
     if (!regs_.read(uint64_t(r), uint64_t(r) + 1, idx, pipe, deps_))
@@ -151,21 +154,21 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracke
   };
 
   switch (in.op) {
-    case Op::TLOAD: gm_access(false); write_tile(in.dst, "dst"); break;
+    case Op::TLOAD: gm_access(false); write_tile(in.dst, "dst", in.dst.footprint()); break;
     case Op::TSTORE: read_tile(in.a, "source"); gm_access(true); break;
-    case Op::TMOV: read_tile(in.a, "source"); write_tile(in.dst, "dst"); break;
+    case Op::TMOV: read_tile(in.a, "source"); write_tile(in.dst, "dst", in.dst.footprint()); break;
     case Op::TMATMUL:
       read_tile(in.a, "A");
       read_tile(in.b, "B");
       if (in.flags & isa::kAccumulate) read_tile(in.dst, "accumulator");
-      write_tile(in.dst, "dst");
+      write_tile(in.dst, "dst", in.dst.footprint());
       break;
     case Op::VBIN:
     case Op::VROWEXP:
     case Op::VCOLEXP:
       read_tile(in.a, "a");
       read_tile(in.b, "b");
-      write_tile(in.dst, "dst");
+      write_tile(in.dst, "dst", in.dst.footprint());
       break;
     case Op::VBINS:
     case Op::VUNARY:
@@ -173,10 +176,10 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracke
     case Op::VROWRED:
     case Op::TRESHAPE:
       read_tile(in.a, "a");
-      write_tile(in.dst, "dst");
+      write_tile(in.dst, "dst", in.dst.footprint());
       break;
-    case Op::VFILL: write_tile(in.dst, "dst"); break;
-    case Op::VFILLPAD: read_tile(in.dst, "dst"); write_tile(in.dst, "dst"); break;
+    case Op::VFILL: write_tile(in.dst, "dst", in.dst.footprint()); break;
+    case Op::VFILLPAD: read_tile(in.dst, "dst"); write_tile(in.dst, "dst", in.dst.bytes()); break;
     case Op::SLOAD: {
       gm_access(false);
       regs[in.reg] = ctx_.read_int ? ctx_.read_int(in.gm.tensor, d.gm_offset) : 0;

@@ -33,11 +33,16 @@ constexpr uint64_t kUnknown = ~uint64_t(0);
 // core group for the duration of a task.
 class FlagBoard {
  public:
-  void reset() { posts_.assign(posts_.size(), {}); }
+  void reset() {
+    posts_.assign(posts_.size(), {});
+    total_ = 0;
+  }
+  uint64_t total_posts() const { return total_; }  // grows with every post
   void post(uint32_t flag, uint64_t t);
   bool take(uint32_t flag, uint64_t* t);  // false if nothing posted yet
  private:
   std::vector<std::vector<uint64_t>> posts_;  // per flag, FIFO of post times
+  uint64_t total_ = 0;
 };
 
 struct DmaRequest {

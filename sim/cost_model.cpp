@@ -55,14 +55,15 @@ Cost CostModel::cost(const isa::Instr& in) const {
     c.cycles = vector_cycles(bytes, factor);
     return c;
   };
-  const uint64_t ab = std::max<uint64_t>(in.dst.bytes(), in.a.bytes());
+  // Vector work covers the valid regions; the widest operand sets the repeats.
+  const uint64_t ab = std::max<uint64_t>(in.dst.valid_bytes(), in.a.valid_bytes());
   switch (in.op) {
     case Op::TLOAD: {
       const EngineConfig& e = in.dst.space == isa::Space::L1 ? hw_.dma.gm_to_l1 : hw_.dma.gm_to_ub;
       c.pipe = Pipe::MTE2;
       c.dir = DmaDir::Load;
       c.cycles = e.setup_cycles;
-      c.bytes = in.dst.bytes();
+      c.bytes = in.dst.valid_bytes();
       c.burst_bytes = burst_rounded(in.gm, in.dst.dtype);
       c.cap = e.bytes_per_cycle;
       return c;
@@ -73,7 +74,7 @@ Cost CostModel::cost(const isa::Instr& in) const {
       c.pipe = from_l0c ? Pipe::FIXP : Pipe::MTE3;
       c.dir = DmaDir::Store;
       c.cycles = e.setup_cycles;
-      c.bytes = in.a.bytes();
+      c.bytes = in.a.valid_bytes();
       c.burst_bytes = burst_rounded(in.gm, in.a.dtype);
       c.cap = e.bytes_per_cycle;
       return c;
@@ -84,31 +85,31 @@ Cost CostModel::cost(const isa::Instr& in) const {
           throw isa::ProgramError("tmov L0C->UB: hardware '" + hw_.name +
                                   "' has no L0C->UB path (dma.l0c_to_ub_path is false)");
         c.pipe = Pipe::FIXP;
-        c.cycles = engine_cycles(hw_.dma.l0c_to_ub, in.a.bytes());
+        c.cycles = engine_cycles(hw_.dma.l0c_to_ub, in.a.valid_bytes());
         return c;
       }
       c.pipe = Pipe::MTE1;
       c.cycles = engine_cycles(in.dst.space == isa::Space::L0A ? hw_.dma.l1_to_l0a : hw_.dma.l1_to_l0b,
-                               in.a.bytes());
+                               in.a.valid_bytes());
       return c;
     }
     case Op::TMATMUL: {
       const bool tb = in.flags & isa::kTransposeB;
       c.pipe = Pipe::CUBE;
-      c.cycles = matmul_cycles(in.a.rows, in.a.cols, tb ? in.b.rows : in.b.cols, in.a.dtype);
+      c.cycles = matmul_cycles(in.a.vrows(), in.a.vcols(), tb ? in.b.vrows() : in.b.vcols(), in.a.dtype);
       return c;
     }
     case Op::VBIN:
     case Op::VBINS:
       return vec(isa::BinOp(in.sub) == isa::BinOp::DIV ? v.transcendental : v.binary,
-                 std::max<uint64_t>(ab, in.b.bytes()));
+                 std::max<uint64_t>(ab, in.b.valid_bytes()));
     case Op::VUNARY: {
       const auto u = isa::UnOp(in.sub);
       return vec(u == isa::UnOp::NEG || u == isa::UnOp::ABS ? v.unary : v.transcendental, ab);
     }
     case Op::VCAST: return vec(v.cast, ab);
-    case Op::VFILL:
-    case Op::VFILLPAD: return vec(v.fill, in.dst.bytes());
+    case Op::VFILL: return vec(v.fill, in.dst.valid_bytes());
+    case Op::VFILLPAD: return vec(v.fill, in.dst.bytes());  // the whole tile
     case Op::VROWRED: return vec(v.reduce, ab);
     case Op::VROWEXP:
     case Op::VCOLEXP: return vec(v.broadcast, ab);

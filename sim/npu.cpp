@@ -21,9 +21,10 @@ using sc_core::sc_event;
 using sc_core::sc_module_name;
 using sc_core::sc_time;
 
-// One SystemC time unit per core clock cycle.
-sc_time cycles(uint64_t c) { return sc_time(double(c), sc_core::SC_NS); }
-uint64_t now_cycles() { return uint64_t(sc_core::sc_time_stamp().to_double() / 1000.0 + 0.5); }
+// One core clock cycle is 1 ns of SystemC time (1000 units at the default
+// 1 ps resolution).
+sc_time cycles(uint64_t c) { return sc_time::from_value(c * 1000); }
+uint64_t now_cycles() { return sc_core::sc_time_stamp().value() / 1000; }
 
 class Npu;
 
@@ -132,7 +133,8 @@ class Npu : public sc_core::sc_module {
     task_done_.notify(sc_core::SC_ZERO_TIME);
   }
   void fail(const std::string& msg) {
-    if (error.empty()) error = msg;
+    if (!error.empty()) return;  // the first error stops the run
+    error = msg;
     sc_core::sc_stop();
   }
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
@@ -248,11 +250,21 @@ void CoreGroup::execute() {
   const std::function<void(const InstrEvent&)> done = [&](const InstrEvent& e) {
     npu_.on_instr(task, id_, core, e);
   };
+  // An engine is stepped only when something it may be waiting for changed:
+  // its own DMA completed, or another core posted a flag.
+  std::vector<char> dirty(engines_.size(), 0);
+  for (uint32_t c : active) dirty[c] = 1;
   while (true) {
-    bool progress = false;
+    bool stepped = false;
     for (uint32_t c : active) {
+      if (!dirty[c]) continue;
+      dirty[c] = 0;
+      stepped = true;
       core = c;
-      progress |= engines_[c].step(flags_, requests, done);
+      const uint64_t posts = flags_.total_posts();
+      engines_[c].step(flags_, requests, done);
+      if (flags_.total_posts() != posts)
+        for (uint32_t o : active) dirty[o] |= o != c;
       for (const DmaRequest& r : requests)
         npu_.gm.submit(r.start, r.bytes, r.cap, {&inbox_, &wake_, c, r.instr});
       requests.clear();
@@ -260,16 +272,17 @@ void CoreGroup::execute() {
     for (const Completion& cpl : inbox_) {
       core = cpl.core;
       engines_[cpl.core].dma_done(cpl.instr, cpl.t, done);
-      progress = true;
+      dirty[cpl.core] = 1;
     }
+    const bool completions = !inbox_.empty();
     inbox_.clear();
+    if (stepped || completions) continue;
     bool finished = true, waiting_on_gm = false;
     for (uint32_t c : active) {
       finished &= engines_[c].finished();
       waiting_on_gm |= engines_[c].dma_in_flight();
     }
     if (finished) break;
-    if (progress) continue;
     if (!waiting_on_gm) {
       std::ostringstream os;
       os << "deadlock in task " << task << " (kernel '" << k.name << "') on core group " << id_
@@ -295,13 +308,13 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   Npu npu("npu", program, hw, !opts.trace_path.empty());
   sc_core::sc_start();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!npu.error.empty()) throw SimError(npu.error);
   if (!npu.dispatcher.all_done()) throw SimError("simulation ended with tasks left undispatched");
   RunResult r;
   r.total_cycles = npu.last_end;
   r.report = npu.stats.report(hw, r.total_cycles);
   if (npu.tracer) npu.tracer->write(opts.trace_path);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double instrs = double(npu.stats.totals().instructions);
   r.report["sim"] = {{"wall_s", wall}, {"instructions_per_s", wall > 0 ? instrs / wall : 0.0}};
   return r;

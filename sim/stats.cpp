@@ -84,9 +84,13 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
       ctr->vector_busy_cycles += e.end - e.start;
     }
   }
-  SiteCount& s = sites_[site_key(k, in.site, uint8_t(in.op), in.sub)];
-  ++s.count;
-  s.bytes += bytes;
+  const uint64_t key = site_key(k, in.site, uint8_t(in.op), in.sub);
+  if (key != last_key_) {
+    last_key_ = key;
+    last_ = &sites_[key];  // element pointers stay valid across rehashing
+  }
+  ++last_->count;
+  last_->bytes += bytes;
 }
 
 namespace {

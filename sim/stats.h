@@ -58,6 +58,8 @@ class Stats {
     return (uint64_t(kernel) << 40) | (uint64_t(site) << 16) | (uint64_t(op) << 8) | sub;
   }
   std::unordered_map<uint64_t, SiteCount> sites_;
+  uint64_t last_key_ = ~0ull;  // consecutive instructions often share a site
+  SiteCount* last_ = nullptr;
 };
 
 std::string size_bucket_label(uint32_t log2);

@@ -1,3 +1,47 @@
-// npusim command line (being built; see README).
+// npusim: the command line. `npusim <command> --help` describes each command.
 #include <cstdio>
-int sc_main(int, char**) { std::fprintf(stderr, "npusim: no commands yet\n"); return 2; }
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "tools/cli/cli.h"
+
+namespace {
+const char* kUsage =
+    "usage: npusim <command> [options]\n"
+    "commands:\n"
+    "  run      simulate a workload or a text program; print the report\n"
+    "  disasm   print a workload's program in the text format\n"
+    "  compare  reports side by side with changes: npusim compare A.json B.json [...]\n"
+    "  bench    simulation speed on a synthetic program (instructions per second)\n"
+    "Run `npusim <command> --help` for a command's options.\n";
+}
+
+// Called by sc_elab_and_sim (declared extern "C" in <systemc>).
+extern "C" int sc_main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return cli::kBadInput;
+  }
+  const std::string cmd = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (cmd == "run") return cli::cmd_run(args);
+  if (cmd == "disasm") return cli::cmd_disasm(args);
+  if (cmd == "bench") return cli::cmd_bench(args);
+  if (cmd == "compare") return cli::cmd_compare(args);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return cli::kOk;
+  }
+  std::fprintf(stderr, "npusim: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+  return cli::kBadInput;
+}
+
+// Our own main() (it takes precedence over libsystemc's) so the SystemC
+// banner is switched off before the kernel prints it.
+int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}

@@ -1,0 +1,106 @@
+// Text form of an isa::Program: a line-oriented, human-readable dump that
+// parses back to the identical program.
+//
+//   # npusim program v1
+//   tensor x [4,8] fp32 in
+//   tensor pos [1] int32 in init=[3]
+//   tensor y [4,8] fp32 out
+//   site 0 "k: load x"
+//   site 1 "k: store y"
+//   kernel 0 k
+//     cube
+//     vec 0
+//       sload R0 <- pos[0+1x1/1] @0
+//       tload UB[0+4x8 fp32 valid=3x8] <- x[0+4x8/8] @0
+//       vadds UB[128+4x8 fp32] <- UB[0+4x8 fp32 valid=3x8] 0.5 @0
+//       tstore y[0+1x8/8 +R0*8] <- UB[128+1x8 fp32] @1
+//     vec 1
+//   end
+//   task 0 kernel=0 site=0 deps=[] reads=[x:0..128,pos:0..4] writes=[y:0..128]
+//
+// Guarantees: parse_program(print_program(p)) == p, and printing the result
+// again gives the same bytes, for every program: fields an op does not take
+// are printed as `key=value` extras when they are not default, and indices
+// out of range are printed as they are (validate_program rejects them). The
+// one exception is a NaN immediate: it round-trips, but NaN != NaN.
+//
+// Grammar. One item per line; blank lines and lines whose first non-blank
+// character is '#' are ignored; indentation and repeated blanks are free.
+//
+//   tensor := "tensor" NAME "[" dims "]" DTYPE KIND (" init=[" int,* "]")?
+//             KIND: in | out | inout | scratch        DTYPE: bf16 | fp16 | fp32 | int32
+//   site   := "site" INDEX STRING
+//   kernel := "kernel" INDEX NAME, then "cube", instrs, ("vec" INDEX, instrs)*, "end"
+//             (each on its own line; vec indices count up from 0)
+//   task   := "task" INDEX "kernel="K "site="S "deps=[" T,* "]"
+//             "reads=[" RANGE,* "]" "writes=[" RANGE,* "]"   (fields in any order;
+//             kernel= and site= required)
+//   RANGE  := TENSOR ":" BEGIN ".." END                 GM bytes [BEGIN, END)
+//   instr  := MNEMONIC OPERANDS FLAGWORD* EXTRA* "@" SITE
+//   TILE   := SPACE "[" OFFSET "+" ROWS "x" COLS " " DTYPE (" valid=" VROWS "x" VCOLS)? "]"
+//             SPACE: GM | L1 | L0A | L0B | L0C | UB; valid= printed when either is nonzero
+//   VIEW   := TENSOR "[" OFFSET "+" ROWS "x" COLS "/" ROW_STRIDE (" +R" REG "*" SCALE)? "]"
+//             OFFSET in elements, may be negative; the R part is printed when reg != -1
+//   TENSOR := NAME | "$" INDEX         ($INDEX when no unique name identifies the tensor)
+//   NAME   := [A-Za-z_][A-Za-z0-9_.]* | STRING
+//   STRING := '"' ... '"' with escapes \" \\ \n \t \xHH
+//   INDEX  := 0, 1, 2, ... in order of appearance (sites, kernels, tasks each count)
+//
+// Operands per op (D = destination tile, A/B = source tiles, G = VIEW,
+// R = "R<n>" scalar register, I = immediate float):
+//
+//   tload D <- G            tstore G <- A            tmov D <- A
+//   tmatmul D <- A B [acc] [tb]                      (acc: kAccumulate, tb: kTransposeB)
+//   v<bin> D <- A B         v<bin>s D <- A I         v<un> D <- A        vcast D <- A
+//   vfill D <- I            vfillpad D <- I          vrow<red> D <- A    treshape D <- A
+//   vrowexp<bin> D <- A B   vcolexp<bin> D <- A B
+//   sload R <- G            sadd R I                 signal I            wait I
+//
+//   <bin>: add sub mul div max min    <un>: exp sqrt recip neg abs    <red>: sum max
+//
+// EXTRA := ("sub=" | "flags=" | "reg=" | "imm=") NUMBER | ("dst=" | "a=" | "b=") TILE
+//          | "gm=" VIEW. Only for fields the op does not take (programs from the
+//          builder never have them); "sub=" overrides the mnemonic's sub-op and
+//          "flags=" ORs into the flag words.
+//
+// Immediates print as the shortest decimal that reads back to the same float
+// ("0", "1", "0.5", "-3.4028235e+38", "1e-45", "inf", "-0").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "isa/isa.h"
+
+namespace isa {
+
+// The operands an op takes, in printed order; shared by the printer, the
+// parser and validate_program (which requires the other fields to be default).
+enum class Operand : uint8_t { Dst, A, B, Gm, Reg, Imm };
+
+struct OpSignature {
+  uint8_t num_subs = 0;   // how many BinOp/UnOp/RedOp values `sub` takes; 0: unused
+  uint8_t flag_mask = 0;  // InstrFlags the op takes
+  bool arrow = false;     // slots[0] is a destination, printed "slots[0] <- rest"
+  uint8_t num_slots = 0;
+  std::array<Operand, 3> slots{};
+
+  bool uses(Operand o) const {
+    for (int i = 0; i < num_slots; ++i)
+      if (slots[i] == o) return true;
+    return false;
+  }
+};
+
+const OpSignature& op_signature(Op op);
+
+std::string print_program(const Program& p);
+
+// Throws ProgramError("<filename>:<line>: <what is wrong>") on bad input.
+// Only the syntax and tensor names are checked here; run validate_program
+// for the ISA rules.
+Program parse_program(std::string_view text, const std::string& filename);
+
+}  // namespace isa

@@ -1,0 +1,373 @@
+#include "isa/validate.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <initializer_list>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+
+#include "isa/text.h"
+
+namespace isa {
+namespace {
+
+// The logical shape an instruction works on: the valid region (cols is also
+// the row pitch, so a column sub-view keeps its parent's cols).
+std::string shape(const Tile& t) { return std::to_string(t.vrows()) + "x" + std::to_string(t.vcols()); }
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+std::string fmt_float(float f) {
+  char buf[64];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, f).ptr);
+}
+
+bool known_dtype(DType t) { return dtype_bytes(t) != 0; }
+
+bool is_vector_op(Op op) {
+  switch (op) {
+    case Op::VBIN:
+    case Op::VBINS:
+    case Op::VUNARY:
+    case Op::VCAST:
+    case Op::VFILL:
+    case Op::VFILLPAD:
+    case Op::VROWRED:
+    case Op::VROWEXP:
+    case Op::VCOLEXP: return true;
+    default: return false;
+  }
+}
+
+class Validator {
+ public:
+  explicit Validator(const Program& p) : p_(p) {}
+
+  void run() {
+    for (uint32_t i = 0; i < p_.tensors.size(); ++i) check_tensor(i);
+    std::vector<bool> checked(p_.kernels.size(), false);
+    for (uint32_t t = 0; t < p_.tasks.size(); ++t) {
+      check_task(t);
+      const uint32_t k = p_.tasks[t].kernel;
+      if (!checked[k]) {
+        checked[k] = true;
+        check_kernel(k, "task " + std::to_string(t) + ", ");
+      }
+    }
+    for (uint32_t k = 0; k < p_.kernels.size(); ++k)
+      if (!checked[k]) check_kernel(k, "", " (not launched)");
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& msg) const { throw ProgramError(ctx_ + ": " + msg); }
+
+  std::string kernel_name(uint32_t k) const {
+    return "kernel " + std::to_string(k) + " " + quoted(p_.kernels[k].name);
+  }
+
+  // --- tensors and tasks ---
+
+  void check_tensor(uint32_t i) {
+    const Tensor& t = p_.tensors[i];
+    ctx_ = "tensor " + std::to_string(i) + " " + quoted(t.name);
+    if (t.name.empty()) fail("empty name");
+    if (!known_dtype(t.dtype)) fail("bad dtype " + std::to_string(int(t.dtype)));
+    if (int(t.kind) > int(TensorKind::Scratch)) fail("bad kind " + std::to_string(int(t.kind)));
+    if (const auto [it, fresh] = names_.emplace(t.name, i); !fresh)
+      fail("name also used by tensor " + std::to_string(it->second));
+    for (int64_t d : t.shape)
+      if (d <= 0) fail("dimension " + std::to_string(d) + " must be > 0");
+    if (!t.init.empty()) {
+      if (t.dtype != DType::INT32) fail("init values on a non-int32 tensor");
+      if (int64_t(t.init.size()) != t.elems())
+        fail(std::to_string(t.init.size()) + " init values for " + std::to_string(t.elems()) +
+             " elements");
+    }
+  }
+
+  void check_task(uint32_t index) {
+    const Task& t = p_.tasks[index];
+    ctx_ = "task " + std::to_string(index);
+    if (t.kernel >= p_.kernels.size())
+      fail("kernel index " + std::to_string(t.kernel) + " out of range (" +
+           std::to_string(p_.kernels.size()) + " kernels)");
+    ctx_ += " (" + kernel_name(t.kernel) + ")";
+    check_site(t.site);
+    for (uint32_t d : t.deps)
+      if (d >= index) fail("dep " + std::to_string(d) + " is not an earlier task");
+    for (const GmRange& r : t.reads) check_range(r, "read");
+    for (const GmRange& r : t.writes) check_range(r, "write");
+  }
+
+  void check_range(const GmRange& r, const char* what) {
+    const std::string which =
+        std::string(what) + " range " + std::to_string(r.begin) + ".." + std::to_string(r.end);
+    check_tensor_index(r.tensor, which);
+    const Tensor& t = p_.tensors[r.tensor];
+    if (r.begin >= r.end) fail(which + " of " + quoted(t.name) + " is empty or reversed");
+    if (r.end > uint64_t(t.bytes()))
+      fail(which + " exceeds tensor " + quoted(t.name) + " (" + std::to_string(t.bytes()) +
+           " bytes)");
+  }
+
+  void check_site(uint32_t site) const {
+    if (site >= p_.sites.size())
+      fail("site " + std::to_string(site) + " out of range (" + std::to_string(p_.sites.size()) +
+           " sites)");
+  }
+
+  void check_tensor_index(uint32_t t, const std::string& what) const {
+    if (t >= p_.tensors.size())
+      fail(what + ": tensor index " + std::to_string(t) + " out of range (" +
+           std::to_string(p_.tensors.size()) + " tensors)");
+  }
+
+  // --- kernels and instructions ---
+
+  void check_kernel(uint32_t k, const std::string& prefix, const std::string& suffix = "") {
+    const Kernel& kernel = p_.kernels[k];
+    const std::string where = prefix + kernel_name(k) + suffix;
+    for (size_t i = 0; i < kernel.cube.size(); ++i)
+      check_instr(kernel.cube[i], true, where + ", cube, instr " + std::to_string(i));
+    for (size_t v = 0; v < kernel.vec.size(); ++v)
+      for (size_t i = 0; i < kernel.vec[v].size(); ++i)
+        check_instr(kernel.vec[v][i], false,
+                    where + ", vec " + std::to_string(v) + ", instr " + std::to_string(i));
+  }
+
+  void check_instr(const Instr& in, bool cube, const std::string& where) {
+    ctx_ = where;
+    if (int(in.op) >= kNumOps) fail("bad opcode " + std::to_string(int(in.op)));
+    const std::string m = mnemonic(in);
+    ctx_ += " " + quoted(m);
+    if (in.site < p_.sites.size())
+      ctx_ += " (site " + std::to_string(in.site) + " \"" + p_.sites[in.site] + "\")";
+    check_site(in.site);
+
+    const OpSignature& s = op_signature(in.op);
+    if (s.num_subs ? in.sub >= s.num_subs : in.sub != 0)
+      fail("sub " + std::to_string(in.sub) + " is not valid for " + m);
+    if (in.flags & ~s.flag_mask) fail("flags " + std::to_string(in.flags) + " not valid for " + m);
+    check_unused(in, s);
+
+    if (cube && is_vector_op(in.op)) fail(m + " cannot run on the cube stream");
+    if (!cube && in.op == Op::TMATMUL) fail(m + " cannot run on a vec stream");
+
+    for (const auto& [o, name, t] :
+         {std::tuple{Operand::Dst, "dst", &in.dst}, std::tuple{Operand::A, "a", &in.a},
+          std::tuple{Operand::B, "b", &in.b}})
+      if (s.uses(o)) check_tile(name, *t);
+    if (s.uses(Operand::Gm)) check_view(in.gm);
+    if (s.uses(Operand::Reg) && (in.reg < 0 || in.reg >= kNumRegs))
+      fail("register R" + std::to_string(in.reg) + " out of range R0..R" +
+           std::to_string(kNumRegs - 1));
+
+    const char* stream = cube ? " on the cube stream" : " on a vec stream";
+    switch (in.op) {
+      case Op::TLOAD:
+        space("dst", in.dst, {cube ? Space::L1 : Space::UB}, stream);
+        check_transfer(in.dst, "dst", in.gm);
+        break;
+      case Op::TSTORE:
+        space("a", in.a, {cube ? Space::L0C : Space::UB}, stream);
+        check_transfer(in.a, "a", in.gm);
+        break;
+      case Op::TMOV:
+        if (cube)
+          space("a", in.a, {Space::L1, Space::L0C}, "");
+        else
+          space("a", in.a, {Space::L0C}, stream);
+        if (in.a.space == Space::L1) {
+          space("dst", in.dst, {Space::L0A, Space::L0B}, " when a is in L1");
+          same_dtype("dst", in.dst, "a", in.a);
+        } else {
+          space("dst", in.dst, {Space::UB}, " when a is in L0C");
+        }
+        same_shape("dst", in.dst, "a", in.a);
+        break;
+      case Op::TMATMUL: check_matmul(in); break;
+      case Op::VBIN:
+      case Op::VROWEXP:
+      case Op::VCOLEXP:
+        vector_operands(in, s);
+        same_shape("dst", in.dst, "a", in.a);
+        same_dtype("dst", in.dst, "a", in.a);
+        same_dtype("b", in.b, "a", in.a);
+        if (in.op == Op::VBIN) {
+          same_shape("b", in.b, "a", in.a);
+        } else {
+          const bool row = in.op == Op::VROWEXP;
+          const uint32_t rows = row ? in.a.vrows() : 1, cols = row ? 1 : in.a.vcols();
+          if (in.b.vrows() != rows || in.b.vcols() != cols)
+            fail("b is " + shape(in.b) + " but must be " + std::to_string(rows) + "x" +
+                 std::to_string(cols) + (row ? " (a's rows x 1)" : " (1 x a's cols)"));
+        }
+        break;
+      case Op::VBINS:
+      case Op::VUNARY:
+        vector_operands(in, s);
+        same_shape("dst", in.dst, "a", in.a);
+        same_dtype("dst", in.dst, "a", in.a);
+        break;
+      case Op::VCAST:
+        vector_operands(in, s);
+        same_shape("dst", in.dst, "a", in.a);
+        break;
+      case Op::VFILL:
+      case Op::VFILLPAD: vector_operands(in, s); break;
+      case Op::VROWRED:
+        vector_operands(in, s);
+        same_dtype("dst", in.dst, "a", in.a);
+        if (in.dst.vrows() != in.a.vrows() || in.dst.vcols() != 1)
+          fail("dst is " + shape(in.dst) + " but must be " + std::to_string(in.a.rows) +
+               "x1 (a's rows x 1)");
+        break;
+      case Op::TRESHAPE:
+        if (cube)
+          space("dst", in.dst, {Space::L1, Space::L0A, Space::L0B, Space::L0C}, stream);
+        else
+          space("dst", in.dst, {Space::UB}, stream);
+        if (in.a.space != in.dst.space || in.a.offset != in.dst.offset ||
+            in.a.bytes() != in.dst.bytes())
+          fail("dst must view the same bytes as a (same space, offset and size)");
+        break;
+      case Op::SLOAD:
+        if (in.gm.rows != 1 || in.gm.cols != 1)
+          fail("gm must be a single element (1x1), got " + std::to_string(in.gm.rows) + "x" +
+               std::to_string(in.gm.cols));
+        if (p_.tensors[in.gm.tensor].dtype != DType::INT32)
+          fail("gm tensor " + quoted(p_.tensors[in.gm.tensor].name) + " must be int32");
+        break;
+      case Op::SADD: integral_imm(in.imm, false); break;
+      case Op::SIGNAL:
+      case Op::WAIT: integral_imm(in.imm, true); break;
+    }
+  }
+
+  void integral_imm(float v, bool flag_id) const {
+    if (!std::isfinite(v) || v != std::trunc(v) || (flag_id && v < 0))
+      fail("imm " + fmt_float(v) + " must be " +
+           (flag_id ? "a flag id (an integer >= 0)" : "an integer"));
+  }
+
+  void check_unused(const Instr& in, const OpSignature& s) const {
+    const auto unused = [&](Operand o, bool is_default, const char* name) {
+      if (!s.uses(o) && !is_default) fail(std::string("operand ") + name + " is set but unused");
+    };
+    unused(Operand::Dst, in.dst == Tile{}, "dst");
+    unused(Operand::A, in.a == Tile{}, "a");
+    unused(Operand::B, in.b == Tile{}, "b");
+    unused(Operand::Gm, in.gm == GmView{}, "gm");
+    unused(Operand::Reg, in.reg == -1, "reg");
+    unused(Operand::Imm, in.imm == 0.0f, "imm");
+  }
+
+  void check_tile(const char* name, const Tile& t) const {
+    const std::string n = name;
+    if (int(t.space) >= kNumSpaces) fail(n + ": bad space " + std::to_string(int(t.space)));
+    if (!known_dtype(t.dtype)) fail(n + ": bad dtype " + std::to_string(int(t.dtype)));
+    if (t.space == Space::GM) fail(n + " is a tile in GM (use a GM view)");
+    const std::string full = std::to_string(t.rows) + "x" + std::to_string(t.cols);
+    if (t.rows == 0 || t.cols == 0) fail(n + " has an empty shape " + full);
+    if (t.valid_rows > t.rows || t.valid_cols > t.cols)
+      fail(n + " valid " + std::to_string(t.valid_rows) + "x" + std::to_string(t.valid_cols) +
+           " exceeds its shape " + full);
+  }
+
+  void check_view(const GmView& v) const {
+    check_tensor_index(v.tensor, "gm");
+    const Tensor& t = p_.tensors[v.tensor];
+    const std::string n = "gm view of " + quoted(t.name);
+    if (v.rows == 0 || v.cols == 0)
+      fail(n + " has an empty shape " + std::to_string(v.rows) + "x" + std::to_string(v.cols));
+    if (v.rows > 1 && v.row_stride < v.cols)
+      fail(n + ": row_stride " + std::to_string(v.row_stride) + " < cols " +
+           std::to_string(v.cols));
+    if (v.offset < 0)
+      fail(n + ": offset " + std::to_string(v.offset) + " < 0" +
+           (v.reg >= 0 ? " (the static part of a register offset must be >= 0)" : ""));
+    if (v.reg != -1) {
+      if (v.reg < 0 || v.reg >= kNumRegs)
+        fail(n + ": register R" + std::to_string(v.reg) + " out of range R0..R" +
+             std::to_string(kNumRegs - 1));
+      return;  // the simulator checks the dynamic bound
+    }
+    if (v.reg_scale != 0)
+      fail(n + ": reg_scale " + std::to_string(v.reg_scale) + " without a register");
+    // Last element + 1; fits in uint64 for any uint32 rows/cols/stride.
+    const uint64_t span = uint64_t(v.rows - 1) * v.row_stride + v.cols;
+    const uint64_t elems = uint64_t(std::max<int64_t>(0, t.elems()));
+    if (uint64_t(v.offset) > elems || span > elems - uint64_t(v.offset))
+      fail(n + ": elements " + std::to_string(v.offset) + ".." +
+           std::to_string(uint64_t(v.offset) + span) + " exceed the tensor (" +
+           std::to_string(elems) + " elements)");
+  }
+
+  // TLOAD/TSTORE: the tile matches the GM view's shape and the tensor's dtype.
+  void check_transfer(const Tile& t, const char* name, const GmView& v) const {
+    const Tensor& tensor = p_.tensors[v.tensor];
+    if (t.vrows() != v.rows || t.vcols() != v.cols)
+      fail(std::string(name) + " is " + shape(t) + " but the gm view is " + std::to_string(v.rows) +
+           "x" + std::to_string(v.cols));
+    if (t.dtype != tensor.dtype)
+      fail(std::string(name) + " is " + to_string(t.dtype) + " but tensor " + quoted(tensor.name) +
+           " is " + to_string(tensor.dtype));
+  }
+
+  void check_matmul(const Instr& in) const {
+    space("dst", in.dst, {Space::L0C}, "");
+    space("a", in.a, {Space::L0A}, "");
+    space("b", in.b, {Space::L0B}, "");
+    if (in.dst.dtype != DType::FP32)
+      fail(std::string("dst must be fp32, got ") + to_string(in.dst.dtype));
+    same_dtype("b", in.b, "a", in.a);
+    const bool tb = in.flags & kTransposeB;
+    const uint32_t m = in.a.vrows(), k = in.a.vcols();
+    const uint32_t bk = tb ? in.b.vcols() : in.b.vrows(), n = tb ? in.b.vrows() : in.b.vcols();
+    if (bk != k)
+      fail("a is " + shape(in.a) + " (MxK) but b is " + shape(in.b) +
+           (tb ? " (NxK, transposed)" : " (KxN)") + ": K differs");
+    if (in.dst.vrows() != m || in.dst.vcols() != n)
+      fail("dst is " + shape(in.dst) + " but a x b is " + std::to_string(m) + "x" +
+           std::to_string(n));
+  }
+
+  void vector_operands(const Instr& in, const OpSignature& s) const {
+    for (const auto& [o, name, t] :
+         {std::tuple{Operand::Dst, "dst", &in.dst}, std::tuple{Operand::A, "a", &in.a},
+          std::tuple{Operand::B, "b", &in.b}})
+      if (s.uses(o)) space(name, *t, {Space::UB}, "");
+  }
+
+  void space(const char* name, const Tile& t, std::initializer_list<Space> ok,
+             const char* why) const {
+    for (Space sp : ok)
+      if (t.space == sp) return;
+    std::string list;
+    for (Space sp : ok) list += (list.empty() ? "" : " or ") + std::string(to_string(sp));
+    fail(std::string(name) + " must be in " + list + why + " (got " + to_string(t.space) + ")");
+  }
+
+  void same_shape(const char* x, const Tile& tx, const char* y, const Tile& ty) const {
+    if (tx.vrows() != ty.vrows() || tx.vcols() != ty.vcols())
+      fail(std::string(x) + " is " + shape(tx) + " but " + y + " is " + shape(ty));
+  }
+
+  void same_dtype(const char* x, const Tile& tx, const char* y, const Tile& ty) const {
+    if (tx.dtype != ty.dtype)
+      fail(std::string(x) + " is " + to_string(tx.dtype) + " but " + y + " is " +
+           to_string(ty.dtype));
+  }
+
+  const Program& p_;
+  std::unordered_map<std::string_view, uint32_t> names_;  // tensor name -> first index
+  std::string ctx_;
+};
+
+}  // namespace
+
+void validate_program(const Program& p) { Validator(p).run(); }
+
+}  // namespace isa

@@ -1,0 +1,338 @@
+// isa/validate: a valid program passes; each broken rule is reported with
+// task, kernel, stream, instruction and the problem.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "isa/text.h"
+#include "isa/validate.h"
+
+namespace isa {
+namespace {
+
+// A small attention-like program that satisfies every rule. Tests break one
+// rule at a time; instruction indices are noted on the right.
+constexpr const char* kValid = R"(
+tensor q [16,64] bf16 in
+tensor k [128,64] bf16 in
+tensor s [16,128] fp32 out
+tensor pos [1] int32 in init=[5]
+tensor cache [256,64] bf16 inout
+site 0 "qk: load"
+site 1 "qk: matmul"
+site 2 "qk: store"
+site 3 "qk: softmax"
+kernel 0 qk
+  cube
+    tload L1[0+16x64 bf16] <- q[0+16x64/64] @0                                         # 0
+    tload L1[2048+128x64 bf16] <- k[0+128x64/64] @0                                    # 1
+    tmov L0A[0+16x64 bf16] <- L1[0+16x64 bf16] @1                                      # 2
+    tmov L0B[0+128x64 bf16] <- L1[2048+128x64 bf16] @1                                 # 3
+    tmatmul L0C[0+16x128 fp32] <- L0A[0+16x64 bf16] L0B[0+128x64 bf16] tb @1           # 4
+    tstore s[0+16x128/128] <- L0C[0+16x128 fp32] @2                                    # 5
+    signal 0 @2                                                                        # 6
+  vec 0
+    wait 0 @3                                                                          # 0
+    tload UB[0+16x128 fp32] <- s[0+16x128/128] @3                                      # 1
+    vrowmax UB[8192+16x1 fp32] <- UB[0+16x128 fp32] @3                                 # 2
+    vrowexpsub UB[0+16x128 fp32] <- UB[0+16x128 fp32] UB[8192+16x1 fp32] @3            # 3
+    vexp UB[0+16x128 fp32] <- UB[0+16x128 fp32] @3                                     # 4
+    vrowsum UB[8192+16x1 fp32] <- UB[0+16x128 fp32] @3                                 # 5
+    vrowexpdiv UB[0+16x128 fp32] <- UB[0+16x128 fp32] UB[8192+16x1 fp32] @3            # 6
+    vadd UB[0+16x128 fp32] <- UB[0+16x128 fp32] UB[0+16x128 fp32] @3                   # 7
+    vcolexpmul UB[0+16x128 fp32] <- UB[0+16x128 fp32] UB[16384+1x128 fp32] @3          # 8
+    tstore s[0+16x128/128] <- UB[0+16x128 fp32] @2                                     # 9
+    sload R2 <- pos[0+1x1/1] @0                                                        # 10
+    tload UB[20480+1x64 bf16] <- cache[0+1x64/64 +R2*64] @0                            # 11
+    vcast UB[24576+1x64 fp32] <- UB[20480+1x64 bf16] @3                                # 12
+    sadd R2 1 @0                                                                       # 13
+    treshape UB[0+32x64 fp32] <- UB[0+16x128 fp32] @3                                  # 14
+  vec 1
+end
+task 0 kernel=0 site=0 deps=[] reads=[q:0..2048,k:0..16384] writes=[s:0..8192]
+task 1 kernel=0 site=1 deps=[0] reads=[s:0..8192,pos:0..4,cache:0..32768] writes=[s:0..8192]
+)";
+
+// Strip the "# n" index comments: they are not part of the format.
+Program valid_program() {
+  const std::string_view all = kValid;
+  std::string text;
+  size_t b = 0;
+  for (;;) {
+    const size_t e = all.find('\n', b);
+    std::string line(all.substr(b, e == std::string_view::npos ? e : e - b));
+    if (const size_t hash = line.find("  #"); hash != std::string::npos) line.resize(hash);
+    text += line + '\n';
+    if (e == std::string_view::npos) break;
+    b = e + 1;
+  }
+  return parse_program(text, "valid.npu");
+}
+
+Instr& cube(Program& p, size_t i) { return p.kernels.at(0).cube.at(i); }
+Instr& vec0(Program& p, size_t i) { return p.kernels.at(0).vec.at(0).at(i); }
+
+std::string validation_error(const Program& p) {
+  try {
+    validate_program(p);
+  } catch (const ProgramError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+struct Rule {
+  const char* name;
+  std::function<void(Program&)> breaks;
+  std::vector<std::string> message_parts;  // each must appear in the message
+};
+
+const std::string kCube0 = "task 0, kernel 0 'qk', cube, instr ";
+const std::string kVec0 = "task 0, kernel 0 'qk', vec 0, instr ";
+
+TEST(IsaValidate, ValidProgramPasses) {
+  const Program p = valid_program();
+  EXPECT_NO_THROW(validate_program(p));
+  EXPECT_NO_THROW(validate_program(Program{}));
+}
+
+TEST(IsaValidate, MessageNamesTaskKernelStreamInstructionAndSite) {
+  Program p = valid_program();
+  vec0(p, 7).b.rows = 8;
+  EXPECT_EQ(validation_error(p),
+            "task 0, kernel 0 'qk', vec 0, instr 7 'vadd' (site 3 \"qk: softmax\"): "
+            "b is 8x128 but a is 16x128");
+}
+
+// A gtest name from a rule: "vector op on the cube stream" -> "VectorOpOnTheCubeStream".
+std::string test_name(const std::string& s) {
+  std::string name;
+  bool upper = true;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      upper = true;
+    } else {
+      name += upper ? char(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
+    }
+  }
+  return name;
+}
+
+const Rule kRules[] = {
+    // Which stream may run which op.
+    {"vector op on the cube stream",
+     [](Program& p) { p.kernels[0].cube.push_back(vec0(p, 7)); },
+     {kCube0 + "7 'vadd'", "vadd cannot run on the cube stream"}},
+    {"matmul on a vec stream",
+     [](Program& p) { p.kernels[0].vec[0].push_back(cube(p, 4)); },
+     {kVec0 + "15 'tmatmul'", "tmatmul cannot run on a vec stream"}},
+    {"cube tload into UB",
+     [](Program& p) { cube(p, 0).dst.space = Space::UB; },
+     {kCube0 + "0 'tload'", "dst must be in L1 on the cube stream (got UB)"}},
+    {"vec tload into L1",
+     [](Program& p) { vec0(p, 1).dst.space = Space::L1; },
+     {kVec0 + "1 'tload'", "dst must be in UB on a vec stream (got L1)"}},
+    {"cube tstore from UB",
+     [](Program& p) { cube(p, 5).a.space = Space::UB; },
+     {kCube0 + "5 'tstore'", "a must be in L0C on the cube stream (got UB)"}},
+    {"vec tstore from L0C",
+     [](Program& p) { vec0(p, 9).a.space = Space::L0C; },
+     {kVec0 + "9 'tstore'", "a must be in UB on a vec stream (got L0C)"}},
+    // Operand spaces.
+    {"tmov L1 -> UB",
+     [](Program& p) { cube(p, 2).dst.space = Space::UB; },
+     {kCube0 + "2 'tmov'", "dst must be in L0A or L0B when a is in L1 (got UB)"}},
+    {"vec tmov from L1",
+     [](Program& p) {
+       Instr mov = cube(p, 2);
+       p.kernels[0].vec[0].push_back(mov);
+     },
+     {kVec0 + "15 'tmov'", "a must be in L0C on a vec stream (got L1)"}},
+    {"matmul a not in L0A",
+     [](Program& p) { cube(p, 4).a.space = Space::L1; },
+     {kCube0 + "4 'tmatmul'", "a must be in L0A (got L1)"}},
+    {"vector operand outside UB",
+     [](Program& p) { vec0(p, 4).a.space = Space::L1; },
+     {kVec0 + "4 'vexp'", "a must be in UB (got L1)"}},
+    // Matmul shapes and dtype.
+    {"matmul K mismatch (transposed b)",
+     [](Program& p) { cube(p, 4).b.cols = 32; },
+     {kCube0 + "4 'tmatmul'", "a is 16x64 (MxK) but b is 128x32 (NxK, transposed): K differs"}},
+    {"matmul without tb reads b as KxN",
+     [](Program& p) { cube(p, 4).flags = 0; },
+     {kCube0 + "4 'tmatmul'", "b is 128x64 (KxN): K differs"}},
+    {"matmul dst shape",
+     [](Program& p) { cube(p, 4).dst.cols = 64; },
+     {kCube0 + "4 'tmatmul'", "dst is 16x64 but a x b is 16x128"}},
+    {"matmul dst not fp32",
+     [](Program& p) { cube(p, 4).dst.dtype = DType::BF16; },
+     {kCube0 + "4 'tmatmul'", "dst must be fp32, got bf16"}},
+    // Vector shapes.
+    {"vbin shape mismatch",
+     [](Program& p) { vec0(p, 7).dst.cols = 64; },
+     {kVec0 + "7 'vadd'", "dst is 16x64 but a is 16x128"}},
+    {"vbin dtype mismatch",
+     [](Program& p) { vec0(p, 7).b.dtype = DType::FP16; },
+     {kVec0 + "7 'vadd'", "b is fp16 but a is fp32"}},
+    {"vrowred dst not [rows,1]",
+     [](Program& p) { vec0(p, 5).dst.cols = 2; },
+     {kVec0 + "5 'vrowsum'", "dst is 16x2 but must be 16x1"}},
+    {"vrowexp b not [rows,1]",
+     [](Program& p) { vec0(p, 3).b.rows = 8; },
+     {kVec0 + "3 'vrowexpsub'", "b is 8x1 but must be 16x1 (a's rows x 1)"}},
+    {"vcolexp b not [1,cols]",
+     [](Program& p) { vec0(p, 8).b.rows = 16; },
+     {kVec0 + "8 'vcolexpmul'", "b is 16x128 but must be 1x128 (1 x a's cols)"}},
+    {"vrowexp b has more than one column",
+     [](Program& p) { vec0(p, 6).b.cols = 2; },
+     {kVec0 + "6 'vrowexpdiv'", "b is 16x2 but must be 16x1"}},
+    {"vcolexp b cols differ from a's",
+     [](Program& p) { vec0(p, 8).b.cols = 64; },
+     {kVec0 + "8 'vcolexpmul'", "b is 1x64 but must be 1x128"}},
+    {"vcast shape",
+     [](Program& p) { vec0(p, 12).dst.rows = 2; },
+     {kVec0 + "12 'vcast'", "dst is 2x64 but a is 1x64"}},
+    {"treshape changes size",
+     [](Program& p) { vec0(p, 14).dst.rows = 16; },
+     {kVec0 + "14 'treshape'", "dst must view the same bytes as a"}},
+    {"tile with an unknown space",
+     [](Program& p) { vec0(p, 4).a.space = Space(9); },
+     {kVec0 + "4 'vexp'", "a: bad space 9"}},
+    {"tile in GM",
+     [](Program& p) { vec0(p, 4).a.space = Space::GM; },
+     {kVec0 + "4 'vexp'", "a is a tile in GM (use a GM view)"}},
+    {"tile valid rows exceed rows",
+     [](Program& p) { vec0(p, 4).dst.valid_rows = 17; },
+     {kVec0 + "4 'vexp'", "dst valid 17x0 exceeds its shape 16x128"}},
+    // GM transfers.
+    {"tload tile vs view shape",
+     [](Program& p) { vec0(p, 1).gm.rows = 8; },
+     {kVec0 + "1 'tload'", "dst is 16x128 but the gm view is 8x128"}},
+    {"tload tile dtype vs tensor",
+     [](Program& p) { cube(p, 0).dst.dtype = DType::FP16; },
+     {kCube0 + "0 'tload'", "dst is fp16 but tensor 'q' is bf16"}},
+    // q is 1024 elements and the valid view covers all of it: one more is too many.
+    {"static view one element past the tensor end",
+     [](Program& p) { cube(p, 0).gm.offset = 1; },
+     {kCube0 + "0 'tload'", "gm view of 'q': elements 1..1025 exceed the tensor (1024 elements)"}},
+    {"strided view past the tensor end",
+     [](Program& p) { cube(p, 0).gm.row_stride = 65; },
+     {kCube0 + "0 'tload'", "gm view of 'q': elements 0..1039 exceed the tensor"}},
+    {"row stride below cols",
+     [](Program& p) { cube(p, 0).gm.row_stride = 32; },
+     {kCube0 + "0 'tload'", "row_stride 32 < cols 64"}},
+    {"dynamic view with a negative static part",
+     [](Program& p) { vec0(p, 11).gm.offset = -64; },
+     {kVec0 + "11 'tload'", "offset -64 < 0 (the static part of a register offset must be >= 0)"}},
+    {"view register out of range",
+     [](Program& p) { vec0(p, 11).gm.reg = kNumRegs; },
+     {kVec0 + "11 'tload'", "register R16 out of range R0..R15"}},
+    {"view tensor out of range",
+     [](Program& p) { vec0(p, 1).gm.tensor = 9; },
+     {kVec0 + "1 'tload'", "gm: tensor index 9 out of range (5 tensors)"}},
+    // Scalar and sync ops.
+    {"sload register out of range",
+     [](Program& p) { vec0(p, 10).reg = 16; },
+     {kVec0 + "10 'sload'", "register R16 out of range R0..R15"}},
+    {"sload from a float tensor",
+     [](Program& p) { vec0(p, 10).gm.tensor = 2; },
+     {kVec0 + "10 'sload'", "gm tensor 's' must be int32"}},
+    {"fractional flag id",
+     [](Program& p) { cube(p, 6).imm = 0.5f; },
+     {kCube0 + "6 'signal'", "imm 0.5 must be a flag id"}},
+    // Unused fields, subs, flags, sites.
+    {"unused operand set",
+     [](Program& p) { vec0(p, 1).imm = 2.0f; },
+     {kVec0 + "1 'tload'", "operand imm is set but unused"}},
+    {"sub out of range",
+     [](Program& p) { vec0(p, 5).sub = 2; },
+     {kVec0 + "5 ", "sub 2 is not valid"}},
+    {"flags on a vector op",
+     [](Program& p) { vec0(p, 7).flags = kAccumulate; },
+     {kVec0 + "7 'vadd'", "flags 1 not valid for vadd"}},
+    {"instruction site out of range",
+     [](Program& p) { vec0(p, 2).site = 4; },
+     {kVec0 + "2 'vrowmax': site 4 out of range (4 sites)"}},
+    // Tasks.
+    {"task kernel out of range",
+     [](Program& p) { p.tasks[1].kernel = 3; },
+     {"task 1: kernel index 3 out of range (1 kernels)"}},
+    {"task site out of range",
+     [](Program& p) { p.tasks[1].site = 9; },
+     {"task 1 (kernel 0 'qk'): site 9 out of range"}},
+    {"dep on a later task",
+     [](Program& p) { p.tasks[0].deps = {1}; },
+     {"task 0 (kernel 0 'qk'): dep 1 is not an earlier task"}},
+    {"dep on itself",
+     [](Program& p) { p.tasks[1].deps = {1}; },
+     {"task 1 (kernel 0 'qk'): dep 1 is not an earlier task"}},
+    {"range past the tensor end",
+     [](Program& p) { p.tasks[1].reads[0].end = 8193; },
+     {"task 1 (kernel 0 'qk'): read range 0..8193 exceeds tensor 's' (8192 bytes)"}},
+    {"empty range",
+     [](Program& p) { p.tasks[0].writes[0].begin = 8192; },
+     {"task 0 (kernel 0 'qk'): write range 8192..8192 of 's' is empty or reversed"}},
+    {"range tensor out of range",
+     [](Program& p) { p.tasks[0].reads[1].tensor = 5; },
+     {"task 0 (kernel 0 'qk'): read range 0..16384: tensor index 5 out of range"}},
+    // Tensors.
+    {"duplicate tensor name",
+     [](Program& p) { p.tensors[1].name = "q"; },
+     {"tensor 1 'q': name also used by tensor 0"}},
+    {"init on a float tensor",
+     [](Program& p) { p.tensors[0].init = {1}; },
+     {"tensor 0 'q': init values on a non-int32 tensor"}},
+    {"init count",
+     [](Program& p) {
+       p.tensors[3].init = {1, 2};
+     },
+     {"tensor 3 'pos': 2 init values for 1 elements"}},
+    // A kernel no task launches is still checked.
+    {"kernel without a task",
+     [](Program& p) {
+       Kernel k;
+       k.name = "spare";
+       k.vec = {{}, {vec0(p, 7)}};
+       k.vec[1][0].a.dtype = DType::BF16;
+       p.kernels.push_back(k);
+     },
+     {"kernel 1 'spare' (not launched), vec 1, instr 0 'vadd'", "dst is fp32 but a is bf16"}},
+};
+
+class BrokenRule : public testing::TestWithParam<Rule> {};
+
+TEST_P(BrokenRule, IsReportedWithItsLocation) {
+  const Rule& rule = GetParam();
+  Program p = valid_program();
+  rule.breaks(p);
+  const std::string got = validation_error(p);
+  for (const std::string& part : rule.message_parts)
+    EXPECT_NE(got.find(part), std::string::npos) << "want: " << part << "\n got: " << got;
+}
+
+INSTANTIATE_TEST_SUITE_P(IsaValidate, BrokenRule, testing::ValuesIn(kRules),
+                         [](const auto& info) { return test_name(info.param.name); });
+
+// A program with an error in a later task's kernel is reported at the first
+// task that launches that kernel.
+TEST(IsaValidate, KernelErrorsNameTheFirstLaunchingTask) {
+  Program p = valid_program();
+  Kernel k = p.kernels[0];
+  k.name = "second";
+  k.vec[0][7].b.cols = 1;
+  p.kernels.push_back(k);
+  Task t = p.tasks[1];
+  t.kernel = 1;
+  t.deps = {0, 1};
+  p.tasks.push_back(t);
+  EXPECT_NE(validation_error(p).find("task 2, kernel 1 'second', vec 0, instr 7 'vadd'"),
+            std::string::npos)
+      << validation_error(p);
+}
+
+}  // namespace
+}  // namespace isa

@@ -1,0 +1,215 @@
+// The tile builder: allocation, K split, channels, GM ranges, errors.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "workloads/builder.h"
+
+using namespace workloads;
+using isa::DType;
+using isa::Op;
+using isa::Space;
+using isa::TensorKind;
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const BuildError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+size_t count(const std::vector<isa::Instr>& s, Op op) {
+  size_t n = 0;
+  for (const auto& in : s) n += in.op == op;
+  return n;
+}
+
+}  // namespace
+
+TEST(WorkloadBuilder, RotatingAllocationDoubleBuffers) {
+  ProgramBuilder pb;
+  GmTensor x = pb.tensor("x", {16, 4096}, DType::FP32, TensorKind::In);
+  pb.kernel("loop", [&](KernelBuilder& k) {
+    for (int i = 0; i < 8; ++i) k.slice(x, {16, 512}, {0, i * 512});  // dies each iteration
+  });
+  isa::Program p = pb.finish();
+  const auto& v = p.kernels[0].vec[0];
+  ASSERT_EQ(v.size(), 8u);
+  // [16,512] fp32 = 32 KiB + one padding row (2 KiB); 192 KiB of UB holds 5,
+  // then the allocator wraps to the start.
+  for (int i = 1; i < 5; ++i) EXPECT_GT(v[size_t(i)].dst.offset, v[size_t(i - 1)].dst.offset);
+  EXPECT_EQ(v[0].dst.offset, 0u);
+  EXPECT_EQ(v[5].dst.offset, 0u);
+  EXPECT_NE(v[6].dst.offset, v[5].dst.offset);
+}
+
+TEST(WorkloadBuilder, OverflowNamesKernelAndSite) {
+  ProgramBuilder pb;
+  GmTensor x = pb.tensor("x", {64, 4096}, DType::FP32, TensorKind::In);
+  std::string e = error_of([&] {
+    pb.kernel("too_big", [&](KernelBuilder& k) {
+      LTile a = k.slice(x, {16, 2048}, {0, 0});   // 128 KiB
+      LTile b = k.slice(x, {16, 2048}, {16, 0});  // does not fit in 192 KiB
+    });
+  });
+  EXPECT_NE(e.find("kernel 'too_big'"), std::string::npos) << e;
+  EXPECT_NE(e.find("too_big: load x"), std::string::npos) << e;
+  EXPECT_NE(e.find("UB overflow"), std::string::npos) << e;
+}
+
+TEST(WorkloadBuilder, LocalTilesDoNotSurviveALaunch) {
+  // The PR 112 bug: a tile computed in one pl.at used by the next.
+  ProgramBuilder pb;
+  GmTensor x = pb.tensor("x", {16, 128}, DType::FP32, TensorKind::In);
+  GmTensor y = pb.tensor("y", {16, 128}, DType::FP32, TensorKind::Out);
+  LTile kept;
+  pb.kernel("producer", [&](KernelBuilder& k) { kept = k.slice(x, {16, 128}, {0, 0}); });
+  std::string e = error_of([&] {
+    pb.kernel("consumer", [&](KernelBuilder& k) { k.assemble(y, kept, {0, 0}); });
+  });
+  EXPECT_NE(e.find("kernel 'consumer'"), std::string::npos) << e;
+  EXPECT_NE(e.find("does not belong to this launch"), std::string::npos) << e;
+}
+
+TEST(WorkloadBuilder, ReadOfUnwrittenTileIsAnError) {
+  ProgramBuilder pb;
+  GmTensor y = pb.tensor("y", {16, 128}, DType::FP32, TensorKind::Out);
+  std::string e = error_of([&] {
+    pb.kernel("k", [&](KernelBuilder& k) {
+      LTile t = k.alloc({16, 128}, DType::FP32);
+      k.assemble(y, t, {0, 0});
+    });
+  });
+  EXPECT_NE(e.find("nothing in this launch has written"), std::string::npos) << e;
+}
+
+TEST(WorkloadBuilder, MatmulSplitsAlongK) {
+  ProgramBuilder pb;
+  GmTensor a = pb.tensor("a", {16, 512}, DType::BF16, TensorKind::In);
+  GmTensor b = pb.tensor("b", {512, 64}, DType::BF16, TensorKind::In);
+  GmTensor c = pb.tensor("c", {16, 64}, DType::FP32, TensorKind::Out);
+  pb.kernel("mm", [&](KernelBuilder& k) {
+    LTile ta = k.slice(a, {16, 512}, {0, 0}, Space::L1);
+    LTile tb = k.slice(b, {512, 64}, {0, 0}, Space::L1);
+    k.assemble(c, k.matmul(ta, tb), {0, 0});
+  });
+  isa::Program p = pb.finish();
+  const auto& cube = p.kernels[0].cube;
+  // B [512,64] bf16 = 64 KiB > 32 KiB (half of L0B): K 512 -> 2 steps of 256.
+  ASSERT_EQ(count(cube, Op::TMATMUL), 2u);
+  ASSERT_EQ(count(cube, Op::TMOV), 4u);
+  std::vector<isa::Instr> mm;
+  for (const auto& in : cube)
+    if (in.op == Op::TMATMUL) mm.push_back(in);
+  EXPECT_EQ(mm[0].flags & isa::kAccumulate, 0);
+  EXPECT_NE(mm[1].flags & isa::kAccumulate, 0);
+  EXPECT_EQ(mm[0].a.cols, 256u);
+  EXPECT_EQ(mm[0].b.rows, 256u);
+  // The two L0B operands land in different halves (double buffering).
+  EXPECT_NE(mm[0].b.offset, mm[1].b.offset);
+  // The second A step is a column sub-view of the L1 tile: pitch 512, valid 256.
+  const isa::Instr* mov_a2 = nullptr;
+  int seen = 0;
+  for (const auto& in : cube)
+    if (in.op == Op::TMOV && in.dst.space == Space::L0A && ++seen == 2) mov_a2 = &in;
+  ASSERT_NE(mov_a2, nullptr);
+  EXPECT_EQ(mov_a2->a.cols, 512u);
+  EXPECT_EQ(mov_a2->a.valid_cols, 256u);
+  EXPECT_EQ(mov_a2->a.offset, 256u * 2u);
+}
+
+TEST(WorkloadBuilder, ChannelPassesThroughGm) {
+  ProgramBuilder pb;
+  GmTensor a = pb.tensor("a", {16, 128}, DType::BF16, TensorKind::In);
+  GmTensor b = pb.tensor("b", {128, 128}, DType::BF16, TensorKind::In);
+  GmTensor s = pb.tensor("scratch", {16, 128}, DType::FP32, TensorKind::Scratch);
+  GmTensor o = pb.tensor("o", {16, 128}, DType::FP32, TensorKind::Out);
+  pb.kernel("mixed", [&](KernelBuilder& k) {
+    LTile acc = k.matmul(k.slice(a, {16, 128}, {0, 0}, Space::L1), k.slice(b, {128, 128}, {0, 0}, Space::L1));
+    Channel ch = k.channel(s, {16, 128}, {0, 0});
+    k.send(ch, acc);
+    k.assemble(o, k.exp(k.recv(ch)), {0, 0});
+  });
+  isa::Program p = pb.finish();
+  const isa::Kernel& k = p.kernels[0];
+  ASSERT_GE(k.cube.size(), 2u);
+  EXPECT_EQ(k.cube[k.cube.size() - 2].op, Op::TSTORE);
+  EXPECT_EQ(k.cube.back().op, Op::SIGNAL);
+  EXPECT_EQ(k.vec[0][0].op, Op::WAIT);
+  EXPECT_EQ(k.vec[0][1].op, Op::TLOAD);
+  EXPECT_EQ(k.cube.back().imm, k.vec[0][0].imm);
+  EXPECT_EQ(p.sites[k.cube.back().site], "mixed: signal scratch");
+  // A channel that is never received is an error.
+  ProgramBuilder pb2;
+  GmTensor s2 = pb2.tensor("scratch", {16, 128}, DType::FP32, TensorKind::Scratch);
+  std::string e = error_of([&] {
+    pb2.kernel("lonely", [&](KernelBuilder& k2) {
+      Channel ch = k2.channel(s2, {16, 128}, {0, 0});
+      k2.send(ch, k2.fill({16, 128}, DType::FP32, 1.0f));
+    });
+  });
+  EXPECT_NE(e.find("sent but never received"), std::string::npos) << e;
+}
+
+TEST(WorkloadBuilder, GmRangesAndDeps) {
+  ProgramBuilder pb;
+  GmTensor t = pb.tensor("t", {16, 256}, DType::FP32, TensorKind::Scratch);
+  GmTensor o = pb.tensor("o", {16, 256}, DType::FP32, TensorKind::Out);
+  // Two tasks write disjoint column blocks (strided rows): no dependency.
+  pb.parallel("writer", 2, 1, [&](KernelBuilder& k, int64_t i) {
+    k.assemble(t, k.fill({16, 128}, DType::FP32, 0.0f), {0, i * 128});
+  });
+  pb.kernel("reader", [&](KernelBuilder& k) { k.assemble(o, k.slice(t, {16, 256}, {0, 0}), {0, 0}); });
+  isa::Program p = pb.finish();
+  ASSERT_EQ(p.tasks.size(), 3u);
+  EXPECT_EQ(p.tasks[0].site, p.tasks[1].site);  // one launch site for the parallel
+  EXPECT_EQ(p.sites[p.tasks[0].site], "writer: launch");
+  EXPECT_EQ(p.tasks[0].writes.size(), 16u);  // one range per row: 512 B each
+  EXPECT_EQ(p.tasks[0].writes[1].begin, 1024u);
+  EXPECT_TRUE(p.tasks[1].deps.empty());
+  EXPECT_EQ(p.tasks[2].deps, (std::vector<uint32_t>{0, 1}));
+  ASSERT_EQ(p.tasks[2].reads.size(), 1u);  // whole rows merge into one range
+  EXPECT_EQ(p.tasks[2].reads[0].end, 16u * 256u * 4u);
+}
+
+TEST(WorkloadBuilder, RegisterViewsUseTheKnownValue) {
+  ProgramBuilder pb;
+  GmTensor lens = pb.tensor("seq_lens", {2}, DType::INT32, TensorKind::In, {5, 9});
+  GmTensor cache = pb.tensor("cache", {16, 8}, DType::FP32, TensorKind::InOut);
+  pb.kernel("w", [&](KernelBuilder& k) {
+    Reg pos = k.sload(lens, 1);
+    k.sadd(pos, -1);
+    EXPECT_EQ(pos.value(), 8);
+    k.assemble(cache, k.fill({1, 8}, DType::FP32, 1.0f), At(pos, 2, 0));
+  });
+  isa::Program p = pb.finish();
+  const auto& v = p.kernels[0].vec[0];
+  EXPECT_EQ(v[0].op, Op::SLOAD);
+  EXPECT_EQ(v[1].op, Op::SADD);
+  EXPECT_EQ(v[1].imm, -1.0f);
+  EXPECT_EQ(v.back().op, Op::TSTORE);
+  EXPECT_EQ(v.back().gm.reg, v[0].reg);
+  EXPECT_EQ(v.back().gm.offset, 2 * 8);
+  EXPECT_EQ(v.back().gm.reg_scale, 8);
+  // row 2 + R=8 -> row 10: bytes [320, 352)
+  ASSERT_EQ(p.tasks[0].writes.size(), 1u);
+  EXPECT_EQ(p.tasks[0].writes[0].begin, 320u);
+  EXPECT_EQ(p.tasks[0].writes[0].end, 352u);
+}
+
+TEST(WorkloadBuilder, ParallelSplitsIntoChunks) {
+  ProgramBuilder pb;
+  GmTensor o = pb.tensor("o", {10, 8}, DType::FP32, TensorKind::Out);
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  pb.parallel_range("p", 10, 4, [&](KernelBuilder& k, int64_t b, int64_t e) {
+    ranges.emplace_back(b, e);
+    for (int64_t i = b; i < e; ++i) k.assemble(o, k.fill({1, 8}, DType::FP32, 0.0f), {i, 0});
+  });
+  isa::Program p = pb.finish();
+  EXPECT_EQ(p.tasks.size(), 3u);  // ceil(10/4)
+  EXPECT_EQ(ranges, (std::vector<std::pair<int64_t, int64_t>>{{0, 4}, {4, 8}, {8, 10}}));
+}

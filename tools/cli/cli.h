@@ -1,0 +1,50 @@
+// npusim command line: one function per subcommand (tools/cli/*.cpp).
+#pragma once
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <boost/program_options/errors.hpp>
+
+#include "isa/isa.h"
+#include "sim/core_engine.h"
+#include "sim/hw_config.h"
+#include "workloads/workload.h"
+
+namespace cli {
+
+// Exit codes shared by every subcommand.
+constexpr int kOk = 0;
+constexpr int kRegression = 1;  // `check` found a regression; `compare`/`run --check` mismatch
+constexpr int kBadInput = 2;    // config, workload, program or usage error
+
+// Runs `body`, turning each kind of bad input into a message on stderr and
+// exit code 2.
+template <typename F>
+int guarded(F body) {
+  try {
+    return body();
+  } catch (const boost::program_options::error& e) {
+    std::fprintf(stderr, "npusim: %s\n", e.what());
+  } catch (const sim::ConfigError& e) {
+    std::fprintf(stderr, "npusim: config error: %s\n", e.what());
+  } catch (const workloads::WorkloadError& e) {
+    std::fprintf(stderr, "npusim: workload error: %s\n", e.what());
+  } catch (const isa::ProgramError& e) {
+    std::fprintf(stderr, "npusim: program error: %s\n", e.what());
+  } catch (const sim::SimError& e) {
+    std::fprintf(stderr, "npusim: simulation error: %s\n", e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "npusim: error: %s\n", e.what());
+  }
+  return kBadInput;
+}
+
+int cmd_run(const std::vector<std::string>& args);
+int cmd_disasm(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
+
+}  // namespace cli

@@ -1,0 +1,28 @@
+#include "tools/cli/report_io.h"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace cli {
+
+nlohmann::ordered_json load_report(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open report '" + path + "'");
+  nlohmann::ordered_json r;
+  try {
+    r = nlohmann::ordered_json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(path + ": not a JSON report: " + e.what());
+  }
+  for (const char* key : {"total_cycles", "total_us", "totals", "kernels", "roofline"})
+    if (!r.contains(key)) throw std::runtime_error(path + ": not an npusim report (no '" + key + "' key)");
+  return r;
+}
+
+std::string report_label(const std::string& path) {
+  std::string s = path.substr(path.find_last_of('/') + 1);
+  if (s.size() > 5 && s.compare(s.size() - 5, 5, ".json") == 0) s.resize(s.size() - 5);
+  return s;
+}
+
+}  // namespace cli

@@ -1,0 +1,16 @@
+// Reading report JSON files written by `npusim run --report`.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace cli {
+
+// Parse a report; throws std::runtime_error naming the file when it cannot be
+// read, is not JSON, or lacks the report keys.
+nlohmann::ordered_json load_report(const std::string& path);
+// A short column label for a report file: its name without directory and ".json".
+std::string report_label(const std::string& path);
+
+}  // namespace cli

@@ -1,0 +1,1109 @@
+#include "workloads/builder.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_map>
+#include <utility>
+
+namespace workloads {
+
+using isa::DType;
+using isa::Instr;
+using isa::Op;
+using isa::Space;
+using isa::Tile;
+
+uint32_t Budget::capacity(Space s) const {
+  switch (s) {
+    case Space::L1: return l1;
+    case Space::L0A: return l0a;
+    case Space::L0B: return l0b;
+    case Space::L0C: return l0c;
+    case Space::UB: return ub;
+    case Space::GM: return 0;
+  }
+  return 0;
+}
+
+GmTensor GmTensor::reshape(int64_t new_rows, int64_t new_cols) const {
+  if (new_rows <= 0 || new_cols <= 0 || new_rows * new_cols != rows * cols)
+    throw BuildError("GmTensor::reshape: [" + std::to_string(rows) + "," + std::to_string(cols) +
+                     "] cannot be viewed as [" + std::to_string(new_rows) + "," +
+                     std::to_string(new_cols) + "]");
+  GmTensor t = *this;
+  t.rows = new_rows;
+  t.cols = new_cols;
+  return t;
+}
+
+namespace detail {
+
+constexpr uint32_t kNone = UINT32_MAX;
+constexpr int kStreams = 3;  // cube, vec0, vec1
+
+struct Slot {
+  uint32_t gen = 1;
+  int32_t refs = 0;
+  uint32_t begin = 0, size = 0;
+  Space space = Space::UB;
+  bool live = false, written = false;
+};
+
+struct Interval {
+  uint32_t begin, end, slot;
+};
+
+struct SpaceAlloc {
+  uint32_t capacity = 0, cursor = 0;
+  std::vector<Interval> live;  // sorted by begin
+};
+
+struct RegSlot {
+  uint32_t gen = 1;
+  int32_t refs = 0;
+  int64_t value = 0;
+  bool live = false;
+};
+
+struct KernelInfo {
+  std::string name;
+  uint32_t launch_site = kNone, compute_site = kNone;
+  std::vector<uint32_t> load_site, store_site, sload_site, signal_site, wait_site;  // by tensor
+  std::vector<std::pair<const char*, uint32_t>> labels;
+  size_t last_sizes[kStreams] = {0, 0, 0};
+};
+
+struct Rect {  // a 2-D GM access: rows x cols elements, rows `stride` apart
+  uint32_t tensor;
+  bool write;
+  int64_t first;
+  uint32_t rows, cols, stride;
+};
+
+struct RangeRec {
+  uint32_t tensor;
+  bool write;
+  uint64_t begin, end;
+};
+
+struct ChannelState {
+  int send_stream = -1, recv_stream = -1;
+};
+
+struct Impl {
+  Budget budget;
+  isa::Program prog;
+  std::unordered_map<std::string, uint32_t> site_ids;
+  std::unordered_map<std::string, uint32_t> kernel_ids;
+  std::vector<KernelInfo> kinfos;
+  bool finished = false;
+
+  // per launch
+  bool in_launch = false;
+  uint32_t cur_kinfo = 0;
+  std::vector<Slot> slots;
+  std::vector<uint32_t> free_slots;
+  SpaceAlloc spaces[isa::kNumSpaces];
+  RegSlot regs[kStreams][isa::kNumRegs];
+  isa::Kernel kern;
+  std::vector<Rect> rects;
+  std::vector<int32_t> last_rect[2];
+  std::vector<uint32_t> touched;
+  std::vector<ChannelState> channels;
+  std::vector<RangeRec> tmp;
+  std::vector<std::pair<uint64_t, uint64_t>> hull;  // per tensor, for In reads
+
+  uint32_t intern(const std::string& s) {
+    auto [it, inserted] = site_ids.emplace(s, uint32_t(prog.sites.size()));
+    if (inserted) prog.sites.push_back(s);
+    return it->second;
+  }
+  KernelInfo& ki() { return kinfos[cur_kinfo]; }
+  uint32_t tensor_site(std::vector<uint32_t>& cache, uint32_t tensor, const char* verb) {
+    if (cache.size() <= tensor) cache.resize(prog.tensors.size(), kNone);
+    uint32_t& s = cache[tensor];
+    if (s == kNone) s = intern(ki().name + ": " + verb + " " + prog.tensors[tensor].name);
+    return s;
+  }
+  uint32_t label_site(const char* label) {
+    KernelInfo& k = ki();
+    for (const auto& [p, id] : k.labels)
+      if (p == label) return id;
+    uint32_t id = intern(k.name + ": " + label);
+    k.labels.emplace_back(label, id);
+    return id;
+  }
+
+  void free_slot(uint32_t s) {
+    Slot& sl = slots[s];
+    auto& live = spaces[int(sl.space)].live;
+    for (size_t i = 0; i < live.size(); ++i)
+      if (live[i].slot == s) {
+        live.erase(live.begin() + long(i));
+        break;
+      }
+    sl.live = false;
+    sl.refs = 0;
+    ++sl.gen;
+    free_slots.push_back(s);
+  }
+
+  // Rotating first fit: the first gap at or after the end of the last
+  // allocation, else the first gap from the start. Returns kNone if none fits.
+  uint32_t alloc(Space sp, uint32_t size, uint32_t align) {
+    SpaceAlloc& a = spaces[int(sp)];
+    auto up = [align](uint32_t x) { return (x + align - 1) / align * align; };
+    uint32_t pos = kNone;
+    size_t ins = 0;
+    for (int pass = 0; pass < 2 && pos == kNone; ++pass) {
+      for (size_t i = 0; i <= a.live.size(); ++i) {
+        uint32_t gs = i == 0 ? 0 : a.live[i - 1].end;
+        uint32_t ge = i == a.live.size() ? a.capacity : a.live[i].begin;
+        if (pass == 0) {
+          if (ge <= a.cursor) continue;
+          gs = std::max(gs, a.cursor);
+        }
+        uint32_t st = up(gs);
+        if (uint64_t(st) + size <= ge) {
+          pos = st;
+          ins = i;
+          break;
+        }
+      }
+    }
+    if (pos == kNone) return kNone;
+    uint32_t s;
+    if (!free_slots.empty()) {
+      s = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      s = uint32_t(slots.size());
+      slots.emplace_back();
+    }
+    Slot& sl = slots[s];
+    sl.refs = 1;
+    sl.begin = pos;
+    sl.size = size;
+    sl.space = sp;
+    sl.live = true;
+    sl.written = false;
+    a.live.insert(a.live.begin() + long(ins), Interval{pos, pos + size, s});
+    a.cursor = pos + size;
+    return s;
+  }
+
+  uint32_t live_bytes(Space sp, size_t* n, uint32_t* largest_gap) const {
+    const SpaceAlloc& a = spaces[int(sp)];
+    uint32_t used = 0, gap = 0, prev = 0;
+    for (const Interval& iv : a.live) {
+      used += iv.end - iv.begin;
+      gap = std::max(gap, iv.begin - prev);
+      prev = iv.end;
+    }
+    gap = std::max(gap, a.capacity - prev);
+    *n = a.live.size();
+    *largest_gap = gap;
+    return used;
+  }
+
+  void begin_launch(uint32_t kid) {
+    if (finished) throw BuildError("ProgramBuilder: finish() was already called");
+    if (in_launch)
+      throw BuildError("kernel '" + kinfos[kid].name + "' launched inside kernel '" +
+                       ki().name + "': kernels do not nest");
+    in_launch = true;
+    cur_kinfo = kid;
+    for (int s = 0; s < isa::kNumSpaces; ++s) {
+      spaces[s].capacity = budget.capacity(Space(s));
+      spaces[s].cursor = 0;
+      spaces[s].live.clear();
+    }
+    for (auto& stream : regs)
+      for (RegSlot& r : stream) r = RegSlot{r.gen + 1, 0, 0, false};
+    KernelInfo& k = ki();
+    kern = isa::Kernel{};
+    kern.name = k.name;
+    kern.vec.resize(2);
+    kern.cube.reserve(k.last_sizes[0]);
+    kern.vec[0].reserve(k.last_sizes[1]);
+    kern.vec[1].reserve(k.last_sizes[2]);
+    rects.clear();
+    channels.clear();
+    for (auto& lr : last_rect)
+      if (lr.size() < prog.tensors.size()) lr.resize(prog.tensors.size(), -1);
+    if (hull.size() < prog.tensors.size()) hull.resize(prog.tensors.size(), {UINT64_MAX, 0});
+  }
+
+  // Ends the launch: frees every allocation (stale handles become invalid),
+  // checks channels, turns recorded accesses into the task's GM ranges.
+  void end_launch() {
+    for (uint32_t s = 0; s < slots.size(); ++s)
+      if (slots[s].live) free_slot(s);
+    in_launch = false;
+    KernelInfo& k = ki();
+    for (size_t f = 0; f < channels.size(); ++f) {
+      const ChannelState& c = channels[f];
+      const char* problem = nullptr;
+      if (c.send_stream < 0) problem = "is received but never sent (the WAIT would never be satisfied)";
+      else if (c.recv_stream < 0) problem = "is sent but never received";
+      else if (c.send_stream == c.recv_stream) problem = "is sent and received on the same core";
+      if (problem)
+        throw BuildError("kernel '" + k.name + "' (task " + std::to_string(prog.tasks.size()) +
+                         "): channel with flag " + std::to_string(f) + " " + problem);
+    }
+    isa::Task task;
+    task.kernel = uint32_t(prog.kernels.size());
+    task.site = k.launch_site;
+    finish_ranges(task);
+    k.last_sizes[0] = kern.cube.size();
+    k.last_sizes[1] = kern.vec[0].size();
+    k.last_sizes[2] = kern.vec[1].size();
+    prog.kernels.push_back(std::move(kern));
+    prog.tasks.push_back(std::move(task));
+  }
+
+  void record(uint32_t tensor, bool write, int64_t first, uint32_t rows, uint32_t cols,
+              uint32_t stride) {
+    if (tensor >= last_rect[0].size()) {  // a tensor created after this launch began
+      for (auto& lr : last_rect) lr.resize(prog.tensors.size(), -1);
+      hull.resize(prog.tensors.size(), {UINT64_MAX, 0});
+    }
+    if (rows <= 1) {
+      rows = 1;
+      stride = cols;
+    }
+    int32_t& li = last_rect[write][tensor];
+    if (li >= 0) {
+      Rect& r = rects[size_t(li)];
+      if (r.stride == stride) {
+        // same rows, next columns (e.g. the next K step of an A operand)
+        if (r.rows == rows && first == r.first + r.cols && r.cols + cols <= stride) {
+          r.cols += cols;
+          if (r.cols == stride && rows > 1) r.stride = r.cols;
+          return;
+        }
+        // same columns, next rows
+        if (r.cols == cols && first == r.first + int64_t(r.rows) * stride) {
+          r.rows += rows;
+          return;
+        }
+        if (r.first == first && r.rows == rows && r.cols == cols) return;
+      }
+      // contiguous runs that follow each other
+      if ((r.rows == 1 || r.cols == r.stride) && (rows == 1 || cols == stride)) {
+        int64_t rend = r.first + int64_t(r.rows - 1) * r.stride + r.cols;
+        if (first == rend) {
+          uint64_t n = uint64_t(rend - r.first) + uint64_t(rows - 1) * stride + cols;
+          if (n <= UINT32_MAX) {
+            r.rows = 1;
+            r.cols = uint32_t(n);
+            r.stride = r.cols;
+            return;
+          }
+        }
+      }
+    }
+    li = int32_t(rects.size());
+    rects.push_back(Rect{tensor, write, first, rows, cols, stride});
+    touched.push_back(tensor);
+  }
+
+  void finish_ranges(isa::Task& task) {
+    tmp.clear();
+    for (const Rect& r : rects) {
+      const isa::Tensor& T = prog.tensors[r.tensor];
+      uint64_t d = isa::dtype_bytes(T.dtype);
+      if (!r.write && T.kind == isa::TensorKind::In) {
+        // Inputs are never written, so their reads carry no dependency:
+        // record the hull, not every row.
+        auto& h = hull[r.tensor];
+        h.first = std::min<uint64_t>(h.first, uint64_t(r.first) * d);
+        h.second = std::max<uint64_t>(
+            h.second, uint64_t(r.first + int64_t(r.rows - 1) * r.stride + r.cols) * d);
+        continue;
+      }
+      if (r.rows == 1 || r.cols == r.stride) {
+        tmp.push_back({r.tensor, r.write, uint64_t(r.first) * d,
+                       uint64_t(r.first + int64_t(r.rows - 1) * r.stride + r.cols) * d});
+      } else {
+        for (uint32_t i = 0; i < r.rows; ++i) {
+          int64_t b = r.first + int64_t(i) * r.stride;
+          tmp.push_back({r.tensor, r.write, uint64_t(b) * d, uint64_t(b + r.cols) * d});
+        }
+      }
+    }
+    std::sort(tmp.begin(), tmp.end(), [](const RangeRec& a, const RangeRec& b) {
+      if (a.write != b.write) return a.write < b.write;
+      if (a.tensor != b.tensor) return a.tensor < b.tensor;
+      return a.begin < b.begin;
+    });
+    for (size_t i = 0; i < tmp.size();) {
+      RangeRec cur = tmp[i++];
+      while (i < tmp.size() && tmp[i].write == cur.write && tmp[i].tensor == cur.tensor &&
+             tmp[i].begin <= cur.end) {
+        cur.end = std::max(cur.end, tmp[i].end);
+        ++i;
+      }
+      (cur.write ? task.writes : task.reads).push_back(isa::GmRange{cur.tensor, cur.begin, cur.end});
+    }
+    for (uint32_t t : touched) {
+      auto& h = hull[t];
+      if (h.second > 0) {
+        task.reads.push_back(isa::GmRange{t, h.first, h.second});
+        h = {UINT64_MAX, 0};
+      }
+      last_rect[0][t] = last_rect[1][t] = -1;
+    }
+    touched.clear();
+  }
+};
+
+}  // namespace detail
+
+using detail::Impl;
+using detail::kNone;
+
+// ---------------------------------------------------------------------------
+// handles
+
+void LTile::release() {
+  if (!impl_) return;
+  detail::Slot& s = impl_->slots[slot_];
+  if (s.gen == gen_ && s.live && --s.refs == 0) impl_->free_slot(slot_);
+  impl_ = nullptr;
+}
+LTile::LTile(const LTile& o) : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), t_(o.t_) {
+  if (impl_) {
+    detail::Slot& s = impl_->slots[slot_];
+    if (s.gen == gen_ && s.live) ++s.refs;
+  }
+}
+LTile::LTile(LTile&& o) noexcept : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), t_(o.t_) {
+  o.impl_ = nullptr;
+}
+LTile& LTile::operator=(LTile o) noexcept {
+  release();
+  impl_ = o.impl_;
+  slot_ = o.slot_;
+  gen_ = o.gen_;
+  t_ = o.t_;
+  o.impl_ = nullptr;
+  return *this;
+}
+LTile::~LTile() { release(); }
+
+void Reg::release() {
+  if (!impl_) return;
+  detail::RegSlot& r = impl_->regs[slot_ / isa::kNumRegs][slot_ % isa::kNumRegs];
+  if (r.gen == gen_ && r.live && --r.refs == 0) r.live = false;
+  impl_ = nullptr;
+}
+Reg::Reg(const Reg& o) : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), idx_(o.idx_) {
+  if (impl_) {
+    detail::RegSlot& r = impl_->regs[slot_ / isa::kNumRegs][slot_ % isa::kNumRegs];
+    if (r.gen == gen_ && r.live) ++r.refs;
+  }
+}
+Reg::Reg(Reg&& o) noexcept : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), idx_(o.idx_) {
+  o.impl_ = nullptr;
+}
+Reg& Reg::operator=(Reg o) noexcept {
+  release();
+  impl_ = o.impl_;
+  slot_ = o.slot_;
+  gen_ = o.gen_;
+  idx_ = o.idx_;
+  o.impl_ = nullptr;
+  return *this;
+}
+Reg::~Reg() { release(); }
+int64_t Reg::value() const {
+  if (!impl_) throw BuildError("Reg::value on an empty register handle");
+  return impl_->regs[slot_ / isa::kNumRegs][slot_ % isa::kNumRegs].value;
+}
+
+// ---------------------------------------------------------------------------
+// KernelBuilder
+
+KernelBuilder::KernelBuilder(Impl* impl, uint32_t kinfo) : impl_(impl), kinfo_(kinfo) {
+  detail::KernelInfo& k = impl_->kinfos[kinfo_];
+  if (k.compute_site == kNone) k.compute_site = impl_->intern(k.name + ": compute");
+  section_site_ = k.compute_site;
+}
+
+const std::string& KernelBuilder::name() const { return impl_->kinfos[kinfo_].name; }
+
+void KernelBuilder::fail(uint32_t site, const std::string& msg) const {
+  std::string s = "kernel '" + name() + "' (task " + std::to_string(impl_->prog.tasks.size()) + ")";
+  if (site != kNone && site < impl_->prog.sites.size())
+    s += " at site '" + impl_->prog.sites[site] + "'";
+  throw BuildError(s + ": " + msg);
+}
+
+void KernelBuilder::on_vec(int v) {
+  if (v < 0 || v > 1) fail(kNone, "on_vec(" + std::to_string(v) + "): a core group has vector cores 0 and 1");
+  cur_vec_ = v;
+}
+
+void KernelBuilder::section(Label label) {
+  section_site_ = label ? impl_->label_site(label.str()) : impl_->kinfos[kinfo_].compute_site;
+}
+
+uint32_t KernelBuilder::label_site(Label l, uint32_t fallback) const {
+  return l ? impl_->label_site(l.str()) : fallback;
+}
+
+Instr& KernelBuilder::emit(int stream, Op op, uint32_t site) {
+  std::vector<Instr>& v = stream == 0 ? impl_->kern.cube : impl_->kern.vec[size_t(stream - 1)];
+  v.emplace_back();
+  Instr& in = v.back();
+  in.op = op;
+  in.site = site;
+  return in;
+}
+
+static const char* space_name(Space s) { return isa::to_string(s); }
+
+static std::string shape_str(uint32_t r, uint32_t c, DType dt) {
+  return "[" + std::to_string(r) + "," + std::to_string(c) + "] " + isa::to_string(dt);
+}
+
+LTile KernelBuilder::make_tile(Shape2 shape, DType dt, Space space, uint32_t site) {
+  if (space == Space::GM) fail(site, "a local tile cannot live in GM");
+  if (shape.rows == 0 || shape.cols == 0 || shape.rows > 65535 || shape.cols > 65535)
+    fail(site, "tile shape " + shape_str(shape.rows, shape.cols, dt) + " is out of range (1..65535)");
+  uint32_t d = isa::dtype_bytes(dt);
+  uint64_t bytes = uint64_t(shape.rows) * shape.cols * d;
+  // One row of padding in L1/L0C/UB keeps column sub-views inside the allocation.
+  bool pad = shape.rows > 1 && (space == Space::L1 || space == Space::L0C || space == Space::UB);
+  uint64_t size = bytes + (pad ? uint64_t(shape.cols) * d : 0);
+  uint32_t align = (space == Space::L0A || space == Space::L0B || space == Space::L0C) ? 512 : 32;
+  uint32_t cap = impl_->budget.capacity(space);
+  uint32_t slot = size > cap ? kNone : impl_->alloc(space, uint32_t(size), align);
+  if (slot == kNone) {
+    size_t n;
+    uint32_t gap;
+    uint32_t used = impl_->live_bytes(space, &n, &gap);
+    fail(site, std::string(space_name(space)) + " overflow: a " + shape_str(shape.rows, shape.cols, dt) +
+                   " tile needs " + std::to_string(size) + " B; " + std::to_string(used) + " B of " +
+                   std::to_string(cap) + " B are held by " + std::to_string(n) +
+                   " live tiles (largest free gap " + std::to_string(gap) + " B)");
+  }
+  LTile t;
+  t.impl_ = impl_;
+  t.slot_ = slot;
+  t.gen_ = impl_->slots[slot].gen;
+  t.t_.space = space;
+  t.t_.dtype = dt;
+  t.t_.offset = impl_->slots[slot].begin;
+  t.t_.rows = uint16_t(shape.rows);
+  t.t_.cols = uint16_t(shape.cols);
+  return t;
+}
+
+LTile KernelBuilder::alloc(Shape2 shape, DType dt, Space space) {
+  return make_tile(shape, dt, space, section_site_);
+}
+
+void KernelBuilder::check(const LTile& t, const char* what, uint32_t site, bool needs_written) const {
+  if (!t.impl_) fail(site, std::string(what) + ": empty tile handle");
+  if (t.impl_ != impl_) fail(site, std::string(what) + ": tile from another program builder");
+  const detail::Slot& s = impl_->slots[t.slot_];
+  if (s.gen != t.gen_ || !s.live)
+    fail(site, std::string(what) +
+                   ": tile does not belong to this launch (local tiles do not survive a launch: "
+                   "pass data between kernels through GM)");
+  if (needs_written && !s.written)
+    fail(site, std::string(what) + ": reads a " + space_name(t.space()) +
+                   " tile that nothing in this launch has written");
+}
+
+void KernelBuilder::mark_written(const LTile& t) { impl_->slots[t.slot_].written = true; }
+
+LTile KernelBuilder::view(const LTile& t, Shape2 shape, uint32_t r0, uint32_t c0) {
+  check(t, "view", section_site_, false);
+  if (shape.rows == 0 || shape.cols == 0 || r0 + shape.rows > t.rows() || c0 + shape.cols > t.cols())
+    fail(section_site_, "view [" + std::to_string(shape.rows) + "," + std::to_string(shape.cols) +
+                            "] at (" + std::to_string(r0) + "," + std::to_string(c0) +
+                            ") is outside the tile's valid " +
+                            shape_str(t.rows(), t.cols(), t.dtype()));
+  uint32_t d = isa::dtype_bytes(t.dtype());
+  LTile v = t;
+  Tile& x = v.t_;
+  x.offset = t.t_.offset + (r0 * uint32_t(t.t_.cols) + c0) * d;
+  x.rows = uint16_t(shape.rows);
+  x.valid_rows = 0;
+  x.valid_cols = shape.cols == t.t_.cols ? 0 : uint16_t(shape.cols);
+  const detail::Slot& s = impl_->slots[t.slot_];
+  if (uint64_t(x.offset) + x.bytes() > uint64_t(s.begin) + s.size)
+    fail(section_site_, "sub-view at (" + std::to_string(r0) + "," + std::to_string(c0) +
+                            ") would reach past its allocation (column sub-views need a padded "
+                            "L1/L0C/UB tile)");
+  return v;
+}
+
+isa::GmView KernelBuilder::gm_view(const GmTensor& t, uint32_t rows, uint32_t cols, const At& at,
+                                   int stream, uint32_t site) const {
+  if (t.id >= impl_->prog.tensors.size()) fail(site, "unknown GM tensor");
+  isa::GmView v;
+  v.tensor = t.id;
+  v.rows = rows;
+  v.cols = cols;
+  v.row_stride = uint32_t(t.cols);
+  v.offset = at.row * t.cols + at.col;
+  int64_t row = at.row;
+  if (at.reg) {
+    const Reg& r = *at.reg;
+    if (!r.impl_ || r.impl_ != impl_) fail(site, "GM view with an empty register handle");
+    const detail::RegSlot& rs = impl_->regs[r.slot_ / isa::kNumRegs][r.slot_ % isa::kNumRegs];
+    if (rs.gen != r.gen_ || !rs.live) fail(site, "register handle from another launch");
+    int rstream = int(r.slot_ / isa::kNumRegs);
+    if (rstream != stream)
+      fail(site, "register R" + std::to_string(r.idx_) + " lives on " +
+                     (rstream == 0 ? std::string("cube") : "vec" + std::to_string(rstream - 1)) +
+                     " but the access runs on " +
+                     (stream == 0 ? std::string("cube") : "vec" + std::to_string(stream - 1)));
+    v.reg = int8_t(r.idx_);
+    v.reg_scale = int32_t(t.cols);
+    row += rs.value;
+  }
+  if (row < 0 || at.col < 0 || row + rows > t.rows || at.col + cols > t.cols)
+    fail(site, "GM access [" + std::to_string(rows) + "," + std::to_string(cols) + "] at (" +
+                   std::to_string(row) + "," + std::to_string(at.col) + ") is outside " +
+                   impl_->prog.tensors[t.id].name + " viewed as [" + std::to_string(t.rows) + "," +
+                   std::to_string(t.cols) + "]");
+  return v;
+}
+
+void KernelBuilder::dma_load(int stream, const LTile& dst, const GmTensor& t, const At& at,
+                             uint32_t site) {
+  check(dst, "load", site, false);
+  if (dst.dtype() != t.dtype)
+    fail(site, std::string("load of a ") + isa::to_string(t.dtype) + " tensor into a " +
+                   isa::to_string(dst.dtype()) + " tile (TLOAD does not convert: cast after)");
+  isa::GmView v = gm_view(t, dst.rows(), dst.cols(), at, stream, site);
+  Instr& in = emit(stream, Op::TLOAD, site);
+  in.dst = dst.tile();
+  in.gm = v;
+  int64_t row_add = 0;
+  if (at.reg) row_add = at.reg->value();
+  impl_->record(t.id, false, v.offset + row_add * t.cols, v.rows, v.cols, v.row_stride);
+  mark_written(dst);
+}
+
+void KernelBuilder::dma_store(int stream, const GmTensor& t, const LTile& src, const At& at,
+                              uint32_t site) {
+  check(src, "store", site);
+  if (src.dtype() != t.dtype)
+    fail(site, std::string("store of a ") + isa::to_string(src.dtype()) + " tile into a " +
+                   isa::to_string(t.dtype) + " tensor (cast first)");
+  isa::GmView v = gm_view(t, src.rows(), src.cols(), at, stream, site);
+  Instr& in = emit(stream, Op::TSTORE, site);
+  in.a = src.tile();
+  in.gm = v;
+  int64_t row_add = 0;
+  if (at.reg) row_add = at.reg->value();
+  impl_->record(t.id, true, v.offset + row_add * t.cols, v.rows, v.cols, v.row_stride);
+}
+
+LTile KernelBuilder::slice(const GmTensor& t, Shape2 shape, At at, Space space, Shape2 valid,
+                           Label label) {
+  if (space != Space::UB && space != Space::L1)
+    fail(section_site_, "slice loads into UB or L1 only");
+  uint32_t site = label_site(label, impl_->tensor_site(impl_->ki().load_site, t.id, "load"));
+  LTile tile = make_tile(shape, t.dtype, space, site);
+  if (valid.rows || valid.cols) {
+    if (!valid.rows) valid.rows = shape.rows;
+    if (!valid.cols) valid.cols = shape.cols;
+    if (valid.rows > shape.rows || valid.cols > shape.cols)
+      fail(site, "valid shape larger than the tile");
+    tile.t_.valid_rows = valid.rows == shape.rows ? 0 : uint16_t(valid.rows);
+    tile.t_.valid_cols = valid.cols == shape.cols ? 0 : uint16_t(valid.cols);
+  }
+  dma_load(space == Space::L1 ? 0 : vec_stream(), tile, t, at, site);
+  return tile;
+}
+
+void KernelBuilder::slice_into(const LTile& dst, const GmTensor& t, At at, Label label) {
+  uint32_t site = label_site(label, impl_->tensor_site(impl_->ki().load_site, t.id, "load"));
+  if (dst.impl_ && dst.space() != Space::UB && dst.space() != Space::L1)
+    fail(site, "slice_into loads into UB or L1 only");
+  dma_load(dst.space() == Space::L1 ? 0 : vec_stream(), dst, t, at, site);
+}
+
+void KernelBuilder::assemble(const GmTensor& t, const LTile& src, At at, Label label) {
+  uint32_t site = label_site(label, impl_->tensor_site(impl_->ki().store_site, t.id, "store"));
+  if (src.impl_ && src.space() != Space::UB && src.space() != Space::L0C)
+    fail(site, std::string("assemble stores from UB or L0C only, not ") + space_name(src.space()));
+  dma_store(src.space() == Space::L0C ? 0 : vec_stream(), t, src, at, site);
+}
+
+Reg KernelBuilder::sload_stream(int stream, const GmTensor& t, int64_t index, Label label) {
+  uint32_t site = label_site(label, impl_->tensor_site(impl_->ki().sload_site, t.id, "sload"));
+  const isa::Tensor& T = impl_->prog.tensors.at(t.id);
+  if (index < 0 || index >= int64_t(T.init.size()))
+    fail(site, "sload of " + T.name + "[" + std::to_string(index) +
+                   "]: the builder needs the value (an int32 tensor with init values)");
+  int idx = -1;
+  for (int i = 0; i < isa::kNumRegs; ++i)
+    if (!impl_->regs[stream][i].live) {
+      idx = i;
+      break;
+    }
+  if (idx < 0) fail(site, "out of scalar registers (16 live)");
+  detail::RegSlot& rs = impl_->regs[stream][idx];
+  rs.live = true;
+  rs.refs = 1;
+  rs.value = T.init[size_t(index)];
+  Instr& in = emit(stream, Op::SLOAD, site);
+  in.reg = int8_t(idx);
+  in.gm.tensor = t.id;
+  in.gm.offset = index;
+  in.gm.rows = 1;
+  in.gm.cols = 1;
+  in.gm.row_stride = 1;
+  impl_->record(t.id, false, index, 1, 1, 1);
+  Reg r;
+  r.impl_ = impl_;
+  r.slot_ = uint32_t(stream * isa::kNumRegs + idx);
+  r.gen_ = rs.gen;
+  r.idx_ = idx;
+  return r;
+}
+
+Reg KernelBuilder::sload(const GmTensor& t, int64_t index, Label label) {
+  return sload_stream(vec_stream(), t, index, label);
+}
+Reg KernelBuilder::sload_on(Core core, const GmTensor& t, int64_t index, Label label) {
+  return sload_stream(int(core), t, index, label);
+}
+
+void KernelBuilder::sadd(Reg& r, int64_t imm) {
+  if (!r.impl_ || r.impl_ != impl_) fail(section_site_, "sadd on an empty register handle");
+  int stream = int(r.slot_ / isa::kNumRegs);
+  detail::RegSlot& rs = impl_->regs[stream][r.slot_ % isa::kNumRegs];
+  if (rs.gen != r.gen_ || !rs.live) fail(section_site_, "sadd on a register from another launch");
+  Instr& in = emit(stream, Op::SADD, section_site_);
+  in.reg = int8_t(r.idx_);
+  in.imm = float(imm);
+  rs.value += imm;
+}
+
+LTile KernelBuilder::dst_or_new(const LTile& into, uint32_t rows, uint32_t cols, DType dt,
+                                uint32_t site) {
+  if (!into) return make_tile({rows, cols}, dt, Space::UB, site);
+  check(into, "destination", site, false);
+  if (into.space() != Space::UB) fail(site, "vector destination must be in UB");
+  if (into.rows() != rows || into.cols() != cols || into.dtype() != dt)
+    fail(site, "destination is " + shape_str(into.rows(), into.cols(), into.dtype()) + ", expected " +
+                   shape_str(rows, cols, dt));
+  return into;
+}
+
+LTile KernelBuilder::vbin(uint8_t op, const LTile& a, const LTile& b, const LTile& into) {
+  uint32_t site = section_site_;
+  check(a, "vector op operand a", site);
+  check(b, "vector op operand b", site);
+  if (a.space() != Space::UB || b.space() != Space::UB) fail(site, "vector operands must be in UB");
+  if (a.rows() != b.rows() || a.cols() != b.cols() || a.dtype() != b.dtype())
+    fail(site, "operand shapes differ: " + shape_str(a.rows(), a.cols(), a.dtype()) + " vs " +
+                   shape_str(b.rows(), b.cols(), b.dtype()));
+  LTile d = dst_or_new(into, a.rows(), a.cols(), a.dtype(), site);
+  Instr& in = emit(vec_stream(), Op::VBIN, site);
+  in.sub = op;
+  in.dst = d.tile();
+  in.a = a.tile();
+  in.b = b.tile();
+  mark_written(d);
+  return d;
+}
+
+LTile KernelBuilder::vbins(uint8_t op, const LTile& a, float s, const LTile& into) {
+  uint32_t site = section_site_;
+  check(a, "vector op operand", site);
+  if (a.space() != Space::UB) fail(site, "vector operands must be in UB");
+  LTile d = dst_or_new(into, a.rows(), a.cols(), a.dtype(), site);
+  Instr& in = emit(vec_stream(), Op::VBINS, site);
+  in.sub = op;
+  in.imm = s;
+  in.dst = d.tile();
+  in.a = a.tile();
+  mark_written(d);
+  return d;
+}
+
+LTile KernelBuilder::vun(uint8_t op, const LTile& a, const LTile& into) {
+  uint32_t site = section_site_;
+  check(a, "vector op operand", site);
+  if (a.space() != Space::UB) fail(site, "vector operands must be in UB");
+  LTile d = dst_or_new(into, a.rows(), a.cols(), a.dtype(), site);
+  Instr& in = emit(vec_stream(), Op::VUNARY, site);
+  in.sub = op;
+  in.dst = d.tile();
+  in.a = a.tile();
+  mark_written(d);
+  return d;
+}
+
+LTile KernelBuilder::add(const LTile& a, const LTile& b, const LTile& i) { return vbin(uint8_t(isa::BinOp::ADD), a, b, i); }
+LTile KernelBuilder::sub(const LTile& a, const LTile& b, const LTile& i) { return vbin(uint8_t(isa::BinOp::SUB), a, b, i); }
+LTile KernelBuilder::mul(const LTile& a, const LTile& b, const LTile& i) { return vbin(uint8_t(isa::BinOp::MUL), a, b, i); }
+LTile KernelBuilder::div(const LTile& a, const LTile& b, const LTile& i) { return vbin(uint8_t(isa::BinOp::DIV), a, b, i); }
+LTile KernelBuilder::max(const LTile& a, const LTile& b, const LTile& i) { return vbin(uint8_t(isa::BinOp::MAX), a, b, i); }
+LTile KernelBuilder::min(const LTile& a, const LTile& b, const LTile& i) { return vbin(uint8_t(isa::BinOp::MIN), a, b, i); }
+LTile KernelBuilder::adds(const LTile& a, float s, const LTile& i) { return vbins(uint8_t(isa::BinOp::ADD), a, s, i); }
+LTile KernelBuilder::subs(const LTile& a, float s, const LTile& i) { return vbins(uint8_t(isa::BinOp::SUB), a, s, i); }
+LTile KernelBuilder::muls(const LTile& a, float s, const LTile& i) { return vbins(uint8_t(isa::BinOp::MUL), a, s, i); }
+LTile KernelBuilder::divs(const LTile& a, float s, const LTile& i) { return vbins(uint8_t(isa::BinOp::DIV), a, s, i); }
+LTile KernelBuilder::maxs(const LTile& a, float s, const LTile& i) { return vbins(uint8_t(isa::BinOp::MAX), a, s, i); }
+LTile KernelBuilder::mins(const LTile& a, float s, const LTile& i) { return vbins(uint8_t(isa::BinOp::MIN), a, s, i); }
+LTile KernelBuilder::exp(const LTile& a, const LTile& i) { return vun(uint8_t(isa::UnOp::EXP), a, i); }
+LTile KernelBuilder::sqrt(const LTile& a, const LTile& i) { return vun(uint8_t(isa::UnOp::SQRT), a, i); }
+LTile KernelBuilder::recip(const LTile& a, const LTile& i) { return vun(uint8_t(isa::UnOp::RECIP), a, i); }
+LTile KernelBuilder::neg(const LTile& a, const LTile& i) { return vun(uint8_t(isa::UnOp::NEG), a, i); }
+LTile KernelBuilder::abs(const LTile& a, const LTile& i) { return vun(uint8_t(isa::UnOp::ABS), a, i); }
+
+LTile KernelBuilder::cast(const LTile& a, DType to, const LTile& into) {
+  uint32_t site = section_site_;
+  check(a, "cast", site);
+  if (a.space() != Space::UB) fail(site, "vector operands must be in UB");
+  LTile d = dst_or_new(into, a.rows(), a.cols(), to, site);
+  Instr& in = emit(vec_stream(), Op::VCAST, site);
+  in.dst = d.tile();
+  in.a = a.tile();
+  mark_written(d);
+  return d;
+}
+
+LTile KernelBuilder::fill(Shape2 shape, DType dt, float value) {
+  LTile d = make_tile(shape, dt, Space::UB, section_site_);
+  fill_into(d, value);
+  return d;
+}
+
+void KernelBuilder::fill_into(const LTile& dst, float value) {
+  uint32_t site = section_site_;
+  check(dst, "fill", site, false);
+  if (dst.space() != Space::UB) fail(site, "fill destination must be in UB");
+  Instr& in = emit(vec_stream(), Op::VFILL, site);
+  in.imm = value;
+  in.dst = dst.tile();
+  mark_written(dst);
+}
+
+LTile KernelBuilder::fillpad(const LTile& t, float value) {
+  uint32_t site = section_site_;
+  check(t, "fillpad", site);
+  if (t.space() != Space::UB) fail(site, "fillpad works on UB tiles");
+  Instr& in = emit(vec_stream(), Op::VFILLPAD, site);
+  in.imm = value;
+  in.dst = t.tile();
+  LTile full = t;
+  full.t_.valid_rows = 0;
+  full.t_.valid_cols = 0;
+  return full;
+}
+
+LTile KernelBuilder::vrowred(uint8_t op, const LTile& a, const LTile& into) {
+  uint32_t site = section_site_;
+  check(a, "row reduction", site);
+  if (a.space() != Space::UB) fail(site, "vector operands must be in UB");
+  LTile d = dst_or_new(into, a.rows(), 1, a.dtype(), site);
+  Instr& in = emit(vec_stream(), Op::VROWRED, site);
+  in.sub = op;
+  in.dst = d.tile();
+  in.a = a.tile();
+  mark_written(d);
+  return d;
+}
+LTile KernelBuilder::row_sum(const LTile& a, const LTile& i) { return vrowred(uint8_t(isa::RedOp::SUM), a, i); }
+LTile KernelBuilder::row_max(const LTile& a, const LTile& i) { return vrowred(uint8_t(isa::RedOp::MAX), a, i); }
+
+LTile KernelBuilder::vexpand(Op opc, uint8_t op, const LTile& a, const LTile& b, const LTile& into) {
+  uint32_t site = section_site_;
+  check(a, "broadcast operand a", site);
+  check(b, "broadcast operand b", site);
+  if (a.space() != Space::UB || b.space() != Space::UB) fail(site, "vector operands must be in UB");
+  bool ok = opc == Op::VROWEXP ? (b.rows() == a.rows() && b.cols() == 1)
+                               : (b.rows() == 1 && b.cols() == a.cols());
+  if (!ok || a.dtype() != b.dtype())
+    fail(site, std::string(opc == Op::VROWEXP ? "row_expand" : "col_expand") + " of " +
+                   shape_str(a.rows(), a.cols(), a.dtype()) + " by " +
+                   shape_str(b.rows(), b.cols(), b.dtype()));
+  LTile d = dst_or_new(into, a.rows(), a.cols(), a.dtype(), site);
+  Instr& in = emit(vec_stream(), opc, site);
+  in.sub = op;
+  in.dst = d.tile();
+  in.a = a.tile();
+  in.b = b.tile();
+  mark_written(d);
+  return d;
+}
+LTile KernelBuilder::row_expand_add(const LTile& a, const LTile& c, const LTile& i) { return vexpand(Op::VROWEXP, uint8_t(isa::BinOp::ADD), a, c, i); }
+LTile KernelBuilder::row_expand_sub(const LTile& a, const LTile& c, const LTile& i) { return vexpand(Op::VROWEXP, uint8_t(isa::BinOp::SUB), a, c, i); }
+LTile KernelBuilder::row_expand_mul(const LTile& a, const LTile& c, const LTile& i) { return vexpand(Op::VROWEXP, uint8_t(isa::BinOp::MUL), a, c, i); }
+LTile KernelBuilder::row_expand_div(const LTile& a, const LTile& c, const LTile& i) { return vexpand(Op::VROWEXP, uint8_t(isa::BinOp::DIV), a, c, i); }
+LTile KernelBuilder::col_expand_add(const LTile& a, const LTile& r, const LTile& i) { return vexpand(Op::VCOLEXP, uint8_t(isa::BinOp::ADD), a, r, i); }
+LTile KernelBuilder::col_expand_sub(const LTile& a, const LTile& r, const LTile& i) { return vexpand(Op::VCOLEXP, uint8_t(isa::BinOp::SUB), a, r, i); }
+LTile KernelBuilder::col_expand_mul(const LTile& a, const LTile& r, const LTile& i) { return vexpand(Op::VCOLEXP, uint8_t(isa::BinOp::MUL), a, r, i); }
+LTile KernelBuilder::col_expand_div(const LTile& a, const LTile& r, const LTile& i) { return vexpand(Op::VCOLEXP, uint8_t(isa::BinOp::DIV), a, r, i); }
+
+LTile KernelBuilder::reshape(const LTile& a, Shape2 shape) {
+  uint32_t site = section_site_;
+  check(a, "reshape", site);
+  const Tile& t = a.tile();
+  if (t.vrows() != t.rows || t.vcols() != t.cols)
+    fail(site, "reshape needs a dense tile (no valid-shape or column sub-view)");
+  if (uint32_t(shape.rows) * shape.cols != t.elems() || shape.rows > 65535 || shape.cols > 65535)
+    fail(site, "reshape " + shape_str(t.rows, t.cols, t.dtype) + " to [" + std::to_string(shape.rows) +
+                   "," + std::to_string(shape.cols) + "]: element counts differ");
+  LTile d = a;
+  d.t_.rows = uint16_t(shape.rows);
+  d.t_.cols = uint16_t(shape.cols);
+  Instr& in = emit(a.space() == Space::UB ? vec_stream() : 0, Op::TRESHAPE, site);
+  in.dst = d.tile();
+  in.a = t;
+  return d;
+}
+
+// ---- cube ---------------------------------------------------------------
+
+LTile KernelBuilder::tmov(const LTile& src, Space to) {
+  uint32_t site = section_site_;
+  check(src, to == Space::L0A ? "TMOV to L0A" : "TMOV to L0B", site);
+  if (src.space() != Space::L1)
+    fail(site, std::string("matmul operand must be in L1 (or already in ") + space_name(to) +
+                   "), not " + space_name(src.space()));
+  LTile d = make_tile({src.rows(), src.cols()}, src.dtype(), to, site);
+  Instr& in = emit(0, Op::TMOV, site);
+  in.dst = d.tile();
+  in.a = src.tile();
+  mark_written(d);
+  return d;
+}
+
+LTile KernelBuilder::to_l0a(const LTile& a) { return tmov(a, Space::L0A); }
+LTile KernelBuilder::to_l0b(const LTile& b) { return tmov(b, Space::L0B); }
+
+LTile KernelBuilder::matmul(const LTile& a, const LTile& b, bool transpose_b, const LTile& into) {
+  uint32_t site = section_site_;
+  check(a, "matmul a", site);
+  check(b, "matmul b", site);
+  uint32_t M = a.rows(), N = transpose_b ? b.rows() : b.cols();
+  LTile acc;
+  if (into) {
+    check(into, "matmul destination", site, false);
+    acc = into;
+  } else {
+    acc = make_tile({M, N}, DType::FP32, Space::L0C, site);
+  }
+  mm_steps(acc, false, a, b, transpose_b, site);
+  mark_written(acc);
+  return acc;
+}
+
+LTile KernelBuilder::matmul_acc(const LTile& acc, const LTile& a, const LTile& b, bool transpose_b) {
+  uint32_t site = section_site_;
+  check(acc, "matmul_acc accumulator", site);
+  check(a, "matmul a", site);
+  check(b, "matmul b", site);
+  mm_steps(acc, true, a, b, transpose_b, site);
+  return acc;
+}
+
+// TMOV + TMATMUL sub-steps along K, splitting when an operand in L1 exceeds
+// half of L0A / L0B (so consecutive sub-steps double-buffer in L0).
+void KernelBuilder::mm_steps(const LTile& acc, bool accumulate, const LTile& a, const LTile& b,
+                             bool transpose_b, uint32_t site) {
+  uint32_t M = a.rows(), K = a.cols();
+  uint32_t N = transpose_b ? b.rows() : b.cols();
+  uint32_t Kb = transpose_b ? b.cols() : b.rows();
+  if (K != Kb)
+    fail(site, "matmul K mismatch: a is " + shape_str(a.rows(), a.cols(), a.dtype()) + ", b is " +
+                   shape_str(b.rows(), b.cols(), b.dtype()) + (transpose_b ? " (transposed)" : ""));
+  if (acc.space() != Space::L0C || acc.dtype() != DType::FP32 || acc.rows() != M || acc.cols() != N)
+    fail(site, "matmul accumulator is " + shape_str(acc.rows(), acc.cols(), acc.dtype()) + " in " +
+                   space_name(acc.space()) + ", expected " + shape_str(M, N, DType::FP32) + " in L0C");
+  bool a_l1 = a.space() == Space::L1, b_l1 = b.space() == Space::L1;
+  if (!a_l1 && a.space() != Space::L0A) fail(site, "matmul a must be in L1 or L0A");
+  if (!b_l1 && b.space() != Space::L0B) fail(site, "matmul b must be in L1 or L0B");
+  uint32_t da = isa::dtype_bytes(a.dtype()), db = isa::dtype_bytes(b.dtype());
+  uint32_t half_a = impl_->budget.l0a / 2, half_b = impl_->budget.l0b / 2;
+  uint32_t ks = K;
+  if ((a_l1 && uint64_t(M) * K * da > half_a) || (b_l1 && uint64_t(K) * N * db > half_b)) {
+    uint64_t ka = a_l1 ? half_a / (uint64_t(M) * da) : K;
+    uint64_t kb = b_l1 ? half_b / (uint64_t(N) * db) : K;
+    uint64_t k = std::min<uint64_t>({ka, kb, K});
+    if (k >= 16) k = k / 16 * 16;
+    if (k == 0) fail(site, "matmul operand too large for half of L0A/L0B even at K=1");
+    ks = uint32_t(k);
+    if (ks < K && (!a_l1 || !b_l1))
+      fail(site, "matmul needs a K split but an operand is already in L0A/L0B");
+  }
+  for (uint32_t k0 = 0; k0 < K; k0 += ks) {
+    uint32_t kk = std::min(ks, K - k0);
+    LTile a0 = a_l1 ? tmov(ks == K ? a : view(a, {M, kk}, 0, k0), Space::L0A) : a;
+    LTile b0 = b;
+    if (b_l1)
+      b0 = tmov(ks == K ? b : (transpose_b ? view(b, {N, kk}, 0, k0) : view(b, {kk, N}, k0, 0)),
+                Space::L0B);
+    Instr& in = emit(0, Op::TMATMUL, site);
+    in.flags = uint8_t(((accumulate || k0 > 0) ? isa::kAccumulate : 0) |
+                       (transpose_b ? isa::kTransposeB : 0));
+    in.dst = acc.tile();
+    in.a = a0.tile();
+    in.b = b0.tile();
+  }
+}
+
+// ---- channels -----------------------------------------------------------
+
+Channel KernelBuilder::channel(const GmTensor& t, Shape2 shape, At at, Shape2 valid) {
+  if (at.reg) fail(section_site_, "channels use static GM positions");
+  Channel c;
+  c.flag = int(impl_->channels.size());
+  c.tensor = t;
+  c.at = at;
+  c.shape = shape;
+  c.valid = Shape2{valid.rows ? valid.rows : shape.rows, valid.cols ? valid.cols : shape.cols};
+  impl_->channels.emplace_back();
+  return c;
+}
+
+void KernelBuilder::send(const Channel& ch, const LTile& src, Label label) {
+  if (ch.flag < 0 || size_t(ch.flag) >= impl_->channels.size())
+    fail(section_site_, "send on a channel of another launch");
+  detail::ChannelState& cs = impl_->channels[size_t(ch.flag)];
+  uint32_t site = label_site(label, impl_->tensor_site(impl_->ki().store_site, ch.tensor.id, "store"));
+  if (cs.send_stream >= 0) fail(site, "channel flag " + std::to_string(ch.flag) + " sent twice");
+  check(src, "send", site);
+  if (src.rows() != ch.valid.rows || src.cols() != ch.valid.cols)
+    fail(site, "send of " + shape_str(src.rows(), src.cols(), src.dtype()) + " on a channel of [" +
+                   std::to_string(ch.valid.rows) + "," + std::to_string(ch.valid.cols) + "]");
+  int stream;
+  if (src.space() == Space::L0C) stream = 0;
+  else if (src.space() == Space::UB) stream = vec_stream();
+  else fail(site, "send from L0C (cube) or UB (vector) only");
+  dma_store(stream, ch.tensor, src, ch.at, site);
+  Instr& in = emit(stream, Op::SIGNAL,
+                   impl_->tensor_site(impl_->ki().signal_site, ch.tensor.id, "signal"));
+  in.imm = float(ch.flag);
+  cs.send_stream = stream;
+}
+
+LTile KernelBuilder::recv(const Channel& ch, Space dst, Label label) {
+  if (ch.flag < 0 || size_t(ch.flag) >= impl_->channels.size())
+    fail(section_site_, "recv on a channel of another launch");
+  uint32_t site = label_site(label, impl_->tensor_site(impl_->ki().load_site, ch.tensor.id, "load"));
+  if (impl_->channels[size_t(ch.flag)].recv_stream >= 0)
+    fail(site, "channel flag " + std::to_string(ch.flag) + " received twice");
+  if (dst != Space::UB && dst != Space::L1) fail(site, "recv into UB (vector) or L1 (cube) only");
+  int stream = dst == Space::L1 ? 0 : vec_stream();
+  Instr& w = emit(stream, Op::WAIT, impl_->tensor_site(impl_->ki().wait_site, ch.tensor.id, "wait"));
+  w.imm = float(ch.flag);
+  LTile t = make_tile(ch.shape, ch.tensor.dtype, dst, site);
+  t.t_.valid_rows = ch.valid.rows == ch.shape.rows ? 0 : uint16_t(ch.valid.rows);
+  t.t_.valid_cols = ch.valid.cols == ch.shape.cols ? 0 : uint16_t(ch.valid.cols);
+  dma_load(stream, t, ch.tensor, ch.at, site);
+  impl_->channels[size_t(ch.flag)].recv_stream = stream;
+  return t;
+}
+
+// ---------------------------------------------------------------------------
+// ProgramBuilder
+
+ProgramBuilder::ProgramBuilder(Budget budget) : impl_(std::make_unique<Impl>()) {
+  impl_->budget = budget;
+}
+ProgramBuilder::~ProgramBuilder() = default;
+
+GmTensor ProgramBuilder::tensor(const std::string& name, std::vector<int64_t> shape, DType dt,
+                                isa::TensorKind kind, std::vector<int32_t> init) {
+  if (impl_->prog.find_tensor(name)) throw BuildError("GM tensor '" + name + "' defined twice");
+  if (shape.empty()) throw BuildError("GM tensor '" + name + "' has no shape");
+  for (int64_t d : shape)
+    if (d <= 0) throw BuildError("GM tensor '" + name + "' has a non-positive dimension");
+  isa::Tensor T;
+  T.name = name;
+  T.shape = shape;
+  T.dtype = dt;
+  T.kind = kind;
+  T.init = std::move(init);
+  if (!T.init.empty() && (dt != DType::INT32 || int64_t(T.init.size()) != T.elems()))
+    throw BuildError("GM tensor '" + name + "': init values need an int32 tensor of matching size");
+  GmTensor g;
+  g.id = uint32_t(impl_->prog.tensors.size());
+  g.dtype = dt;
+  g.cols = shape.size() == 1 ? 1 : shape.back();
+  g.rows = T.elems() / g.cols;
+  impl_->prog.tensors.push_back(std::move(T));
+  return g;
+}
+
+int64_t ProgramBuilder::read_scalar(const GmTensor& t, int64_t index) const {
+  const isa::Tensor& T = impl_->prog.tensors.at(t.id);
+  if (index < 0 || index >= int64_t(T.init.size()))
+    throw BuildError("read_scalar: " + T.name + "[" + std::to_string(index) + "] has no known value");
+  return T.init[size_t(index)];
+}
+
+void ProgramBuilder::kernel(std::string_view name, const std::function<void(KernelBuilder&)>& body,
+                            Label launch) {
+  Impl& I = *impl_;
+  auto [it, inserted] = I.kernel_ids.emplace(std::string(name), uint32_t(I.kinfos.size()));
+  if (inserted) {
+    I.kinfos.emplace_back();
+    I.kinfos.back().name = std::string(name);
+  }
+  uint32_t kid = it->second;
+  detail::KernelInfo& k = I.kinfos[kid];
+  if (launch) {
+    // A kernel launched from several places keeps the first launch site
+    // unless the call names its own.
+    k.launch_site = I.intern(k.name + ": " + launch.str());
+  } else if (k.launch_site == kNone) {
+    k.launch_site = I.intern(k.name + ": launch");
+  }
+  I.begin_launch(kid);
+  try {
+    KernelBuilder kb(impl_.get(), kid);
+    body(kb);
+  } catch (...) {
+    I.in_launch = false;
+    throw;
+  }
+  I.end_launch();
+}
+
+void ProgramBuilder::parallel_range(std::string_view name, int64_t n, int64_t chunk,
+                                    const std::function<void(KernelBuilder&, int64_t, int64_t)>& body,
+                                    Label launch) {
+  if (n <= 0 || chunk <= 0)
+    throw BuildError("parallel '" + std::string(name) + "': n=" + std::to_string(n) +
+                     " and chunk=" + std::to_string(chunk) + " must be positive");
+  for (int64_t t0 = 0; t0 < n; t0 += chunk) {
+    int64_t t1 = std::min(n, t0 + chunk);
+    kernel(name, [&](KernelBuilder& k) { body(k, t0, t1); }, launch);
+  }
+}
+
+void ProgramBuilder::parallel(std::string_view name, int64_t n, int64_t chunk,
+                              const std::function<void(KernelBuilder&, int64_t)>& body, Label launch) {
+  parallel_range(
+      name, n, chunk,
+      [&](KernelBuilder& k, int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) body(k, i);
+      },
+      launch);
+}
+
+const isa::Program& ProgramBuilder::program() const { return impl_->prog; }
+
+isa::Program ProgramBuilder::finish() {
+  if (impl_->finished) throw BuildError("ProgramBuilder::finish called twice");
+  impl_->finished = true;
+  isa::derive_task_deps(impl_->prog);
+  return std::move(impl_->prog);
+}
+
+}  // namespace workloads

@@ -1,0 +1,309 @@
+// Tile builder: emits an isa::Program from C++ that reads like the PyPTO source.
+//
+//   ProgramBuilder pb;
+//   GmTensor x = pb.tensor("x", {16, 1024}, DType::BF16, TensorKind::In);
+//   pb.kernel("scale", [&](KernelBuilder& k) {        // one pl.at = one launch
+//     LTile t = k.slice(x, {16, 256}, {0, 0});        // pl.slice   -> TLOAD GM->UB
+//     LTile y = k.muls(k.cast(t, DType::FP32), 2.0f);  // vector ops on UB tiles
+//     k.assemble(out, k.cast(y, DType::BF16), {0, 0}); // pl.assemble -> TSTORE
+//   });
+//   pb.parallel("proj", 128, 4, [&](KernelBuilder& k, int64_t ob) { ... });  // 32 tasks
+//   isa::Program p = pb.finish();                     // derives task deps
+//
+// Conventions the generated programs rely on (documented in docs/workloads.md):
+//  - A tile is row-major in its buffer with row pitch = Tile::cols; every
+//    instruction reads/writes only the valid region (vrows x vcols). A column
+//    sub-view (KernelBuilder::view) keeps the parent's cols as pitch and sets
+//    valid_cols; allocations in L1/L0C/UB are padded by one row so a sub-view's
+//    [offset, offset + bytes()) never leaves its parent allocation.
+//  - TLOAD/TSTORE move the valid region; tile dtype == tensor dtype (no conversion).
+//  - TMOV L1->L0A/L0B copies a's valid region into a dense dst.
+//  - TMATMUL: M = a.vrows, K = a.vcols, N = b.vcols (b.vrows with kTransposeB).
+//  - Cube <-> vector data crosses GM: Channel = TSTORE + SIGNAL(flag) on the
+//    producer core, WAIT(flag) + TLOAD on the consumer core. Flag ids are unique
+//    within a launch (0, 1, 2, ...).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "isa/isa.h"
+
+namespace workloads {
+
+// A generator-side error: names the kernel and the source site involved.
+struct BuildError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Local buffer capacities the builder allocates against (bytes). Defaults: the
+// smallest shipped config (A2/A3 core group).
+struct Budget {
+  uint32_t l1 = 512 * 1024, l0a = 64 * 1024, l0b = 64 * 1024, l0c = 128 * 1024, ub = 192 * 1024;
+  uint32_t capacity(isa::Space s) const;
+};
+
+// A site label. Must be a string literal: the builder caches sites by the
+// literal's address so emitting an instruction never builds or hashes strings.
+class Label {
+ public:
+  constexpr Label() = default;
+  template <size_t N>
+  constexpr Label(const char (&s)[N]) : s_(s) {}  // NOLINT: implicit on purpose
+  const char* str() const { return s_; }
+  explicit operator bool() const { return s_ != nullptr; }
+
+ private:
+  const char* s_ = nullptr;
+};
+
+struct Shape2 {
+  uint32_t rows = 0, cols = 0;
+};
+
+namespace detail {
+struct Impl;
+}
+
+// A scalar register holding a value read from GM (SLOAD) on one core.
+// Ref-counted; the register is free again when the last handle dies.
+class Reg {
+ public:
+  Reg() = default;
+  Reg(const Reg& o);
+  Reg(Reg&& o) noexcept;
+  Reg& operator=(Reg o) noexcept;
+  ~Reg();
+  int64_t value() const;  // the value the builder knows it holds
+  int index() const { return idx_; }
+  explicit operator bool() const { return impl_ != nullptr; }
+
+ private:
+  friend class KernelBuilder;
+  detail::Impl* impl_ = nullptr;
+  uint32_t slot_ = 0, gen_ = 0;
+  int idx_ = -1;
+  void release();
+};
+
+// A position in a GM tensor: row, column, and optionally a register whose
+// value is added to the row (dynamic rows, e.g. pos = seq_lens[b] - 1).
+struct At {
+  int64_t row = 0, col = 0;
+  const Reg* reg = nullptr;
+  At() = default;
+  At(int64_t r, int64_t c) : row(r), col(c) {}
+  At(const Reg& rg, int64_t r, int64_t c) : row(r), col(c), reg(&rg) {}
+};
+
+// A GM tensor seen as a 2-D row-major matrix (rows = product of all but the
+// last dim; a 1-D tensor is [n, 1]). reshape() re-views the same bytes.
+struct GmTensor {
+  uint32_t id = 0;
+  int64_t rows = 0, cols = 0;
+  isa::DType dtype = isa::DType::FP32;
+  GmTensor reshape(int64_t new_rows, int64_t new_cols) const;
+};
+
+// A local tile handle: a tile descriptor plus a reference to its allocation.
+// The allocation is freed when the last handle to it dies; sub-views share it.
+// Handles are only valid inside the launch that created them.
+class LTile {
+ public:
+  LTile() = default;
+  LTile(const LTile& o);
+  LTile(LTile&& o) noexcept;
+  LTile& operator=(LTile o) noexcept;
+  ~LTile();
+  const isa::Tile& tile() const { return t_; }
+  isa::Space space() const { return t_.space; }
+  isa::DType dtype() const { return t_.dtype; }
+  uint32_t rows() const { return t_.vrows(); }  // valid shape
+  uint32_t cols() const { return t_.vcols(); }
+  explicit operator bool() const { return impl_ != nullptr; }
+
+ private:
+  friend class KernelBuilder;
+  detail::Impl* impl_ = nullptr;
+  uint32_t slot_ = 0, gen_ = 0;
+  isa::Tile t_;
+  void release();
+};
+
+// A cube <-> vector hand-off through a GM scratch region inside one launch.
+struct Channel {
+  int flag = -1;
+  GmTensor tensor;
+  At at;
+  Shape2 shape, valid;  // tile shape on the receiving side; valid = GM extent
+};
+
+enum class Core : uint8_t { Cube = 0, Vec0 = 1, Vec1 = 2 };
+
+// Emits one launch (task + kernel body). Obtained from ProgramBuilder::kernel
+// or ::parallel; never constructed by clients.
+class KernelBuilder {
+ public:
+  KernelBuilder(const KernelBuilder&) = delete;
+  KernelBuilder& operator=(const KernelBuilder&) = delete;
+
+  const std::string& name() const;
+
+  // ---- where instructions go -------------------------------------------
+  // Vector ops, UB loads/stores and SLOADs go to the current vector core
+  // (default 0). Loads into L1, stores from L0C, TMOV and TMATMUL go to cube.
+  void on_vec(int v);
+  int vec() const { return cur_vec_; }
+  // Site label for compute instructions emitted from now on ("compute" until set).
+  void section(Label label);
+
+  // ---- GM <-> local (DMA) -------------------------------------------------
+  // pl.slice: TLOAD a [shape] tile at `at` into UB (vector) or L1 (cube).
+  // valid (if set) loads only [valid] rows/cols; the rest of the tile is unwritten.
+  LTile slice(const GmTensor& t, Shape2 shape, At at, isa::Space space = isa::Space::UB,
+              Shape2 valid = {}, Label label = {});
+  // TLOAD into an existing tile (its valid shape) e.g. a row of a bigger tile.
+  void slice_into(const LTile& dst, const GmTensor& t, At at, Label label = {});
+  // pl.assemble: TSTORE the valid region of src (UB or L0C) at `at`.
+  void assemble(const GmTensor& t, const LTile& src, At at, Label label = {});
+
+  // ---- scalars --------------------------------------------------------------
+  // pl.tensor.read inside a kernel: SLOAD t[index] into a free register of the
+  // current vector core (or of `core`).
+  Reg sload(const GmTensor& t, int64_t index, Label label = {});
+  Reg sload_on(Core core, const GmTensor& t, int64_t index, Label label = {});
+  void sadd(Reg& r, int64_t imm);
+
+  // ---- local tiles ------------------------------------------------------------
+  LTile alloc(Shape2 shape, isa::DType dt, isa::Space space = isa::Space::UB);
+  // A sub-view [shape] at (r0, c0) of t's valid region; shares t's allocation.
+  LTile view(const LTile& t, Shape2 shape, uint32_t r0 = 0, uint32_t c0 = 0);
+
+  // ---- vector ops (dst = `into` if given, else a new dense UB tile) ----------
+  LTile add(const LTile& a, const LTile& b, const LTile& into = {});
+  LTile sub(const LTile& a, const LTile& b, const LTile& into = {});
+  LTile mul(const LTile& a, const LTile& b, const LTile& into = {});
+  LTile div(const LTile& a, const LTile& b, const LTile& into = {});
+  LTile max(const LTile& a, const LTile& b, const LTile& into = {});
+  LTile min(const LTile& a, const LTile& b, const LTile& into = {});
+  LTile adds(const LTile& a, float s, const LTile& into = {});
+  LTile subs(const LTile& a, float s, const LTile& into = {});
+  LTile muls(const LTile& a, float s, const LTile& into = {});
+  LTile divs(const LTile& a, float s, const LTile& into = {});
+  LTile maxs(const LTile& a, float s, const LTile& into = {});
+  LTile mins(const LTile& a, float s, const LTile& into = {});
+  LTile exp(const LTile& a, const LTile& into = {});
+  LTile sqrt(const LTile& a, const LTile& into = {});
+  LTile recip(const LTile& a, const LTile& into = {});
+  LTile neg(const LTile& a, const LTile& into = {});
+  LTile abs(const LTile& a, const LTile& into = {});
+  LTile cast(const LTile& a, isa::DType to, const LTile& into = {});
+  LTile fill(Shape2 shape, isa::DType dt, float value);
+  void fill_into(const LTile& dst, float value);
+  // VFILLPAD: elements of t outside its valid shape = value (in place); returns
+  // a handle to the whole tile (valid shape = full).
+  LTile fillpad(const LTile& t, float value);
+  LTile row_sum(const LTile& a, const LTile& into = {});
+  LTile row_max(const LTile& a, const LTile& into = {});
+  LTile row_expand_add(const LTile& a, const LTile& col, const LTile& into = {});
+  LTile row_expand_sub(const LTile& a, const LTile& col, const LTile& into = {});
+  LTile row_expand_mul(const LTile& a, const LTile& col, const LTile& into = {});
+  LTile row_expand_div(const LTile& a, const LTile& col, const LTile& into = {});
+  LTile col_expand_add(const LTile& a, const LTile& row, const LTile& into = {});
+  LTile col_expand_sub(const LTile& a, const LTile& row, const LTile& into = {});
+  LTile col_expand_mul(const LTile& a, const LTile& row, const LTile& into = {});
+  LTile col_expand_div(const LTile& a, const LTile& row, const LTile& into = {});
+  LTile reshape(const LTile& a, Shape2 shape);  // TRESHAPE (a must be dense)
+
+  // ---- cube -------------------------------------------------------------------
+  // a, b in L1 (TMOV'd to L0A/L0B here) or already in L0A/L0B. K-split into
+  // sub-steps when an operand exceeds half of L0A/L0B. Result fp32 in L0C.
+  LTile matmul(const LTile& a, const LTile& b, bool transpose_b = false, const LTile& into = {});
+  LTile matmul_acc(const LTile& acc, const LTile& a, const LTile& b, bool transpose_b = false);
+  // Explicit TMOV L1 -> L0A / L0B (to reuse an operand across matmuls).
+  LTile to_l0a(const LTile& a);
+  LTile to_l0b(const LTile& b);
+
+  // ---- cube <-> vector hand-off through GM -------------------------------------
+  // A channel over `t` at `at`: the producer stores its tile's valid region
+  // there; the consumer loads a [shape] tile whose valid part is `valid`
+  // (default: all of shape).
+  Channel channel(const GmTensor& t, Shape2 shape, At at, Shape2 valid = {});
+  // Producer side: TSTORE src (L0C on cube, UB on the current vector core), SIGNAL.
+  void send(const Channel& ch, const LTile& src, Label label = {});
+  // Consumer side: WAIT, TLOAD into UB (current vector core) or L1 (cube).
+  LTile recv(const Channel& ch, isa::Space dst = isa::Space::UB, Label label = {});
+
+ private:
+  friend class ProgramBuilder;
+  friend struct detail::Impl;
+  KernelBuilder(detail::Impl* impl, uint32_t kinfo);
+  detail::Impl* impl_;
+  uint32_t kinfo_;
+  int cur_vec_ = 0;
+  uint32_t section_site_;
+
+  // internals
+  int vec_stream() const { return 1 + cur_vec_; }
+  isa::Instr& emit(int stream, isa::Op op, uint32_t site);
+  LTile make_tile(Shape2 shape, isa::DType dt, isa::Space space, uint32_t site);
+  LTile dst_or_new(const LTile& into, uint32_t rows, uint32_t cols, isa::DType dt, uint32_t site);
+  void check(const LTile& t, const char* what, uint32_t site, bool needs_written = true) const;
+  void mark_written(const LTile& t);
+  isa::GmView gm_view(const GmTensor& t, uint32_t rows, uint32_t cols, const At& at, int stream,
+                      uint32_t site) const;
+  void dma_load(int stream, const LTile& dst, const GmTensor& t, const At& at, uint32_t site);
+  void dma_store(int stream, const GmTensor& t, const LTile& src, const At& at, uint32_t site);
+  LTile vbin(uint8_t op, const LTile& a, const LTile& b, const LTile& into);
+  LTile vbins(uint8_t op, const LTile& a, float s, const LTile& into);
+  LTile vun(uint8_t op, const LTile& a, const LTile& into);
+  LTile vrowred(uint8_t op, const LTile& a, const LTile& into);
+  LTile vexpand(isa::Op opc, uint8_t op, const LTile& a, const LTile& b, const LTile& into);
+  LTile tmov(const LTile& src, isa::Space to);
+  void mm_steps(const LTile& acc, bool accumulate, const LTile& a, const LTile& b, bool transpose_b,
+                uint32_t site);
+  uint32_t label_site(Label l, uint32_t fallback) const;
+  Reg sload_stream(int stream, const GmTensor& t, int64_t index, Label label);
+  [[noreturn]] void fail(uint32_t site, const std::string& msg) const;
+};
+
+class ProgramBuilder {
+ public:
+  explicit ProgramBuilder(Budget budget = {});
+  ~ProgramBuilder();
+  ProgramBuilder(const ProgramBuilder&) = delete;
+  ProgramBuilder& operator=(const ProgramBuilder&) = delete;
+
+  // A GM tensor (pl.create_tensor at orchestration level for Scratch).
+  GmTensor tensor(const std::string& name, std::vector<int64_t> shape, isa::DType dt,
+                  isa::TensorKind kind, std::vector<int32_t> init = {});
+  // pl.tensor.read at orchestration level: the device CPU reads the value while
+  // building the graph. No instruction; the value comes from the tensor's init.
+  int64_t read_scalar(const GmTensor& t, int64_t index) const;
+
+  // pl.at: one launch of kernel `name` (one task) each call.
+  void kernel(std::string_view name, const std::function<void(KernelBuilder&)>& body,
+              Label launch = {});
+  // pl.at around pl.parallel(n, chunk): ceil(n/chunk) launches of `name`, all
+  // from one launch site; task t runs body(k, i) for i in [t*chunk, min(n, (t+1)*chunk)).
+  void parallel(std::string_view name, int64_t n, int64_t chunk,
+                const std::function<void(KernelBuilder&, int64_t)>& body, Label launch = {});
+  // Same split, the body gets its range [begin, end) (for per-task prologues).
+  void parallel_range(std::string_view name, int64_t n, int64_t chunk,
+                      const std::function<void(KernelBuilder&, int64_t, int64_t)>& body,
+                      Label launch = {});
+
+  const isa::Program& program() const;
+  // Derives task deps and hands the program over (the builder is spent).
+  isa::Program finish();
+
+ private:
+  std::unique_ptr<detail::Impl> impl_;
+};
+
+}  // namespace workloads

@@ -1,0 +1,56 @@
+// Qwen3-32B single-layer decode (docs: /work/shared/workloads/qwen3_32b_decode.md,
+// docs/workloads.md). Three variants of the same math:
+//   baseline      upstream qwen3_32b_decode.py, kernel for kernel
+//   fused_qkrope  PR 112 (projection kernels followed by RoPE kernels per head)
+//   reviewed      PR 112's reviews applied (mixed cube+vector kernels, see docs)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/isa.h"
+
+namespace workloads {
+
+enum class Qwen3Variant { Baseline, FusedQkRope, Reviewed };
+const char* to_string(Qwen3Variant v);
+
+struct Qwen3Shapes {
+  int64_t B = 16, S_max = 4096, NH = 64, NKV = 8, D = 128, H = 8192, I = 25600;
+};
+
+// The PyPTO tiling constants (YAML keys in snake case).
+struct Qwen3Tiling {
+  int64_t scope1_k_chunk = 512, q_out_chunk = 64, kv_out_chunk = 64, batch_tile = 16;
+  int64_t q_head_batch = 8, q_head_pad = 16, seq_tile = 64, sb_batch = 64;
+  int64_t k_chunk = 128, mlp_out_chunk = 256;
+  // reviewed only (optional in YAML; rejected for the other variants)
+  int64_t norm_chunk = 512;       // RMSNorm column chunk
+  int64_t attn_group_chunk = 2;   // KV groups per attention task
+  int64_t mlp_task_blocks = 4;    // MLP blocks per gate_up_silu task
+};
+
+struct Qwen3Params {
+  Qwen3Variant variant = Qwen3Variant::Baseline;
+  Qwen3Shapes shapes;
+  Qwen3Tiling tiling;
+  std::vector<int32_t> seq_lens;  // B values in 1..S_max
+};
+
+// The spec's tiling per variant at full size.
+Qwen3Tiling qwen3_default_tiling(Qwen3Variant v);
+
+// Checks shapes/tiling/seq_lens; returns "" or a message that names the key
+// ("tiling.scope1_k_chunk: H=8192 is not a multiple of 3000") — the key path
+// comes first, followed by ": ".
+std::string qwen3_check(const Qwen3Params& p);
+
+// Generates the program (throws BuildError on a builder-level problem, e.g. a
+// kernel whose live tiles do not fit the local buffers).
+isa::Program build_qwen3_decode(const Qwen3Params& p);
+
+// Deterministic uniform seq_lens: x = mt19937(seed); value_i = min + x() % (max - min + 1).
+std::vector<int32_t> uniform_seq_lens(int64_t n, int64_t min, int64_t max, uint32_t seed);
+
+}  // namespace workloads

@@ -1,0 +1,378 @@
+#include "workloads/workload.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "workloads/builder.h"
+#include "workloads/micro.h"
+#include "workloads/qwen3_decode.h"
+
+namespace workloads {
+
+namespace {
+
+int line_of(const YAML::Node& n, int fallback) {
+  if (!n.IsDefined() || n.IsNull()) return fallback;
+  int l = n.Mark().line;
+  return l >= 0 ? l + 1 : fallback;
+}
+
+// A YAML mapping being read: remembers which keys were used so the rest can
+// be rejected as unknown.
+class Map {
+ public:
+  Map(const std::string& file, const YAML::Node& node, std::string path, int parent_line)
+      : file_(file), node_(node), path_(std::move(path)), line_(line_of(node, parent_line)) {
+    if (!node_.IsDefined() || !node_.IsMap()) fail(line_, path_, "expected a mapping");
+  }
+
+  [[noreturn]] void fail(int line, const std::string& path, const std::string& msg) const {
+    throw WorkloadError(file_ + ":" + std::to_string(line) + ": " + path + ": " + msg);
+  }
+  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  int line() const { return line_; }
+  const std::string& file() const { return file_; }
+
+  bool has(const std::string& key) const { return bool(node_[key]); }
+  YAML::Node get(const std::string& key) {
+    known_.insert(key);
+    YAML::Node n = node_[key];
+    if (!n) fail(line_, key_path(key), "missing (required)");
+    return n;
+  }
+  int line_of_key(const std::string& key) const { return line_of(node_[key], line_); }
+
+  int64_t req_int(const std::string& key) { return to_int(get(key), key); }
+  int64_t opt_int(const std::string& key, int64_t def) {
+    known_.insert(key);
+    return has(key) ? to_int(node_[key], key) : def;
+  }
+  int64_t req_pos(const std::string& key) {
+    int64_t v = req_int(key);
+    if (v <= 0) fail(line_of_key(key), key_path(key), "must be positive, got " + std::to_string(v));
+    return v;
+  }
+  int64_t opt_pos(const std::string& key, int64_t def) {
+    int64_t v = opt_int(key, def);
+    if (v <= 0) fail(line_of_key(key), key_path(key), "must be positive, got " + std::to_string(v));
+    return v;
+  }
+  std::string req_str(const std::string& key) { return to_str(get(key), key); }
+  bool opt_bool(const std::string& key, bool def) {
+    known_.insert(key);
+    if (!has(key)) return def;
+    YAML::Node n = node_[key];
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      fail(line_of(n, line_), key_path(key), "expected true or false, got '" + scalar(n) + "'");
+    }
+  }
+  double opt_double(const std::string& key, double def) {
+    known_.insert(key);
+    if (!has(key)) return def;
+    YAML::Node n = node_[key];
+    try {
+      return n.as<double>();
+    } catch (const YAML::Exception&) {
+      fail(line_of(n, line_), key_path(key), "expected a number, got '" + scalar(n) + "'");
+    }
+  }
+  void allow(const std::string& key) { known_.insert(key); }
+  Map sub(const std::string& key) { return Map(file_, get(key), key_path(key), line_); }
+
+  // Rejects keys not read (or allowed).
+  void finish() const {
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      std::string k = it->first.Scalar();
+      if (!known_.count(k)) {
+        std::string expected;
+        for (const std::string& x : known_) expected += (expected.empty() ? "" : ", ") + x;
+        fail(line_of(it->first, line_), key_path(k), "unknown key (expected one of: " + expected + ")");
+      }
+    }
+  }
+
+  int64_t to_int(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(line_of(n, line_), key_path(key), "expected an integer");
+    try {
+      return n.as<int64_t>();
+    } catch (const YAML::Exception&) {
+      fail(line_of(n, line_), key_path(key), "expected an integer, got '" + n.Scalar() + "'");
+    }
+  }
+  std::string to_str(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(line_of(n, line_), key_path(key), "expected a string");
+    return n.Scalar();
+  }
+
+ private:
+  static std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "<not a scalar>"; }
+  const std::string& file_;
+  YAML::Node node_;
+  std::string path_;
+  int line_;
+  std::set<std::string> known_;
+};
+
+// Line of a key path such as "tiling.kv_out_chunk" or "seq_lens.list[3]".
+int line_of_path(const YAML::Node& root, const std::string& path) {
+  YAML::Node cur = root;
+  int line = line_of(root, 1);
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t dot = path.find('.', pos);
+    std::string seg = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    long index = -1;
+    size_t br = seg.find('[');
+    if (br != std::string::npos) {
+      index = std::strtol(seg.c_str() + br + 1, nullptr, 10);
+      seg = seg.substr(0, br);
+    }
+    if (!cur.IsMap() || !cur[seg]) break;
+    YAML::Node next = cur[seg];
+    line = line_of(next, line);
+    if (index >= 0) {
+      if (!next.IsSequence() || size_t(index) >= next.size()) break;
+      next = next[size_t(index)];
+      line = line_of(next, line);
+    }
+    cur = next;
+    if (dot == std::string::npos) break;
+    pos = dot + 1;
+  }
+  return line;
+}
+
+// ---------------------------------------------------------------------------
+
+void need_multiple(Map& m, const std::string& key, const std::string& what, int64_t whole, int64_t part) {
+  if (whole % part != 0)
+    m.fail(m.line_of_key(key), m.key_path(key),
+           what + "=" + std::to_string(whole) + " is not a multiple of " + std::to_string(part));
+}
+
+isa::Program gemm(Map& root) {
+  GemmParams p;
+  Map s = root.sub("shapes");
+  p.M = s.req_pos("M");
+  p.N = s.req_pos("N");
+  p.K = s.req_pos("K");
+  s.finish();
+  Map t = root.sub("tiling");
+  p.tile_m = t.req_pos("tile_m");
+  p.tile_n = t.req_pos("tile_n");
+  p.tile_k = t.req_pos("tile_k");
+  p.tiles_per_task = t.opt_pos("tiles_per_task", 1);
+  need_multiple(t, "tile_m", "M", p.M, p.tile_m);
+  need_multiple(t, "tile_n", "N", p.N, p.tile_n);
+  need_multiple(t, "tile_k", "K", p.K, p.tile_k);
+  t.finish();
+  root.finish();
+  return build_gemm(p);
+}
+
+isa::Program vector_chain(Map& root) {
+  VectorChainParams p;
+  Map s = root.sub("shapes");
+  p.rows = s.req_pos("rows");
+  p.cols = s.req_pos("cols");
+  s.finish();
+  Map t = root.sub("tiling");
+  p.tile_rows = t.req_pos("tile_rows");
+  p.tile_cols = t.req_pos("tile_cols");
+  p.tiles_per_task = t.opt_pos("tiles_per_task", 1);
+  need_multiple(t, "tile_rows", "rows", p.rows, p.tile_rows);
+  need_multiple(t, "tile_cols", "cols", p.cols, p.tile_cols);
+  t.finish();
+  YAML::Node ops = root.get("ops");
+  if (!ops.IsSequence() || ops.size() == 0)
+    root.fail(root.line_of_key("ops"), "ops", "expected a non-empty list of op names");
+  p.ops.clear();
+  const auto& names = vector_chain_op_names();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::string op = ops[i].IsScalar() ? ops[i].Scalar() : "";
+    if (std::find(names.begin(), names.end(), op) == names.end()) {
+      std::string all;
+      for (const auto& n : names) all += (all.empty() ? "" : " ") + n;
+      root.fail(line_of(ops[i], root.line()), "ops[" + std::to_string(i) + "]",
+                "unknown op '" + op + "' (one of: " + all + ")");
+    }
+    p.ops.push_back(op);
+  }
+  p.scalar = float(root.opt_double("scalar", 0.5));
+  root.finish();
+  return build_vector_chain(p);
+}
+
+isa::Program dma_sweep(Map& root) {
+  DmaSweepParams p;
+  p.count = root.req_pos("count");
+  p.bytes = root.req_pos("bytes");
+  p.rows = root.opt_pos("rows", 1);
+  p.tasks = root.opt_pos("tasks", 1);
+  std::string dir = root.req_str("direction");
+  if (dir == "gm_to_ub") p.direction = DmaDirection::GmToUb;
+  else if (dir == "gm_to_l1") p.direction = DmaDirection::GmToL1;
+  else if (dir == "ub_to_gm") p.direction = DmaDirection::UbToGm;
+  else
+    root.fail(root.line_of_key("direction"), "direction",
+              "unknown direction '" + dir + "' (gm_to_ub, gm_to_l1, ub_to_gm)");
+  if (p.bytes % (2 * p.rows) != 0)
+    root.fail(root.line_of_key("bytes"), "bytes",
+              "bytes=" + std::to_string(p.bytes) + " is not a multiple of 2*rows=" +
+                  std::to_string(2 * p.rows) + " (bf16 rows of equal size)");
+  if (p.bytes / 2 / p.rows > 65535 || p.rows > 65535)
+    root.fail(root.line_of_key("bytes"), "bytes", "a row of more than 65535 elements; raise rows");
+  if (p.tasks > p.count)
+    root.fail(root.line_of_key("tasks"), "tasks",
+              "tasks=" + std::to_string(p.tasks) + " exceeds count=" + std::to_string(p.count));
+  root.finish();
+  return build_dma_sweep(p);
+}
+
+isa::Program many_kernels(Map& root) {
+  ManyKernelsParams p;
+  p.kernels = root.req_pos("kernels");
+  Map t = root.sub("tile");
+  p.rows = t.req_pos("rows");
+  p.cols = t.req_pos("cols");
+  t.finish();
+  p.chain = root.opt_bool("chain", false);
+  root.finish();
+  return build_many_kernels(p);
+}
+
+isa::Program qwen3(Map& root, const YAML::Node& doc) {
+  Qwen3Params p;
+  std::string v = root.req_str("variant");
+  if (v == "baseline") p.variant = Qwen3Variant::Baseline;
+  else if (v == "fused_qkrope") p.variant = Qwen3Variant::FusedQkRope;
+  else if (v == "reviewed") p.variant = Qwen3Variant::Reviewed;
+  else
+    root.fail(root.line_of_key("variant"), "variant",
+              "unknown variant '" + v + "' (baseline, fused_qkrope, reviewed)");
+
+  Map s = root.sub("shapes");
+  Qwen3Shapes& S = p.shapes;
+  S.B = s.req_pos("B");
+  S.S_max = s.req_pos("S_max");
+  S.NH = s.req_pos("NH");
+  S.NKV = s.req_pos("NKV");
+  S.D = s.req_pos("D");
+  S.H = s.req_pos("H");
+  S.I = s.req_pos("I");
+  s.finish();
+
+  Map t = root.sub("tiling");
+  Qwen3Tiling& T = p.tiling;
+  T.scope1_k_chunk = t.req_pos("scope1_k_chunk");
+  T.q_out_chunk = t.req_pos("q_out_chunk");
+  T.kv_out_chunk = t.req_pos("kv_out_chunk");
+  T.batch_tile = t.req_pos("batch_tile");
+  T.q_head_batch = t.req_pos("q_head_batch");
+  T.q_head_pad = t.req_pos("q_head_pad");
+  T.seq_tile = t.req_pos("seq_tile");
+  T.sb_batch = t.req_pos("sb_batch");
+  T.k_chunk = t.req_pos("k_chunk");
+  T.mlp_out_chunk = t.req_pos("mlp_out_chunk");
+  const Qwen3Tiling def = qwen3_default_tiling(Qwen3Variant::Reviewed);
+  for (const char* key : {"norm_chunk", "attn_group_chunk", "mlp_task_blocks"}) {
+    if (t.has(key) && p.variant != Qwen3Variant::Reviewed)
+      t.fail(t.line_of_key(key), t.key_path(key), "only used by variant reviewed");
+  }
+  T.norm_chunk = t.opt_pos("norm_chunk", def.norm_chunk);
+  T.attn_group_chunk = t.opt_pos("attn_group_chunk", def.attn_group_chunk);
+  T.mlp_task_blocks = t.opt_pos("mlp_task_blocks", def.mlp_task_blocks);
+  t.finish();
+
+  Map q = root.sub("seq_lens");
+  int forms = int(q.has("all")) + int(q.has("list")) + int(q.has("uniform"));
+  if (forms != 1)
+    q.fail(q.line(), "seq_lens", "give exactly one of all, list, uniform");
+  auto check_len = [&](int64_t value, int line, const std::string& path) {
+    if (value < 1 || value > S.S_max)
+      q.fail(line, path, std::to_string(value) + " is outside 1..S_max=" + std::to_string(S.S_max));
+  };
+  if (q.has("all")) {
+    int64_t all = q.req_int("all");
+    check_len(all, q.line_of_key("all"), "seq_lens.all");
+    p.seq_lens.assign(size_t(S.B), int32_t(all));
+  } else if (q.has("list")) {
+    YAML::Node list = q.get("list");
+    if (!list.IsSequence())
+      q.fail(q.line_of_key("list"), "seq_lens.list", "expected a list of B integers");
+    if (int64_t(list.size()) != S.B)
+      q.fail(q.line_of_key("list"), "seq_lens.list",
+             "has " + std::to_string(list.size()) + " values, B=" + std::to_string(S.B));
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string path = "seq_lens.list[" + std::to_string(i) + "]";
+      int64_t x;
+      try {
+        x = list[i].as<int64_t>();
+      } catch (const YAML::Exception&) {
+        q.fail(line_of(list[i], q.line()), path, "expected an integer");
+      }
+      check_len(x, line_of(list[i], q.line()), path);
+      p.seq_lens.push_back(int32_t(x));
+    }
+  } else {
+    Map u = q.sub("uniform");
+    int64_t mn = u.req_int("min"), mx = u.req_int("max"), seed = u.req_int("seed");
+    check_len(mn, u.line_of_key("min"), "seq_lens.uniform.min");
+    check_len(mx, u.line_of_key("max"), "seq_lens.uniform.max");
+    if (mn > mx) u.fail(u.line_of_key("min"), "seq_lens.uniform.min", "min > max");
+    if (seed < 0 || seed > int64_t(UINT32_MAX))
+      u.fail(u.line_of_key("seed"), "seq_lens.uniform.seed", "must be in 0..4294967295");
+    u.finish();
+    p.seq_lens = uniform_seq_lens(S.B, mn, mx, uint32_t(seed));
+  }
+  q.finish();
+  root.finish();
+
+  std::string err = qwen3_check(p);
+  if (!err.empty()) {
+    size_t colon = err.find(": ");
+    std::string path = colon == std::string::npos ? "" : err.substr(0, colon);
+    throw WorkloadError(root.file() + ":" + std::to_string(line_of_path(doc, path)) + ": " + err);
+  }
+  return build_qwen3_decode(p);
+}
+
+}  // namespace
+
+isa::Program build_workload(const YAML::Node& doc, const std::string& filename) {
+  Map root(filename, doc, "", 1);
+  std::string kind = root.req_str("workload");
+  root.allow("description");
+  try {
+    if (kind == "gemm") return gemm(root);
+    if (kind == "vector_chain") return vector_chain(root);
+    if (kind == "dma_sweep") return dma_sweep(root);
+    if (kind == "many_kernels") return many_kernels(root);
+    if (kind == "qwen3_32b_decode") return qwen3(root, doc);
+  } catch (const BuildError& e) {
+    throw WorkloadError(filename + ":" + std::to_string(root.line_of_key("workload")) +
+                        ": workload: generating '" + kind + "': " + e.what());
+  }
+  root.fail(root.line_of_key("workload"), "workload",
+            "unknown workload '" + kind +
+                "' (gemm, vector_chain, dma_sweep, many_kernels, qwen3_32b_decode)");
+}
+
+isa::Program build_workload_file(const std::string& path) {
+  YAML::Node doc;
+  try {
+    doc = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw WorkloadError(path + ":0: cannot read the file");
+  } catch (const YAML::ParserException& e) {
+    throw WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
+  }
+  return build_workload(doc, path);
+}
+
+}  // namespace workloads

@@ -1,0 +1,29 @@
+// Workload descriptions (configs/workloads/*.yaml) -> isa::Program.
+//
+// The top-level key `workload:` picks the generator: gemm, vector_chain,
+// dma_sweep, many_kernels, qwen3_32b_decode. Errors read
+// "FILE:LINE: key.path: message"; unknown keys are rejected.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "isa/isa.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace workloads {
+
+struct WorkloadError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Reads the YAML file and generates its program.
+isa::Program build_workload_file(const std::string& path);
+// Same from a parsed document (sweeps edit keys first); `filename` stands for
+// the file in messages.
+isa::Program build_workload(const YAML::Node& root, const std::string& filename);
+
+}  // namespace workloads
