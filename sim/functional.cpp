@@ -38,7 +38,8 @@ float unop(uint8_t sub, float x) {
   return x;
 }
 
-std::string shape(const isa::Tile& t) { return std::to_string(t.rows) + "x" + std::to_string(t.cols); }
+// The shape an instruction works on: the valid region.
+std::string shape(const isa::Tile& t) { return std::to_string(t.vrows()) + "x" + std::to_string(t.vcols()); }
 
 }  // namespace
 
@@ -93,14 +94,19 @@ uint8_t* FunctionalState::buffer(uint32_t group, uint32_t core, Space s) {
   return b.get();
 }
 
-uint8_t* FunctionalState::tile_ptr(Core& c, const isa::Tile& t, const char* role, const isa::Instr* in) {
+uint8_t* FunctionalState::tile_ptr(Core& c, const isa::Tile& t, const char* role, const isa::Instr* in,
+                                   uint64_t bytes) {
   if (t.space == Space::GM || int(t.space) >= isa::kNumSpaces)
     throw SimError(where(cur_group_, cur_core_, in) + ": " + role + " tile is not in a local buffer");
+  if (t.rows == 0 || t.cols == 0 || t.vrows() > t.rows || t.vcols() > t.cols)
+    throw SimError(where(cur_group_, cur_core_, in) + ": " + role + " tile has an empty shape or a valid " +
+                   "region larger than its " + std::to_string(t.rows) + "x" + std::to_string(t.cols));
+  if (!bytes) bytes = t.footprint();
   const uint32_t cap = hw_.buffers.capacity(t.space);
-  if (uint64_t(t.offset) + t.bytes() > cap) {
+  if (uint64_t(t.offset) + bytes > cap) {
     std::ostringstream os;
     os << where(cur_group_, cur_core_, in) << ": " << role << " tile " << isa::to_string(t.space) << "["
-       << t.offset << ", " << uint64_t(t.offset) + t.bytes() << ") exceeds the "
+       << t.offset << ", " << uint64_t(t.offset) + bytes << ") exceeds the "
        << isa::to_string(t.space) << " capacity of " << cap << " B";
     throw SimError(os.str());
   }
@@ -126,30 +132,36 @@ void FunctionalState::check_gm(const isa::Instr& in, int64_t off) const {
 }
 
 void FunctionalState::load(const uint8_t* p, const isa::Tile& t, std::vector<float>& out) const {
-  const size_t n = t.elems();
-  out.resize(n);
-  switch (t.dtype) {
-    case DType::FP32: std::memcpy(out.data(), p, n * 4); return;
-    case DType::BF16:
-      for (size_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, p + 2 * i, 2);
-        out[i] = num::bf16_bits_to_f32(h);
-      }
-      return;
-    default:
-      for (size_t i = 0; i < n; ++i) out[i] = num::load_elem(p + i * isa::dtype_bytes(t.dtype), t.dtype);
+  const uint32_t vr = t.vrows(), vc = t.vcols(), eb = isa::dtype_bytes(t.dtype);
+  out.resize(size_t(vr) * vc);
+  for (uint32_t r = 0; r < vr; ++r) {
+    const uint8_t* row = p + size_t(r) * t.cols * eb;
+    float* o = &out[size_t(r) * vc];
+    switch (t.dtype) {
+      case DType::FP32: std::memcpy(o, row, size_t(vc) * 4); break;
+      case DType::BF16:
+        for (uint32_t c = 0; c < vc; ++c) {
+          uint16_t h;
+          std::memcpy(&h, row + 2 * size_t(c), 2);
+          o[c] = num::bf16_bits_to_f32(h);
+        }
+        break;
+      default:
+        for (uint32_t c = 0; c < vc; ++c) o[c] = num::load_elem(row + size_t(c) * eb, t.dtype);
+    }
   }
 }
 
 void FunctionalState::store(uint8_t* p, const isa::Tile& t, const std::vector<float>& v) const {
-  const size_t n = std::min<size_t>(t.elems(), v.size());
-  if (t.dtype == DType::FP32) {
-    std::memcpy(p, v.data(), n * 4);
-    return;
+  const uint32_t vr = t.vrows(), vc = t.vcols(), eb = isa::dtype_bytes(t.dtype);
+  for (uint32_t r = 0; r < vr; ++r) {
+    uint8_t* row = p + size_t(r) * t.cols * eb;
+    const float* in = &v[size_t(r) * vc];
+    if (t.dtype == DType::FP32)
+      std::memcpy(row, in, size_t(vc) * 4);
+    else
+      for (uint32_t c = 0; c < vc; ++c) num::store_elem(row + size_t(c) * eb, t.dtype, in[c]);
   }
-  const uint32_t eb = isa::dtype_bytes(t.dtype);
-  for (size_t i = 0; i < n; ++i) num::store_elem(p + i * eb, t.dtype, v[i]);
 }
 
 void FunctionalState::tload(uint8_t* dst, const isa::Tile& t, const isa::GmView& v, int64_t off) {
@@ -194,9 +206,9 @@ void FunctionalState::tstore(const uint8_t* src, const isa::Tile& t, const isa::
 
 void FunctionalState::matmul(Core& c, const isa::Instr& in) {
   const bool tb = in.flags & isa::kTransposeB;
-  const uint32_t m = in.a.rows, k = in.a.cols;
-  const uint32_t bk = tb ? in.b.cols : in.b.rows, n = tb ? in.b.rows : in.b.cols;
-  if (bk != k || in.dst.rows != m || in.dst.cols != n)
+  const uint32_t m = in.a.vrows(), k = in.a.vcols();
+  const uint32_t bk = tb ? in.b.vcols() : in.b.vrows(), n = tb ? in.b.vrows() : in.b.vcols();
+  if (bk != k || in.dst.vrows() != m || in.dst.vcols() != n)
     throw SimError(where(cur_group_, cur_core_, &in) + ": a is " + shape(in.a) + ", b is " + shape(in.b) +
                    (tb ? " (transposed)" : "") + ", dst is " + shape(in.dst) + ": shapes do not agree");
   load(tile_ptr(c, in.a, "A", &in), in.a, sa_);
@@ -227,9 +239,10 @@ void FunctionalState::matmul(Core& c, const isa::Instr& in) {
 
 void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
   const isa::Tile& d = in.dst;
-  const size_t n = d.elems();
+  const uint32_t dr = d.vrows(), dc = d.vcols();
+  const size_t n = size_t(dr) * dc;
   auto same_elems = [&](const isa::Tile& t, const char* role) {
-    if (t.rows != d.rows || t.cols != d.cols)
+    if (t.vrows() != dr || t.vcols() != dc)
       throw SimError(where(cur_group_, cur_core_, &in) + ": " + role + " is " + shape(t) +
                      " but dst is " + shape(d));
   };
@@ -265,31 +278,30 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       sa_.assign(n, in.imm);
       store(tile_ptr(c, d, "dst", &in), d, sa_);
       return;
-    case Op::VFILLPAD: {
-      uint8_t* p = tile_ptr(c, d, "dst", &in);
-      const uint32_t eb = isa::dtype_bytes(d.dtype), vr = d.vrows(), vc = d.vcols();
+    case Op::VFILLPAD: {  // the one op that writes outside the valid region
+      uint8_t* p = tile_ptr(c, d, "dst", &in, d.bytes());
+      const uint32_t eb = isa::dtype_bytes(d.dtype);
       for (uint32_t r = 0; r < d.rows; ++r)
-        for (uint32_t col = (r < vr ? vc : 0); col < d.cols; ++col)
+        for (uint32_t col = (r < dr ? dc : 0); col < d.cols; ++col)
           num::store_elem(p + (size_t(r) * d.cols + col) * eb, d.dtype, in.imm);
       return;
     }
     case Op::VROWRED: {
       if (in.sub > uint8_t(isa::RedOp::MAX)) bad_sub();
-      if (d.rows != in.a.rows || d.cols < 1)
+      if (dr != in.a.vrows() || dc != 1)
         throw SimError(where(cur_group_, cur_core_, &in) + ": dst is " + shape(d) + " but a is " +
                        shape(in.a) + " (dst must be a's rows x 1)");
       load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
-      sd_.resize(n);
-      load(tile_ptr(c, d, "dst", &in), d, sd_);  // keeps columns other than 0 as they are
+      sd_.resize(dr);
       const uint32_t vc = in.a.vcols();
-      for (uint32_t r = 0; r < in.a.rows; ++r) {
-        const float* row = &sa_[size_t(r) * in.a.cols];
+      for (uint32_t r = 0; r < dr; ++r) {
+        const float* row = &sa_[size_t(r) * vc];
         float acc = vc ? row[0] : 0.0f;
         if (in.sub == uint8_t(isa::RedOp::SUM))
           for (uint32_t col = 1; col < vc; ++col) acc += row[col];
         else
           for (uint32_t col = 1; col < vc; ++col) acc = binop(uint8_t(isa::BinOp::MAX), acc, row[col]);
-        sd_[size_t(r) * d.cols] = acc;
+        sd_[r] = acc;
       }
       store(tile_ptr(c, d, "dst", &in), d, sd_);
       return;
@@ -299,15 +311,15 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       if (in.sub > uint8_t(isa::BinOp::MIN)) bad_sub();
       same_elems(in.a, "a");
       const bool row = in.op == Op::VROWEXP;
-      if (row ? (in.b.rows != d.rows || in.b.cols < 1) : (in.b.cols != d.cols || in.b.rows < 1))
+      if (row ? (in.b.vrows() != dr || in.b.vcols() != 1) : (in.b.vcols() != dc || in.b.vrows() != 1))
         throw SimError(where(cur_group_, cur_core_, &in) + ": b is " + shape(in.b) + " but must be " +
-                       (row ? std::to_string(d.rows) + "x1" : "1x" + std::to_string(d.cols)));
+                       (row ? std::to_string(dr) + "x1" : "1x" + std::to_string(dc)));
       load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
       load(tile_ptr(c, in.b, "b", &in), in.b, sb_);
-      for (uint32_t r = 0; r < d.rows; ++r)
-        for (uint32_t col = 0; col < d.cols; ++col) {
-          const size_t i = size_t(r) * d.cols + col;
-          sa_[i] = binop(in.sub, sa_[i], row ? sb_[size_t(r) * in.b.cols] : sb_[col]);
+      for (uint32_t r = 0; r < dr; ++r)
+        for (uint32_t col = 0; col < dc; ++col) {
+          const size_t i = size_t(r) * dc + col;
+          sa_[i] = binop(in.sub, sa_[i], row ? sb_[r] : sb_[col]);
         }
       store(tile_ptr(c, d, "dst", &in), d, sa_);
       return;
@@ -325,9 +337,9 @@ void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& i
     case Op::TSTORE: {
       check_gm(in, gm_offset);
       const isa::Tile& t = in.op == Op::TLOAD ? in.dst : in.a;
-      if (std::max<uint32_t>(in.gm.rows, 1) > t.rows || in.gm.cols > t.cols)
+      if (std::max<uint32_t>(in.gm.rows, 1) != t.vrows() || in.gm.cols != t.vcols())
         throw SimError(where(group, core, &in) + ": gm view " + std::to_string(in.gm.rows) + "x" +
-                       std::to_string(in.gm.cols) + " does not fit the " + shape(t) + " tile");
+                       std::to_string(in.gm.cols) + " is not the tile's valid shape " + shape(t));
       if (in.op == Op::TLOAD)
         tload(tile_ptr(c, t, "dst", &in), t, in.gm, gm_offset);
       else
@@ -335,12 +347,14 @@ void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& i
       return;
     }
     case Op::TMOV: {
-      if (in.a.elems() != in.dst.elems())
+      if (in.a.vrows() != in.dst.vrows() || in.a.vcols() != in.dst.vcols())
         throw SimError(where(group, core, &in) + ": a is " + shape(in.a) + " but dst is " + shape(in.dst));
       const uint8_t* src = tile_ptr(c, in.a, "source", &in);
       uint8_t* dst = tile_ptr(c, in.dst, "dst", &in);
-      if (in.a.dtype == in.dst.dtype) {
-        std::memmove(dst, src, in.a.bytes());
+      if (in.a.dtype == in.dst.dtype) {  // row by row: the pitches may differ
+        const size_t eb = isa::dtype_bytes(in.a.dtype), row = size_t(in.a.vcols()) * eb;
+        for (uint32_t r = 0; r < in.a.vrows(); ++r)
+          std::memmove(dst + r * size_t(in.dst.cols) * eb, src + r * size_t(in.a.cols) * eb, row);
       } else {
         load(src, in.a, sa_);
         store(dst, in.dst, sa_);
@@ -348,12 +362,10 @@ void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& i
       return;
     }
     case Op::TMATMUL: matmul(c, in); return;
-    case Op::TRESHAPE: {
-      const uint8_t* src = tile_ptr(c, in.a, "a", &in);
-      uint8_t* dst = tile_ptr(c, in.dst, "dst", &in);
-      if (src != dst) std::memmove(dst, src, std::min(in.a.bytes(), in.dst.bytes()));
+    case Op::TRESHAPE:  // a view: dst names a's bytes, nothing moves
+      tile_ptr(c, in.a, "a", &in);
+      tile_ptr(c, in.dst, "dst", &in);
       return;
-    }
     case Op::SLOAD:
     case Op::SADD:
       if (in.reg < 0 || in.reg >= isa::kNumRegs)
@@ -442,10 +454,10 @@ int64_t FunctionalState::reg(uint32_t group, uint32_t core, int r) const {
 }
 
 std::vector<float> FunctionalState::read_tile(uint32_t group, uint32_t core, const isa::Tile& t) const {
-  std::vector<float> out(t.elems(), 0.0f);
+  std::vector<float> out(size_t(t.vrows()) * t.vcols(), 0.0f);
   const Core* c = core_if(group, core);
   if (!c) throw SimError(where(group, core, nullptr) + ": no such core");
-  if (t.space == Space::GM || uint64_t(t.offset) + t.bytes() > hw_.buffers.capacity(t.space))
+  if (t.space == Space::GM || uint64_t(t.offset) + t.footprint() > hw_.buffers.capacity(t.space))
     throw SimError(where(group, core, nullptr) + ": read_tile: tile outside its buffer");
   if (const auto& b = c->buf[int(t.space)]) load(b.get() + t.offset, t, out);
   return out;
@@ -455,7 +467,7 @@ void FunctionalState::write_tile(uint32_t group, uint32_t core, const isa::Tile&
                                  const std::vector<float>& v) {
   cur_group_ = group;
   cur_core_ = core;
-  if (v.size() != t.elems())
+  if (v.size() != size_t(t.vrows()) * t.vcols())
     throw SimError(where(group, core, nullptr) + ": write_tile: " + std::to_string(v.size()) +
                    " values for a " + shape(t) + " tile");
   store(tile_ptr(core_at(group, core, "write_tile"), t, "dst", nullptr), t, v);

@@ -12,29 +12,34 @@
 //   dtype (every write rounds, nearest even); int32 tensors as int32.
 // - Local buffers (L1, L0A, L0B, L0C, UB; capacities from HwConfig) are byte
 //   arrays per core (group g, core c: 0 = cube, 1.. = vector cores). A tile
-//   holds its dtype's bit patterns row-major at tile.offset: element (r, c)
-//   at offset + (r * cols + c) * dtype_bytes (bf16/fp16 2 bytes, fp32/int32 4).
-//   Buffers start zeroed and are never cleared (the timing engine rejects a
-//   read before a write within a task).
+//   holds its dtype's bit patterns row-major with a row pitch of tile.cols:
+//   element (r, c) at offset + (r * cols + c) * dtype_bytes (bf16/fp16 2
+//   bytes, fp32/int32 4). Every instruction reads and writes only the valid
+//   region (vrows() x vcols()), so a column sub-view of a wider tile works in
+//   place. Buffers start zeroed and are never cleared (the timing engine
+//   rejects a read before a write within a task).
 // - TLOAD / TSTORE: view element (r, c) at gm_offset + r * row_stride + c <->
-//   tile element (r, c), converted to the destination dtype (int32 <-> int32
-//   is copied exactly).
-// - TMOV: a byte copy when the dtypes agree; otherwise (L0C -> UB with a
-//   narrower dst, a fixpipe conversion) element by element, rounding.
-// - TMATMUL: fp32. dst[i][j] = (accumulate ? dst[i][j] : 0) + sum over k in
-//   order k = 0..K-1 of a[i][k] * b[k][j] (b[j][k] with kTransposeB), every
-//   product and sum an fp32 operation.
-// - Vector ops read their operands as fp32, compute in fp32 and store in
-//   dst's dtype. They cover the whole tile (rows x cols); valid_rows /
-//   valid_cols matter only to VFILLPAD (it sets the elements outside dst's
-//   valid region to imm, e.g. the lowest fp32 to mask scores) and to VROWRED
-//   (it reduces each row of a over a's valid columns; every row of a gets a
-//   result). VROWRED sums left to right in fp32. UnOp RECIP is 1 / x; MAX and
-//   MIN return a when a and b compare equal or unordered (NaN).
-// - TRESHAPE: no data moves (dst names the same bytes as a).
+//   tile element (r, c) for the view's rows x cols (= the tile's valid
+//   shape), converted to the destination dtype (int32 <-> int32 exactly).
+// - TMOV: a's valid region into dst's (each with its own pitch); a byte copy
+//   when the dtypes agree, else converted (a fixpipe L0C -> UB cast).
+// - TMATMUL: fp32, M = a.vrows, K = a.vcols, N = b.vcols (b.vrows with
+//   kTransposeB, b stored N x K). dst[i][j] = (accumulate ? dst[i][j] : 0) +
+//   sum over k = 0..K-1 in order of a[i][k] * b[k][j], each product and sum
+//   an fp32 operation.
+// - Vector ops read their operands' valid regions as fp32, compute in fp32
+//   and store into dst's valid region in dst's dtype. VFILLPAD is the one op
+//   that writes outside the valid region: it sets the elements of rows x cols
+//   outside vrows x vcols to imm (the lowest fp32 masks scores; in a bf16
+//   tile it becomes -inf). VROWRED: dst[r, 0] = sum (left to right, fp32) or
+//   max of a[r, 0 .. a.vcols). VROWEXP uses b[r, 0], VCOLEXP b[0, c]. UnOp
+//   RECIP is 1 / x; BinOp MAX / MIN return a when a and b compare equal or
+//   unordered (NaN).
+// - TRESHAPE: nothing moves (dst names a's bytes).
 // - SLOAD: R[reg] = the int32 element at gm_offset; SADD: R[reg] += int(imm)
 //   (the engine resolves registers into gm_offset; the registers here mirror
 //   them for inspection). SIGNAL / WAIT: nothing.
+// Vector ops on int32 tiles compute in fp32 too (exact below 2^24).
 #pragma once
 
 #include <cstdint>
@@ -52,6 +57,7 @@ class FunctionalState {
  public:
   // Allocates every GM tensor (zero-filled; int32 tensors with their init
   // values when the program gives them). Local buffers are allocated on use.
+  // `program` must outlive the state.
   FunctionalState(const isa::Program& program, const HwConfig& hw);
 
   const isa::Program& program() const { return program_; }
@@ -83,9 +89,10 @@ class FunctionalState {
 
   // Inspection, for tests and debugging.
   int64_t reg(uint32_t group, uint32_t core, int r) const;
-  // A tile's elements as fp32, row-major (rows x cols).
+  // A tile's valid region as fp32, dense row-major (vrows x vcols).
   std::vector<float> read_tile(uint32_t group, uint32_t core, const isa::Tile& t) const;
-  // Store values (row-major, rows x cols) into a tile, rounding to its dtype.
+  // Store values (dense row-major, vrows x vcols) into a tile's valid
+  // region, rounding to its dtype.
   void write_tile(uint32_t group, uint32_t core, const isa::Tile& t, const std::vector<float>& v);
   // Raw bytes of a local buffer (allocated if needed); capacity from HwConfig.
   uint8_t* buffer(uint32_t group, uint32_t core, isa::Space s);
@@ -103,11 +110,13 @@ class FunctionalState {
 
   Core& core_at(uint32_t group, uint32_t core, const char* what);
   const Core* core_if(uint32_t group, uint32_t core) const;
-  uint8_t* tile_ptr(Core& c, const isa::Tile& t, const char* role, const isa::Instr* in);
+  // The tile's first byte; checks [offset, offset + bytes) against the
+  // capacity, bytes = the footprint of the valid region unless given.
+  uint8_t* tile_ptr(Core& c, const isa::Tile& t, const char* role, const isa::Instr* in, uint64_t bytes = 0);
   void check_gm(const isa::Instr& in, int64_t off) const;
   std::string where(uint32_t group, uint32_t core, const isa::Instr* in) const;
 
-  // Tile <-> fp32 scratch.
+  // A tile's valid region <-> dense fp32 (vrows x vcols).
   void load(const uint8_t* p, const isa::Tile& t, std::vector<float>& out) const;
   void store(uint8_t* p, const isa::Tile& t, const std::vector<float>& v) const;
 

@@ -367,3 +367,63 @@ TEST_F(FunctionalOps, Int32TensorsStartWithTheirInitValues) {
   EXPECT_EQ(st.get_int(0), (std::vector<int32_t>{4, 1, 64}));
   EXPECT_EQ(st.read_int(0, 2), 64);
 }
+
+TEST_F(FunctionalOps, ColumnSubViewsWorkInPlaceWithTheParentPitch) {
+  // Parent u0 is 2x4 fp32; the sub-view of columns 2..3 starts 8 bytes in,
+  // keeps cols = 4 as its pitch and has valid_cols = 2.
+  isa::Tile hi = valid(tile(Space::UB, 8, 2, 4, DType::FP32), 0, 2);
+  put(u0, V{1, 2, 3, 4, 5, 6, 7, 8});
+  run(un(Op::VBINS, uint8_t(isa::BinOp::ADD), hi, hi, 10));
+  EXPECT_EQ(get(u0), (V{1, 2, 13, 14, 5, 6, 17, 18}));  // columns 0..1 untouched
+  EXPECT_EQ(get(hi), (V{13, 14, 17, 18}));              // read_tile: the valid region, dense
+  // TLOAD of a 2x2 GM view into the sub-view.
+  s.set_float(0, V{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  run(load(hi, view(0, 0, 2, 2, 6)), 4);  // rows at 4..5 and 10..11
+  EXPECT_EQ(get(u0), (V{1, 2, 4, 5, 5, 6, 10, 11}));
+  // TSTORE of the low sub-view (offset 0, valid cols 2).
+  run(store(view(3, 0, 2, 2, 2), valid(u0, 0, 2)));
+  EXPECT_EQ(s.get_float(3), (V{1, 2, 5, 6, 0, 0, 0, 0}));
+  // VFILL writes only the valid region.
+  run(fill(hi, -1));
+  EXPECT_EQ(get(u0), (V{1, 2, -1, -1, 5, 6, -1, -1}));
+}
+
+TEST_F(FunctionalOps, TmovCopiesTheValidRegionIntoADenseTile) {
+  // L1 holds a 2x4 bf16 tile; its column sub-view 1..2 goes to a dense 2x2 L0A tile.
+  const isa::Tile l1 = tile(Space::L1, 0, 2, 4, DType::BF16);
+  put(l1, V{1, 2, 3, 4, 5, 6, 7, 8}, 0);
+  const isa::Tile sub = valid(tile(Space::L1, 2, 2, 4, DType::BF16), 0, 2);
+  const isa::Tile l0a = tile(Space::L0A, 0, 2, 2, DType::BF16);
+  run(op2(Op::TMOV, 0, l0a, sub), 0, 0);
+  EXPECT_EQ(get(l0a, 0), (V{2, 3, 6, 7}));
+}
+
+TEST_F(FunctionalOps, MatmulUsesTheValidShapes) {
+  // a: 2x4 tile with valid 2x3 (K = 3); b: 4x2 tile with valid 3x2. Unused
+  // elements hold 1000 and must not contribute.
+  const isa::Tile a = valid(tile(Space::L0A, 0, 2, 4, DType::BF16), 0, 3);
+  const isa::Tile b = valid(tile(Space::L0B, 0, 4, 2, DType::BF16), 3, 0);
+  const isa::Tile c = tile(Space::L0C, 0, 2, 2, DType::FP32);
+  s.write_tile(0, 0, tile(Space::L0A, 0, 2, 4, DType::BF16), V{1, 2, 3, 1000, 4, 5, 6, 1000});
+  s.write_tile(0, 0, tile(Space::L0B, 0, 4, 2, DType::BF16), V{1, 0, 0, 1, 1, 1, 1000, 1000});
+  run(op2(Op::TMATMUL, 0, c, a, b), 0, 0);
+  EXPECT_EQ(get(c, 0), (V{4, 5, 10, 11}));  // as in MatmulAccumulateAndTransposeB
+}
+
+TEST_F(FunctionalOps, MaskedSoftmaxRowAsTheWorkloadsEmitIt) {
+  // scores 1x4 with 3 valid columns: fill pad with the lowest fp32, then whole-tile
+  // ops: scale by 0.5, row max, subtract, exp. The pad column gives exp(-huge) = 0.
+  const isa::Tile sc = tile(Space::UB, 0, 1, 4, DType::FP32);
+  const isa::Tile m = tile(Space::UB, 64, 1, 1, DType::FP32);
+  put(sc, V{2, 4, 0, 99});
+  isa::Instr pad;
+  pad.op = Op::VFILLPAD;
+  pad.dst = valid(sc, 0, 3);
+  pad.imm = kLowest;
+  run(pad);
+  run(un(Op::VBINS, uint8_t(isa::BinOp::MUL), sc, sc, 0.5f));  // [1, 2, 0, lowest/2]
+  run(op2(Op::VROWRED, uint8_t(isa::RedOp::MAX), m, sc));       // 2
+  run(op2(Op::VROWEXP, uint8_t(isa::BinOp::SUB), sc, sc, m));   // [-1, 0, -2, lowest/2 - 2]
+  run(un(Op::VUNARY, uint8_t(isa::UnOp::EXP), sc, sc));
+  EXPECT_EQ(get(sc), (V{std::exp(-1.0f), 1.0f, std::exp(-2.0f), 0.0f}));
+}
