@@ -97,6 +97,7 @@ class FunctionalState {
   // Raw bytes of a local buffer (allocated if needed); capacity from HwConfig.
   uint8_t* buffer(uint32_t group, uint32_t core, isa::Space s);
   uint32_t cores_per_group() const { return cores_per_group_; }
+  uint32_t core_groups() const { return hw_.core_groups; }
 
  private:
   struct Core {
