@@ -71,7 +71,9 @@ class Gm : public sc_core::sc_module {
     for (uint64_t tag : done_) {
       const Owner& o = owners_[tag];
       o.inbox->push_back({o.core, o.instr, now});
-      o.wake->notify(sc_core::SC_ZERO_TIME);
+      // Immediate: the group thread is suspended in wait(wake_) whenever one
+      // of its transfers is in flight, so the notification cannot be lost.
+      o.wake->notify();
       free_.push_back(tag);
     }
     if (auto next = bw_.next_event()) wake_.notify(cycles(*next - now));

@@ -85,12 +85,13 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
     }
   }
   const uint64_t key = site_key(k, in.site, uint8_t(in.op), in.sub);
-  if (key != last_key_) {
-    last_key_ = key;
-    last_ = &sites_[key];  // element pointers stay valid across rehashing
+  CacheSlot& slot = cache_[(key ^ (key >> 16) ^ (key >> 40)) & (cache_.size() - 1)];
+  if (slot.key != key) {
+    slot.key = key;
+    slot.count = &sites_[key];  // element pointers stay valid across rehashing
   }
-  ++last_->count;
-  last_->bytes += bytes;
+  ++slot.count->count;
+  slot.count->bytes += bytes;
 }
 
 namespace {
