@@ -153,3 +153,20 @@ TEST(Sim, WaitThatCanNeverBeSatisfiedIsADeadlockNotAHang) {
     EXPECT_NE(m.find("vec1: finished"), std::string::npos) << m;
   }
 }
+
+TEST(Sim, TileAssumedToSurviveFromAnEarlierLaunchIsReported) {
+  // Task 0 computes a tile in UB; task 1 (a later launch of the same kernel
+  // block, e.g. PR 112's q_acc) reads it without writing it first.
+  isa::Program p = program({{"x", 256, DType::FP32}});
+  add_task(p, "q_head_proj", {}, {{fill(kA, 1.0f)}});
+  add_task(p, "q_head_rope", {}, {{op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), kB, kA), store(kView, kB)}}, {0});
+  try {
+    sim::simulate(p, tiny_hw(), {});
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("task 1 (kernel 1 'q_head_rope', vec0) instruction #0 vexp at 'k: op'"), std::string::npos)
+        << m;
+    EXPECT_NE(m.find("reads a tile UB[0, 1024) before anything in this task wrote it"), std::string::npos) << m;
+  }
+}
