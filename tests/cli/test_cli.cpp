@@ -176,6 +176,17 @@ TEST(CliFunctional, CheckPassesOnEverySmallQwen3Variant) {
   }
 }
 
+TEST(CliFunctional, CheckPassesOnEveryMediumQwen3Variant) {
+  // B=4, NKV=2, NH=16, D=128, H=2048, I=4096, S_max=512: full head dim and
+  // full-size tiling constants; out has B*H = 4*2048 = 8192 elements.
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+    Result r = sh(kBin + " run -q --check --workload configs/workloads/qwen3_32b_decode_" + v + "_medium.yaml");
+    ASSERT_EQ(r.code, 0) << v << "\n" << r.out;
+    EXPECT_NE(r.out.find("(rtol 3e-3, atol 3e-3): PASS"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("out: 0/8192 mismatched"), std::string::npos) << r.out;
+  }
+}
+
 TEST(CliFunctional, TimingReportIsTheSameWithOrWithoutFunctional) {
   const fs::path d = tmpdir();
   ASSERT_EQ(sh(kBin + " run -q --workload " + kSmall + " --report " + (d / "t.json").string()).code, 0);
