@@ -48,7 +48,9 @@ class Stats {
  private:
   struct SiteCount {
     uint64_t count = 0, bytes = 0;
+    uint64_t overhead_cycles = 0;  // launch entries only
   };
+  static constexpr uint8_t kLaunchOp = 0xff;  // the op byte of a launch-site entry
   const isa::Program& p_;
   std::vector<uint32_t> kernel_of_task_;  // task -> index into names_
   std::vector<std::string> names_;        // unique kernel names, first-appearance order

@@ -122,6 +122,15 @@ TEST(Sim, LaunchOverheadIsCountedPerTask) {
   EXPECT_EQ(kernel_value(r.report, "tiny", "launches"), 5u);
   EXPECT_EQ(kernel_value(r.report, "tiny", "launch_overhead_cycles"), 5u * 150);
   EXPECT_EQ(r.report["totals"]["launch_overhead_cycles"], 6 * 150);
+  // ... and per launch site: all six tasks come from site 0.
+  bool found = false;
+  for (const auto& s : r.report["sites"])
+    if (s["op"] == "launch" && s["kernel"] == "tiny") {
+      found = true;
+      EXPECT_EQ(s["count"], 5);
+      EXPECT_EQ(s["launch_overhead_cycles"], 5 * 150);
+    }
+  EXPECT_TRUE(found);
 }
 
 TEST(Sim, CapacityOverflowNamesTaskKernelInstructionAndBuffer) {
