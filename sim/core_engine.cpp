@@ -77,6 +77,9 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     d.dep_end = uint32_t(deps_.size());
     queue_[int(d.cost.pipe)].push_back(i);
   }
+  num_live_ = 0;
+  for (int p = 0; p < kNumPipes; ++p)
+    if (!queue_[p].empty()) live_pipes_[num_live_++] = p;
 }
 
 void CoreEngine::decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracker>& gm_trackers,
@@ -201,7 +204,8 @@ bool CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
   bool any = false;
   for (bool progress = true; progress;) {
     progress = false;
-    for (int p = 0; p < kNumPipes; ++p) {
+    for (int lp = 0; lp < num_live_; ++lp) {
+      const int p = live_pipes_[lp];
       while (head_[p] < queue_[p].size() && !in_flight_[p]) {
         const uint32_t i = queue_[p][head_[p]];
         const Decoded& d = dec_[i];

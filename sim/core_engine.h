@@ -114,6 +114,8 @@ class CoreEngine {
   std::vector<uint32_t> deps_;
   std::vector<uint64_t> start_, end_;
   std::vector<uint32_t> queue_[kNumPipes];
+  int live_pipes_[kNumPipes] = {};  // pipes with instructions in this stream
+  int num_live_ = 0;
   size_t head_[kNumPipes] = {};
   uint64_t pipe_free_[kNumPipes] = {};
   bool in_flight_[kNumPipes] = {};

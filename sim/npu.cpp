@@ -10,6 +10,7 @@
 #include "sim/core_engine.h"
 #include "sim/cost_model.h"
 #include "sim/dispatcher.h"
+#include "sim/functional.h"
 #include "sim/stats.h"
 #include "sim/trace.h"
 
@@ -70,7 +71,9 @@ class Gm : public sc_core::sc_module {
     for (uint64_t tag : done_) {
       const Owner& o = owners_[tag];
       o.inbox->push_back({o.core, o.instr, now});
-      o.wake->notify(sc_core::SC_ZERO_TIME);
+      // Immediate: the group thread is suspended in wait(wake_) whenever one
+      // of its transfers is in flight, so the notification cannot be lost.
+      o.wake->notify();
       free_.push_back(tag);
     }
     if (auto next = bw_.next_event()) wake_.notify(cycles(*next - now));
@@ -110,8 +113,8 @@ class CoreGroup : public sc_core::sc_module {
 class Npu : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Npu);
-  Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace)
-      : sc_module(n), p(p), hw(hw), cost(hw), stats(p), dispatcher(p, hw),
+  Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace, FunctionalState* functional)
+      : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
         gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz)) {
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz);
     for (uint32_t g = 0; g < hw.core_groups; ++g)
@@ -138,6 +141,9 @@ class Npu : public sc_core::sc_module {
     sc_core::sc_stop();
   }
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
+    // Events arrive in an order that respects every data dependency, so the
+    // semantics can run here (docs/architecture.md, "Functional mode").
+    if (functional) functional->execute(group, core, *e.instr, e.gm_offset);
     stats.on_instr(task, e);
     if (!tracer || e.instr->op == isa::Op::TRESHAPE) return;
     const uint32_t tid = 1 + core * kNumPipes + uint32_t(e.cost->pipe);
@@ -151,6 +157,7 @@ class Npu : public sc_core::sc_module {
 
   const isa::Program& p;
   const HwConfig& hw;
+  FunctionalState* functional;  // null: timing only
   CostModel cost;
   Stats stats;
   Dispatcher dispatcher;
@@ -232,10 +239,14 @@ void CoreGroup::execute() {
   TaskContext ctx;
   ctx.program = &p;
   ctx.task = task;
-  ctx.read_int = [&p](uint32_t tensor, int64_t elem) -> int64_t {
-    const isa::Tensor& t = p.tensors[tensor];
-    return elem < int64_t(t.init.size()) ? t.init[size_t(elem)] : 0;
-  };
+  if (FunctionalState* f = npu_.functional) {
+    ctx.read_int = [f](uint32_t tensor, int64_t elem) -> int64_t { return f->read_int(tensor, elem); };
+  } else {
+    ctx.read_int = [&p](uint32_t tensor, int64_t elem) -> int64_t {
+      const isa::Tensor& t = p.tensors[tensor];
+      return elem < int64_t(t.init.size()) ? t.init[size_t(elem)] : 0;
+    };
+  }
   for (uint32_t c = 0; c <= k.vec.size(); ++c) {
     const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
     if (s.empty()) continue;
@@ -306,7 +317,11 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
   const auto t0 = std::chrono::steady_clock::now();
   // Quiet the kernel's "Simulation stopped by user" (sc_stop after an error).
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-  Npu npu("npu", program, hw, !opts.trace_path.empty());
+  if (opts.functional && (&opts.functional->program() != &program ||
+                          opts.functional->cores_per_group() != 1 + hw.vector_cores ||
+                          opts.functional->core_groups() != hw.core_groups))
+    throw SimError("functional state was built for another program or hardware");
+  Npu npu("npu", program, hw, !opts.trace_path.empty(), opts.functional);
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!npu.error.empty()) throw SimError(npu.error);

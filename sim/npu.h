@@ -14,8 +14,15 @@
 
 namespace sim {
 
+class FunctionalState;
+
 struct RunOptions {
   std::string trace_path;  // empty: no trace
+  // Functional mode: when set, every finished instruction's semantics are
+  // executed on this state (built for the same program and hardware) and
+  // SLOAD reads its int32 tensors. The timing is the same as without it as
+  // long as the int32 tensors hold the program's init values.
+  FunctionalState* functional = nullptr;
 };
 
 struct RunResult {

@@ -56,6 +56,10 @@ void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, 
     c->launch_overhead_cycles += overhead;
     c->dispatch_wait_cycles += dispatch_at - ready_at;
   }
+  // Launches by source site: the pl.at block (or parallel loop) that issued them.
+  SiteCount& s = sites_[site_key(kernel_of_task_[task], p_.tasks[task].site, kLaunchOp, 0)];
+  ++s.count;
+  s.overhead_cycles += overhead;
 }
 
 void Stats::on_task_end(uint32_t task, uint64_t start, uint64_t end) {
@@ -85,12 +89,13 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
     }
   }
   const uint64_t key = site_key(k, in.site, uint8_t(in.op), in.sub);
-  if (key != last_key_) {
-    last_key_ = key;
-    last_ = &sites_[key];  // element pointers stay valid across rehashing
+  CacheSlot& slot = cache_[(key ^ (key >> 16) ^ (key >> 40)) & (cache_.size() - 1)];
+  if (slot.key != key) {
+    slot.key = key;
+    slot.count = &sites_[key];  // element pointers stay valid across rehashing
   }
-  ++last_->count;
-  last_->bytes += bytes;
+  ++slot.count->count;
+  slot.count->bytes += bytes;
 }
 
 namespace {
@@ -150,14 +155,17 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles) const {
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [key, v] : sorted) {
     const uint32_t k = uint32_t(key >> 40), site = uint32_t((key >> 16) & 0xffffff);
+    const uint8_t op = uint8_t((key >> 8) & 0xff);
     isa::Instr probe;
-    probe.op = isa::Op((key >> 8) & 0xff);
+    probe.op = isa::Op(op);
     probe.sub = uint8_t(key & 0xff);
-    ss.push_back({{"kernel", names_[k]},
-                  {"site", site < p_.sites.size() ? p_.sites[site] : std::string("?")},
-                  {"op", isa::mnemonic(probe)},
-                  {"count", v.count},
-                  {"bytes", v.bytes}});
+    ordered_json e = {{"kernel", names_[k]},
+                      {"site", site < p_.sites.size() ? p_.sites[site] : std::string("?")},
+                      {"op", op == kLaunchOp ? std::string("launch") : isa::mnemonic(probe)},
+                      {"count", v.count},
+                      {"bytes", v.bytes}};
+    if (op == kLaunchOp) e["launch_overhead_cycles"] = v.overhead_cycles;
+    ss.push_back(e);
   }
   r["sites"] = ss;
   return r;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -47,7 +48,9 @@ class Stats {
  private:
   struct SiteCount {
     uint64_t count = 0, bytes = 0;
+    uint64_t overhead_cycles = 0;  // launch entries only
   };
+  static constexpr uint8_t kLaunchOp = 0xff;  // the op byte of a launch-site entry
   const isa::Program& p_;
   std::vector<uint32_t> kernel_of_task_;  // task -> index into names_
   std::vector<std::string> names_;        // unique kernel names, first-appearance order
@@ -58,8 +61,12 @@ class Stats {
     return (uint64_t(kernel) << 40) | (uint64_t(site) << 16) | (uint64_t(op) << 8) | sub;
   }
   std::unordered_map<uint64_t, SiteCount> sites_;
-  uint64_t last_key_ = ~0ull;  // consecutive instructions often share a site
-  SiteCount* last_ = nullptr;
+  // A direct-mapped cache in front of sites_: the hot loop touches few sites.
+  struct CacheSlot {
+    uint64_t key = ~0ull;
+    SiteCount* count = nullptr;
+  };
+  std::array<CacheSlot, 256> cache_{};
 };
 
 std::string size_bucket_label(uint32_t log2);

@@ -196,3 +196,93 @@ TEST(Cli, RunSetErrorsNameTheKeyAndExitTwo) {
             std::string::npos)
       << r.out;
 }
+
+// --- functional mode -------------------------------------------------------
+
+namespace {
+const std::string kSmall = "configs/workloads/qwen3_32b_decode_baseline_small.yaml";
+}
+
+TEST(CliFunctional, CheckPassesOnEverySmallQwen3Variant) {
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+    Result r = sh(kBin + " run -q --check --workload configs/workloads/qwen3_32b_decode_" + v + "_small.yaml");
+    ASSERT_EQ(r.code, 0) << v << "\n" << r.out;
+    EXPECT_NE(r.out.find("(rtol 3e-3, atol 3e-3): PASS"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("out: 0/1024 mismatched"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("    k_cache (written rows): 0/"), std::string::npos) << r.out;
+  }
+}
+
+TEST(CliFunctional, CheckPassesOnEveryMediumQwen3Variant) {
+  // B=4, NKV=2, NH=16, D=128, H=2048, I=4096, S_max=512: full head dim and
+  // full-size tiling constants; out has B*H = 4*2048 = 8192 elements.
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+    Result r = sh(kBin + " run -q --check --workload configs/workloads/qwen3_32b_decode_" + v + "_medium.yaml");
+    ASSERT_EQ(r.code, 0) << v << "\n" << r.out;
+    EXPECT_NE(r.out.find("(rtol 3e-3, atol 3e-3): PASS"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("out: 0/8192 mismatched"), std::string::npos) << r.out;
+  }
+}
+
+TEST(CliFunctional, TimingReportIsTheSameWithOrWithoutFunctional) {
+  const fs::path d = tmpdir();
+  ASSERT_EQ(sh(kBin + " run -q --workload " + kSmall + " --report " + (d / "t.json").string()).code, 0);
+  Result r = sh(kBin + " run -q --functional --workload " + kSmall + " --report " + (d / "f.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto t = read_json(d / "t.json"), f = read_json(d / "f.json");
+  t.erase("sim");  // wall time
+  f.erase("sim");
+  EXPECT_EQ(t, f);
+}
+
+TEST(CliFunctional, DumpIsAnInputsDirectory) {
+  const fs::path d = tmpdir();
+  Result r = sh(kBin + " run -q --seed 5 --workload " + kSmall + " --dump " + (d / "a").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* t : {"out", "hidden_states", "seq_lens", "k_cache", "attn_out"})
+    EXPECT_TRUE(fs::exists(d / "a" / (std::string(t) + ".npy"))) << t;
+  // Read back with another seed: every input comes from the files, so the outputs are identical.
+  r = sh(kBin + " run --check --seed 99 --workload " + kSmall + " --inputs " + (d / "a").string() + " --dump " +
+         (d / "b").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("functional: 15 input tensors read from"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", 0 generated with seed 99"), std::string::npos) << r.out;
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(d / "a" / "out.npy"), bytes(d / "b" / "out.npy"));
+  EXPECT_EQ(bytes(d / "a" / "k_cache.npy"), bytes(d / "b" / "k_cache.npy"));
+}
+
+TEST(CliFunctional, AWrongProgramFailsTheCheckWithExitOne) {
+  // Scale the attention scores by 0.5 instead of 1/sqrt(D) = 0.125 in one softmax kernel.
+  const fs::path d = tmpdir();
+  ASSERT_EQ(sh(kBin + " disasm --workload " + kSmall + " -o " + (d / "p.txt").string()).code, 0);
+  std::ifstream in(d / "p.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const size_t at = text.find(" 0.125 @");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 6, " 0.5");
+  std::ofstream(d / "q.txt") << text;
+  Result r = sh(kBin + " run -q --check --program " + (d / "q.txt").string());
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("): FAIL"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("out: 0/1024 mismatched"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("diagnostics (not judged"), std::string::npos) << r.out;
+}
+
+TEST(CliFunctional, BadInputsAndNonQwen3ChecksAreExitTwo) {
+  const fs::path d = tmpdir();
+  Result r = sh(kBin + " run -q --check --workload configs/workloads/gemm.yaml");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--check needs a Qwen3 decode program: it has no tensor 'hidden_states'"), std::string::npos)
+      << r.out;
+  std::ofstream(d / "wq.npy") << "not a numpy file";
+  r = sh(kBin + " run -q --functional --workload " + kSmall + " --inputs " + d.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find((d / "wq.npy").string() + ": bad magic (not a .npy file)"), std::string::npos) << r.out;
+  r = sh(kBin + " run -q --functional --workload " + kSmall + " --inputs " + (d / "nope").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("inputs directory does not exist"), std::string::npos) << r.out;
+}

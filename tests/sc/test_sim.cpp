@@ -122,6 +122,15 @@ TEST(Sim, LaunchOverheadIsCountedPerTask) {
   EXPECT_EQ(kernel_value(r.report, "tiny", "launches"), 5u);
   EXPECT_EQ(kernel_value(r.report, "tiny", "launch_overhead_cycles"), 5u * 150);
   EXPECT_EQ(r.report["totals"]["launch_overhead_cycles"], 6 * 150);
+  // ... and per launch site: all six tasks come from site 0.
+  bool found = false;
+  for (const auto& s : r.report["sites"])
+    if (s["op"] == "launch" && s["kernel"] == "tiny") {
+      found = true;
+      EXPECT_EQ(s["count"], 5);
+      EXPECT_EQ(s["launch_overhead_cycles"], 5 * 150);
+    }
+  EXPECT_TRUE(found);
 }
 
 TEST(Sim, CapacityOverflowNamesTaskKernelInstructionAndBuffer) {
@@ -151,5 +160,22 @@ TEST(Sim, WaitThatCanNeverBeSatisfiedIsADeadlockNotAHang) {
         << m;
     EXPECT_NE(m.find("waiting for flag 3 that no core posts"), std::string::npos) << m;
     EXPECT_NE(m.find("vec1: finished"), std::string::npos) << m;
+  }
+}
+
+TEST(Sim, TileAssumedToSurviveFromAnEarlierLaunchIsReported) {
+  // Task 0 computes a tile in UB; task 1 (a later launch of the same kernel
+  // block, e.g. PR 112's q_acc) reads it without writing it first.
+  isa::Program p = program({{"x", 256, DType::FP32}});
+  add_task(p, "q_head_proj", {}, {{fill(kA, 1.0f)}});
+  add_task(p, "q_head_rope", {}, {{op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), kB, kA), store(kView, kB)}}, {0});
+  try {
+    sim::simulate(p, tiny_hw(), {});
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("task 1 (kernel 1 'q_head_rope', vec0) instruction #0 vexp at 'k: op'"), std::string::npos)
+        << m;
+    EXPECT_NE(m.find("reads a tile UB[0, 1024) before anything in this task wrote it"), std::string::npos) << m;
   }
 }

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -10,9 +11,12 @@
 #include "isa/text.h"
 #include "isa/validate.h"
 #include "sim/core_engine.h"
+#include "sim/functional.h"
 #include "sim/npu.h"
+#include "sim/npy.h"
 #include "sim/stats.h"
 #include "tools/cli/cli.h"
+#include "tools/cli/functional.h"
 #include "tools/cli/overrides.h"
 #include "workloads/workload.h"
 
@@ -102,7 +106,13 @@ int cmd_run(const std::vector<std::string>& args) {
         "set", po::value<std::vector<std::string>>()->composing(),
         "KEY=VALUE: change a key of the hw or workload YAML before it is validated; KEY is hw.<path> or "
         "workload.<path> (dots between map keys, e.g. hw.gm.bandwidth_gbps=800); VALUE is YAML; repeatable")(
-        "quiet,q", "do not print the summary");
+        "quiet,q", "do not print the summary")(
+        "functional", "also compute the data: execute every instruction's numerics on GM/buffer contents")(
+        "inputs", po::value<std::string>(),
+        "functional: read input tensors from DIR/NAME.npy (missing ones are generated); implies --functional")(
+        "seed", po::value<uint64_t>()->default_value(1), "functional: seed of the generated inputs")(
+        "dump", po::value<std::string>(), "functional: write every tensor to DIR/NAME.npy after the run")(
+        "check", "functional: compare with the Qwen3 decode reference (rtol = atol = 3e-3); exit 1 on mismatch");
     po::variables_map vm;
     if (!parse(args, desc, vm,
                "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
@@ -113,6 +123,32 @@ int cmd_run(const std::vector<std::string>& args) {
     const isa::Program p = load_program(vm, os);
     sim::RunOptions opts;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
+    const bool functional = vm.count("functional") || vm.count("inputs") || vm.count("dump") || vm.count("check");
+    std::unique_ptr<sim::FunctionalState> state;
+    workloads::Qwen3Shape shape;
+    workloads::Qwen3Outputs ref;
+    if (functional) {
+      state = std::make_unique<sim::FunctionalState>(p, hw);
+      const std::string dir = vm.count("inputs") ? vm["inputs"].as<std::string>() : "";
+      const sim::InputsReport in = sim::load_inputs(*state, p, dir, vm["seed"].as<uint64_t>());
+      for (uint32_t i = 0; i < p.tensors.size(); ++i) {
+        const isa::Tensor& t = p.tensors[i];
+        if (!t.init.empty() && state->get_int(i) != t.init)
+          std::fprintf(stderr,
+                       "npusim: warning: %s.npy differs from the program's init values for '%s'; the program "
+                       "was generated for the init values (orchestration-level reads are baked in)\n",
+                       t.name.c_str(), t.name.c_str());
+      }
+      if (!vm.count("quiet"))
+        std::printf("functional: %zu input tensors read from %s, %zu generated with seed %llu\n", in.loaded.size(),
+                    dir.empty() ? "(none)" : dir.c_str(), in.generated.size(),
+                    static_cast<unsigned long long>(vm["seed"].as<uint64_t>()));
+      if (vm.count("check")) {
+        shape = qwen3_shape_of(p);
+        ref = qwen3_reference_of(p, *state, shape);  // before the run: the inputs
+      }
+      opts.functional = state.get();
+    }
     sim::RunResult r = sim::simulate(p, hw, opts);
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
     if (vm.count("report")) {
@@ -121,6 +157,12 @@ int cmd_run(const std::vector<std::string>& args) {
       out << r.report.dump(2) << "\n";
     }
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
+    if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());
+    if (vm.count("check")) {
+      const CheckReport c = check_qwen3(p, *state, shape, ref);
+      std::cout << format_check_report(c);
+      if (!c.ok()) return kRegression;
+    }
     return kOk;
   });
 }

@@ -1,0 +1,156 @@
+// Number formats of the functional data path: bf16 and fp16 bit patterns,
+// round to nearest even, and value rounding to a tile/tensor dtype.
+// Plain C++, header-only, no SystemC.
+//
+// Conventions (IEEE 754 binary32 -> bf16/binary16):
+// - round to nearest, ties to even; values past the largest finite number by
+//   half an ulp or more become infinity (so the largest fp32 becomes bf16 inf);
+// - subnormal results are kept (no flush to zero);
+// - a NaN stays a NaN of the same sign: the top payload bits are kept and the
+//   quiet bit is set (truncating a signalling NaN's low payload would
+//   otherwise give infinity).
+// - fp32 -> int32 (VCAST, int32 tensors): nearest, ties to even; NaN -> 0;
+//   out-of-range values saturate to INT32_MIN / INT32_MAX.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "isa/isa.h"
+
+namespace sim::num {
+
+inline uint32_t f32_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+inline float f32_from_bits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// fp32 -> bf16 bit pattern, round to nearest even.
+inline uint16_t f32_to_bf16_bits(float f) {
+  uint32_t x = f32_bits(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return uint16_t((x >> 16) | 0x0040u);  // NaN: quiet it
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return uint16_t(x >> 16);
+}
+
+inline float bf16_bits_to_f32(uint16_t h) { return f32_from_bits(uint32_t(h) << 16); }
+
+// The bf16 value nearest to f (ties to even), as a float.
+inline float round_bf16(float f) { return bf16_bits_to_f32(f32_to_bf16_bits(f)); }
+
+// fp32 -> IEEE binary16 bit pattern, round to nearest even.
+inline uint16_t f32_to_f16_bits(float f) {
+  const uint32_t x = f32_bits(f);
+  const uint16_t sign = uint16_t((x >> 16) & 0x8000u);
+  const uint32_t ax = x & 0x7fffffffu;
+  if (ax >= 0x7f800000u) {  // inf or NaN
+    if (ax == 0x7f800000u) return uint16_t(sign | 0x7c00u);
+    return uint16_t(sign | 0x7e00u | ((ax >> 13) & 0x3ffu));  // quiet NaN, top payload bits kept
+  }
+  if (ax >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // >= 65520: rounds to inf
+  const uint32_t e = ax >> 23;
+  if (e >= 113) {  // normal half: rebias 127 -> 15, round away 13 mantissa bits
+    const uint32_t r = ax + 0x0fffu + ((ax >> 13) & 1u);
+    return uint16_t(sign | ((r - (112u << 23)) >> 13));
+  }
+  // Subnormal half: k * 2^-24 with k = round(M * 2^(e - 126)), M = 24-bit mantissa.
+  if (e < 102) return sign;  // below 2^-25: rounds to zero
+  const uint32_t m = (ax & 0x7fffffu) | 0x800000u;
+  const uint32_t shift = 126 - e;  // 14..24
+  uint32_t q = m >> shift;
+  const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+  if (rem > half || (rem == half && (q & 1u))) ++q;  // q == 0x400 is the smallest normal: still right
+  return uint16_t(sign | q);
+}
+
+inline float f16_bits_to_f32(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000u) << 16;
+  const uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+  if (e == 0) {
+    const float v = float(m) * 5.9604644775390625e-8f;  // m * 2^-24, exact
+    return sign ? -v : v;
+  }
+  if (e == 31) return f32_from_bits(sign | 0x7f800000u | (m << 13));
+  return f32_from_bits(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+inline float round_f16(float f) { return f16_bits_to_f32(f32_to_f16_bits(f)); }
+
+// fp32 -> int32, nearest even, NaN -> 0, saturating.
+inline int32_t f32_to_i32(float f) {
+  if (std::isnan(f)) return 0;
+  const double r = std::nearbyint(double(f));  // default rounding mode: ties to even
+  if (r <= -2147483648.0) return std::numeric_limits<int32_t>::min();
+  if (r >= 2147483647.0) return std::numeric_limits<int32_t>::max();
+  return int32_t(r);
+}
+
+// The value f becomes when stored as dtype t (int32: rounded to an integer).
+inline float round_to(float f, isa::DType t) {
+  switch (t) {
+    case isa::DType::BF16: return round_bf16(f);
+    case isa::DType::FP16: return round_f16(f);
+    case isa::DType::FP32: return f;
+    case isa::DType::INT32: return float(f32_to_i32(f));
+  }
+  return f;
+}
+
+// Load / store one element of dtype t at p (little-endian host, unaligned ok).
+inline float load_elem(const uint8_t* p, isa::DType t) {
+  switch (t) {
+    case isa::DType::BF16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      return bf16_bits_to_f32(h);
+    }
+    case isa::DType::FP16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      return f16_bits_to_f32(h);
+    }
+    case isa::DType::FP32: {
+      float f;
+      std::memcpy(&f, p, 4);
+      return f;
+    }
+    case isa::DType::INT32: {
+      int32_t i;
+      std::memcpy(&i, p, 4);
+      return float(i);
+    }
+  }
+  return 0.0f;
+}
+
+inline void store_elem(uint8_t* p, isa::DType t, float v) {
+  switch (t) {
+    case isa::DType::BF16: {
+      const uint16_t h = f32_to_bf16_bits(v);
+      std::memcpy(p, &h, 2);
+      return;
+    }
+    case isa::DType::FP16: {
+      const uint16_t h = f32_to_f16_bits(v);
+      std::memcpy(p, &h, 2);
+      return;
+    }
+    case isa::DType::FP32: std::memcpy(p, &v, 4); return;
+    case isa::DType::INT32: {
+      const int32_t i = f32_to_i32(v);
+      std::memcpy(p, &i, 4);
+      return;
+    }
+  }
+}
+
+}  // namespace sim::num

@@ -1,0 +1,122 @@
+// bf16 / fp16 / int32 conversions of the functional data path (sim/numerics.h)
+// on the edge values: ties, carries, the largest values, subnormals,
+// infinities and NaN. Bit patterns are IEEE 754 binary32 / bfloat16 / binary16.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "sim/numerics.h"
+
+using namespace sim::num;
+
+namespace {
+uint16_t bf(uint32_t f32) { return f32_to_bf16_bits(f32_from_bits(f32)); }
+uint16_t hf(float f) { return f32_to_f16_bits(f); }
+}  // namespace
+
+TEST(Bf16, ExactValuesPassThrough) {
+  EXPECT_EQ(bf(0x3f800000u), 0x3f80);  // 1.0
+  EXPECT_EQ(bf(0xc0490000u), 0xc049);  // -3.140625
+  EXPECT_EQ(bf(0x00000000u), 0x0000);  // +0
+  EXPECT_EQ(bf(0x80000000u), 0x8000);  // -0 keeps its sign
+  EXPECT_EQ(bf16_bits_to_f32(0x3f80), 1.0f);
+}
+
+TEST(Bf16, RoundsToNearestTiesToEven) {
+  // 1 + 2^-8 (0x3f808000) is halfway between 0x3f80 (1.0) and 0x3f81: even -> 0x3f80.
+  EXPECT_EQ(bf(0x3f808000u), 0x3f80);
+  // 1 + 3*2^-8 (0x3f818000) is halfway between 0x3f81 and 0x3f82: even -> 0x3f82.
+  EXPECT_EQ(bf(0x3f818000u), 0x3f82);
+  // Just above / below the tie go to the nearer one.
+  EXPECT_EQ(bf(0x3f808001u), 0x3f81);
+  EXPECT_EQ(bf(0x3f807fffu), 0x3f80);
+  // Negative tie: same magnitude rule.
+  EXPECT_EQ(bf(0xbf808000u), 0xbf80);
+  // Carry into the exponent: 1.99999988 (0x3fffffff) -> 2.0 (0x4000).
+  EXPECT_EQ(bf(0x3fffffffu), 0x4000);
+  // pi = 0x40490fdb -> 0x4049 (3.140625): the dropped 0x0fdb is below half.
+  EXPECT_EQ(round_bf16(3.14159265f), 3.140625f);
+}
+
+TEST(Bf16, LargestValuesAndInfinity) {
+  EXPECT_EQ(bf(0x7f7f0000u), 0x7f7f);  // bf16 max 3.3895314e38, exact
+  EXPECT_EQ(bf(0x7f7f7fffu), 0x7f7f);  // below half an ulp above max
+  EXPECT_EQ(bf(0x7f7f8000u), 0x7f80);  // tie with an odd max: even is 0x7f80 = inf
+  EXPECT_EQ(bf(0x7f7fffffu), 0x7f80);  // fp32 max -> +inf
+  EXPECT_EQ(bf(0xff7fffffu), 0xff80);  // fp32 lowest -> -inf (so a bf16 mask of lowest is -inf)
+  EXPECT_EQ(bf(0x7f800000u), 0x7f80);  // +inf
+  EXPECT_EQ(bf(0xff800000u), 0xff80);  // -inf
+}
+
+TEST(Bf16, SubnormalsAreRoundedNotFlushed) {
+  EXPECT_EQ(bf(0x00010000u), 0x0001);  // smallest bf16 subnormal 2^-133, exact
+  EXPECT_EQ(bf(0x00000001u), 0x0000);  // smallest fp32 subnormal 2^-149 -> +0
+  EXPECT_EQ(bf(0x00008000u), 0x0000);  // half of 2^-133: tie, even -> 0
+  EXPECT_EQ(bf(0x00008001u), 0x0001);  // just above the tie
+  EXPECT_EQ(bf(0x00018000u), 0x0002);  // 1.5 * 2^-133: tie between 1 and 2 -> 2
+  EXPECT_EQ(bf(0x007fffffu), 0x0080);  // largest fp32 subnormal -> smallest normal 2^-126
+  EXPECT_EQ(bf(0x80008001u), 0x8001);  // negative subnormal
+}
+
+TEST(Bf16, NanStaysNanWithItsSign) {
+  EXPECT_EQ(bf(0x7fc00000u), 0x7fc0);  // quiet NaN
+  EXPECT_EQ(bf(0x7f800001u), 0x7fc0);  // signalling NaN with a low payload: not inf, quiet NaN
+  EXPECT_EQ(bf(0xffc00001u), 0xffc0);  // negative NaN
+  EXPECT_EQ(bf(0x7fa00000u), 0x7fe0);  // top payload bits kept, quiet bit set
+  EXPECT_TRUE(std::isnan(round_bf16(std::numeric_limits<float>::quiet_NaN())));
+}
+
+TEST(Bf16, EveryBitPatternRoundTrips) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const float f = bf16_bits_to_f32(uint16_t(h));
+    if (std::isnan(f)) {
+      EXPECT_EQ(f32_to_bf16_bits(f), uint16_t(h | 0x0040)) << std::hex << h;
+    } else {
+      ASSERT_EQ(f32_to_bf16_bits(f), h) << std::hex << h;
+    }
+  }
+}
+
+TEST(Fp16, EdgeValues) {
+  EXPECT_EQ(hf(1.0f), 0x3c00);
+  EXPECT_EQ(hf(-2.0f), 0xc000);
+  EXPECT_EQ(hf(65504.0f), 0x7bff);    // fp16 max
+  EXPECT_EQ(hf(65519.99f), 0x7bff);   // below max + half ulp (ulp 32)
+  EXPECT_EQ(hf(65520.0f), 0x7c00);    // tie with an odd max -> inf
+  EXPECT_EQ(hf(1e30f), 0x7c00);
+  EXPECT_EQ(hf(-INFINITY), 0xfc00);
+  EXPECT_EQ(hf(1.0f + 1.0f / 2048), 0x3c00);      // 1 + 2^-11: tie, even -> 1.0
+  EXPECT_EQ(hf(1.0f + 3.0f / 2048), 0x3c02);      // 1 + 3*2^-11: tie -> even 0x3c02
+  EXPECT_EQ(hf(std::ldexp(1.0f, -14)), 0x0400);   // smallest normal
+  EXPECT_EQ(hf(std::ldexp(1.0f, -24)), 0x0001);   // smallest subnormal
+  EXPECT_EQ(hf(std::ldexp(1.0f, -25)), 0x0000);   // half of it: tie -> 0
+  EXPECT_EQ(hf(std::ldexp(1.5f, -25)), 0x0001);   // above the tie
+  EXPECT_EQ(hf(std::ldexp(3.0f, -25)), 0x0002);   // 1.5 units: tie between 1 and 2 -> 2
+  EXPECT_EQ(hf(std::ldexp(1.0f, -26)), 0x0000);
+  EXPECT_EQ(hf(std::ldexp(1023.5f, -24)), 0x0400);  // rounds up into the smallest normal
+  EXPECT_EQ(hf(std::numeric_limits<float>::quiet_NaN()) & 0x7e00, 0x7e00);
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const float f = f16_bits_to_f32(uint16_t(h));
+    if (!std::isnan(f)) {
+      ASSERT_EQ(f32_to_f16_bits(f), h) << std::hex << h;
+    }
+  }
+}
+
+TEST(Int32, NearestEvenSaturatingNanToZero) {
+  EXPECT_EQ(f32_to_i32(2.5f), 2);
+  EXPECT_EQ(f32_to_i32(3.5f), 4);
+  EXPECT_EQ(f32_to_i32(-2.5f), -2);
+  EXPECT_EQ(f32_to_i32(-2.6f), -3);
+  EXPECT_EQ(f32_to_i32(1e10f), std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(f32_to_i32(-1e10f), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(f32_to_i32(std::numeric_limits<float>::quiet_NaN()), 0);
+}
+
+TEST(RoundTo, PerDtype) {
+  EXPECT_EQ(round_to(1.00390625f, isa::DType::BF16), 1.0f);  // 1 + 2^-8: tie -> 1.0
+  EXPECT_EQ(round_to(1.00390625f, isa::DType::FP16), 1.00390625f);  // exact in fp16
+  EXPECT_EQ(round_to(1.00390625f, isa::DType::FP32), 1.00390625f);
+  EXPECT_EQ(round_to(1.5f, isa::DType::INT32), 2.0f);
+}
