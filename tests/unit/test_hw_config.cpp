@@ -86,7 +86,7 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_EQ(c.buffers.l0c, 128u * 1024);
   EXPECT_EQ(c.buffers.ub, 192u * 1024);
   EXPECT_EQ(c.cube.fill_cycles, 6u);
-  EXPECT_EQ(c.dma.burst_bytes, 512u);
+  EXPECT_EQ(c.dma.burst_bytes, 128u);
   EXPECT_FALSE(c.dma.l0c_to_ub_path);
   // The YAML comments convert pto-isa's GiB/s at 1.85 GHz; check the arithmetic.
   const double gib_per_cycle = 1073741824.0 / 1.85e9;
