@@ -130,6 +130,17 @@ def main(argv=None):
     hues = ordered([r[a.hue] for r in rows]) if a.hue else [None]
     hue_label = value_labels(hues) if a.hue else {}
     facet_label = value_labels(facets) if a.facet else {}
+    # Axes that move with the facet (zip partners) are named in its titles.
+    partners = []
+    if a.facet:
+        for k in axes:
+            if k in used:
+                continue
+            per_facet = {}
+            for r in ok:
+                per_facet.setdefault(r[a.facet], set()).add(r[k])
+            if all(len(v) == 1 for v in per_facet.values()) and len({r[k] for r in ok}) > 1:
+                partners.append(k)
     xs_all = ordered([r[a.x] for r in rows])
     numeric_x = all(number(v) is not None for v in xs_all)
     x_label = value_labels(xs_all)
@@ -143,7 +154,7 @@ def main(argv=None):
     import matplotlib.pyplot as plt
 
     n = len(facets)
-    ncols = min(n, 3)
+    ncols = min(n, 4)
     nrows = math.ceil(n / ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(4.6 * ncols + 0.8, 3.8 * nrows + 0.6),
                             sharey=True, squeeze=False)
@@ -180,7 +191,10 @@ def main(argv=None):
         if i % ncols == 0:
             ax.set_ylabel(a.ylabel or a.y)
         if a.facet:
-            ax.set_title(f"{short_key(a.facet)} = {facet_label[fv]}")
+            t = f"{short_key(a.facet)} = {facet_label[fv]}"
+            for k in partners:
+                t += f", {short_key(k)} = {next(r[k] for r in ok if r[a.facet] == fv)}"
+            ax.set_title(t, fontsize="medium")
         ax.grid(True, alpha=0.3)
     for k in range(n, nrows * ncols):
         axs[k // ncols][k % ncols].set_visible(False)

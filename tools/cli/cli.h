@@ -19,7 +19,7 @@ namespace cli {
 
 // Exit codes shared by every subcommand.
 constexpr int kOk = 0;
-constexpr int kRegression = 1;  // `check` found a regression; `compare`/`run --check` mismatch
+constexpr int kRegression = 1;  // `check` found a regression; `run --check` mismatch; `sweep --collect`: points missing
 constexpr int kBadInput = 2;    // config, workload, program or usage error
 
 // Runs `body`, turning each kind of bad input into a message on stderr and
