@@ -51,15 +51,14 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   regs_.clear();
 
   int64_t regs[isa::kNumRegs] = {};
-  std::vector<RegionTracker> gm_trackers;  // one per GM tensor this stream touches
-  std::vector<uint32_t> gm_tensors;
+  gm_tensors_.clear();
   int32_t last_wait = -1, last_sync = -1;
   std::vector<uint32_t> since_sync;
   for (uint32_t i = 0; i < n; ++i) {
     Decoded& d = dec_[i];
     d.dispatch = t0 + uint64_t(i) * hw_.issue_cycles;
     d.dep_begin = uint32_t(deps_.size());
-    decode_one(i, regs, gm_trackers, gm_tensors);
+    decode_one(i, regs);
     const Op op = (*stream)[i].op;
     if (op == Op::SIGNAL) deps_.insert(deps_.end(), since_sync.begin(), since_sync.end());
     if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps_.push_back(uint32_t(last_sync));
@@ -82,8 +81,7 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     if (!queue_[p].empty()) live_pipes_[num_live_++] = p;
 }
 
-void CoreEngine::decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracker>& gm_trackers,
-                            std::vector<uint32_t>& gm_tensors) {
+void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   const isa::Instr& in = (*stream_)[i];
   Decoded& d = dec_[i];
   try {
@@ -146,14 +144,15 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracke
       throw SimError(os.str());
     }
     size_t k = 0;
-    while (k < gm_tensors.size() && gm_tensors[k] != v.tensor) ++k;
-    if (k == gm_tensors.size()) {
-      gm_tensors.push_back(v.tensor);
-      gm_trackers.emplace_back();
+    while (k < gm_tensors_.size() && gm_tensors_[k] != v.tensor) ++k;
+    if (k == gm_tensors_.size()) {
+      gm_tensors_.push_back(v.tensor);
+      if (gm_trackers_.size() < gm_tensors_.size()) gm_trackers_.emplace_back();
+      gm_trackers_[k].clear();
     }
     const uint64_t e = isa::dtype_bytes(t.dtype);
-    if (write) gm_trackers[k].write(uint64_t(off) * e, uint64_t(last) * e, idx, deps_);
-    else gm_trackers[k].read(uint64_t(off) * e, uint64_t(last) * e, idx, pipe, deps_);
+    if (write) gm_trackers_[k].write(uint64_t(off) * e, uint64_t(last) * e, idx, deps_);
+    else gm_trackers_[k].read(uint64_t(off) * e, uint64_t(last) * e, idx, pipe, deps_);
   };
 
   switch (in.op) {

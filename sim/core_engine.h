@@ -101,8 +101,7 @@ class CoreEngine {
   };
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
   std::string where(uint32_t i) const;
-  void decode_one(uint32_t i, int64_t regs[], std::vector<RegionTracker>& gm_trackers,
-                  std::vector<uint32_t>& gm_tensors);
+  void decode_one(uint32_t i, int64_t regs[]);
   void finish(uint32_t i, uint64_t start, uint64_t end,
               const std::function<void(const InstrEvent&)>& done);
 
@@ -123,6 +122,10 @@ class CoreEngine {
   uint64_t end_max_ = 0;
   RegionTracker local_[isa::kNumSpaces];  // indexed by isa::Space (GM unused)
   RegionTracker regs_;
+  // GM hazards: one tracker per tensor the stream touches (gm_tensors_[k] is
+  // the tensor of gm_trackers_[k]); kept across tasks to reuse their memory.
+  std::vector<uint32_t> gm_tensors_;
+  std::vector<RegionTracker> gm_trackers_;
 };
 
 }  // namespace sim

@@ -149,7 +149,10 @@ class Npu : public sc_core::sc_module {
     const uint32_t tid = 1 + core * kNumPipes + uint32_t(e.cost->pipe);
     std::string name = isa::mnemonic(*e.instr);
     if (e.cost->gm_dma()) name += " " + p.tensors[e.instr->gm.tensor].name;
-    tracer->event(group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start, e.end,
+    // A lane shows when its pipe is busy: a DMA holds its pipe until its last
+    // byte has moved; its data is visible gm.latency_cycles later.
+    const uint64_t busy_end = e.cost->gm_dma() ? e.end - hw.gm.latency_cycles : e.end;
+    tracer->event(group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start, busy_end,
                   "{\"task\":" + std::to_string(task) + ",\"site\":" +
                       nlohmann::json(p.sites.at(e.instr->site)).dump() + ",\"bytes\":" +
                       std::to_string(e.cost->bytes) + "}");

@@ -89,7 +89,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
     }
   }
   const uint64_t key = site_key(k, in.site, uint8_t(in.op), in.sub);
-  CacheSlot& slot = cache_[(key ^ (key >> 16) ^ (key >> 40)) & (cache_.size() - 1)];
+  CacheSlot& slot = cache_[(key * 0x9E3779B97F4A7C15ull) >> 56];  // Fibonacci hash, 8 bits
   if (slot.key != key) {
     slot.key = key;
     slot.count = &sites_[key];  // element pointers stay valid across rehashing

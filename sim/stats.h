@@ -66,7 +66,7 @@ class Stats {
     uint64_t key = ~0ull;
     SiteCount* count = nullptr;
   };
-  std::array<CacheSlot, 256> cache_{};
+  std::array<CacheSlot, 256> cache_{};  // indexed by an 8-bit hash of the key
 };
 
 std::string size_bucket_label(uint32_t log2);

@@ -1,6 +1,7 @@
 #include "sim/trace.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -61,13 +62,18 @@ void TraceWriter::write(const std::string& path) const {
   });
   std::vector<std::string> quoted(strings_.size());
   for (size_t i = 0; i < strings_.size(); ++i) quoted[i] = nlohmann::json(strings_[i]).dump();
-  const double us_per_cycle = 1.0 / (clock_ghz_ * 1e3);
+  // Times go out as whole nanoseconds (printed as us with 3 decimals), each
+  // edge rounded once, so back-to-back events on a lane never overlap.
+  const double ns_per_cycle = 1.0 / clock_ghz_;
+  auto ns = [&](uint64_t cycles) { return uint64_t(std::llround(double(cycles) * ns_per_cycle)); };
   for (size_t i : order) {
     const Ev& e = events_[i];
     sep();
-    std::fprintf(f.get(), "{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"name\":%s,\"cat\":%s,\"ts\":%.4f,\"dur\":%.4f",
-                 e.pid, e.tid, quoted[e.name].c_str(), quoted[e.cat].c_str(), double(e.start) * us_per_cycle,
-                 double(e.end - e.start) * us_per_cycle);
+    const uint64_t t0 = ns(e.start), t1 = ns(e.end);
+    std::fprintf(f.get(), "{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"name\":%s,\"cat\":%s,\"ts\":%llu.%03llu,\"dur\":%llu.%03llu",
+                 e.pid, e.tid, quoted[e.name].c_str(), quoted[e.cat].c_str(), (unsigned long long)(t0 / 1000),
+                 (unsigned long long)(t0 % 1000), (unsigned long long)((t1 - t0) / 1000),
+                 (unsigned long long)((t1 - t0) % 1000));
     if (!e.args.empty()) std::fprintf(f.get(), ",\"args\":%s", e.args.c_str());
     std::fputc('}', f.get());
   }

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -83,6 +85,19 @@ TEST(Cli, RunWritesReportAndTraceWithTheDocumentedKeys) {
     if (e["ph"] == "X" && e["name"].get<std::string>().rfind("tload", 0) == 0) dma = true;
   }
   EXPECT_TRUE(scheduler && task && dma);
+  // Every lane is one pipe, DMA engine, task slot or scheduler thread: its
+  // events follow one another without overlapping (Perfetto needs nesting).
+  std::map<std::pair<int, int>, std::vector<std::pair<long long, long long>>> lanes;
+  for (const auto& e : trace["traceEvents"])
+    if (e["ph"] == "X") {
+      const long long t0 = std::llround(e["ts"].get<double>() * 1000);
+      lanes[{e["pid"].get<int>(), e["tid"].get<int>()}].push_back({t0, t0 + std::llround(e["dur"].get<double>() * 1000)});
+    }
+  for (auto& [lane, evs] : lanes) {
+    std::sort(evs.begin(), evs.end());
+    for (size_t i = 1; i < evs.size(); ++i)
+      EXPECT_LE(evs[i - 1].second, evs[i].first) << "lane " << lane.first << "/" << lane.second;
+  }
 }
 
 TEST(Cli, SameProgramAndConfigGiveAnIdenticalReport) {
