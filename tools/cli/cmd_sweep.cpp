@@ -252,7 +252,7 @@ int run_local(const Spec& spec, const std::string& out, unsigned jobs, bool resu
         if (!ok) ++failed;
         const double el = elapsed();
         const size_t left = total - done;
-        std::string eta = left == 0 ? "0 s" : duration(el / double(ran) * double(left) / 1.0);
+        const std::string eta = left == 0 ? "0 s" : duration(el / double(ran) * double(left));
         std::string what = "point " + std::to_string(c.point.index) + " " + (ok ? "ok" : "error");
         if (!ok) {
           std::string m = row[status_col + 1];
