@@ -94,8 +94,8 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   const int pipe = int(d.cost.pipe);
   const int32_t idx = int32_t(i);
 
-  // A tile's bytes: from its first element to its last valid one (to the end
-  // of rows x cols for VFILLPAD's write).
+  // Capacity: a tile's bytes run from its first element to its last valid
+  // one (to the end of rows x cols for VFILLPAD's write).
   auto check_tile = [&](const isa::Tile& t, const char* role, uint64_t bytes) {
     const uint32_t cap = hw_.buffers.capacity(t.space);
     if (uint64_t(t.offset) + bytes > cap) {
@@ -107,19 +107,32 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
       throw SimError(os.str());
     }
   };
+  // The bytes an access touches, one interval per row unless the rows are
+  // contiguous (a column sub-view skips the parent's other columns).
+  auto for_rows = [](const isa::Tile& t, auto&& f) {
+    const uint64_t e = isa::dtype_bytes(t.dtype), pitch = uint64_t(t.cols) * e, row = t.vcols() * e;
+    if (t.vcols() == t.cols || t.vrows() == 1) return f(t.offset, t.offset + uint64_t(t.footprint()));
+    for (uint64_t r = 0; r < t.vrows(); ++r) f(t.offset + r * pitch, t.offset + r * pitch + row);
+  };
   auto read_tile = [&](const isa::Tile& t, const char* role) {
     check_tile(t, role, t.footprint());
-    if (!local_[int(t.space)].read(t.offset, uint64_t(t.offset) + t.footprint(), idx, pipe, deps_)) {
+    bool written = true;
+    for_rows(t, [&](uint64_t lo, uint64_t hi) { written &= local_[int(t.space)].read(lo, hi, idx, pipe, deps_); });
+    const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
+    if (!written) {
       std::ostringstream os;
-      os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << t.offset
-         << ", " << uint64_t(t.offset) + t.footprint()
+      os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << lo << ", " << hi
          << ") before anything in this task wrote it (local buffers do not survive across launches)";
       throw SimError(os.str());
     }
   };
-  auto write_tile = [&](const isa::Tile& t, const char* role, uint64_t bytes) {
-    check_tile(t, role, bytes);
-    local_[int(t.space)].write(t.offset, uint64_t(t.offset) + bytes, idx, deps_);
+  // `whole`: the write covers all of rows x cols (vfillpad), not just the valid region.
+  auto write_tile = [&](const isa::Tile& t, const char* role, bool whole = false) {
+    check_tile(t, role, whole ? t.bytes() : t.footprint());
+    if (whole)
+      local_[int(t.space)].write(t.offset, t.offset + uint64_t(t.bytes()), idx, deps_);
+    else
+      for_rows(t, [&](uint64_t lo, uint64_t hi) { local_[int(t.space)].write(lo, hi, idx, deps_); });
   };
   auto use_reg = [&](int r) {
     if (!regs_.read(uint64_t(r), uint64_t(r) + 1, idx, pipe, deps_))
@@ -156,21 +169,21 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   };
 
   switch (in.op) {
-    case Op::TLOAD: gm_access(false); write_tile(in.dst, "dst", in.dst.footprint()); break;
+    case Op::TLOAD: gm_access(false); write_tile(in.dst, "dst"); break;
     case Op::TSTORE: read_tile(in.a, "source"); gm_access(true); break;
-    case Op::TMOV: read_tile(in.a, "source"); write_tile(in.dst, "dst", in.dst.footprint()); break;
+    case Op::TMOV: read_tile(in.a, "source"); write_tile(in.dst, "dst"); break;
     case Op::TMATMUL:
       read_tile(in.a, "A");
       read_tile(in.b, "B");
       if (in.flags & isa::kAccumulate) read_tile(in.dst, "accumulator");
-      write_tile(in.dst, "dst", in.dst.footprint());
+      write_tile(in.dst, "dst");
       break;
     case Op::VBIN:
     case Op::VROWEXP:
     case Op::VCOLEXP:
       read_tile(in.a, "a");
       read_tile(in.b, "b");
-      write_tile(in.dst, "dst", in.dst.footprint());
+      write_tile(in.dst, "dst");
       break;
     case Op::VBINS:
     case Op::VUNARY:
@@ -178,10 +191,10 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     case Op::VROWRED:
     case Op::TRESHAPE:
       read_tile(in.a, "a");
-      write_tile(in.dst, "dst", in.dst.footprint());
+      write_tile(in.dst, "dst");
       break;
-    case Op::VFILL: write_tile(in.dst, "dst", in.dst.footprint()); break;
-    case Op::VFILLPAD: read_tile(in.dst, "dst"); write_tile(in.dst, "dst", in.dst.bytes()); break;
+    case Op::VFILL: write_tile(in.dst, "dst"); break;
+    case Op::VFILLPAD: read_tile(in.dst, "dst"); write_tile(in.dst, "dst", /*whole=*/true); break;
     case Op::SLOAD: {
       gm_access(false);
       regs[in.reg] = ctx_.read_int ? ctx_.read_int(in.gm.tensor, d.gm_offset) : 0;
