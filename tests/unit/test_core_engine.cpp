@@ -205,3 +205,26 @@ TEST_F(CoreEngineTiny, DynamicGmOffsetOutOfBoundsNamesTheRegister) {
         << m;
   }
 }
+
+TEST_F(CoreEngineTiny, ColumnHalvesOfOneTileDoNotDependOnEachOther) {
+  // A [16,32] fp32 tile: the lo half is columns 0..15, the hi half 16..31
+  // (offset + 16 * 4 B, same pitch). Their rows interleave in memory but
+  // share no byte, so the load into hi need not wait for the fill of lo.
+  isa::Program p = program({{"x", 256, DType::FP32}});
+  auto lo = tile(Space::UB, 0, 16, 32, DType::FP32);
+  lo.valid_cols = 16;
+  auto hi = tile(Space::UB, 64, 16, 32, DType::FP32);
+  hi.valid_cols = 16;
+  add_task(p, "k", {}, {{fill(lo, 0.0f), load(hi, view(0, 0, 16, 16, 16))}});
+  sim::CoreEngine e(hw, cm);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder r;
+  e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+  e.step(flags, out, r.sink);
+  // fill: 16x16 fp32 = 1024 B = 4 repeats: 0 .. 10 + 4 = 14. The load is
+  // issued at 1 and starts then: bytes from 1 + 10 = 11 (not 14 + 10).
+  EXPECT_EQ(r.end_of(0), 14u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].start, 11u);
+}
