@@ -14,43 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/cli_run.h"
+
 namespace fs = std::filesystem;
-
-namespace {
-
-const std::string kSrc = NPUSIM_SOURCE_DIR;
-const std::string kBin = NPUSIM_BIN;
-
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr
-};
-
-Result sh(const std::string& cmd) {
-  Result r{0, {}};
-  FILE* p = popen(("cd " + kSrc + " && " + cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-fs::path tmpdir() {
-  fs::path d = fs::temp_directory_path() /
-               ("npusim_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-nlohmann::json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return nlohmann::json::parse(in);
-}
-
-}  // namespace
+using namespace clitest;
 
 TEST(Cli, RunWritesReportAndTraceWithTheDocumentedKeys) {
   const fs::path d = tmpdir();

@@ -15,43 +15,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/cli_run.h"
+
 namespace fs = std::filesystem;
+using namespace clitest;
 
 namespace {
-
-const std::string kSrc = NPUSIM_SOURCE_DIR;
-const std::string kBin = NPUSIM_BIN;
-
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr
-};
-
-Result sh(const std::string& cmd) {
-  Result r{0, {}};
-  FILE* p = popen(("cd " + kSrc + " && " + cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-fs::path tmpdir() {
-  fs::path d = fs::temp_directory_path() /
-               ("npusim_sweep_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> v;
@@ -124,7 +93,7 @@ TEST(SweepCli, InvalidPointFailsAloneEveryOtherRowIsWritten) {
   const fs::path d = tmpdir();
   Result r = sh(kBin + " sweep " + small_sweep(d) + " -j 2 -o " + (d / "r.csv").string());
   EXPECT_EQ(r.code, 0) << r.out;  // every point has a row, failed or not
-  const std::string csv = read(d / "r.csv");
+  const std::string csv = read_text(d / "r.csv");
   expect_one_row_per_point(csv, 6);
   const auto l = lines(csv);
   EXPECT_EQ(l[0].rfind("point,workload.bytes,workload.count,status,error,total_cycles,total_us,", 0), 0u) << l[0];
@@ -153,7 +122,7 @@ TEST(SweepCli, ResumeAfterACutCsvRecomputesNothingFinished) {
   const fs::path d = tmpdir();
   const std::string s = small_sweep(d);
   sh(kBin + " sweep " + s + " -j 2 -o " + (d / "full.csv").string());
-  const std::string full = read(d / "full.csv");
+  const std::string full = read_text(d / "full.csv");
   // An interrupted run: header, three finished rows, and half a row.
   const auto l = lines(full);
   ASSERT_EQ(l.size(), 7u);
@@ -170,14 +139,14 @@ TEST(SweepCli, ResumeAfterACutCsvRecomputesNothingFinished) {
     EXPECT_EQ(r.out.find("| point " + p + " "), std::string::npos) << "point " << p << " ran again\n" << r.out;
   }
   EXPECT_EQ(count(r.out, "| point "), 3u) << r.out;
-  const std::string resumed = read(d / "r.csv");
+  const std::string resumed = read_text(d / "r.csv");
   EXPECT_EQ(resumed.substr(0, kept.size()), kept);
   expect_one_row_per_point(resumed, 6);
   EXPECT_EQ(sorted_rows(resumed), sorted_rows(full));
   // Resuming a complete CSV runs nothing.
   r = sh(kBin + " sweep " + s + " -o " + (d / "r.csv").string() + " --resume");
   EXPECT_NE(r.out.find("running 0 with"), std::string::npos) << r.out;
-  EXPECT_EQ(read(d / "r.csv"), resumed);
+  EXPECT_EQ(read_text(d / "r.csv"), resumed);
 }
 
 TEST(SweepCli, TerminatedSweepStopsCleanlyAndResumes) {
@@ -185,7 +154,7 @@ TEST(SweepCli, TerminatedSweepStopsCleanlyAndResumes) {
   const std::string s = slow_sweep(d), out = (d / "r.csv").string();
   Result r = sh("TMPDIR=" + d.string() + " timeout --preserve-status -s TERM 0.6 " + kBin + " sweep " + s +
                 " -j 1 -o " + out);
-  const std::string cut = read(out);
+  const std::string cut = read_text(out);
   const size_t before = lines(cut).size() - 1;
   if (before < 8) {  // it was interrupted (a very slow machine may not get that far)
     EXPECT_EQ(r.code, 128 + 15) << r.out;
@@ -198,7 +167,7 @@ TEST(SweepCli, TerminatedSweepStopsCleanlyAndResumes) {
   r = sh(kBin + " sweep " + s + " -j 2 -o " + out + " --resume");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(count(r.out, "| point "), 8 - before) << r.out;
-  const std::string csv = read(out);
+  const std::string csv = read_text(out);
   EXPECT_EQ(csv.substr(0, cut.size()), cut);
   expect_one_row_per_point(csv, 8);
 }
@@ -207,11 +176,11 @@ TEST(SweepCli, KilledSweepResumesWithoutDuplicates) {
   const fs::path d = tmpdir();
   const std::string s = slow_sweep(d), out = (d / "r.csv").string();
   sh("TMPDIR=" + d.string() + " timeout -s KILL 0.6 " + kBin + " sweep " + s + " -j 2 -o " + out);
-  const size_t before = lines(read(out)).size() - 1;
+  const size_t before = lines(read_text(out)).size() - 1;
   Result r = sh(kBin + " sweep " + s + " -j 2 -o " + out + " --resume");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(count(r.out, "| point "), 8 - before) << r.out;
-  expect_one_row_per_point(read(out), 8);
+  expect_one_row_per_point(read_text(out), 8);
 }
 
 TEST(SweepCli, EmitJobsRunByGnuParallelThenCollectGiveTheLocalCsv) {
@@ -222,16 +191,16 @@ TEST(SweepCli, EmitJobsRunByGnuParallelThenCollectGiveTheLocalCsv) {
   const std::string jobs = (d / "jobs").string();
   Result r = sh(kBin + " sweep " + s + " --emit-jobs " + jobs);
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_EQ(lines(read(d / "jobs" / "jobs.txt")).size(), 6u);
-  EXPECT_EQ(lines(read(d / "jobs" / "points.csv")).size(), 7u);
-  EXPECT_NE(read(d / "jobs" / "slurm.sh").find("SLURM_ARRAY_TASK_ID"), std::string::npos);
+  EXPECT_EQ(lines(read_text(d / "jobs" / "jobs.txt")).size(), 6u);
+  EXPECT_EQ(lines(read_text(d / "jobs" / "points.csv")).size(), 7u);
+  EXPECT_NE(read_text(d / "jobs" / "slurm.sh").find("SLURM_ARRAY_TASK_ID"), std::string::npos);
   EXPECT_NE(r.out.find("sbatch --array=0-5"), std::string::npos) << r.out;
   r = sh("parallel -j 2 < " + jobs + "/jobs.txt");
   EXPECT_EQ(r.code, 2) << r.out;  // GNU parallel: the number of failed jobs (the two invalid points)
   // Collect sorts by point; the local sweep writes in completion order.
   r = sh(kBin + " sweep --collect " + jobs + " -o " + (d / "collected.csv").string());
   EXPECT_EQ(r.code, 0) << r.out;  // every point has a result (two of them errors)
-  const std::string local = read(d / "local.csv"), collected = read(d / "collected.csv");
+  const std::string local = read_text(d / "local.csv"), collected = read_text(d / "collected.csv");
   EXPECT_EQ(lines(collected)[0], lines(local)[0]);
   EXPECT_EQ(sorted_rows(collected), sorted_rows(local));
   std::vector<std::string> by_point = lines(collected);
@@ -246,7 +215,7 @@ TEST(SweepCli, EmitJobsRunByGnuParallelThenCollectGiveTheLocalCsv) {
   r = sh(kBin + " sweep --collect " + jobs + " -o " + (d / "partial.csv").string());
   EXPECT_EQ(r.code, 1);  // incomplete
   EXPECT_NE(r.out.find("1 points have no result"), std::string::npos) << r.out;
-  EXPECT_EQ(lines(read(d / "partial.csv")).size(), 6u);
+  EXPECT_EQ(lines(read_text(d / "partial.csv")).size(), 6u);
 }
 
 TEST(SweepCli, CsvHasEveryNumericTotalOfTheReport) {
@@ -257,7 +226,7 @@ TEST(SweepCli, CsvHasEveryNumericTotalOfTheReport) {
   ASSERT_EQ(sh(kBin + " run -q --workload configs/workloads/gemm.yaml --report " + (d / "r.json").string()).code, 0);
   std::ifstream in(d / "r.json");
   const auto rep = nlohmann::json::parse(in);
-  const auto l = lines(read(d / "r.csv"));
+  const auto l = lines(read_text(d / "r.csv"));
   ASSERT_EQ(l.size(), 2u);
   std::vector<std::string> head;
   for (size_t i = 0; !field(l[0], i).empty(); ++i) head.push_back(field(l[0], i));
@@ -297,7 +266,7 @@ TEST(SweepCli, PlotScriptTurnsTheCsvIntoAPng) {
   Result r = sh("tools/plot_sweep.py " + (d / "r.csv").string() +
                 " --x workload.bytes --y total_us --hue workload.count -o " + (d / "fig.png").string());
   ASSERT_EQ(r.code, 0) << r.out;
-  const std::string png = read(d / "fig.png");
+  const std::string png = read_text(d / "fig.png");
   ASSERT_GT(png.size(), 8u);
   EXPECT_EQ(png.substr(1, 3), "PNG");
   // Another axis left free is an error that names it.
