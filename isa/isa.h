@@ -43,6 +43,17 @@ struct Tile {
   bool operator==(const Tile& o) const;
 };
 
+// A dense tile: `rows x cols` of `dtype` at byte `offset` of buffer `space`.
+inline Tile make_tile(Space space, uint32_t offset, uint16_t rows, uint16_t cols, DType dtype) {
+  Tile t;
+  t.space = space;
+  t.dtype = dtype;
+  t.offset = offset;
+  t.rows = rows;
+  t.cols = cols;
+  return t;
+}
+
 constexpr int kNumRegs = 16;  // scalar registers R0..R15 per core
 
 // A 2-D view of a GM tensor. Element offset = offset + R[reg] * reg_scale
@@ -58,6 +69,17 @@ struct GmView {
   bool contiguous() const { return rows <= 1 || row_stride == cols; }
   bool operator==(const GmView& o) const;
 };
+
+// A static view: `rows x cols` elements from element `offset`, rows `row_stride` apart.
+inline GmView make_view(uint32_t tensor, int64_t offset, uint32_t rows, uint32_t cols, uint32_t row_stride) {
+  GmView v;
+  v.tensor = tensor;
+  v.offset = offset;
+  v.rows = rows;
+  v.cols = cols;
+  v.row_stride = row_stride;
+  return v;
+}
 
 enum class Op : uint8_t {
   TLOAD,     // dst(L1|UB) <- gm                                   [MTE2]

@@ -14,23 +14,11 @@ inline sim::HwConfig tiny_hw() {
 }
 
 inline isa::Tile tile(isa::Space s, uint32_t offset, uint16_t rows, uint16_t cols, isa::DType t) {
-  isa::Tile x;
-  x.space = s;
-  x.offset = offset;
-  x.rows = rows;
-  x.cols = cols;
-  x.dtype = t;
-  return x;
+  return isa::make_tile(s, offset, rows, cols, t);
 }
 
 inline isa::GmView view(uint32_t tensor, int64_t offset, uint32_t rows, uint32_t cols, uint32_t stride) {
-  isa::GmView v;
-  v.tensor = tensor;
-  v.offset = offset;
-  v.rows = rows;
-  v.cols = cols;
-  v.row_stride = stride;
-  return v;
+  return isa::make_view(tensor, offset, rows, cols, stride);
 }
 
 inline isa::Instr load(isa::Tile dst, isa::GmView src) {

@@ -19,12 +19,7 @@ namespace {
 
 Tile tile(Space sp, uint32_t offset, uint16_t rows, uint16_t cols, DType dt = DType::FP32,
           uint16_t valid_rows = 0, uint16_t valid_cols = 0) {
-  Tile t;
-  t.space = sp;
-  t.offset = offset;
-  t.rows = rows;
-  t.cols = cols;
-  t.dtype = dt;
+  Tile t = make_tile(sp, offset, rows, cols, dt);
   t.valid_rows = valid_rows;
   t.valid_cols = valid_cols;
   return t;
@@ -32,12 +27,7 @@ Tile tile(Space sp, uint32_t offset, uint16_t rows, uint16_t cols, DType dt = DT
 
 GmView view(uint32_t tensor, int64_t offset, uint32_t rows, uint32_t cols, uint32_t stride,
             int8_t reg = -1, int32_t reg_scale = 0) {
-  GmView v;
-  v.tensor = tensor;
-  v.offset = offset;
-  v.rows = rows;
-  v.cols = cols;
-  v.row_stride = stride;
+  GmView v = make_view(tensor, offset, rows, cols, stride);
   v.reg = reg;
   v.reg_scale = reg_scale;
   return v;

@@ -15,16 +15,6 @@ namespace cli {
 
 namespace {
 
-isa::Tile tile(isa::Space s, uint32_t off, uint16_t r, uint16_t c, isa::DType t) {
-  isa::Tile x;
-  x.space = s;
-  x.offset = off;
-  x.rows = r;
-  x.cols = c;
-  x.dtype = t;
-  return x;
-}
-
 // `tasks` independent tasks; each a cube stream of `steps` double-buffered
 // K-steps (2 loads, 2 moves, 1 matmul) plus one store, and a vector stream of
 // `steps` load / mul / add / exp / store groups: 10 * steps + 1 instructions.
@@ -39,15 +29,8 @@ isa::Program synthetic(uint32_t tasks, uint32_t steps) {
   p.tensors.push_back({"out", {int64_t(16) * 64 * tasks}, DType::FP32, isa::TensorKind::Out, {}});
   p.tensors.push_back({"vout", {int64_t(16) * 64 * tasks * steps}, DType::FP32, isa::TensorKind::Out, {}});
   p.sites = {"bench: launch", "bench: cube", "bench: vector"};
-  auto gm = [](uint32_t t, int64_t off, uint32_t r, uint32_t c) {
-    isa::GmView v;
-    v.tensor = t;
-    v.offset = off;
-    v.rows = r;
-    v.cols = c;
-    v.row_stride = c;
-    return v;
-  };
+  auto gm = [](uint32_t t, int64_t off, uint32_t r, uint32_t c) { return isa::make_view(t, off, r, c, c); };
+  const auto tile = isa::make_tile;
   for (uint32_t t = 0; t < tasks; ++t) {
     isa::Kernel k;
     k.name = "bench";
