@@ -39,6 +39,8 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   deps_.clear();
   start_.assign(n, kUnknown);
   end_.assign(n, kUnknown);
+  written_.clear();
+  written_at_.assign(n + 1, 0);
   for (int p = 0; p < kNumPipes; ++p) {
     queue_[p].clear();
     head_[p] = 0;
@@ -58,7 +60,9 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     Decoded& d = dec_[i];
     d.dispatch = t0 + uint64_t(i) * hw_.issue_cycles;
     d.dep_begin = uint32_t(deps_.size());
+    written_at_[i] = uint32_t(written_.size());
     decode_one(i, regs);
+    written_at_[i + 1] = uint32_t(written_.size());
     const Op op = (*stream)[i].op;
     if (op == Op::SIGNAL) deps_.insert(deps_.end(), since_sync.begin(), since_sync.end());
     if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps_.push_back(uint32_t(last_sync));
@@ -116,6 +120,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   };
   auto read_tile = [&](const isa::Tile& t, const char* role) {
     check_tile(t, role, t.footprint());
+    const size_t first_writer = deps_.size();
     bool written = true;
     for_rows(t, [&](uint64_t lo, uint64_t hi) { written &= local_[int(t.space)].read(lo, hi, idx, pipe, deps_); });
     const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
@@ -125,14 +130,17 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
          << ") before anything in this task wrote it (local buffers do not survive across launches)";
       throw SimError(os.str());
     }
+    check_live_tiles(i, t, role, first_writer);
   };
   // `whole`: the write covers all of rows x cols (vfillpad), not just the valid region.
   auto write_tile = [&](const isa::Tile& t, const char* role, bool whole = false) {
     check_tile(t, role, whole ? t.bytes() : t.footprint());
-    if (whole)
-      local_[int(t.space)].write(t.offset, t.offset + uint64_t(t.bytes()), idx, deps_);
-    else
-      for_rows(t, [&](uint64_t lo, uint64_t hi) { local_[int(t.space)].write(lo, hi, idx, deps_); });
+    auto write = [&](uint64_t lo, uint64_t hi) {
+      local_[int(t.space)].write(lo, hi, idx, deps_);
+      written_.push_back({lo, hi});
+    };
+    if (whole) write(t.offset, t.offset + uint64_t(t.bytes()));
+    else for_rows(t, write);
   };
   auto use_reg = [&](int r) {
     if (!regs_.read(uint64_t(r), uint64_t(r) + 1, idx, pipe, deps_))
@@ -209,6 +217,63 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     case Op::SIGNAL:
     case Op::WAIT: break;
   }
+}
+
+namespace {
+using Intervals = std::pair<const std::pair<uint64_t, uint64_t>*, const std::pair<uint64_t, uint64_t>*>;
+
+// Both lists are sorted and disjoint.
+bool intersects(Intervals a, Intervals b) {
+  while (a.first != a.second && b.first != b.second) {
+    if (a.first->second <= b.first->first) ++a.first;
+    else if (b.first->second <= a.first->first) ++b.first;
+    else return true;
+  }
+  return false;
+}
+
+bool covers(Intervals outer, Intervals inner) {  // every byte of inner is in outer
+  for (; inner.first != inner.second; ++inner.first) {
+    while (outer.first != outer.second && outer.first->second <= inner.first->first) ++outer.first;
+    if (outer.first == outer.second || outer.first->first > inner.first->first ||
+        outer.first->second < inner.first->second)
+      return false;
+  }
+  return true;
+}
+}  // namespace
+
+void CoreEngine::check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer) {
+  // The bytes a read expects come from the instructions that last wrote them
+  // (deps_ from first_writer on). Pieces of one tile are written side by side
+  // or one inside another; two writes that overlap without either holding
+  // the other are two live tiles sharing bytes: the later one clobbered the
+  // earlier one before this read.
+  std::vector<uint32_t> writers(deps_.begin() + long(first_writer), deps_.end());
+  if (writers.size() < 2) return;
+  std::sort(writers.begin(), writers.end());
+  writers.erase(std::unique(writers.begin(), writers.end()), writers.end());
+  auto set_of = [&](uint32_t w) -> Intervals {
+    return {written_.data() + written_at_[w], written_.data() + written_at_[w + 1]};
+  };
+  auto hull = [&](uint32_t w) {
+    const Intervals s = set_of(w);
+    return "[" + std::to_string(s.first->first) + ", " + std::to_string((s.second - 1)->second) + ")";
+  };
+  for (size_t x = 0; x < writers.size(); ++x)
+    for (size_t y = x + 1; y < writers.size(); ++y) {
+      const Intervals a = set_of(writers[x]), b = set_of(writers[y]);
+      if (a.first == a.second || b.first == b.second || !intersects(a, b) || covers(a, b) || covers(b, a))
+        continue;
+      std::ostringstream os;
+      os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << t.offset << ", "
+         << uint64_t(t.offset) + t.footprint() << ") whose bytes come from #" << writers[x] << " "
+         << isa::mnemonic((*stream_)[writers[x]]) << " (wrote " << hull(writers[x]) << ") and #" << writers[y]
+         << " " << isa::mnemonic((*stream_)[writers[y]]) << " (wrote " << hull(writers[y])
+         << "), which overlap without one holding the other: two live tiles share bytes in "
+         << isa::to_string(t.space);
+      throw SimError(os.str());
+    }
 }
 
 bool CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,

@@ -102,6 +102,7 @@ class CoreEngine {
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
   std::string where(uint32_t i) const;
   void decode_one(uint32_t i, int64_t regs[]);
+  void check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer);
   void finish(uint32_t i, uint64_t start, uint64_t end,
               const std::function<void(const InstrEvent&)>& done);
 
@@ -112,6 +113,10 @@ class CoreEngine {
   std::vector<Decoded> dec_;
   std::vector<uint32_t> deps_;
   std::vector<uint64_t> start_, end_;
+  // The local bytes each instruction wrote, as sorted row intervals:
+  // written_[written_at_[i] .. written_at_[i + 1]) (for the live-tile check).
+  std::vector<std::pair<uint64_t, uint64_t>> written_;
+  std::vector<uint32_t> written_at_;
   std::vector<uint32_t> queue_[kNumPipes];
   int live_pipes_[kNumPipes] = {};  // pipes with instructions in this stream
   int num_live_ = 0;

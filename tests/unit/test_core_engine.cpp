@@ -228,3 +228,40 @@ TEST_F(CoreEngineTiny, ColumnHalvesOfOneTileDoNotDependOnEachOther) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].start, 11u);
 }
+
+TEST_F(CoreEngineTiny, LiveTilesSharingBytesAreReported) {
+  // A is loaded into UB[0, 1024); B, allocated over A's second half, into
+  // UB[512, 1536); then A is read: half of it is B's data.
+  isa::Program p = program({{"x", 512, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  const auto b = tile(Space::UB, 512, 16, 16, DType::FP32);
+  const auto c = tile(Space::UB, 4096, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), load(b, view(0, 256, 16, 16, 16)),
+                         op2(Op::VBIN, 0, c, a, a)}});
+  sim::CoreEngine e(hw, cm);
+  try {
+    e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    const std::string m = err.what();
+    EXPECT_NE(m.find("task 0 (kernel 0 'k', vec0) instruction #2 vadd at 'k: op'"), std::string::npos) << m;
+    EXPECT_NE(m.find("reads a tile UB[0, 1024) whose bytes come from #0 tload (wrote [0, 1024)) and #1 tload "
+                     "(wrote [512, 1536)), which overlap without one holding the other: two live tiles share "
+                     "bytes in UB"),
+              std::string::npos)
+        << m;
+  }
+}
+
+TEST_F(CoreEngineTiny, PiecesOfOneTileAreNotOverlappingTiles) {
+  // A tile built from two row halves, then one half updated in place, then
+  // read whole: its writers sit side by side or one inside another.
+  isa::Program p = program({{"x", 512, DType::FP32}});
+  const auto whole = tile(Space::UB, 0, 16, 16, DType::FP32);
+  const auto top = tile(Space::UB, 0, 8, 16, DType::FP32), bottom = tile(Space::UB, 512, 8, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(top, view(0, 0, 8, 16, 16)), load(bottom, view(0, 128, 8, 16, 16)),
+                         op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), top, top),
+                         op2(Op::VBIN, 0, tile(Space::UB, 4096, 16, 16, DType::FP32), whole, whole)}});
+  sim::CoreEngine e(hw, cm);
+  EXPECT_NO_THROW(e.load(&p.kernels[0].vec[0], 0, ctx_for(p)));
+}
