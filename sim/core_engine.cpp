@@ -249,8 +249,9 @@ void CoreEngine::check_live_tiles(uint32_t i, const isa::Tile& t, const char* ro
   // or one inside another; two writes that overlap without either holding
   // the other are two live tiles sharing bytes: the later one clobbered the
   // earlier one before this read.
-  std::vector<uint32_t> writers(deps_.begin() + long(first_writer), deps_.end());
-  if (writers.size() < 2) return;
+  const auto first = deps_.begin() + long(first_writer);
+  if (std::all_of(first, deps_.end(), [&](uint32_t w) { return w == *first; })) return;  // one writer
+  std::vector<uint32_t> writers(first, deps_.end());
   std::sort(writers.begin(), writers.end());
   writers.erase(std::unique(writers.begin(), writers.end()), writers.end());
   auto set_of = [&](uint32_t w) -> Intervals {
