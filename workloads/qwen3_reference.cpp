@@ -227,7 +227,7 @@ std::vector<float> qwen3_gather_written_rows(const Qwen3Shape& s, ConstSpan<int3
 }
 
 CheckResult compare_tensors(const std::string& name, ConstSpan<float> actual, ConstSpan<float> expected,
-                            double rtol, double atol) {
+                            double rtol, double atol, int bf16_ulps) {
   CheckResult r;
   r.tensor = name;
   const size_t n = std::min(actual.size, expected.size);
@@ -238,7 +238,10 @@ CheckResult compare_tensors(const std::string& name, ConstSpan<float> actual, Co
     const double a = actual[i], b = expected[i];
     if (a == b) continue;  // also equal infinities
     const double d = std::fabs(a - b);  // NaN if either is NaN; inf if one is infinite
-    const bool bad = !(d <= atol + rtol * std::fabs(b));
+    int exp2 = 0;
+    std::frexp(b, &exp2);  // |b| = m * 2^exp2, m in [0.5, 1): a bf16 ulp is 2^(exp2 - 8)
+    const bool within_ulps = bf16_ulps > 0 && d <= bf16_ulps * std::ldexp(1.0, exp2 - 8);
+    const bool bad = !(d <= atol + rtol * std::fabs(b)) && !within_ulps;
     if (bad) ++r.mismatched;
     if (std::isnan(d) || std::isinf(d)) {
       r.max_abs = r.max_rel = std::numeric_limits<double>::infinity();

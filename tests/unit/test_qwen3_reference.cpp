@@ -291,3 +291,12 @@ TEST(Qwen3Check, AllcloseRuleAndReport) {
   EXPECT_EQ(z.total, 3u);
   EXPECT_TRUE(compare_tensors("ok", a, a).ok());
 }
+
+TEST(Qwen3Check, OneBf16UlpIsToleratedOnlyWhenAsked) {
+  // 1.5 and 1.5078125 are neighbouring bf16 values: 1.5 = 0.75 * 2^1, so one
+  // ulp is 2^(1-8) = 0.0078125 > 3e-3 + 3e-3 * 1.5 = 0.0075. Two ulps apart
+  // (1.515625) is a mismatch either way.
+  const std::vector<float> got = {1.5078125f, 1.515625f}, want = {1.5f, 1.5f};
+  EXPECT_EQ(compare_tensors("k", got, want).mismatched, 2u);
+  EXPECT_EQ(compare_tensors("k", got, want, workloads::kQwen3Rtol, workloads::kQwen3Atol, 1).mismatched, 1u);
+}

@@ -82,10 +82,14 @@ CheckReport check_qwen3(const isa::Program& p, const sim::FunctionalState& s, co
   r.judged.push_back(workloads::compare_tensors("out", floats(p, s, "out"), ref.out));
   const uint32_t sl = *p.find_tensor("seq_lens");
   const workloads::ConstSpan<int32_t> seq(s.int_data(sl), size_t(p.tensors[sl].elems()));
+  // The cache rows the layer writes are bf16 results of fp32 sums whose
+  // order differs between the kernels and the reference: judged at the same
+  // tolerance, but a one-ulp rounding flip is not a mismatch.
   for (const auto& [name, rows] : {std::pair{"k_cache", &ref.k_rows}, std::pair{"v_cache", &ref.v_rows}})
-    r.diagnostic.push_back(workloads::compare_tensors(
-        std::string(name) + " (written rows)",
-        workloads::qwen3_gather_written_rows(shape, seq, floats(p, s, name)), *rows));
+    r.judged.push_back(workloads::compare_tensors(
+        std::string(name) + " (written rows, or within 1 bf16 ulp)",
+        workloads::qwen3_gather_written_rows(shape, seq, floats(p, s, name)), *rows, workloads::kQwen3Rtol,
+        workloads::kQwen3Atol, /*bf16_ulps=*/1));
   for (const auto& [name, want] :
        {std::pair{"normed_tile", &ref.normed}, std::pair{"attn_out", &ref.attn_out},
         std::pair{"resid1_tile", &ref.resid1}, std::pair{"post_norm_tile", &ref.normed2},
