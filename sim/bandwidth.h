@@ -29,7 +29,6 @@ class SharedBandwidth {
   void advance(uint64_t t, std::vector<uint64_t>& completed);
   // The next cycle at which a transfer starts or completes.
   std::optional<uint64_t> next_event() const;
-  uint64_t now() const { return now_; }
   size_t in_flight() const;
 
  private:

@@ -23,7 +23,6 @@ class RegionTracker {
   // A write of [lo, hi): waits for the last writer and for the last reader on
   // every pipe of each overlapping byte, then owns the range.
   void write(uint64_t lo, uint64_t hi, int32_t idx, std::vector<uint32_t>& deps);
-  size_t segments() const { return segs_.size(); }
 
  private:
   struct Seg {

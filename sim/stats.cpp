@@ -15,13 +15,14 @@ uint32_t ceil_log2(uint64_t x) {
   while ((uint64_t(1) << l) < x) ++l;
   return l;
 }
-}  // namespace
 
+// Histogram bucket label: sizes up to 2^l bytes ("<=128B", "<=4KiB").
 std::string size_bucket_label(uint32_t l) {
   if (l < 10) return "<=" + std::to_string(1u << l) + "B";
   if (l < 20) return "<=" + std::to_string(1u << (l - 10)) + "KiB";
   return "<=" + std::to_string(1u << (l - 20)) + "MiB";
 }
+}  // namespace
 
 void Counters::add_dma(bool load, uint64_t bytes, uint64_t bus_bytes) {
   ++dma_count;

@@ -39,8 +39,6 @@ class Stats {
   void on_instr(uint32_t task, const InstrEvent& e);
 
   const Counters& totals() const { return totals_; }
-  const std::vector<std::string>& kernel_names() const { return names_; }
-  const Counters& kernel(size_t i) const { return per_kernel_[i]; }
 
   // The report: keys are a contract (README "Report"); keep the names.
   nlohmann::ordered_json report(const HwConfig& hw, uint64_t total_cycles) const;
@@ -69,7 +67,6 @@ class Stats {
   std::array<CacheSlot, 256> cache_{};  // indexed by an 8-bit hash of the key
 };
 
-std::string size_bucket_label(uint32_t log2);
 // The readable summary `npusim run` prints.
 std::string format_summary(const nlohmann::ordered_json& report);
 
