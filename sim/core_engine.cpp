@@ -111,20 +111,21 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
       throw SimError(os.str());
     }
   };
-  // The bytes an access touches, one interval per row unless the rows are
-  // contiguous (a column sub-view skips the parent's other columns).
+  // The bytes of a tile's valid region, one interval per row unless the rows
+  // are contiguous (a column sub-view skips its parent's other columns).
   auto for_rows = [](const isa::Tile& t, auto&& f) {
     const uint64_t e = isa::dtype_bytes(t.dtype), pitch = uint64_t(t.cols) * e, row = t.vcols() * e;
     if (t.vcols() == t.cols || t.vrows() == 1) return f(t.offset, t.offset + uint64_t(t.footprint()));
     for (uint64_t r = 0; r < t.vrows(); ++r) f(t.offset + r * pitch, t.offset + r * pitch + row);
   };
+  // Hazards are tracked on a tile's span, from its first element to its last
+  // valid one: exact for dense tiles, conservative for a column sub-view
+  // (its parent's other columns in between count as touched).
   auto read_tile = [&](const isa::Tile& t, const char* role) {
     check_tile(t, role, t.footprint());
     const size_t first_writer = deps_.size();
-    bool written = true;
-    for_rows(t, [&](uint64_t lo, uint64_t hi) { written &= local_[int(t.space)].read(lo, hi, idx, pipe, deps_); });
     const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
-    if (!written) {
+    if (!local_[int(t.space)].read(lo, hi, idx, pipe, deps_)) {
       std::ostringstream os;
       os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << lo << ", " << hi
          << ") before anything in this task wrote it (local buffers do not survive across launches)";
@@ -134,13 +135,12 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   };
   // `whole`: the write covers all of rows x cols (vfillpad), not just the valid region.
   auto write_tile = [&](const isa::Tile& t, const char* role, bool whole = false) {
-    check_tile(t, role, whole ? t.bytes() : t.footprint());
-    auto write = [&](uint64_t lo, uint64_t hi) {
-      local_[int(t.space)].write(lo, hi, idx, deps_);
-      written_.push_back({lo, hi});
-    };
-    if (whole) write(t.offset, t.offset + uint64_t(t.bytes()));
-    else for_rows(t, write);
+    const uint64_t bytes = whole ? t.bytes() : t.footprint();
+    check_tile(t, role, bytes);
+    local_[int(t.space)].write(t.offset, t.offset + bytes, idx, deps_);
+    // The exact bytes, for the live-tile check.
+    if (whole) written_.push_back({t.offset, t.offset + bytes});
+    else for_rows(t, [&](uint64_t lo, uint64_t hi) { written_.push_back({lo, hi}); });
   };
   auto use_reg = [&](int r) {
     if (!regs_.read(uint64_t(r), uint64_t(r) + 1, idx, pipe, deps_))
