@@ -111,6 +111,18 @@ constexpr int64_t kRopeChunk = 8;  // baseline rope_cache: pl.parallel(NKV, chun
 
 uint32_t u(int64_t v) { return uint32_t(v); }
 
+// One online-softmax combine step (spec section 2.5): fold a block's output
+// ot, row max mt and row sum lt into the running (oi, mi, li).
+void online_softmax_combine(KernelBuilder& k, LTile& oi, LTile& mi, LTile& li, const LTile& ot, const LTile& mt,
+                            const LTile& lt) {
+  LTile m_new = k.max(mi, mt);
+  LTile alpha = k.exp(k.sub(mi, m_new));
+  LTile beta = k.exp(k.sub(mt, m_new));
+  li = k.add(k.mul(alpha, li), k.mul(beta, lt));
+  oi = k.add(k.row_expand_mul(oi, alpha), k.row_expand_mul(ot, beta));
+  mi = m_new;
+}
+
 struct Gen {
   const Qwen3Params& p;
   ProgramBuilder pb;
@@ -307,12 +319,7 @@ struct Gen {
             oi = ot, mi = mt, li = lt;
             continue;
           }
-          LTile m_new = k.max(mi, mt);
-          LTile alpha = k.exp(k.sub(mi, m_new));
-          LTile beta = k.exp(k.sub(mt, m_new));
-          li = k.add(k.mul(alpha, li), k.mul(beta, lt));
-          oi = k.add(k.row_expand_mul(oi, alpha), k.row_expand_mul(ot, beta));
-          mi = m_new;
+          online_softmax_combine(k, oi, mi, li, ot, mt, lt);
         }
         LTile ctxt = k.cast(k.row_expand_div(oi, li), DType::BF16);
         k.assemble(attn_out, k.reshape(ctxt, {1, u(QHB * D)}), {b, gi * QHB * D});
@@ -736,12 +743,7 @@ struct Gen {
         oi = ot, mi = mt, li = lt;
         return;
       }
-      LTile m_new = k.max(mi, mt);
-      LTile alpha = k.exp(k.sub(mi, m_new));
-      LTile beta = k.exp(k.sub(mt, m_new));
-      li = k.add(k.mul(alpha, li), k.mul(beta, lt));
-      oi = k.add(k.row_expand_mul(oi, alpha), k.row_expand_mul(ot, beta));
-      mi = m_new;
+      online_softmax_combine(k, oi, mi, li, ot, mt, lt);
     };
     softmax(0);
     for (int64_t j = 0; j < n; ++j) {
