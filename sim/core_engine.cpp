@@ -101,7 +101,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   // Capacity: a tile's bytes run from its first element to its last valid
   // one (to the end of rows x cols for VFILLPAD's write).
   auto check_tile = [&](const isa::Tile& t, const char* role, uint64_t bytes) {
-    const uint32_t cap = hw_.buffers.capacity(t.space);
+    const uint32_t cap = capacity_[int(t.space)];
     if (uint64_t(t.offset) + bytes > cap) {
       std::ostringstream os;
       os << where(i) << ": " << role << " tile " << isa::to_string(t.space) << "[" << t.offset << ", "

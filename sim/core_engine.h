@@ -72,7 +72,10 @@ struct TaskContext {
 
 class CoreEngine {
  public:
-  CoreEngine(const HwConfig& hw, const CostModel& cm) : hw_(hw), cm_(cm) {}
+  CoreEngine(const HwConfig& hw, const CostModel& cm) : hw_(hw), cm_(cm) {
+    for (isa::Space s : {isa::Space::L1, isa::Space::L0A, isa::Space::L0B, isa::Space::L0C, isa::Space::UB})
+      capacity_[int(s)] = hw.buffers.capacity(s);
+  }
 
   // Decode `stream` for a task starting at t0: costs, resource checks,
   // dependencies. Throws SimError for capacity / bounds / read-before-write.
@@ -126,6 +129,7 @@ class CoreEngine {
   size_t finished_count_ = 0;
   uint64_t end_max_ = 0;
   RegionTracker local_[isa::kNumSpaces];  // indexed by isa::Space (GM unused)
+  uint32_t capacity_[isa::kNumSpaces] = {};  // bytes, indexed by isa::Space
   RegionTracker regs_;
   // GM hazards: one tracker per tensor the stream touches (gm_tensors_[k] is
   // the tensor of gm_trackers_[k]); kept across tasks to reuse their memory.

@@ -24,6 +24,19 @@ std::string size_bucket_label(uint32_t l) {
 }
 }  // namespace
 
+Counters& Counters::operator+=(const Counters& o) {
+  tasks += o.tasks, launches += o.launches, instructions += o.instructions;
+  dma_count += o.dma_count, dma_bytes += o.dma_bytes, dma_bus_bytes += o.dma_bus_bytes;
+  load_count += o.load_count, load_bytes += o.load_bytes;
+  store_count += o.store_count, store_bytes += o.store_bytes;
+  scalar_reads += o.scalar_reads;
+  launch_overhead_cycles += o.launch_overhead_cycles, dispatch_wait_cycles += o.dispatch_wait_cycles;
+  cube_busy_cycles += o.cube_busy_cycles, vector_busy_cycles += o.vector_busy_cycles;
+  task_cycles += o.task_cycles, flops += o.flops;
+  for (auto [b, n] : o.dma_sizes) dma_sizes[b] += n;
+  return *this;
+}
+
 void Counters::add_dma(bool load, uint64_t bytes, uint64_t bus_bytes) {
   ++dma_count;
   dma_bytes += bytes;
@@ -50,13 +63,18 @@ Stats::Stats(const isa::Program& p) : p_(p), kernel_of_task_(p.tasks.size()) {
   for (size_t t = 0; t < p.tasks.size(); ++t) kernel_of_task_[t] = of_kernel[p.tasks[t].kernel];
 }
 
+Counters Stats::totals() const {
+  Counters t;
+  for (const Counters& k : per_kernel_) t += k;
+  return t;
+}
+
 void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead) {
-  for (Counters* c : {&totals_, &per_kernel_[kernel_of_task_[task]]}) {
-    ++c->tasks;
-    ++c->launches;
-    c->launch_overhead_cycles += overhead;
-    c->dispatch_wait_cycles += dispatch_at - ready_at;
-  }
+  Counters& c = per_kernel_[kernel_of_task_[task]];
+  ++c.tasks;
+  ++c.launches;
+  c.launch_overhead_cycles += overhead;
+  c.dispatch_wait_cycles += dispatch_at - ready_at;
   // Launches by source site: the pl.at block (or parallel loop) that issued them.
   SiteCount& s = sites_[site_key(kernel_of_task_[task], p_.tasks[task].site, kLaunchOp, 0)];
   ++s.count;
@@ -64,7 +82,6 @@ void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, 
 }
 
 void Stats::on_task_end(uint32_t task, uint64_t start, uint64_t end) {
-  totals_.task_cycles += end - start;
   per_kernel_[kernel_of_task_[task]].task_cycles += end - start;
 }
 
@@ -73,21 +90,21 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   const isa::Instr& in = *e.instr;
   const Cost& c = *e.cost;
   uint64_t bytes = 0;
-  for (Counters* ctr : {&totals_, &per_kernel_[k]}) {
-    ++ctr->instructions;
-    if (c.gm_dma()) {
-      ctr->add_dma(c.dir == DmaDir::Load, c.bytes, c.burst_bytes);
-      bytes = c.bytes;
-    } else if (in.op == isa::Op::SLOAD) {
-      ++ctr->scalar_reads;
-      bytes = isa::dtype_bytes(p_.tensors[in.gm.tensor].dtype);
-    } else if (c.pipe == Pipe::CUBE) {
-      ctr->cube_busy_cycles += e.end - e.start;
-      const bool tb = in.flags & isa::kTransposeB;
-      ctr->flops += 2ull * in.a.rows * in.a.cols * (tb ? in.b.rows : in.b.cols);
-    } else if (c.pipe == Pipe::VEC) {
-      ctr->vector_busy_cycles += e.end - e.start;
-    }
+  Counters& ctr = per_kernel_[k];
+  ++ctr.instructions;
+  if (c.gm_dma()) {
+    ctr.add_dma(c.dir == DmaDir::Load, c.bytes, c.burst_bytes);
+    bytes = c.bytes;
+  } else if (in.op == isa::Op::SLOAD) {
+    ++ctr.scalar_reads;
+    bytes = isa::dtype_bytes(p_.tensors[in.gm.tensor].dtype);
+  } else if (c.pipe == Pipe::CUBE) {
+    ctr.cube_busy_cycles += e.end - e.start;
+    // M x K x N from the valid regions, as the cube cost counts them
+    const bool tb = in.flags & isa::kTransposeB;
+    ctr.flops += 2ull * in.a.vrows() * in.a.vcols() * (tb ? in.b.vrows() : in.b.vcols());
+  } else if (c.pipe == Pipe::VEC) {
+    ctr.vector_busy_cycles += e.end - e.start;
   }
   const uint64_t key = site_key(k, in.site, uint8_t(in.op), in.sub);
   CacheSlot& slot = cache_[(key * 0x9E3779B97F4A7C15ull) >> 56];  // Fibonacci hash, 8 bits
@@ -132,12 +149,13 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles) const {
   r["clock_ghz"] = hw.clock_ghz;
   r["total_cycles"] = total_cycles;
   r["total_us"] = double(total_cycles) / (hw.clock_ghz * 1e3);
-  r["totals"] = counters_json(totals_);
+  const Counters all = totals();
+  r["totals"] = counters_json(all);
   // Lower bound: every byte crosses GM once at full bandwidth, every flop at
   // the cube peak of all core groups; the slower of the two.
-  const double gm_cycles = double(totals_.dma_bytes) / hw.gm.bytes_per_cycle(hw.clock_ghz);
+  const double gm_cycles = double(all.dma_bytes) / hw.gm.bytes_per_cycle(hw.clock_ghz);
   const double peak_flops_per_cycle = 2.0 * 16 * 16 * 16 * hw.cube.fractals_per_cycle * hw.core_groups;
-  const double flop_cycles = double(totals_.flops) / peak_flops_per_cycle;
+  const double flop_cycles = double(all.flops) / peak_flops_per_cycle;
   const uint64_t bound = uint64_t(std::ceil(std::max(gm_cycles, flop_cycles)));
   r["roofline"] = {{"bound_cycles", bound},
                    {"gm_bound_cycles", uint64_t(std::ceil(gm_cycles))},
