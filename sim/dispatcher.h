@@ -37,6 +37,20 @@ class Dispatcher {
   bool all_done() const { return done_ == deps_left_.size(); }
   uint64_t overhead_cycles() const { return s_.dispatch_cycles + s_.launch_cycles; }
 
+  // What held a task's dispatch back: its submission, its last-finishing
+  // dependency, a free core group (the task that freed one), or a free
+  // scheduler thread (the task dispatched before it on that thread).
+  enum class Bound : uint8_t { Submit, Dependency, CoreGroup, Scheduler };
+  struct Step {
+    uint32_t task;
+    Bound bound;        // what this task waited for
+    uint64_t from, to;  // its share of the path: from its release to its successor's
+  };
+  // The critical path, last step first: from the task that ends last, back
+  // through what bound each dispatch, to a task bound by its submission. The
+  // steps tile [first step's dispatch, end of the last task).
+  std::vector<Step> critical_path() const;
+
  private:
   HwConfig::Scheduler s_;
   std::vector<uint32_t> deps_left_;
@@ -46,6 +60,16 @@ class Dispatcher {
   std::vector<int64_t> group_task_;    // -1: free
   std::vector<uint64_t> thread_free_;
   size_t done_ = 0;
+  // For the critical path.
+  struct Record {
+    uint64_t dispatch_at = 0, end = 0;
+    int64_t pred = -1;
+    Bound bound = Bound::Submit;
+  };
+  std::vector<Record> rec_;
+  std::vector<int64_t> latest_dep_;   // per task: its dependency that finished last
+  std::vector<int64_t> thread_last_;  // per scheduler thread: the task it dispatched last
+  int64_t last_done_ = -1;            // the task that finished last
 };
 
 }  // namespace sim

@@ -331,7 +331,7 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
   if (!npu.dispatcher.all_done()) throw SimError("simulation ended with tasks left undispatched");
   RunResult r;
   r.total_cycles = npu.last_end;
-  r.report = npu.stats.report(hw, r.total_cycles);
+  r.report = npu.stats.report(hw, r.total_cycles, npu.dispatcher.critical_path());
   if (npu.tracer) npu.tracer->write(opts.trace_path);
   const double instrs = double(npu.stats.totals().instructions);
   r.report["sim"] = {{"wall_s", wall}, {"instructions_per_s", wall > 0 ? instrs / wall : 0.0}};

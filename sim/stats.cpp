@@ -143,7 +143,8 @@ ordered_json counters_json(const Counters& c) {
 }
 }  // namespace
 
-ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles) const {
+ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
+                           const std::vector<Dispatcher::Step>& critical_path) const {
   ordered_json r;
   r["hw"] = hw.name;
   r["clock_ghz"] = hw.clock_ghz;
@@ -169,6 +170,32 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles) const {
     ks.push_back(k);
   }
   r["kernels"] = ks;
+  // The critical path: which kernels the end of the run waited on, and what
+  // each of its tasks waited for before its dispatch.
+  {
+    static const char* const kBound[] = {"submit", "dependency", "core_group", "scheduler"};
+    std::vector<std::pair<uint64_t, uint64_t>> per_kernel(names_.size());  // (tasks, cycles)
+    uint64_t waited[4] = {};
+    for (const Dispatcher::Step& st : critical_path) {
+      auto& k = per_kernel[kernel_of_task_[st.task]];
+      ++k.first;
+      k.second += st.to - st.from;
+      ++waited[int(st.bound)];
+    }
+    ordered_json w, kk = ordered_json::array();
+    for (int b = 0; b < 4; ++b) w[kBound[b]] = waited[b];
+    std::vector<size_t> order;
+    for (size_t i = 0; i < names_.size(); ++i)
+      if (per_kernel[i].first) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return per_kernel[a].second > per_kernel[b].second; });
+    for (size_t i : order)
+      kk.push_back({{"name", names_[i]}, {"tasks", per_kernel[i].first}, {"cycles", per_kernel[i].second}});
+    r["critical_path"] = {{"tasks", critical_path.size()},
+                          {"first_dispatch_cycles", critical_path.empty() ? 0 : critical_path.back().from},
+                          {"waited_for", w},
+                          {"kernels", kk}};
+  }
   ordered_json ss = ordered_json::array();
   std::vector<std::pair<uint64_t, SiteCount>> sorted(sites_.begin(), sites_.end());
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -218,7 +245,7 @@ std::string format_summary(const ordered_json& r) {
   os << line;
   std::snprintf(line, sizeof line,
                 "tasks %llu, launch overhead %llu cycles, dispatch wait %llu cycles, %llu instructions\n"
-                "DMAs %llu (%s): loads %llu (%s), stores %llu (%s); scalar GM reads %llu\n\n",
+                "DMAs %llu (%s): loads %llu (%s), stores %llu (%s); scalar GM reads %llu\n",
                 (unsigned long long)t["tasks"].get<uint64_t>(),
                 (unsigned long long)t["launch_overhead_cycles"].get<uint64_t>(),
                 (unsigned long long)t["dispatch_wait_cycles"].get<uint64_t>(),
@@ -231,6 +258,22 @@ std::string format_summary(const ordered_json& r) {
                 human_bytes(t["store_bytes"].get<uint64_t>()).c_str(),
                 (unsigned long long)t["scalar_reads"].get<uint64_t>());
   os << line;
+  const auto& cp = r["critical_path"];
+  const auto& w = cp["waited_for"];
+  std::snprintf(line, sizeof line,
+                "critical path: %llu tasks, waiting for the scheduler %llu, dependencies %llu, a core group "
+                "%llu, submission %llu; longest:",
+                (unsigned long long)cp["tasks"].get<uint64_t>(), (unsigned long long)w["scheduler"].get<uint64_t>(),
+                (unsigned long long)w["dependency"].get<uint64_t>(),
+                (unsigned long long)w["core_group"].get<uint64_t>(), (unsigned long long)w["submit"].get<uint64_t>());
+  os << line;
+  for (size_t i = 0; i < cp["kernels"].size() && i < 3; ++i) {
+    const auto& k = cp["kernels"][i];
+    std::snprintf(line, sizeof line, "%s %s %llu cycles", i ? "," : "", k["name"].get<std::string>().c_str(),
+                  (unsigned long long)k["cycles"].get<uint64_t>());
+    os << line;
+  }
+  os << "\n\n";
   std::snprintf(line, sizeof line, "%-22s %8s %9s %11s %12s %12s %12s %12s\n", "kernel", "launches",
                 "DMAs", "DMA bytes", "overhead cy", "cube busy", "vector busy", "task cycles");
   os << line;

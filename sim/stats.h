@@ -13,6 +13,7 @@
 
 #include "isa/isa.h"
 #include "sim/core_engine.h"
+#include "sim/dispatcher.h"
 #include "sim/hw_config.h"
 
 namespace sim {
@@ -42,7 +43,8 @@ class Stats {
   Counters totals() const;  // the sum over kernels
 
   // The report: keys are a contract (README "Report"); keep the names.
-  nlohmann::ordered_json report(const HwConfig& hw, uint64_t total_cycles) const;
+  nlohmann::ordered_json report(const HwConfig& hw, uint64_t total_cycles,
+                                const std::vector<Dispatcher::Step>& critical_path) const;
 
  private:
   struct SiteCount {

@@ -92,6 +92,13 @@ TEST(Sim, IndependentTasksOverlapOnTwoGroups) {
   // the one scheduler thread is free (100): 250..264. They overlap in time.
   EXPECT_EQ(r.total_cycles, 264u);
   EXPECT_EQ(r.report["totals"]["launch_overhead_cycles"], 2 * 150);
+  // Task 1's dispatch waited for the scheduler thread, free at 100 when task
+  // 0's dispatch ended: the path is task 0's dispatch (0..100), then task 1
+  // (100..264).
+  const auto& cp = r.report["critical_path"];
+  EXPECT_EQ(cp["waited_for"]["scheduler"], 1);
+  EXPECT_EQ(cp["waited_for"]["submit"], 1);
+  EXPECT_EQ(cp["kernels"][0]["cycles"], 264);
 }
 
 TEST(Sim, IndependentTasksSerialiseOnOneGroup) {
@@ -100,6 +107,9 @@ TEST(Sim, IndependentTasksSerialiseOnOneGroup) {
   auto r = sim::simulate(two_fills(), hw, {});
   // Task 1 waits for the group: dispatched at 164, runs 314..328.
   EXPECT_EQ(r.total_cycles, 328u);
+  // Its dispatch waited for the core group task 0 freed at 164.
+  EXPECT_EQ(r.report["critical_path"]["waited_for"]["core_group"], 1);
+  EXPECT_EQ(r.report["critical_path"]["kernels"][0]["cycles"], 328);  // both tasks: 0..164..328
 }
 
 TEST(Sim, DependentPairSerialises) {
@@ -111,6 +121,16 @@ TEST(Sim, DependentPairSerialises) {
   // consume: ready 226, starts 376, load visible 376 + 10 + 32 + 20 = 438.
   EXPECT_EQ(r.total_cycles, 438u);
   EXPECT_EQ(kernel_value(r.report, "consume", "dispatch_wait_cycles"), 0u);
+  // Critical path: consume waited for its dependency (released at 226, ends
+  // 438: 212 cycles), produce for its submission (0 .. 226).
+  const auto& cp = r.report["critical_path"];
+  EXPECT_EQ(cp["tasks"], 2);
+  EXPECT_EQ(cp["waited_for"]["dependency"], 1);
+  EXPECT_EQ(cp["waited_for"]["submit"], 1);
+  EXPECT_EQ(cp["kernels"][0]["name"], "produce");
+  EXPECT_EQ(cp["kernels"][0]["cycles"], 226);
+  EXPECT_EQ(cp["kernels"][1]["name"], "consume");
+  EXPECT_EQ(cp["kernels"][1]["cycles"], 212);
 }
 
 TEST(Sim, LaunchOverheadIsCountedPerTask) {
