@@ -366,60 +366,65 @@ using detail::kNone;
 // ---------------------------------------------------------------------------
 // handles
 
-void LTile::release() {
+namespace detail {
+
+template <>
+Slot& SlotRef<Slot>::entry() const {
+  return impl_->slots[slot_];
+}
+template <>
+void SlotRef<Slot>::last_released() {
+  impl_->free_slot(slot_);
+}
+template <>
+RegSlot& SlotRef<RegSlot>::entry() const {
+  return impl_->regs[slot_ / isa::kNumRegs][slot_ % isa::kNumRegs];
+}
+template <>
+void SlotRef<RegSlot>::last_released() {
+  entry().live = false;
+}
+
+template <class S>
+void SlotRef<S>::release() {
   if (!impl_) return;
-  detail::Slot& s = impl_->slots[slot_];
-  if (s.gen == gen_ && s.live && --s.refs == 0) impl_->free_slot(slot_);
+  S& s = entry();
+  if (s.gen == gen_ && s.live && --s.refs == 0) last_released();
   impl_ = nullptr;
 }
-LTile::LTile(const LTile& o) : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), t_(o.t_) {
+template <class S>
+SlotRef<S>::SlotRef(const SlotRef& o) : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_) {
   if (impl_) {
-    detail::Slot& s = impl_->slots[slot_];
+    S& s = entry();
     if (s.gen == gen_ && s.live) ++s.refs;
   }
 }
-LTile::LTile(LTile&& o) noexcept : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), t_(o.t_) {
+template <class S>
+SlotRef<S>::SlotRef(SlotRef&& o) noexcept : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_) {
   o.impl_ = nullptr;
 }
-LTile& LTile::operator=(LTile o) noexcept {
+template <class S>
+SlotRef<S>& SlotRef<S>::operator=(SlotRef o) noexcept {
   release();
   impl_ = o.impl_;
   slot_ = o.slot_;
   gen_ = o.gen_;
-  t_ = o.t_;
   o.impl_ = nullptr;
   return *this;
 }
-LTile::~LTile() { release(); }
+template <class S>
+SlotRef<S>::~SlotRef() {
+  release();
+}
 
-void Reg::release() {
-  if (!impl_) return;
-  detail::RegSlot& r = impl_->regs[slot_ / isa::kNumRegs][slot_ % isa::kNumRegs];
-  if (r.gen == gen_ && r.live && --r.refs == 0) r.live = false;
-  impl_ = nullptr;
-}
-Reg::Reg(const Reg& o) : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), idx_(o.idx_) {
-  if (impl_) {
-    detail::RegSlot& r = impl_->regs[slot_ / isa::kNumRegs][slot_ % isa::kNumRegs];
-    if (r.gen == gen_ && r.live) ++r.refs;
-  }
-}
-Reg::Reg(Reg&& o) noexcept : impl_(o.impl_), slot_(o.slot_), gen_(o.gen_), idx_(o.idx_) {
-  o.impl_ = nullptr;
-}
-Reg& Reg::operator=(Reg o) noexcept {
-  release();
-  impl_ = o.impl_;
-  slot_ = o.slot_;
-  gen_ = o.gen_;
-  idx_ = o.idx_;
-  o.impl_ = nullptr;
-  return *this;
-}
-Reg::~Reg() { release(); }
+template class SlotRef<Slot>;     // LTile
+template class SlotRef<RegSlot>;  // Reg
+
+}  // namespace detail
+
 int64_t Reg::value() const {
   if (!impl_) throw BuildError("Reg::value on an empty register handle");
-  return impl_->regs[slot_ / isa::kNumRegs][slot_ % isa::kNumRegs].value;
+  return entry().value;
 }
 
 // ---------------------------------------------------------------------------

@@ -68,27 +68,42 @@ struct Shape2 {
 
 namespace detail {
 struct Impl;
-}
+struct Slot;     // a tile allocation
+struct RegSlot;  // a scalar register
+
+// The ref-counted part of LTile and Reg: which builder, which slot, which
+// generation of it. Copies add a reference; when the last handle to a slot
+// dies the slot is freed (a stale handle, from an earlier generation, counts
+// for nothing). S is the slot kind the handle points at.
+template <class S>
+class SlotRef {
+ public:
+  SlotRef() = default;
+  SlotRef(const SlotRef& o);
+  SlotRef(SlotRef&& o) noexcept;
+  SlotRef& operator=(SlotRef o) noexcept;
+  ~SlotRef();
+
+ protected:
+  Impl* impl_ = nullptr;
+  uint32_t slot_ = 0, gen_ = 0;
+  S& entry() const;      // the slot this handle points at
+  void last_released();  // the slot's last reference is gone: free it
+  void release();
+};
+}  // namespace detail
 
 // A scalar register holding a value read from GM (SLOAD) on one core.
 // Ref-counted; the register is free again when the last handle dies.
-class Reg {
+class Reg : private detail::SlotRef<detail::RegSlot> {
  public:
-  Reg() = default;
-  Reg(const Reg& o);
-  Reg(Reg&& o) noexcept;
-  Reg& operator=(Reg o) noexcept;
-  ~Reg();
   int64_t value() const;  // the value the builder knows it holds
   int index() const { return idx_; }
   explicit operator bool() const { return impl_ != nullptr; }
 
  private:
   friend class KernelBuilder;
-  detail::Impl* impl_ = nullptr;
-  uint32_t slot_ = 0, gen_ = 0;
   int idx_ = -1;
-  void release();
 };
 
 // A position in a GM tensor: row, column, and optionally a register whose
@@ -113,13 +128,8 @@ struct GmTensor {
 // A local tile handle: a tile descriptor plus a reference to its allocation.
 // The allocation is freed when the last handle to it dies; sub-views share it.
 // Handles are only valid inside the launch that created them.
-class LTile {
+class LTile : private detail::SlotRef<detail::Slot> {
  public:
-  LTile() = default;
-  LTile(const LTile& o);
-  LTile(LTile&& o) noexcept;
-  LTile& operator=(LTile o) noexcept;
-  ~LTile();
   const isa::Tile& tile() const { return t_; }
   isa::Space space() const { return t_.space; }
   isa::DType dtype() const { return t_.dtype; }
@@ -129,10 +139,7 @@ class LTile {
 
  private:
   friend class KernelBuilder;
-  detail::Impl* impl_ = nullptr;
-  uint32_t slot_ = 0, gen_ = 0;
   isa::Tile t_;
-  void release();
 };
 
 // A cube <-> vector hand-off through a GM scratch region inside one launch.
