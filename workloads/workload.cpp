@@ -3,7 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "workloads/builder.h"
@@ -61,26 +63,19 @@ class Map {
     return v;
   }
   std::string req_str(const std::string& key) { return to_str(get(key), key); }
-  bool opt_bool(const std::string& key, bool def) {
-    known_.insert(key);
-    if (!has(key)) return def;
-    YAML::Node n = node_[key];
-    try {
-      return n.as<bool>();
-    } catch (const YAML::Exception&) {
-      fail(line_of(n, line_), key_path(key), "expected true or false, got '" + scalar(n) + "'");
+  // A string naming one of `choices`; anything else fails with the list of names.
+  template <class E>
+  E req_choice(const std::string& key, std::initializer_list<std::pair<const char*, E>> choices) {
+    std::string v = req_str(key);
+    std::string names;
+    for (const auto& [name, value] : choices) {
+      if (v == name) return value;
+      names += (names.empty() ? "" : ", ") + std::string(name);
     }
+    fail(line_of_key(key), key_path(key), "unknown " + key + " '" + v + "' (" + names + ")");
   }
-  double opt_double(const std::string& key, double def) {
-    known_.insert(key);
-    if (!has(key)) return def;
-    YAML::Node n = node_[key];
-    try {
-      return n.as<double>();
-    } catch (const YAML::Exception&) {
-      fail(line_of(n, line_), key_path(key), "expected a number, got '" + scalar(n) + "'");
-    }
-  }
+  bool opt_bool(const std::string& key, bool def) { return opt_as(key, def, "true or false"); }
+  double opt_double(const std::string& key, double def) { return opt_as(key, def, "a number"); }
   void allow(const std::string& key) { known_.insert(key); }
   Map sub(const std::string& key) { return Map(file_, get(key), key_path(key), line_); }
 
@@ -110,6 +105,18 @@ class Map {
   }
 
  private:
+  // An optional key read as T; `expected` says what T looks like in the error.
+  template <class T>
+  T opt_as(const std::string& key, T def, const char* expected) {
+    known_.insert(key);
+    if (!has(key)) return def;
+    YAML::Node n = node_[key];
+    try {
+      return n.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(line_of(n, line_), key_path(key), std::string("expected ") + expected + ", got '" + scalar(n) + "'");
+    }
+  }
   static std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "<not a scalar>"; }
   const std::string& file_;
   YAML::Node node_;
@@ -214,13 +221,9 @@ isa::Program dma_sweep(Map& root) {
   p.bytes = root.req_pos("bytes");
   p.rows = root.opt_pos("rows", 1);
   p.tasks = root.opt_pos("tasks", 1);
-  std::string dir = root.req_str("direction");
-  if (dir == "gm_to_ub") p.direction = DmaDirection::GmToUb;
-  else if (dir == "gm_to_l1") p.direction = DmaDirection::GmToL1;
-  else if (dir == "ub_to_gm") p.direction = DmaDirection::UbToGm;
-  else
-    root.fail(root.line_of_key("direction"), "direction",
-              "unknown direction '" + dir + "' (gm_to_ub, gm_to_l1, ub_to_gm)");
+  p.direction = root.req_choice<DmaDirection>("direction", {{"gm_to_ub", DmaDirection::GmToUb},
+                                                            {"gm_to_l1", DmaDirection::GmToL1},
+                                                            {"ub_to_gm", DmaDirection::UbToGm}});
   if (p.bytes % (2 * p.rows) != 0)
     root.fail(root.line_of_key("bytes"), "bytes",
               "bytes=" + std::to_string(p.bytes) + " is not a multiple of 2*rows=" +
@@ -248,13 +251,9 @@ isa::Program many_kernels(Map& root) {
 
 isa::Program qwen3(Map& root, const YAML::Node& doc) {
   Qwen3Params p;
-  std::string v = root.req_str("variant");
-  if (v == "baseline") p.variant = Qwen3Variant::Baseline;
-  else if (v == "fused_qkrope") p.variant = Qwen3Variant::FusedQkRope;
-  else if (v == "reviewed") p.variant = Qwen3Variant::Reviewed;
-  else
-    root.fail(root.line_of_key("variant"), "variant",
-              "unknown variant '" + v + "' (baseline, fused_qkrope, reviewed)");
+  p.variant = root.req_choice<Qwen3Variant>("variant", {{"baseline", Qwen3Variant::Baseline},
+                                                        {"fused_qkrope", Qwen3Variant::FusedQkRope},
+                                                        {"reviewed", Qwen3Variant::Reviewed}});
 
   Map s = root.sub("shapes");
   Qwen3Shapes& S = p.shapes;
