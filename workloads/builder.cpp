@@ -580,19 +580,29 @@ isa::GmView KernelBuilder::gm_view(const GmTensor& t, uint32_t rows, uint32_t co
   return v;
 }
 
+// A TLOAD (GM -> tile) or TSTORE (tile -> GM) of `tile`'s valid shape at `at`
+// in t: emits it and records the GM range it reads or writes.
+void KernelBuilder::dma(int stream, Op op, const GmTensor& t, const LTile& tile, const At& at,
+                        uint32_t site) {
+  isa::GmView v = gm_view(t, tile.rows(), tile.cols(), at, stream, site);
+  Instr& in = emit(stream, op, site);
+  if (op == Op::TLOAD)
+    in.dst = tile.tile();
+  else
+    in.a = tile.tile();
+  in.gm = v;
+  int64_t row_add = 0;
+  if (at.reg) row_add = at.reg->value();
+  impl_->record(t.id, op == Op::TSTORE, v.offset + row_add * t.cols, v.rows, v.cols, v.row_stride);
+}
+
 void KernelBuilder::dma_load(int stream, const LTile& dst, const GmTensor& t, const At& at,
                              uint32_t site) {
   check(dst, "load", site, false);
   if (dst.dtype() != t.dtype)
     fail(site, std::string("load of a ") + isa::to_string(t.dtype) + " tensor into a " +
                    isa::to_string(dst.dtype()) + " tile (TLOAD does not convert: cast after)");
-  isa::GmView v = gm_view(t, dst.rows(), dst.cols(), at, stream, site);
-  Instr& in = emit(stream, Op::TLOAD, site);
-  in.dst = dst.tile();
-  in.gm = v;
-  int64_t row_add = 0;
-  if (at.reg) row_add = at.reg->value();
-  impl_->record(t.id, false, v.offset + row_add * t.cols, v.rows, v.cols, v.row_stride);
+  dma(stream, Op::TLOAD, t, dst, at, site);
   mark_written(dst);
 }
 
@@ -602,13 +612,7 @@ void KernelBuilder::dma_store(int stream, const GmTensor& t, const LTile& src, c
   if (src.dtype() != t.dtype)
     fail(site, std::string("store of a ") + isa::to_string(src.dtype()) + " tile into a " +
                    isa::to_string(t.dtype) + " tensor (cast first)");
-  isa::GmView v = gm_view(t, src.rows(), src.cols(), at, stream, site);
-  Instr& in = emit(stream, Op::TSTORE, site);
-  in.a = src.tile();
-  in.gm = v;
-  int64_t row_add = 0;
-  if (at.reg) row_add = at.reg->value();
-  impl_->record(t.id, true, v.offset + row_add * t.cols, v.rows, v.cols, v.row_stride);
+  dma(stream, Op::TSTORE, t, src, at, site);
 }
 
 LTile KernelBuilder::slice(const GmTensor& t, Shape2 shape, At at, Space space, Shape2 valid,

@@ -264,6 +264,7 @@ class KernelBuilder {
   void mark_written(const LTile& t);
   isa::GmView gm_view(const GmTensor& t, uint32_t rows, uint32_t cols, const At& at, int stream,
                       uint32_t site) const;
+  void dma(int stream, isa::Op op, const GmTensor& t, const LTile& tile, const At& at, uint32_t site);
   void dma_load(int stream, const LTile& dst, const GmTensor& t, const At& at, uint32_t site);
   void dma_store(int stream, const GmTensor& t, const LTile& src, const At& at, uint32_t site);
   LTile vbin(uint8_t op, const LTile& a, const LTile& b, const LTile& into);
