@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "isa/error.h"
+
 namespace isa {
 
 enum class DType : uint8_t { BF16, FP16, FP32, INT32 };
@@ -179,8 +181,8 @@ struct Program {
 
 // A program that breaks an ISA rule. The message names the task, kernel,
 // instruction and operand involved.
-struct ProgramError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct ProgramError : InputError {
+  using InputError::InputError;
 };
 
 // Fill Task::deps from reads/writes: a task depends on every earlier task

@@ -39,7 +39,7 @@ uint32_t HwConfig::Buffers::capacity(isa::Space s) const {
     case isa::Space::GM:
       break;
   }
-  throw std::invalid_argument(std::string("HwConfig::Buffers::capacity: ") + isa::to_string(s) +
+  throw std::logic_error(std::string("HwConfig::Buffers::capacity: ") + isa::to_string(s) +
                               " is not a local buffer");
 }
 

@@ -17,8 +17,8 @@ class Node;
 
 namespace sim {
 
-struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct ConfigError : isa::InputError {
+  using isa::InputError::InputError;
 };
 
 // One DMA or move engine: a fixed setup latency, then bytes at a rate.

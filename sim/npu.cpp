@@ -1,6 +1,7 @@
 #include "sim/npu.h"
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <sstream>
 
@@ -135,9 +136,11 @@ class Npu : public sc_core::sc_module {
     last_end = std::max(last_end, end);
     task_done_.notify(sc_core::SC_ZERO_TIME);
   }
-  void fail(const std::string& msg) {
-    if (!error.empty()) return;  // the first error stops the run
-    error = msg;
+  // The first error stops the run; simulate() rethrows it as it was thrown
+  // (bad input stays bad input, a bug stays a bug).
+  void fail(std::exception_ptr e) {
+    if (error) return;
+    error = e;
     sc_core::sc_stop();
   }
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
@@ -167,7 +170,7 @@ class Npu : public sc_core::sc_module {
   Gm gm;
   std::unique_ptr<TraceWriter> tracer;
   std::vector<std::unique_ptr<CoreGroup>> groups;
-  std::string error;
+  std::exception_ptr error;
   uint64_t last_end = 0;
 
  private:
@@ -222,8 +225,8 @@ void CoreGroup::run() {
     wait(assign_);
     try {
       execute();
-    } catch (const std::exception& e) {
-      npu_.fail(e.what());
+    } catch (...) {
+      npu_.fail(std::current_exception());
       return;
     }
   }
@@ -327,7 +330,7 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
   Npu npu("npu", program, hw, !opts.trace_path.empty(), opts.functional);
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!npu.error.empty()) throw SimError(npu.error);
+  if (npu.error) std::rethrow_exception(npu.error);
   if (!npu.dispatcher.all_done()) throw SimError("simulation ended with tasks left undispatched");
   RunResult r;
   r.total_cycles = npu.last_end;

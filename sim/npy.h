@@ -26,8 +26,8 @@ namespace sim {
 
 class FunctionalState;
 
-struct NpyError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct NpyError : isa::InputError {
+  using isa::InputError::InputError;
 };
 
 struct NpyArray {

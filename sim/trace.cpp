@@ -1,4 +1,5 @@
 #include "sim/trace.h"
+#include "isa/error.h"
 
 #include <algorithm>
 #include <cmath>
@@ -35,7 +36,7 @@ void TraceWriter::event(uint32_t pid, uint32_t tid, const std::string& name, con
 
 void TraceWriter::write(const std::string& path) const {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "w"), &std::fclose);
-  if (!f) throw std::runtime_error("cannot write trace file '" + path + "'");
+  if (!f) throw isa::InputError("cannot write trace file '" + path + "'");
   std::fprintf(f.get(), "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
   bool first = true;
   auto sep = [&] {
@@ -78,7 +79,7 @@ void TraceWriter::write(const std::string& path) const {
     std::fputc('}', f.get());
   }
   std::fprintf(f.get(), "\n]}\n");
-  if (std::ferror(f.get())) throw std::runtime_error("error writing trace file '" + path + "'");
+  if (std::ferror(f.get())) throw isa::InputError("error writing trace file '" + path + "'");
 }
 
 }  // namespace sim

@@ -19,7 +19,7 @@ class TraceWriter {
   // A complete event [start, end) in cycles; `name` and `cat` are interned.
   void event(uint32_t pid, uint32_t tid, const std::string& name, const std::string& cat,
              uint64_t start, uint64_t end, const std::string& args_json);
-  // Throws std::runtime_error if the file cannot be written.
+  // Throws isa::InputError if the file cannot be written.
   void write(const std::string& path) const;
 
  private:

@@ -37,8 +37,8 @@
 namespace workloads {
 
 // A generator-side error: names the kernel and the source site involved.
-struct BuildError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct BuildError : isa::InputError {
+  using isa::InputError::InputError;
 };
 
 // Local buffer capacities the builder allocates against (bytes). Defaults: the

@@ -1,4 +1,5 @@
 #include "workloads/qwen3_reference.h"
+#include "isa/error.h"
 
 #include <algorithm>
 #include <cmath>
@@ -61,7 +62,7 @@ void rmsnorm(const float* x, int64_t rows, int64_t h, const float* w, float eps,
 
 void need(const char* what, size_t have, int64_t want, const char* formula) {
   if (int64_t(have) != want)
-    throw std::invalid_argument(std::string("qwen3 reference: ") + what + " has " + std::to_string(have) +
+    throw isa::InputError(std::string("qwen3 reference: ") + what + " has " + std::to_string(have) +
                                 " elements, expected " + formula + " = " + std::to_string(want));
 }
 
@@ -79,7 +80,7 @@ void qwen3_rope(float* v, const float* c, const float* s, int64_t d) {
 Qwen3Outputs qwen3_decode_reference(const Qwen3Shape& s, const Qwen3Inputs& in) {
   if (s.B <= 0 || s.S_max <= 0 || s.NH <= 0 || s.NKV <= 0 || s.D <= 0 || s.I <= 0 || s.D % 2 != 0 ||
       s.H != s.NH * s.D || s.NH % s.NKV != 0)
-    throw std::invalid_argument(
+    throw isa::InputError(
         "qwen3 reference: inconsistent shape (need positive sizes, even D, H = NH*D, NKV dividing NH)");
   const int64_t B = s.B, H = s.H, D = s.D, KVH = s.kvh(), I = s.I, NKV = s.NKV;
   const int64_t group = s.NH / s.NKV;
@@ -100,7 +101,7 @@ Qwen3Outputs qwen3_decode_reference(const Qwen3Shape& s, const Qwen3Inputs& in) 
   need("v_cache", in.v_cache.size, B * NKV * s.S_max * D, "B*NKV*S_max*D");
   for (int64_t b = 0; b < B; ++b)
     if (in.seq_lens[b] < 1 || in.seq_lens[b] > s.S_max)
-      throw std::invalid_argument("qwen3 reference: seq_lens[" + std::to_string(b) + "] = " +
+      throw isa::InputError("qwen3 reference: seq_lens[" + std::to_string(b) + "] = " +
                                   std::to_string(in.seq_lens[b]) + " is outside 1.." + std::to_string(s.S_max));
 
   Qwen3Outputs o;
@@ -217,7 +218,7 @@ std::vector<float> qwen3_gather_written_rows(const Qwen3Shape& s, ConstSpan<int3
   for (int64_t b = 0; b < s.B; ++b) {
     const int64_t pos = seq_lens[b] - 1;
     if (pos < 0 || pos >= s.S_max)
-      throw std::invalid_argument("qwen3 reference: seq_lens[" + std::to_string(b) + "] = " +
+      throw isa::InputError("qwen3 reference: seq_lens[" + std::to_string(b) + "] = " +
                                   std::to_string(seq_lens[b]) + " is outside 1.." + std::to_string(s.S_max));
     for (int64_t h = 0; h < s.NKV; ++h)
       std::memcpy(&rows[size_t((b * s.NKV + h) * s.D)], cache.data + qwen3_cache_row(s, b, h, pos) * s.D,

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "isa/error.h"
+
 namespace workloads {
 
 // A read-only view of a flat array (C++17 has no std::span).
@@ -75,7 +77,7 @@ inline int64_t qwen3_cache_row(const Qwen3Shape& s, int64_t b, int64_t h, int64_
   return (b * s.NKV + h) * s.S_max + p;
 }
 
-// Run the layer. Throws std::invalid_argument for an inconsistent shape, an
+// Run the layer. Throws isa::InputError for an inconsistent shape, an
 // input of the wrong size, or a seq_lens value outside 1..S_max.
 Qwen3Outputs qwen3_decode_reference(const Qwen3Shape& shape, const Qwen3Inputs& in);
 

@@ -16,8 +16,8 @@ class Node;
 
 namespace workloads {
 
-struct WorkloadError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct WorkloadError : isa::InputError {
+  using isa::InputError::InputError;
 };
 
 // Reads the YAML file and generates its program.

@@ -95,7 +95,7 @@ TEST(Check, ParseTolerance) {
   EXPECT_DOUBLE_EQ(parse_tolerance("0.5%"), 0.005);
   EXPECT_DOUBLE_EQ(parse_tolerance("2"), 0.02);
   EXPECT_DOUBLE_EQ(parse_tolerance("0"), 0.0);
-  for (const char* bad : {"", "%", "-1%", "abc", "1%%", "1 %"}) EXPECT_THROW(parse_tolerance(bad), std::invalid_argument) << bad;
+  for (const char* bad : {"", "%", "-1%", "abc", "1%%", "1 %"}) EXPECT_THROW(parse_tolerance(bad), isa::InputError) << bad;
 }
 
 }  // namespace

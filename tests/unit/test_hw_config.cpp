@@ -223,7 +223,7 @@ TEST(HwConfigParse, CapacityPerSpace) {
   EXPECT_EQ(c.buffers.capacity(isa::Space::L0B), 63u * 1024);
   EXPECT_EQ(c.buffers.capacity(isa::Space::L0C), 64u * 1024);
   EXPECT_EQ(c.buffers.capacity(isa::Space::UB), 65u * 1024);
-  EXPECT_THROW(c.buffers.capacity(isa::Space::GM), std::invalid_argument);
+  EXPECT_THROW(c.buffers.capacity(isa::Space::GM), std::logic_error);
 }
 
 TEST(HwConfigParse, CommentsAndKeyOrderDoNotMatter) {

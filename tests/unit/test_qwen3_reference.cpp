@@ -258,14 +258,14 @@ TEST(Qwen3Reference, RejectsBadShapesAndSeqLens) {
   try {
     workloads::qwen3_decode_reference(d.s, in);
     FAIL();
-  } catch (const std::invalid_argument& e) {
+  } catch (const isa::InputError& e) {
     EXPECT_STREQ(e.what(), "qwen3 reference: wk has 2047 elements, expected H*KVH = 2048");
   }
   d.seq[0] = 193;
-  EXPECT_THROW(workloads::qwen3_decode_reference(d.s, d.inputs()), std::invalid_argument);
+  EXPECT_THROW(workloads::qwen3_decode_reference(d.s, d.inputs()), isa::InputError);
   Qwen3Shape bad = d.s;
   bad.H = 60;
-  EXPECT_THROW(workloads::qwen3_decode_reference(bad, d.inputs()), std::invalid_argument);
+  EXPECT_THROW(workloads::qwen3_decode_reference(bad, d.inputs()), isa::InputError);
 }
 
 TEST(Qwen3Check, AllcloseRuleAndReport) {

@@ -1,4 +1,5 @@
 #include "tools/cli/check.h"
+#include "isa/error.h"
 
 #include <cmath>
 #include <cstdio>
@@ -65,7 +66,7 @@ double parse_tolerance(const std::string& text) {
   char* end = nullptr;
   const double v = t.empty() ? NAN : std::strtod(t.c_str(), &end);
   if (t.empty() || *end || !std::isfinite(v) || v < 0)
-    throw std::invalid_argument("--tolerance: expected a percentage such as 1% or 0.5%, got '" + text + "'");
+    throw isa::InputError("--tolerance: expected a percentage such as 1% or 0.5%, got '" + text + "'");
   return v / 100.0;
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "isa/error.h"
+
 #include <nlohmann/json.hpp>
 
 namespace cli::check {
@@ -34,7 +36,7 @@ struct Result {
 Result compare(const nlohmann::ordered_json& report, const nlohmann::ordered_json& baseline, double tolerance);
 
 // "1%", "0.5%", "1" (percent; the sign is optional) -> 0.01, 0.005, 0.01.
-// Throws std::invalid_argument for anything else or a negative value.
+// Throws isa::InputError for anything else or a negative value.
 double parse_tolerance(const std::string& text);
 
 // A table: metric, kernel, baseline, now, change.

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,12 @@ namespace cli {
 // Exit codes shared by every subcommand.
 constexpr int kOk = 0;
 constexpr int kRegression = 1;  // `check` found a regression; `run --check` mismatch; `sweep --collect`: points missing
-constexpr int kBadInput = 2;    // config, workload, program or usage error
+constexpr int kBadInput = 2;    // config, workload, program, file or usage error (isa::InputError)
+constexpr int kInternal = 3;    // a bug in npusim: anything that is not bad input
 
-// Runs `body`, turning each kind of bad input into a message on stderr and
-// exit code 2.
+// Runs `body`. Bad input (isa::InputError, a bad option) is a message on
+// stderr and exit code 2; anything else escaping is a bug in npusim, said as
+// such, with exit code 3.
 template <typename F>
 int guarded(F body) {
   try {
@@ -42,8 +45,16 @@ int guarded(F body) {
     std::fprintf(stderr, "npusim: program error: %s\n", e.what());
   } catch (const sim::SimError& e) {
     std::fprintf(stderr, "npusim: simulation error: %s\n", e.what());
-  } catch (const std::exception& e) {
+  } catch (const isa::InputError& e) {
     std::fprintf(stderr, "npusim: error: %s\n", e.what());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "npusim: internal error: out of memory although the input passed the size checks; "
+                         "this is a bug in npusim, please report it with the command line\n");
+    return kInternal;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "npusim: internal error: %s\nthis is a bug in npusim, please report it with the command line\n",
+                 e.what());
+    return kInternal;
   }
   return kBadInput;
 }

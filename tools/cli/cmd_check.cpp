@@ -51,7 +51,7 @@ int cmd_check(const std::vector<std::string>& args) {
     double tol = 0;
     try {
       tol = check::parse_tolerance(vm["tolerance"].as<std::string>());
-    } catch (const std::invalid_argument& e) {
+    } catch (const isa::InputError& e) {
       throw po::error(e.what());
     }
     const std::string report_path = vm["report"].as<std::string>();
@@ -73,7 +73,7 @@ int cmd_check(const std::vector<std::string>& args) {
       std::ofstream out(base_path);
       out << report.dump(2) << "\n";
       out.close();
-      if (!out) throw std::runtime_error("cannot write " + base_path);
+      if (!out) throw isa::InputError("cannot write " + base_path);
       std::printf("check: wrote %s\n", base_path.c_str());
       return kOk;
     }

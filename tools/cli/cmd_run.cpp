@@ -153,7 +153,7 @@ int cmd_run(const std::vector<std::string>& args) {
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
     if (vm.count("report")) {
       std::ofstream out(vm["report"].as<std::string>());
-      if (!out) throw std::runtime_error("cannot write report '" + vm["report"].as<std::string>() + "'");
+      if (!out) throw isa::InputError("cannot write report '" + vm["report"].as<std::string>() + "'");
       out << r.report.dump(2) << "\n";
     }
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
@@ -179,7 +179,7 @@ int cmd_disasm(const std::vector<std::string>& args) {
     const std::string text = isa::print_program(load_program(vm));
     if (vm.count("output")) {
       std::ofstream out(vm["output"].as<std::string>());
-      if (!out) throw std::runtime_error("cannot write '" + vm["output"].as<std::string>() + "'");
+      if (!out) throw isa::InputError("cannot write '" + vm["output"].as<std::string>() + "'");
       out << text;
     } else {
       std::cout << text;

@@ -48,7 +48,7 @@ bool is_stop_signal(int sig) { return sig == SIGINT || sig == SIGTERM || sig == 
 std::string self_exe() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("cannot find the npusim binary (/proc/self/exe): " + ec.message());
+  if (ec) throw isa::InputError("cannot find the npusim binary (/proc/self/exe): " + ec.message());
   return p.string();
 }
 
@@ -64,7 +64,7 @@ void write_all(int fd, const std::string& s, const std::string& file) {
   while (done < s.size()) {
     const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error("cannot write " + file + ": " + std::strerror(errno));
+    if (n < 0) throw isa::InputError("cannot write " + file + ": " + std::strerror(errno));
     done += size_t(n);
   }
 }
@@ -141,7 +141,7 @@ pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const 
   const int rc = posix_spawn(&pid, exe.c_str(), &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
+  if (rc != 0) throw isa::InputError("cannot start " + exe + ": " + std::strerror(rc));
   return pid;
 }
 
@@ -182,7 +182,7 @@ int run_local(const Spec& spec, const std::string& out, unsigned jobs, bool resu
       if (sweep::parse_csv_line(line)[status_col] == "error") ++failed;
   }
   const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | (ex.has_header ? 0 : O_TRUNC), 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + out + ": " + std::strerror(errno));
+  if (fd < 0) throw isa::InputError("cannot write " + out + ": " + std::strerror(errno));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -207,7 +207,7 @@ int run_local(const Spec& spec, const std::string& out, unsigned jobs, bool resu
 
   const std::string exe = self_exe();
   std::string tmp = (fs::temp_directory_path() / "npusim-sweep-XXXXXX").string();
-  if (!mkdtemp(tmp.data())) throw std::runtime_error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
+  if (!mkdtemp(tmp.data())) throw isa::InputError("cannot create a temporary directory: " + std::string(std::strerror(errno)));
 
   g_stop = 0;
   const SignalGuard guard;
@@ -234,7 +234,7 @@ int run_local(const Spec& spec, const std::string& out, unsigned jobs, bool resu
       const pid_t pid = waitpid(-1, &status, 0);
       if (pid < 0) {
         if (errno == EINTR) continue;
-        throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+        throw isa::InputError(std::string("waitpid: ") + std::strerror(errno));
       }
       auto it = running.find(pid);
       if (it == running.end()) continue;
@@ -303,7 +303,7 @@ int emit_jobs(const Spec& spec, const std::string& dir, const std::string& bin) 
       r.insert(r.end(), p.values.begin(), p.values.end());
       pts << sweep::csv_line(r);
     }
-    if (!jobs || !pts) throw std::runtime_error("cannot write into " + dir);
+    if (!jobs || !pts) throw isa::InputError("cannot write into " + dir);
   }
   const std::string jobs_txt = (fs::path(dir) / "jobs.txt").string();
   const std::string slurm = (fs::path(dir) / "slurm.sh").string();
@@ -330,7 +330,7 @@ int emit_jobs(const Spec& spec, const std::string& dir, const std::string& bin) 
       << sweep::shell_quote(jobs_txt)
       << ")\n"
          "exec bash -c \"$line\"\n";
-    if (!s) throw std::runtime_error("cannot write " + slurm);
+    if (!s) throw isa::InputError("cannot write " + slurm);
   }
   fs::permissions(slurm, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::add);
@@ -353,11 +353,11 @@ int emit_jobs(const Spec& spec, const std::string& dir, const std::string& bin) 
 int collect(const std::string& dir, const std::string& out) {
   const sweep::Collected c = sweep::collect(dir);
   std::ofstream o(out, std::ios::binary);
-  if (!o) throw std::runtime_error("cannot write " + out);
+  if (!o) throw isa::InputError("cannot write " + out);
   o << sweep::csv_line(c.header);
   for (const auto& r : c.rows) o << sweep::csv_line(r);
   o.close();
-  if (!o) throw std::runtime_error("cannot write " + out);
+  if (!o) throw isa::InputError("cannot write " + out);
   std::fprintf(stderr, "sweep: %zu rows in %s, %zu failed\n", c.rows.size(), out.c_str(), c.failed);
   if (!c.missing.empty()) {
     std::string list;

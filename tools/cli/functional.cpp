@@ -9,10 +9,10 @@ namespace {
 const isa::Tensor& need(const isa::Program& p, const char* name, size_t rank) {
   const auto i = p.find_tensor(name);
   if (!i)
-    throw std::runtime_error(std::string("--check needs a Qwen3 decode program: it has no tensor '") + name + "'");
+    throw isa::InputError(std::string("--check needs a Qwen3 decode program: it has no tensor '") + name + "'");
   const isa::Tensor& t = p.tensors[*i];
   if (t.shape.size() != rank)
-    throw std::runtime_error(std::string("--check: tensor '") + name + "' has " + std::to_string(t.shape.size()) +
+    throw isa::InputError(std::string("--check: tensor '") + name + "' has " + std::to_string(t.shape.size()) +
                              " dimensions, expected " + std::to_string(rank));
   return t;
 }
@@ -33,14 +33,14 @@ workloads::Qwen3Shape qwen3_shape_of(const isa::Program& p) {
   for (const char* n : {"input_rms_weight", "post_rms_weight", "wq", "wv", "wo", "w_up", "w_down", "rope_sin",
                         "k_cache", "v_cache", "seq_lens", "out"})
     if (!p.find_tensor(n))
-      throw std::runtime_error(std::string("--check needs a Qwen3 decode program: it has no tensor '") + n + "'");
+      throw isa::InputError(std::string("--check needs a Qwen3 decode program: it has no tensor '") + n + "'");
   s.B = hs.shape[0];
   s.H = hs.shape[1];
   s.S_max = cos.shape[0];
   s.D = cos.shape[1];
   s.I = wg.shape[1];
   if (s.D <= 0 || s.H % s.D != 0 || wk.shape[1] % s.D != 0)
-    throw std::runtime_error("--check: H (" + std::to_string(s.H) + ") and wk's width (" +
+    throw isa::InputError("--check: H (" + std::to_string(s.H) + ") and wk's width (" +
                              std::to_string(wk.shape[1]) + ") must be multiples of D (" + std::to_string(s.D) + ")");
   s.NH = s.H / s.D;
   s.NKV = wk.shape[1] / s.D;

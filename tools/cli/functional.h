@@ -14,7 +14,7 @@ namespace cli {
 
 // The layer's shape read from a Qwen3 decode program's tensors
 // (hidden_states [B, H], rope_cos [S_max, D], wk [H, NKV*D], w_gate [H, I];
-// eps = 1e-6 as in the spec). Throws std::runtime_error naming a missing or
+// eps = 1e-6 as in the spec). Throws isa::InputError naming a missing or
 // inconsistent tensor when the program is not a Qwen3 decode layer.
 workloads::Qwen3Shape qwen3_shape_of(const isa::Program& p);
 

@@ -14,14 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "isa/error.h"
+
 namespace YAML {
 class Node;
 }
 
 namespace cli {
 
-struct OverrideError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct OverrideError : isa::InputError {
+  using isa::InputError::InputError;
 };
 
 struct Override {

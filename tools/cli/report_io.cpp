@@ -1,4 +1,5 @@
 #include "tools/cli/report_io.h"
+#include "isa/error.h"
 
 #include <fstream>
 #include <stdexcept>
@@ -7,15 +8,15 @@ namespace cli {
 
 nlohmann::ordered_json load_report(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open report '" + path + "'");
+  if (!in) throw isa::InputError("cannot open report '" + path + "'");
   nlohmann::ordered_json r;
   try {
     r = nlohmann::ordered_json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(path + ": not a JSON report: " + e.what());
+    throw isa::InputError(path + ": not a JSON report: " + e.what());
   }
   for (const char* key : {"total_cycles", "total_us", "totals", "kernels", "roofline"})
-    if (!r.contains(key)) throw std::runtime_error(path + ": not an npusim report (no '" + key + "' key)");
+    if (!r.contains(key)) throw isa::InputError(path + ": not an npusim report (no '" + key + "' key)");
   return r;
 }
 

@@ -7,7 +7,7 @@
 
 namespace cli {
 
-// Parse a report; throws std::runtime_error naming the file when it cannot be
+// Parse a report; throws isa::InputError naming the file when it cannot be
 // read, is not JSON, or lacks the report keys.
 nlohmann::ordered_json load_report(const std::string& path);
 // A short column label for a report file: its name without directory and ".json".

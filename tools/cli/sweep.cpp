@@ -308,7 +308,7 @@ std::vector<std::string> parse_csv_line(const std::string& line) {
     if (start && c == '"') {
       ++i;
       while (true) {
-        if (i >= line.size()) throw std::runtime_error("unterminated quoted field");
+        if (i >= line.size()) throw isa::InputError("unterminated quoted field");
         if (line[i] == '"') {
           if (i + 1 < line.size() && line[i + 1] == '"') {
             fields.back() += '"';
@@ -320,7 +320,7 @@ std::vector<std::string> parse_csv_line(const std::string& line) {
         }
         fields.back() += line[i++];
       }
-      if (i < line.size() && line[i] != ',') throw std::runtime_error("text after a quoted field");
+      if (i < line.size() && line[i] != ',') throw isa::InputError("text after a quoted field");
       start = false;
       continue;
     }
@@ -404,18 +404,18 @@ Existing read_existing(const std::string& text, const std::string& file, const s
     try {
       f = parse_csv_line(line);
     } catch (const std::exception& ex) {
-      throw std::runtime_error(file + ":" + std::to_string(line_no) + ": " + ex.what());
+      throw isa::InputError(file + ":" + std::to_string(line_no) + ": " + ex.what());
     }
     if (!e.has_header) {
       if (f != header) {
         std::string want;
         for (const std::string& h : header) want += (want.empty() ? "" : ",") + h;
-        throw std::runtime_error(file + ":1: the header is not this sweep's (other axes?); expected: " + want);
+        throw isa::InputError(file + ":1: the header is not this sweep's (other axes?); expected: " + want);
       }
       e.has_header = true;
     } else {
       if (f.size() != header.size())
-        throw std::runtime_error(file + ":" + std::to_string(line_no) + ": expected " +
+        throw isa::InputError(file + ":" + std::to_string(line_no) + ": expected " +
                                  std::to_string(header.size()) + " fields, got " + std::to_string(f.size()));
       e.done.insert(std::vector<std::string>(f.begin() + 1, f.begin() + 1 + long(axes)));
       ++e.rows;
@@ -448,7 +448,7 @@ std::string job_line(const std::string& bin, const Spec& spec, const Point& p, c
 Collected collect(const std::string& dir) {
   const std::string points_file = dir + "/points.csv";
   std::ifstream in(points_file);
-  if (!in) throw std::runtime_error("cannot open " + points_file + " (written by npusim sweep --emit-jobs)");
+  if (!in) throw isa::InputError("cannot open " + points_file + " (written by npusim sweep --emit-jobs)");
   Collected c;
   std::string line;
   int line_no = 0;
@@ -460,22 +460,22 @@ Collected collect(const std::string& dir) {
     try {
       f = parse_csv_line(line);
     } catch (const std::exception& e) {
-      throw std::runtime_error(points_file + ":" + std::to_string(line_no) + ": " + e.what());
+      throw isa::InputError(points_file + ":" + std::to_string(line_no) + ": " + e.what());
     }
     if (line_no == 1) {
-      if (f.empty() || f[0] != "point") throw std::runtime_error(points_file + ":1: expected a header starting 'point'");
+      if (f.empty() || f[0] != "point") throw isa::InputError(points_file + ":1: expected a header starting 'point'");
       head = f;
       continue;
     }
     if (f.size() != head.size())
-      throw std::runtime_error(points_file + ":" + std::to_string(line_no) + ": expected " +
+      throw isa::InputError(points_file + ":" + std::to_string(line_no) + ": expected " +
                                std::to_string(head.size()) + " fields, got " + std::to_string(f.size()));
     char* end = nullptr;
     const unsigned long long idx = std::strtoull(f[0].c_str(), &end, 10);
-    if (f[0].empty() || *end) throw std::runtime_error(points_file + ":" + std::to_string(line_no) + ": bad point index");
+    if (f[0].empty() || *end) throw isa::InputError(points_file + ":" + std::to_string(line_no) + ": bad point index");
     points.emplace_back(size_t(idx), std::vector<std::string>(f.begin() + 1, f.end()));
   }
-  if (head.empty()) throw std::runtime_error(points_file + ": empty");
+  if (head.empty()) throw isa::InputError(points_file + ": empty");
   c.header = csv_header(std::vector<std::string>(head.begin() + 1, head.end()));
   std::sort(points.begin(), points.end());
   for (const auto& [idx, vals] : points) {

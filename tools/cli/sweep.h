@@ -22,11 +22,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "isa/error.h"
+
 namespace cli::sweep {
 
 // A bad sweep file: "FILE:LINE: key: message".
-struct SweepError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct SweepError : isa::InputError {
+  using isa::InputError::InputError;
 };
 
 // One dimension of the product: a single axis, or a zip group.
@@ -81,7 +83,7 @@ std::vector<std::string> csv_header(const std::vector<std::string>& axis_columns
 
 // One CSV line (RFC 4180 quoting where needed), ending in "\n".
 std::string csv_line(const std::vector<std::string>& fields);
-// Split one line (without its "\n"); throws std::runtime_error on a bad quote.
+// Split one line (without its "\n"); throws isa::InputError on a bad quote.
 std::vector<std::string> parse_csv_line(const std::string& line);
 
 // A child's stderr as a one-line message: "npusim: " prefixes dropped, lines
@@ -102,7 +104,7 @@ struct Existing {
   bool has_header = false;
 };
 // `text` is the file's content; `header` the one this sweep writes. An empty
-// file (or only a partial header) has no header. Throws std::runtime_error
+// file (or only a partial header) has no header. Throws isa::InputError
 // "FILE:LINE: ..." on a different header or a row with the wrong field count.
 Existing read_existing(const std::string& text, const std::string& file, const std::vector<std::string>& header);
 
