@@ -7,6 +7,7 @@
 // "FILE:LINE: key.path: message" with LINE 1-based.
 #include "sim/hw_config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -293,18 +294,43 @@ Fields hw_schema(HwConfig& c) {
 
 namespace {
 
+// Counts documents and where each starts; the events themselves are unused.
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 YAML::Node parse_document(const std::string& yaml_text, const std::string& name) {
-  std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(yaml_text);
+    // At most two documents are looked at: yaml-cpp 0.7 (Debian 12) reports
+    // an endless run of empty documents, all starting at the same place,
+    // for a line that begins with ',' (so LoadAll never returns). A document
+    // that starts where the previous one did is that case.
+    std::istringstream in(yaml_text);
+    YAML::Parser parser(in);
+    DocumentStarts docs;
+    while (docs.starts.size() < 2 && parser.HandleNextDocument(docs)) {
+    }
+    if (docs.starts.size() == 2) {
+      const YAML::Mark& m = docs.starts[1];
+      if (m.pos == docs.starts[0].pos) {
+        const char c = size_t(m.pos) < yaml_text.size() ? yaml_text[size_t(m.pos)] : '?';
+        Value{YAML::Node(), &name, "", m.line}.fail(std::string("YAML syntax error: unexpected '") + c + "'");
+      }
+      Value{YAML::Node(), &name, "", m.line}.fail("expected one YAML document; a second one starts here");
+    }
+    return YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
     Value{YAML::Node(), &name, "", e.mark.is_null() ? -1 : e.mark.line}.fail("YAML syntax error: " + e.msg);
   }
-  if (docs.size() > 1) {
-    Value{docs[1], &name, "", docs[1].Mark().line}.fail("expected one YAML document, got " +
-                                                        std::to_string(docs.size()));
-  }
-  return docs.empty() ? YAML::Node() : docs[0];
 }
 
 }  // namespace

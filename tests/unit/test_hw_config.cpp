@@ -328,8 +328,18 @@ TEST(HwConfigErrors, YamlSyntaxErrorNamesFileAndLine) {
 }
 
 TEST(HwConfigErrors, OneDocumentOnly) {
-  EXPECT_EQ(error_of(kValid + "---\nname: u\n"), "t.yaml:30: expected one YAML document, got 2");
+  EXPECT_EQ(error_of(kValid + "---\nname: u\n"), "t.yaml:29: expected one YAML document; a second one starts here");
   EXPECT_EQ(error_of(""), "t.yaml:1: expected a map, got an empty value");
+}
+
+TEST(HwConfigErrors, LineStartingWithACommaIsASyntaxError) {
+  // yaml-cpp 0.7 reads these as an endless run of empty documents (LoadAll
+  // never returned: issue 10, case 1); the loader looks at two at most.
+  EXPECT_EQ(error_of(","), "t.yaml:1: YAML syntax error: unexpected ','");
+  // As at the start of line 3 of a2a3.yaml, below its header comments.
+  EXPECT_EQ(error_of("# hw\n#\n," + kValid), "t.yaml:3: YAML syntax error: unexpected ','");
+  // Before a map, too.
+  EXPECT_EQ(error_of("," + kValid), "t.yaml:1: YAML syntax error: unexpected ','");
 }
 
 TEST(HwConfigErrors, MissingFile) {
