@@ -1,5 +1,7 @@
 #include "sim/bandwidth.h"
 
+#include "sim/cost_model.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -56,9 +58,13 @@ void SharedBandwidth::advance(uint64_t t, std::vector<uint64_t>& completed) {
     for (CapClass& c : classes_) c.v += c.rate * (tn - tnow_);
     tnow_ = tn;
     bool changed = false;
-    // Completions first, so their bandwidth goes to what starts now.
+    // Completions first, so their bandwidth goes to what starts now. Late in
+    // a run a double resolves time only coarsely (~1e-3 cycle at 2^42): a
+    // transfer whose rest needs less than that cannot move time forward, so
+    // it completes now instead of stepping in place.
     for (CapClass& c : classes_) {
-      while (!c.heap.empty() && reached(c.v, c.heap.top().first)) {
+      while (!c.heap.empty() && (reached(c.v, c.heap.top().first) ||
+                                 tnow_ + (c.heap.top().first - c.v) / c.rate <= tnow_)) {
         completed.push_back(c.heap.top().second);
         c.heap.pop();
         changed = true;
@@ -87,7 +93,7 @@ std::optional<uint64_t> SharedBandwidth::next_event() const {
   const double tc = next_completion();
   if (tc != std::numeric_limits<double>::infinity()) {
     // The first whole cycle by which the earliest finisher is done.
-    const uint64_t done = uint64_t(std::max(double(now_), std::ceil(tc - 1e-9)));
+    const uint64_t done = std::max(now_, whole_cycles(tc, "the end of a GM transfer"));
     if (!next || done < *next) next = done;
   }
   return next;

@@ -90,7 +90,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   Decoded& d = dec_[i];
   try {
     d.cost = cm_.cost(in);
-  } catch (const isa::ProgramError& e) {
+  } catch (const isa::InputError& e) {  // no path for the op; a duration past kMaxCycles
     throw SimError(where(i) + ": " + e.what());
   }
   if (in.op == Op::WAIT) d.cost.cycles = 0;  // a WAIT lasts until its flag, no longer

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace sim {
 
@@ -20,11 +22,22 @@ const char* to_string(Pipe p) {
   return "?";
 }
 
+uint64_t whole_cycles(double cycles, const char* what) {
+  const double c = std::ceil(cycles - 1e-9);
+  if (!(c <= double(kMaxCycles))) {  // also NaN
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3g", cycles);
+    throw SimError(std::string(what) + " comes to " + buf + " cycles, past the " + std::to_string(kMaxCycles) +
+                   " (2^53) the model represents: a rate too slow or a size too large");
+  }
+  return c <= 0 ? 0 : uint64_t(c);
+}
+
 namespace {
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
-uint32_t engine_cycles(const EngineConfig& e, uint64_t bytes) {
-  return e.setup_cycles + uint32_t(std::ceil(double(bytes) / e.bytes_per_cycle - 1e-9));
+uint64_t engine_cycles(const EngineConfig& e, uint64_t bytes) {
+  return e.setup_cycles + whole_cycles(double(bytes) / e.bytes_per_cycle, "a local move");
 }
 }  // namespace
 
@@ -35,16 +48,15 @@ uint64_t CostModel::burst_rounded(const isa::GmView& v, isa::DType t) const {
   return uint64_t(v.rows) * ceil_div(row, burst) * burst;
 }
 
-uint32_t CostModel::matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const {
+uint64_t CostModel::matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const {
   const uint64_t fractals = ceil_div(m, 16) * ceil_div(k, 16) * ceil_div(n, 16);
   const double slow = in == isa::DType::FP32 ? hw_.cube.fp32_slowdown : 1;
-  return hw_.cube.fill_cycles +
-         uint32_t(std::ceil(double(fractals) * slow / hw_.cube.fractals_per_cycle - 1e-9));
+  return hw_.cube.fill_cycles + whole_cycles(double(fractals) * slow / hw_.cube.fractals_per_cycle, "a matmul");
 }
 
-uint32_t CostModel::vector_cycles(uint64_t bytes, double per_repeat) const {
+uint64_t CostModel::vector_cycles(uint64_t bytes, double per_repeat) const {
   const uint64_t repeats = ceil_div(bytes, hw_.vector.width_bytes);
-  return hw_.vector.issue_cycles + uint32_t(std::ceil(double(repeats) * per_repeat - 1e-9));
+  return hw_.vector.issue_cycles + whole_cycles(double(repeats) * per_repeat, "a vector op");
 }
 
 Cost CostModel::cost(const isa::Instr& in) const {

@@ -7,6 +7,7 @@
 
 #include "isa/isa.h"
 #include "sim/hw_config.h"
+#include "sim/sim_error.h"
 
 namespace sim {
 
@@ -15,13 +16,24 @@ enum class Pipe : uint8_t { MTE2, MTE1, CUBE, VEC, MTE3, FIXP, SCALAR };
 constexpr int kNumPipes = 7;
 const char* to_string(Pipe p);
 
+// The longest simulated time the model represents: SystemC time is a uint64
+// count of picoseconds and one cycle is 1000 of them (npu.cpp), so time ends
+// at 1.8e16 cycles; 2^53 (9.0e15, ~56 days at 1.85 GHz) keeps every cycle
+// count exact in a double too. `npusim run --max-cycles` sets a lower limit.
+constexpr uint64_t kMaxCycles = uint64_t(1) << 53;
+
+// A duration computed in floating point, as whole cycles (rounded up).
+// Throws SimError naming `what` when it is not a number or exceeds
+// kMaxCycles (a rate so slow, or a size so large, that the time overflows).
+uint64_t whole_cycles(double cycles, const char* what);
+
 // Direction of a DMA for the report.
 enum class DmaDir : uint8_t { None, Load, Store };
 
 struct Cost {
   Pipe pipe = Pipe::SCALAR;
   DmaDir dir = DmaDir::None;
-  uint32_t cycles = 0;        // local ops: the whole duration; GM DMAs: setup only
+  uint64_t cycles = 0;        // local ops: the whole duration; GM DMAs: setup only
   uint64_t bytes = 0;         // bytes the instruction moves (view size), for counting
   uint64_t burst_bytes = 0;   // GM DMAs: bytes on the bus after burst rounding
   double cap = 0;             // GM DMAs: engine bytes/cycle
@@ -40,9 +52,9 @@ class CostModel {
   // whole bursts; a strided view pays whole bursts per row.
   uint64_t burst_rounded(const isa::GmView& v, isa::DType t) const;
   // Cube cycles for an M x K x N matmul: fill + fractals / rate.
-  uint32_t matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const;
+  uint64_t matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const;
   // Vector cycles: issue + ceil(ceil(bytes / width) * per-repeat factor).
-  uint32_t vector_cycles(uint64_t bytes, double per_repeat) const;
+  uint64_t vector_cycles(uint64_t bytes, double per_repeat) const;
 
  private:
   const HwConfig& hw_;

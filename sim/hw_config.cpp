@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -182,19 +183,33 @@ Reader kib(uint32_t& dst) {
   };
 }
 
-enum class Bound { Positive, NonNegative };
+std::string num(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
 
-Reader real(double& dst, Bound bound) {
-  return [&dst, bound](const Value& v) {
+// A number in [lo, hi].
+Reader real(double& dst, double lo, double hi) {
+  return [&dst, lo, hi](const Value& v) {
     const std::string* s = plain_scalar(v.node);
     if (!s || !std::regex_match(*s, number_re())) v.fail("expected a number, got " + describe(v.node));
     double x = std::strtod(s->c_str(), nullptr);
     if (!std::isfinite(x)) v.fail("must be a finite number, got " + *s);
-    if (bound == Bound::Positive && !(x > 0)) v.fail("must be > 0, got " + *s);
-    if (bound == Bound::NonNegative && !(x >= 0)) v.fail("must be >= 0, got " + *s);
+    if (!(x >= lo && x <= hi)) v.fail("must be in " + num(lo) + ".." + num(hi) + ", got " + *s);
     dst = x;
   };
 }
+
+// What the model represents (issue 10): a fixed cost of at most 1e9 cycles
+// (0.5 s at 2 GHz) and rates in 1e-3..1e9 per cycle, bounds far outside any
+// real figure that keep cycle arithmetic inside 64 bits; durations are then
+// checked against the time base (kMaxCycles, cost_model.h) where computed.
+constexpr uint32_t kMaxFixedCycles = 1'000'000'000;
+Reader cycles(uint32_t& dst) { return integer(dst, 0, kMaxFixedCycles); }
+Reader rate(double& dst) { return real(dst, 1e-3, 1e9); }
+// Cycles per vector repeat: 0 (free) up to 1e6.
+Reader per_repeat(double& dst) { return real(dst, 0, 1e6); }
 
 Reader boolean(bool& dst) {
   return [&dst](const Value& v) {
@@ -218,26 +233,24 @@ Reader text(std::string& dst) {
 
 Reader engine(EngineConfig& e) {
   return map({
-      {"setup_cycles", integer(e.setup_cycles)},
-      {"bytes_per_cycle", real(e.bytes_per_cycle, Bound::Positive)},
+      {"setup_cycles", cycles(e.setup_cycles)},
+      {"bytes_per_cycle", rate(e.bytes_per_cycle)},
   });
 }
 
 // --- the schema -------------------------------------------------------------
 
 Fields hw_schema(HwConfig& c) {
-  constexpr auto pos = Bound::Positive;
-  constexpr auto nonneg = Bound::NonNegative;
   auto& b = c.buffers;
   auto& cu = c.cube;
   auto& ve = c.vector;
   auto& d = c.dma;
   return {
       {"name", text(c.name)},
-      {"clock_ghz", real(c.clock_ghz, pos)},
+      {"clock_ghz", real(c.clock_ghz, 1e-3, 1e3)},
       {"core_groups", integer(c.core_groups, 1, 1024)},
       {"vector_cores", integer(c.vector_cores, 1, 8)},
-      {"issue_cycles", integer(c.issue_cycles)},
+      {"issue_cycles", cycles(c.issue_cycles)},
       {"buffers", map({
                       {"l1_kib", kib(b.l1)},
                       {"l0a_kib", kib(b.l0a)},
@@ -246,23 +259,23 @@ Fields hw_schema(HwConfig& c) {
                       {"ub_kib", kib(b.ub)},
                   })},
       {"cube", map({
-                   {"fill_cycles", integer(cu.fill_cycles)},
-                   {"fractals_per_cycle", real(cu.fractals_per_cycle, pos)},
-                   {"fp32_slowdown", integer(cu.fp32_slowdown, 1)},
+                   {"fill_cycles", cycles(cu.fill_cycles)},
+                   {"fractals_per_cycle", rate(cu.fractals_per_cycle)},
+                   {"fp32_slowdown", integer(cu.fp32_slowdown, 1, 1024)},
                })},
       {"vector", map({
-                     {"width_bytes", integer(ve.width_bytes, 1)},
-                     {"issue_cycles", integer(ve.issue_cycles)},
-                     {"binary", real(ve.binary, nonneg)},
-                     {"unary", real(ve.unary, nonneg)},
-                     {"transcendental", real(ve.transcendental, nonneg)},
-                     {"reduce", real(ve.reduce, nonneg)},
-                     {"cast", real(ve.cast, nonneg)},
-                     {"fill", real(ve.fill, nonneg)},
-                     {"broadcast", real(ve.broadcast, nonneg)},
+                     {"width_bytes", integer(ve.width_bytes, 1, 1 << 20)},
+                     {"issue_cycles", cycles(ve.issue_cycles)},
+                     {"binary", per_repeat(ve.binary)},
+                     {"unary", per_repeat(ve.unary)},
+                     {"transcendental", per_repeat(ve.transcendental)},
+                     {"reduce", per_repeat(ve.reduce)},
+                     {"cast", per_repeat(ve.cast)},
+                     {"fill", per_repeat(ve.fill)},
+                     {"broadcast", per_repeat(ve.broadcast)},
                  })},
       {"dma", map({
-                  {"burst_bytes", integer(d.burst_bytes, 1)},
+                  {"burst_bytes", integer(d.burst_bytes, 1, 1 << 20)},
                   {"gm_to_l1", engine(d.gm_to_l1)},
                   {"gm_to_ub", engine(d.gm_to_ub)},
                   {"ub_to_gm", engine(d.ub_to_gm)},
@@ -273,19 +286,19 @@ Fields hw_schema(HwConfig& c) {
                   {"l0c_to_ub", engine(d.l0c_to_ub)},
               })},
       {"gm", map({
-                 {"bandwidth_gbps", real(c.gm.bandwidth_gbps, pos)},
-                 {"latency_cycles", integer(c.gm.latency_cycles)},
+                 {"bandwidth_gbps", real(c.gm.bandwidth_gbps, 1e-3, 1e9)},
+                 {"latency_cycles", cycles(c.gm.latency_cycles)},
              })},
       {"scalar", map({
-                     {"sload_cycles", integer(c.scalar.sload_cycles)},
-                     {"op_cycles", integer(c.scalar.op_cycles)},
-                     {"flag_cycles", integer(c.scalar.flag_cycles)},
+                     {"sload_cycles", cycles(c.scalar.sload_cycles)},
+                     {"op_cycles", cycles(c.scalar.op_cycles)},
+                     {"flag_cycles", cycles(c.scalar.flag_cycles)},
                  })},
       {"scheduler", map({
-                        {"submit_cycles", integer(c.scheduler.submit_cycles)},
-                        {"threads", integer(c.scheduler.threads, 1)},
-                        {"dispatch_cycles", integer(c.scheduler.dispatch_cycles)},
-                        {"launch_cycles", integer(c.scheduler.launch_cycles)},
+                        {"submit_cycles", cycles(c.scheduler.submit_cycles)},
+                        {"threads", integer(c.scheduler.threads, 1, 1024)},
+                        {"dispatch_cycles", cycles(c.scheduler.dispatch_cycles)},
+                        {"launch_cycles", cycles(c.scheduler.launch_cycles)},
                     })},
   };
 }

@@ -1,6 +1,7 @@
 #include "sim/npu.h"
 
 #include <chrono>
+#include <functional>
 #include <exception>
 #include <memory>
 #include <sstream>
@@ -25,8 +26,19 @@ using sc_core::sc_time;
 
 // One core clock cycle is 1 ns of SystemC time (1000 units at the default
 // 1 ps resolution).
-sc_time cycles(uint64_t c) { return sc_time::from_value(c * 1000); }
 uint64_t now_cycles() { return sc_core::sc_time_stamp().value() / 1000; }
+
+// Every wait and notification goes through here: the time from now until
+// cycle `t`, or a SimError when t is past the run's limit (--max-cycles;
+// at most kMaxCycles, so t * 1000 cannot overflow SystemC's time).
+uint64_t g_max_cycles = kMaxCycles;
+sc_time until(uint64_t t) {
+  if (t > g_max_cycles)
+    throw SimError("simulated time would pass " + std::to_string(g_max_cycles) + " cycles (at cycle " +
+                   std::to_string(t) + "); raise the limit with --max-cycles if the run is meant to be this long");
+  const uint64_t now = now_cycles();
+  return sc_time::from_value(t > now ? (t - now) * 1000 : 0);
+}
 
 class Npu;
 
@@ -45,7 +57,8 @@ class Gm : public sc_core::sc_module {
     uint32_t core, instr;
   };
   SC_HAS_PROCESS(Gm);
-  Gm(sc_module_name n, double bytes_per_cycle) : sc_module(n), bw_(bytes_per_cycle) {
+  Gm(sc_module_name n, double bytes_per_cycle, std::function<void(std::exception_ptr)> fail)
+      : sc_module(n), bw_(bytes_per_cycle), fail_(std::move(fail)) {
     SC_METHOD(update);
     sensitive << wake_;
     dont_initialize();
@@ -61,11 +74,18 @@ class Gm : public sc_core::sc_module {
       owners_[tag] = o;
     }
     bw_.add(start, bytes, cap, tag);
-    wake_.notify(cycles(start - now_cycles()));
+    wake_.notify(until(start));
   }
 
  private:
   void update() {
+    try {
+      advance();
+    } catch (...) {
+      fail_(std::current_exception());
+    }
+  }
+  void advance() {
     const uint64_t now = now_cycles();
     done_.clear();
     bw_.advance(now, done_);
@@ -77,9 +97,10 @@ class Gm : public sc_core::sc_module {
       o.wake->notify();
       free_.push_back(tag);
     }
-    if (auto next = bw_.next_event()) wake_.notify(cycles(*next - now));
+    if (auto next = bw_.next_event()) wake_.notify(until(*next));
   }
   SharedBandwidth bw_;
+  std::function<void(std::exception_ptr)> fail_;
   sc_event wake_;
   std::vector<Owner> owners_;
   std::vector<uint64_t> free_;
@@ -116,7 +137,7 @@ class Npu : public sc_core::sc_module {
   SC_HAS_PROCESS(Npu);
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace, FunctionalState* functional)
       : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
-        gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz)) {
+        gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), [this](std::exception_ptr e) { fail(e); }) {
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz);
     for (uint32_t g = 0; g < hw.core_groups; ++g)
       groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
@@ -190,6 +211,13 @@ class Npu : public sc_core::sc_module {
     }
   }
   void schedule() {
+    try {
+      dispatch_all();
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+  void dispatch_all() {
     while (!dispatcher.all_done()) {
       const uint64_t now = now_cycles();
       auto d = dispatcher.next(now);
@@ -198,7 +226,7 @@ class Npu : public sc_core::sc_module {
         continue;
       }
       if (d->dispatch_at > now) {  // a completion meanwhile may change the choice
-        wait(cycles(d->dispatch_at - now), task_done_);
+        wait(until(d->dispatch_at), task_done_);
         continue;
       }
       dispatcher.commit(*d);
@@ -312,7 +340,7 @@ void CoreGroup::execute() {
   uint64_t end = start_at_;
   for (uint32_t c : active) end = std::max(end, engines_[c].end_time());
   const uint64_t now = now_cycles();
-  if (end > now) wait(cycles(end - now));
+  if (end > now) wait(until(end));
   task_ = -1;
   npu_.task_done(task, id_, start_at_, end);
 }
@@ -327,6 +355,10 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
                           opts.functional->cores_per_group() != 1 + hw.vector_cores ||
                           opts.functional->core_groups() != hw.core_groups))
     throw SimError("functional state was built for another program or hardware");
+  if (opts.max_cycles > kMaxCycles)
+    throw SimError("--max-cycles " + std::to_string(opts.max_cycles) + " is past the " +
+                   std::to_string(kMaxCycles) + " (2^53) cycles the model represents");
+  g_max_cycles = opts.max_cycles;
   Npu npu("npu", program, hw, !opts.trace_path.empty(), opts.functional);
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -23,6 +23,11 @@ struct RunOptions {
   // SLOAD reads its int32 tensors. The timing is the same as without it as
   // long as the int32 tensors hold the program's init values.
   FunctionalState* functional = nullptr;
+  // The run stops with a SimError when anything would happen after this
+  // cycle (a runaway: rates or sizes that make time explode). At most
+  // kMaxCycles (cost_model.h), the end of the model's time base.
+  uint64_t max_cycles = kDefaultMaxCycles;
+  static constexpr uint64_t kDefaultMaxCycles = 10'000'000'000'000;  // 1e13: 1.5 h at 1.85 GHz
 };
 
 struct RunResult {

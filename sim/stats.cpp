@@ -1,5 +1,7 @@
 #include "sim/stats.h"
 
+#include "sim/cost_model.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -157,10 +159,12 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
   const double gm_cycles = double(all.dma_bytes) / hw.gm.bytes_per_cycle(hw.clock_ghz);
   const double peak_flops_per_cycle = 2.0 * 16 * 16 * 16 * hw.cube.fractals_per_cycle * hw.core_groups;
   const double flop_cycles = double(all.flops) / peak_flops_per_cycle;
-  const uint64_t bound = uint64_t(std::ceil(std::max(gm_cycles, flop_cycles)));
+  const uint64_t gm_bound = whole_cycles(gm_cycles, "the roofline's GM bound");
+  const uint64_t cube_bound = whole_cycles(flop_cycles, "the roofline's cube bound");
+  const uint64_t bound = std::max(gm_bound, cube_bound);
   r["roofline"] = {{"bound_cycles", bound},
-                   {"gm_bound_cycles", uint64_t(std::ceil(gm_cycles))},
-                   {"cube_bound_cycles", uint64_t(std::ceil(flop_cycles))},
+                   {"gm_bound_cycles", gm_bound},
+                   {"cube_bound_cycles", cube_bound},
                    {"ratio", bound ? double(total_cycles) / double(bound) : 0.0}};
   ordered_json ks = ordered_json::array();
   for (size_t i = 0; i < names_.size(); ++i) {

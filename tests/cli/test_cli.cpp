@@ -162,7 +162,7 @@ TEST(Cli, RunSetErrorsNameTheKeyAndExitTwo) {
   EXPECT_NE(r.out.find("--set hw.gm.bandwith_gbps: no such key in configs/hw/a2a3.yaml"), std::string::npos) << r.out;
   r = sh(kBin + " run -q --workload configs/workloads/dma_sweep.yaml --set hw.gm.bandwidth_gbps=0");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("configs/hw/a2a3.yaml: gm.bandwidth_gbps: must be > 0, got 0 (from --set "
+  EXPECT_NE(r.out.find("configs/hw/a2a3.yaml: gm.bandwidth_gbps: must be in 0.001..1e+09, got 0 (from --set "
                        "hw.gm.bandwidth_gbps=0)"),
             std::string::npos)
       << r.out;

@@ -95,3 +95,27 @@ TEST(SharedBandwidth, FractionalCompletionRoundsUpToWholeCycle) {
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].second, 4u);
 }
+
+TEST(SharedBandwidth, CompletesLateInTimeWhereCyclesAreCoarseInADouble) {
+  // At t ~ 2^42 a double resolves ~1e-3 cycle, so a transfer whose last
+  // bytes need less than that can make no progress in time: it must complete
+  // then rather than step in place forever (issue 10, case 2:
+  // hw.issue_cycles=4294967295 put DMAs there). Rates are a2a3's (GM 864.86,
+  // engine 78.35 and 58.56 B/cycle); the transfers are 4 rows of 512 B.
+  const uint64_t t0 = uint64_t(1) << 42;
+  SharedBandwidth bw(864.86);
+  std::vector<std::pair<uint64_t, uint64_t>> done;
+  for (uint64_t i = 0; i < 40; ++i) bw.add(t0 + i * 7, 2048, i % 2 ? 78.35 : 58.56, i);
+  int events = 0;
+  while (auto t = bw.next_event()) {
+    ASSERT_LT(++events, 1000) << "stepping in place at cycle " << *t;
+    std::vector<uint64_t> c;
+    bw.advance(*t, c);
+    for (uint64_t tag : c) done.push_back({tag, *t});
+  }
+  // Each runs alone at its cap (40 x 78 B/cycle > 864.86 only when ~12 are in
+  // flight; starts 7 cycles apart keep at most 5 in flight): 2048 / 78.35 =
+  // 26.1 -> 27 cycles, 2048 / 58.56 = 34.97 -> 35.
+  ASSERT_EQ(done.size(), 40u);
+  for (const auto& [tag, t] : done) EXPECT_EQ(t - (t0 + tag * 7), tag % 2 ? 27u : 35u) << tag;
+}

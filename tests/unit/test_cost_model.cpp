@@ -4,6 +4,8 @@
 // engine setup 10 cycles; L1->L0 setup 2 + 64 B/cycle.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "sim/cost_model.h"
 #include "tests/common/program_dsl.h"
 
@@ -94,4 +96,30 @@ TEST_F(CostModelTiny, L0cToUbNeedsTheHardwarePath) {
   } catch (const isa::ProgramError& e) {
     EXPECT_NE(std::string(e.what()).find("has no L0C->UB path"), std::string::npos) << e.what();
   }
+}
+
+TEST(WholeCycles, RoundsUpAndRefusesWhatTheTimeBaseCannotHold) {
+  EXPECT_EQ(sim::whole_cycles(26.14, "x"), 27u);
+  EXPECT_EQ(sim::whole_cycles(27.0000000001, "x"), 27u);  // float noise is not a cycle
+  EXPECT_EQ(sim::whole_cycles(0, "x"), 0u);
+  EXPECT_EQ(sim::whole_cycles(9007199254740992.0, "x"), sim::kMaxCycles);  // 2^53 itself
+  try {
+    sim::whole_cycles(5.12e22, "a matmul");
+    FAIL() << "no error";
+  } catch (const sim::SimError& e) {
+    EXPECT_STREQ(e.what(),
+                 "a matmul comes to 5.12e+22 cycles, past the 9007199254740992 (2^53) the model represents: "
+                 "a rate too slow or a size too large");
+  }
+  EXPECT_THROW(sim::whole_cycles(std::nan(""), "x"), sim::SimError);
+}
+
+TEST_F(CostModelTiny, AMatmulTooSlowToRepresentIsAnErrorNotAWrappedCount) {
+  // Issue 10, case 5: the count was cast to uint32 and wrapped (fewer cycles
+  // than the default rate, exit 0). 16x32x16 = 2 fractals at 1e-15 per cycle
+  // = 2e15 cycles: fits 2^53 = 9.0e15, and stays exact (not wrapped).
+  hw.cube.fractals_per_cycle = 1e-15;
+  EXPECT_EQ(cm.matmul_cycles(16, 32, 16, DType::BF16), 6u + 2'000'000'000'000'000u);
+  // 20x64x48 = 24 fractals = 2.4e16 cycles does not.
+  EXPECT_THROW(cm.matmul_cycles(20, 64, 48, DType::BF16), sim::SimError);
 }

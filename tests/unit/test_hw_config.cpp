@@ -287,7 +287,7 @@ TEST(HwConfigErrors, IntegerFieldRejectsFractions) {
 }
 
 TEST(HwConfigErrors, OutOfRange) {
-  EXPECT_EQ(error_of(with("clock_ghz: 1.5", "clock_ghz: 0")), "t.yaml:2: clock_ghz: must be > 0, got 0");
+  EXPECT_EQ(error_of(with("clock_ghz: 1.5", "clock_ghz: 0")), "t.yaml:2: clock_ghz: must be in 0.001..1000, got 0");
   EXPECT_EQ(error_of(with("core_groups: 3", "core_groups: 1025")),
             "t.yaml:3: core_groups: must be in 1..1024, got 1025");
   EXPECT_EQ(error_of(with("core_groups: 3", "core_groups: 0")),
@@ -298,18 +298,36 @@ TEST(HwConfigErrors, OutOfRange) {
   EXPECT_EQ(error_of(with("  l0a_kib: 62", "  l0a_kib: 4194304")),
             "t.yaml:8: buffers.l0a_kib: must be <= 4194303 (4 GiB), got 4194304");
   EXPECT_EQ(error_of(with("setup_cycles: 14, bytes_per_cycle: 24", "setup_cycles: 14, bytes_per_cycle: -5")),
-            "t.yaml:19: dma.l0c_to_gm.bytes_per_cycle: must be > 0, got -5");
+            "t.yaml:19: dma.l0c_to_gm.bytes_per_cycle: must be in 0.001..1e+09, got -5");
   EXPECT_EQ(error_of(with("setup_cycles: 13,", "setup_cycles: -5,")),
-            "t.yaml:18: dma.ub_to_gm.setup_cycles: must be >= 0, got -5");
+            "t.yaml:18: dma.ub_to_gm.setup_cycles: must be in 0..1000000000, got -5");
   EXPECT_EQ(error_of(with("latency_cycles: 19", "latency_cycles: 99999999999")),
-            "t.yaml:26: gm.latency_cycles: must be <= 4294967295, got 99999999999");
+            "t.yaml:26: gm.latency_cycles: must be in 0..1000000000, got 99999999999");
   EXPECT_EQ(error_of(with("bandwidth_gbps: 48", "bandwidth_gbps: -1")),
-            "t.yaml:26: gm.bandwidth_gbps: must be > 0, got -1");
-  EXPECT_EQ(error_of(with("threads: 2", "threads: 0")), "t.yaml:28: scheduler.threads: must be > 0, got 0");
+            "t.yaml:26: gm.bandwidth_gbps: must be in 0.001..1e+09, got -1");
+  EXPECT_EQ(error_of(with("threads: 2", "threads: 0")), "t.yaml:28: scheduler.threads: must be in 1..1024, got 0");
   EXPECT_EQ(error_of(with("binary: 1.1", "binary: -0.5")),
-            "t.yaml:13: vector.binary: must be >= 0, got -0.5");
+            "t.yaml:13: vector.binary: must be in 0..1e+06, got -0.5");
   EXPECT_EQ(error_of(with("fractals_per_cycle: 0.5", "fractals_per_cycle: 0")),
-            "t.yaml:12: cube.fractals_per_cycle: must be > 0, got 0");
+            "t.yaml:12: cube.fractals_per_cycle: must be in 0.001..1e+09, got 0");
+}
+
+TEST(HwConfigErrors, ValuesPastWhatTheModelRepresents) {
+  // Issue 10, case 2: each of these passed validation and then spun forever
+  // in the GM model or overflowed a cycle count; each limit is in its message.
+  EXPECT_EQ(error_of(with("bandwidth_gbps: 48", "bandwidth_gbps: 1e-9")),
+            "t.yaml:26: gm.bandwidth_gbps: must be in 0.001..1e+09, got 1e-9");
+  EXPECT_EQ(error_of(with("clock_ghz: 1.5", "clock_ghz: 1e30")),
+            "t.yaml:2: clock_ghz: must be in 0.001..1000, got 1e30");
+  EXPECT_EQ(error_of(with("issue_cycles: 5", "issue_cycles: 4294967295")),
+            "t.yaml:5: issue_cycles: must be in 0..1000000000, got 4294967295");
+  EXPECT_EQ(error_of(with("setup_cycles: 14, bytes_per_cycle: 24", "setup_cycles: 14, bytes_per_cycle: 1e-300")),
+            "t.yaml:19: dma.l0c_to_gm.bytes_per_cycle: must be in 0.001..1e+09, got 1e-300");
+  EXPECT_EQ(error_of(with("fractals_per_cycle: 0.5", "fractals_per_cycle: 1e-20")),
+            "t.yaml:12: cube.fractals_per_cycle: must be in 0.001..1e+09, got 1e-20");
+  // threads = 2^32 - 1 ended in an unnamed std::bad_alloc.
+  EXPECT_EQ(error_of(with("threads: 2", "threads: 4294967295")),
+            "t.yaml:28: scheduler.threads: must be in 1..1024, got 4294967295");
 }
 
 TEST(HwConfigErrors, DuplicateKey) {

@@ -80,7 +80,7 @@ TEST(Overrides, HwErrorInAnOverriddenKeyNamesTheSet) {
     FAIL() << "no error";
   } catch (const sim::ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              file + ": gm.bandwidth_gbps: must be > 0, got -5 (from --set hw.gm.bandwidth_gbps=-5)");
+              file + ": gm.bandwidth_gbps: must be in 0.001..1e+09, got -5 (from --set hw.gm.bandwidth_gbps=-5)");
   }
   // A valid override lands in the config; untouched keys keep their values.
   YAML::Node doc2 = sim::load_hw_yaml(file);

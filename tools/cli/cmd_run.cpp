@@ -112,7 +112,9 @@ int cmd_run(const std::vector<std::string>& args) {
         "functional: read input tensors from DIR/NAME.npy (missing ones are generated); implies --functional")(
         "seed", po::value<uint64_t>()->default_value(1), "functional: seed of the generated inputs")(
         "dump", po::value<std::string>(), "functional: write every tensor to DIR/NAME.npy after the run")(
-        "check", "functional: compare with the Qwen3 decode reference (rtol = atol = 3e-3); exit 1 on mismatch");
+        "check", "functional: compare with the Qwen3 decode reference (rtol = atol = 3e-3); exit 1 on mismatch")(
+        "max-cycles", po::value<uint64_t>()->default_value(sim::RunOptions::kDefaultMaxCycles),
+        "stop with an error if simulated time would pass this cycle (a runaway run); at most 2^53");
     po::variables_map vm;
     if (!parse(args, desc, vm,
                "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
@@ -123,6 +125,7 @@ int cmd_run(const std::vector<std::string>& args) {
     const isa::Program p = load_program(vm, os);
     sim::RunOptions opts;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
+    opts.max_cycles = vm["max-cycles"].as<uint64_t>();
     const bool functional = vm.count("functional") || vm.count("inputs") || vm.count("dump") || vm.count("check");
     std::unique_ptr<sim::FunctionalState> state;
     workloads::Qwen3Shape shape;

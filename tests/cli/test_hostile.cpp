@@ -1,0 +1,91 @@
+// Issue 10: inputs a hostile user gives, each of which used to hang, eat
+// memory or answer wrongly with exit 0. Every command runs under
+// `timeout 20` so a regression fails here (exit 124) instead of hanging the
+// suite; each must end with a named error (exit 2) or a correct result.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/common/cli_run.h"
+
+namespace fs = std::filesystem;
+using namespace clitest;
+
+namespace {
+
+Result run(const std::string& args) { return sh("timeout 20 " + kBin + " run " + args); }
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+const std::string kGemm = " --workload configs/workloads/gemm.yaml -q";
+
+}  // namespace
+
+// Case 1: yaml-cpp 0.7's LoadAll never returned on these.
+TEST(Hostile, HwFileOfOneCommaIsASyntaxError) {
+  const fs::path d = tmpdir();
+  write(d / "comma.yaml", ",");
+  Result r = run("--hw " + (d / "comma.yaml").string() + kGemm);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("comma.yaml:1: YAML syntax error: unexpected ','"), std::string::npos) << r.out;
+}
+
+TEST(Hostile, StrayCommaOnLineThreeOfA2a3IsASyntaxError) {
+  const fs::path d = tmpdir();
+  std::string text = read_text(kSrc + "/configs/hw/a2a3.yaml");
+  const size_t line3 = text.find('\n', text.find('\n') + 1) + 1;
+  write(d / "a2a3.yaml", text.insert(line3, ","));
+  Result r = run("--hw " + (d / "a2a3.yaml").string() + kGemm);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("a2a3.yaml:3: YAML syntax error: unexpected ','"), std::string::npos) << r.out;
+}
+
+// Case 2: values that passed validation and then spun forever in the GM
+// model; now each is refused with the bound in the message.
+TEST(Hostile, RatesAndCyclesPastTheModelAreRefusedWithTheLimit) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"hw.gm.bandwidth_gbps=1e-9", "gm.bandwidth_gbps: must be in 0.001..1e+09, got 1e-9"},
+      {"hw.clock_ghz=1e30", "clock_ghz: must be in 0.001..1000, got 1e30"},
+      {"hw.issue_cycles=4294967295", "issue_cycles: must be in 0..1000000000, got 4294967295"},
+      {"hw.dma.gm_to_l1.bytes_per_cycle=1e-300", "dma.gm_to_l1.bytes_per_cycle: must be in 0.001..1e+09, got 1e-300"},
+  };
+  for (const auto& [set, msg] : cases) {
+    Result r = run("--set " + std::string(set) + kGemm);
+    EXPECT_EQ(r.code, 2) << set << "\n" << r.out;
+    EXPECT_NE(r.out.find(msg), std::string::npos) << set << "\n" << r.out;
+  }
+}
+
+// Case 5: a matmul's cycle count was cast to uint32 and wrapped: total
+// cycles came out lower than at the default rate, the roofline bound 0.
+TEST(Hostile, TooSlowACubeIsRefusedNotWrapped) {
+  Result r = run("--set hw.cube.fractals_per_cycle=1e-20" + kGemm);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("cube.fractals_per_cycle: must be in 0.001..1e+09, got 1e-20"), std::string::npos) << r.out;
+}
+
+// The slowest rates the validators allow still give a correct, finite
+// answer: slower than the default, never wrapped to faster.
+TEST(Hostile, SlowestAllowedCubeIsSlowerThanTheDefault) {
+  const fs::path d = tmpdir();
+  ASSERT_EQ(run(kGemm + " --report " + (d / "a.json").string()).code, 0);
+  Result r = run("--set hw.cube.fractals_per_cycle=0.001" + kGemm + " --report " + (d / "b.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto a = read_json(d / "a.json"), b = read_json(d / "b.json");
+  EXPECT_GT(b["total_cycles"].get<uint64_t>(), 100 * a["total_cycles"].get<uint64_t>());
+  EXPECT_GT(b["roofline"]["cube_bound_cycles"].get<uint64_t>(), a["roofline"]["cube_bound_cycles"].get<uint64_t>());
+}
+
+// The runaway guard: simulated time past --max-cycles is a named error.
+TEST(Hostile, MaxCyclesEndsARunawayRun) {
+  // The GEMM on a2a3 runs ~50k cycles; its first task alone passes 1000.
+  Result r = run(kGemm + " --max-cycles 1000");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("simulated time would pass 1000 cycles"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--max-cycles"), std::string::npos) << r.out;
+  r = run(kGemm + " --max-cycles 9007199254740993");  // 2^53 + 1
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("past the 9007199254740992 (2^53) cycles the model represents"), std::string::npos) << r.out;
+}
