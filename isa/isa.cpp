@@ -96,7 +96,17 @@ std::string mnemonic(const Instr& in) {
 
 int64_t Tensor::elems() const {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  bool over = false;
+  for (int64_t d : shape) {
+    if (d <= 0) return 0;  // an empty or invalid shape (validation names it)
+    over |= __builtin_mul_overflow(n, d, &n) || n > kMaxTensorBytes / std::max<uint32_t>(1, dtype_bytes(dtype));
+  }
+  if (over) {
+    std::string dims;
+    for (int64_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+    throw ProgramError("tensor '" + name + "' of shape [" + dims + "] holds more than " +
+                       std::to_string(kMaxTensorBytes) + " bytes (2^48), the largest a GM tensor may be");
+  }
   return n;
 }
 

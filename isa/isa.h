@@ -35,13 +35,14 @@ struct Tile {
   uint16_t rows = 0, cols = 0;
   uint16_t valid_rows = 0, valid_cols = 0;
 
+  // Sizes in 64 bits: 65535 x 65535 fp32 is 16 GiB, past uint32.
   uint32_t elems() const { return uint32_t(rows) * cols; }
-  uint32_t bytes() const { return elems() * dtype_bytes(dtype); }
+  uint64_t bytes() const { return uint64_t(elems()) * dtype_bytes(dtype); }
   uint32_t vrows() const { return valid_rows ? valid_rows : rows; }
   uint32_t vcols() const { return valid_cols ? valid_cols : cols; }
-  uint32_t valid_bytes() const { return vrows() * vcols() * dtype_bytes(dtype); }
+  uint64_t valid_bytes() const { return uint64_t(vrows()) * vcols() * dtype_bytes(dtype); }
   // Bytes from the tile's first element to one past its last valid element.
-  uint32_t footprint() const { return ((vrows() - 1) * uint32_t(cols) + vcols()) * dtype_bytes(dtype); }
+  uint64_t footprint() const { return (uint64_t(vrows() - 1) * cols + vcols()) * dtype_bytes(dtype); }
   bool operator==(const Tile& o) const;
 };
 
@@ -135,10 +136,16 @@ struct Tensor {
   TensorKind kind = TensorKind::Scratch;
   std::vector<int32_t> init;  // int32 tensors only: initial values (e.g. seq_lens)
 
+  // Throw ProgramError when the size passes kMaxTensorBytes (or int64).
   int64_t elems() const;
   int64_t bytes() const { return elems() * dtype_bytes(dtype); }
   bool operator==(const Tensor& o) const;
 };
+
+// The largest GM tensor a program may declare: 2^48 bytes (256 TiB, the
+// reach of a 48-bit device address; any real HBM is far smaller). It keeps
+// every element and byte offset inside int64.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 48;
 
 // A byte range [begin, end) of one GM tensor.
 struct GmRange {

@@ -79,6 +79,11 @@ class Validator {
       fail("name also used by tensor " + std::to_string(it->second));
     for (int64_t d : t.shape)
       if (d <= 0) fail("dimension " + std::to_string(d) + " must be > 0");
+    try {
+      (void)t.elems();
+    } catch (const ProgramError& e) {
+      fail(e.what());
+    }
     if (!t.init.empty()) {
       if (t.dtype != DType::INT32) fail("init values on a non-int32 tensor");
       if (int64_t(t.init.size()) != t.elems())

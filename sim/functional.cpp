@@ -60,6 +60,14 @@ FunctionalState::FunctionalState(const isa::Program& program, const HwConfig& hw
   cores_.resize(size_t(hw.core_groups) * cores_per_group_);
 }
 
+uint64_t FunctionalState::memory_bytes(const isa::Program& program, const HwConfig& hw) {
+  uint64_t bytes = 0;
+  for (const isa::Tensor& t : program.tensors) bytes += uint64_t(t.elems()) * 4;  // fp32 or int32 each
+  const HwConfig::Buffers& b = hw.buffers;
+  const uint64_t per_group = uint64_t(b.l1) + b.l0a + b.l0b + b.l0c + uint64_t(hw.vector_cores) * b.ub;
+  return bytes + per_group * hw.core_groups;
+}
+
 std::string FunctionalState::where(uint32_t group, uint32_t core, const isa::Instr* in) const {
   std::ostringstream os;
   os << "functional: group " << group << " "

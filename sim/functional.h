@@ -59,6 +59,10 @@ class FunctionalState {
   // values when the program gives them). Local buffers are allocated on use.
   // `program` must outlive the state.
   FunctionalState(const isa::Program& program, const HwConfig& hw);
+  // What the state may come to: every GM tensor (4 B per element) and, at
+  // worst, every local buffer of every core. Callers refuse a run past their
+  // memory limit with it before constructing.
+  static uint64_t memory_bytes(const isa::Program& program, const HwConfig& hw);
 
   const isa::Program& program() const { return program_; }
 

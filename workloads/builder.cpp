@@ -90,9 +90,29 @@ struct ChannelState {
   int send_stream = -1, recv_stream = -1;
 };
 
+// The memory a program under construction takes, estimated as it grows:
+// each instruction is an isa::Instr, each task a Task, a Kernel and the
+// vectors' headers around its streams.
+constexpr uint64_t kTaskBytes = sizeof(isa::Task) + sizeof(isa::Kernel) + 3 * sizeof(std::vector<isa::Instr>);
+uint64_t g_program_memory_limit = uint64_t(8) << 30;
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g GiB", bytes / double(uint64_t(1) << 30));
+  return buf;
+}
+
 struct Impl {
   Budget budget;
   isa::Program prog;
+  uint64_t instructions = 0;  // in prog.kernels so far
+  uint64_t bytes() const { return instructions * sizeof(isa::Instr) + prog.tasks.size() * kTaskBytes; }
+  // Past the limit: a BuildError saying what would be built.
+  void check_memory(const std::string& what, double estimate) const {
+    if (estimate <= double(g_program_memory_limit)) return;
+    throw BuildError(what + " would take about " + gib(estimate) + " of memory, more than the " +
+                     gib(double(g_program_memory_limit)) + " limit (npusim run --max-memory-gib)");
+  }
   std::unordered_map<std::string, uint32_t> site_ids;
   std::unordered_map<std::string, uint32_t> kernel_ids;
   std::vector<KernelInfo> kinfos;
@@ -258,8 +278,12 @@ struct Impl {
     k.last_sizes[0] = kern.cube.size();
     k.last_sizes[1] = kern.vec[0].size();
     k.last_sizes[2] = kern.vec[1].size();
+    instructions += kern.cube.size() + kern.vec[0].size() + kern.vec[1].size();
     prog.kernels.push_back(std::move(kern));
     prog.tasks.push_back(std::move(task));
+    check_memory("the program (" + std::to_string(prog.tasks.size()) + " tasks, " + std::to_string(instructions) +
+                     " instructions so far)",
+                 double(bytes()));
   }
 
   void record(uint32_t tensor, bool write, int64_t first, uint32_t rows, uint32_t cols,
@@ -1090,9 +1114,14 @@ void ProgramBuilder::parallel_range(std::string_view name, int64_t n, int64_t ch
   if (n <= 0 || chunk <= 0)
     throw BuildError("parallel '" + std::string(name) + "': n=" + std::to_string(n) +
                      " and chunk=" + std::to_string(chunk) + " must be positive");
+  const int64_t launches = n / chunk + (n % chunk != 0);
+  const uint64_t before = impl_->bytes();
   for (int64_t t0 = 0; t0 < n; t0 += chunk) {
     int64_t t1 = std::min(n, t0 + chunk);
     kernel(name, [&](KernelBuilder& k) { body(k, t0, t1); }, launch);
+    if (t0 == 0)  // every launch like the first: refuse a runaway before building it
+      impl_->check_memory("pl.parallel '" + std::string(name) + "' of " + std::to_string(launches) + " launches",
+                          double(before) + double(impl_->bytes() - before) * double(launches));
   }
 }
 
@@ -1107,6 +1136,8 @@ void ProgramBuilder::parallel(std::string_view name, int64_t n, int64_t chunk,
 }
 
 const isa::Program& ProgramBuilder::program() const { return impl_->prog; }
+
+void set_program_memory_limit(uint64_t bytes) { detail::g_program_memory_limit = bytes; }
 
 isa::Program ProgramBuilder::finish() {
   if (impl_->finished) throw BuildError("ProgramBuilder::finish called twice");

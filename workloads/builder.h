@@ -280,6 +280,13 @@ class KernelBuilder {
   [[noreturn]] void fail(uint32_t site, const std::string& msg) const;
 };
 
+// The memory a generated program may take (its instructions and tasks),
+// checked as it grows and, for a pl.parallel, estimated from its first
+// launch so a runaway is refused before it is built: past it generation
+// stops with a BuildError naming the estimate. Default 8 GiB; `npusim run
+// --max-memory-gib` sets it.
+void set_program_memory_limit(uint64_t bytes);
+
 class ProgramBuilder {
  public:
   explicit ProgramBuilder(Budget budget = {});

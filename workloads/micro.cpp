@@ -109,13 +109,11 @@ isa::Program build_many_kernels(const ManyKernelsParams& p) {
   GmTensor Y = pb.tensor("y", {(p.chain ? n + 1 : n) * p.rows, p.cols}, DType::FP32,
                          TensorKind::Out);
   const Shape2 shape{u32(p.rows), u32(p.cols)};
-  for (int64_t i = 0; i < n; ++i) {
-    pb.kernel("small_kernel", [&](KernelBuilder& k) {
-      LTile t = p.chain && i > 0 ? k.slice(Y, shape, {i * p.rows, 0})
-                                 : k.slice(X, shape, {p.chain ? 0 : i * p.rows, 0});
-      k.assemble(Y, k.adds(t, 1.0f), {(p.chain ? i + 1 : i) * p.rows, 0});
-    });
-  }
+  pb.parallel("small_kernel", n, 1, [&](KernelBuilder& k, int64_t i) {
+    LTile t = p.chain && i > 0 ? k.slice(Y, shape, {i * p.rows, 0})
+                               : k.slice(X, shape, {p.chain ? 0 : i * p.rows, 0});
+    k.assemble(Y, k.adds(t, 1.0f), {(p.chain ? i + 1 : i) * p.rows, 0});
+  });
   return pb.finish();
 }
 

@@ -89,3 +89,55 @@ TEST(Hostile, MaxCyclesEndsARunawayRun) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("past the 9007199254740992 (2^53) cycles the model represents"), std::string::npos) << r.out;
 }
+
+// Case 3: sizes that grew memory to 7-13 GB with no message. A pl.parallel
+// is estimated from its first launch and refused before it is built.
+TEST(Hostile, HugeWorkloadsAreRefusedBeforeTheyAreBuilt) {
+  // M = 2^32: (2^32 / 128) x (1024 / 128) = 2^28 launches.
+  Result r = run("--set workload.shapes.M=4294967296" + kGemm);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("pl.parallel 'gemm' of 268435456 launches would take about"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("more than the 8 GiB limit (npusim run --max-memory-gib)"), std::string::npos) << r.out;
+  r = run("--workload configs/workloads/many_kernels.yaml --set workload.kernels=4294967295 -q");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("pl.parallel 'small_kernel' of 4294967295 launches"), std::string::npos) << r.out;
+  // Functional GEMM at 65536^3: 512 x 512 = 262144 launches.
+  r = run("--workload configs/workloads/gemm.yaml --set workload.shapes.M=65536 --set workload.shapes.N=65536 "
+          "--set workload.shapes.K=65536 --functional -q");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("pl.parallel 'gemm' of 262144 launches"), std::string::npos) << r.out;
+}
+
+TEST(Hostile, FunctionalMemoryIsEstimatedAndRefusedPastTheLimit) {
+  // The small fused layer's tensors and a2a3's buffers: 24 groups x (512 +
+  // 64 + 64 + 128 + 2 x 192 KiB) = 27 MiB of buffers alone, past 10 MiB.
+  Result r = run("--workload configs/workloads/qwen3_32b_decode_fused_qkrope_small.yaml --functional -q "
+                 "--max-memory-gib 0.01");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("functional mode would need about"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("more than the 10 MiB of --max-memory-gib"), std::string::npos) << r.out;
+  EXPECT_EQ(run("--workload configs/workloads/qwen3_32b_decode_fused_qkrope_small.yaml --functional -q").code, 0);
+}
+
+// Case 10: the element count overflowed int64 (Tensor::elems was signed and
+// unchecked), so the bounds check used a wrapped size.
+TEST(Hostile, TensorLargerThanGmCanAddressIsNamed) {
+  const fs::path d = tmpdir();
+  write(d / "p.txt",
+        "# npusim program v1\n"
+        "tensor x [4294967295,4294967295,4294967295] fp32 in\n"
+        "site 0 \"k: launch\"\n"
+        "kernel 0 k\n"
+        "  cube\n"
+        "  vec 0\n"
+        "    tload UB[0+16x64 fp32] <- x[0+16x64/64] @0\n"
+        "  vec 1\n"
+        "end\n"
+        "task 0 kernel=0 site=0\n");
+  Result r = run("--program " + (d / "p.txt").string() + " -q");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("tensor 'x' of shape [4294967295, 4294967295, 4294967295] holds more than "
+                       "281474976710656 bytes (2^48)"),
+            std::string::npos)
+      << r.out;
+}

@@ -18,6 +18,7 @@
 #include "tools/cli/cli.h"
 #include "tools/cli/functional.h"
 #include "tools/cli/overrides.h"
+#include "workloads/builder.h"
 #include "workloads/workload.h"
 
 namespace po = boost::program_options;
@@ -114,7 +115,10 @@ int cmd_run(const std::vector<std::string>& args) {
         "dump", po::value<std::string>(), "functional: write every tensor to DIR/NAME.npy after the run")(
         "check", "functional: compare with the Qwen3 decode reference (rtol = atol = 3e-3); exit 1 on mismatch")(
         "max-cycles", po::value<uint64_t>()->default_value(sim::RunOptions::kDefaultMaxCycles),
-        "stop with an error if simulated time would pass this cycle (a runaway run); at most 2^53");
+        "stop with an error if simulated time would pass this cycle (a runaway run); at most 2^53")(
+        "max-memory-gib", po::value<double>()->default_value(8),
+        "refuse, before allocating, a program (instructions and tasks) or a functional run (tensors and "
+        "buffers) estimated to need more memory than this");
     po::variables_map vm;
     if (!parse(args, desc, vm,
                "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
@@ -122,6 +126,10 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const std::vector<Override> os = overrides(vm);
     const sim::HwConfig hw = load_hw(vm["hw"].as<std::string>(), os);
+    const double max_gib = vm["max-memory-gib"].as<double>();
+    if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
+    const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
+    workloads::set_program_memory_limit(max_bytes);
     const isa::Program p = load_program(vm, os);
     sim::RunOptions opts;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
@@ -131,6 +139,11 @@ int cmd_run(const std::vector<std::string>& args) {
     workloads::Qwen3Shape shape;
     workloads::Qwen3Outputs ref;
     if (functional) {
+      const uint64_t need = sim::FunctionalState::memory_bytes(p, hw);
+      if (need > max_bytes)
+        throw isa::InputError("functional mode would need about " + std::to_string(need >> 20) +
+                              " MiB for the program's tensors and the local buffers, more than the " +
+                              std::to_string(max_bytes >> 20) + " MiB of --max-memory-gib");
       state = std::make_unique<sim::FunctionalState>(p, hw);
       const std::string dir = vm.count("inputs") ? vm["inputs"].as<std::string>() : "";
       const sim::InputsReport in = sim::load_inputs(*state, p, dir, vm["seed"].as<uint64_t>());
