@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "sim/file_io.h"
 #include "sim/functional.h"
 #include "sim/numerics.h"
 
@@ -145,22 +146,20 @@ void write_impl(const std::string& path, const std::vector<int64_t>& shape, cons
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
 
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw NpyError(path + ": cannot open for writing: " + std::strerror(errno));
+  OutFile f(path, "");
   f.write(kMagic, 6);
   const char ver[2] = {char(version), 0};
   f.write(ver, 2);
   if (version == 1) {
     const uint16_t len = uint16_t(dict.size());
-    f.write(reinterpret_cast<const char*>(&len), 2);
+    f.write(&len, 2);
   } else {
     const uint32_t len = uint32_t(dict.size());
-    f.write(reinterpret_cast<const char*>(&len), 4);
+    f.write(&len, 4);
   }
-  f.write(dict.data(), std::streamsize(dict.size()));
-  f.write(reinterpret_cast<const char*>(data), std::streamsize(n * int64_t(sizeof(T))));
+  f.write(dict);
+  f.write(data, size_t(n) * sizeof(T));
   f.close();
-  if (!f) throw NpyError(path + ": write failed: " + std::strerror(errno));
 }
 
 std::string tensor_shape_string(const std::vector<int64_t>& shape) {

@@ -1,17 +1,16 @@
 #include "tools/cli/report_io.h"
 #include "isa/error.h"
+#include "sim/file_io.h"
 
-#include <fstream>
 #include <stdexcept>
 
 namespace cli {
 
 nlohmann::ordered_json load_report(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw isa::InputError("cannot open report '" + path + "'");
+  const std::string text = sim::read_file(path, "report");
   nlohmann::ordered_json r;
   try {
-    r = nlohmann::ordered_json::parse(in);
+    r = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw isa::InputError(path + ": not a JSON report: " + e.what());
   }
