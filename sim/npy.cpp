@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "sim/file_io.h"
 #include "sim/functional.h"
 #include "sim/numerics.h"
 
@@ -145,22 +146,20 @@ void write_impl(const std::string& path, const std::vector<int64_t>& shape, cons
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
 
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw NpyError(path + ": cannot open for writing: " + std::strerror(errno));
+  OutFile f(path, "");
   f.write(kMagic, 6);
   const char ver[2] = {char(version), 0};
   f.write(ver, 2);
   if (version == 1) {
     const uint16_t len = uint16_t(dict.size());
-    f.write(reinterpret_cast<const char*>(&len), 2);
+    f.write(&len, 2);
   } else {
     const uint32_t len = uint32_t(dict.size());
-    f.write(reinterpret_cast<const char*>(&len), 4);
+    f.write(&len, 4);
   }
-  f.write(dict.data(), std::streamsize(dict.size()));
-  f.write(reinterpret_cast<const char*>(data), std::streamsize(n * int64_t(sizeof(T))));
+  f.write(dict);
+  f.write(data, size_t(n) * sizeof(T));
   f.close();
-  if (!f) throw NpyError(path + ": write failed: " + std::strerror(errno));
 }
 
 std::string tensor_shape_string(const std::vector<int64_t>& shape) {
@@ -201,9 +200,17 @@ std::string npy_shape_string(const std::vector<int64_t>& shape) {
 }
 
 NpyArray read_npy(const std::string& path) {
+  namespace fs = std::filesystem;
   if (!little_endian_host()) throw NpyError(path + ": reading .npy needs a little-endian host");
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw NpyError(path + " is a directory (expected a .npy file)");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw NpyError(path + ": cannot open: " + std::strerror(errno));
+  // Every size the header announces is checked against the file's size
+  // before anything is allocated.
+  if (!fs::is_regular_file(path, ec)) throw NpyError(path + ": not a regular file");
+  const uint64_t file_bytes = fs::file_size(path, ec);
+  if (ec) throw NpyError(path + ": cannot read: " + ec.message());
   char magic[6] = {};
   f.read(magic, 6);
   if (f.gcount() != 6 || std::memcmp(magic, kMagic, 6) != 0)
@@ -220,6 +227,11 @@ NpyArray read_npy(const std::string& path) {
   f.read(reinterpret_cast<char*>(lb), lbytes);
   if (f.gcount() != lbytes) throw NpyError(path + ": truncated header");
   for (int i = lbytes - 1; i >= 0; --i) hlen = (hlen << 8) | lb[i];
+  const uint64_t header_at = 8 + uint64_t(lbytes);
+  const uint64_t header_present = file_bytes > header_at ? file_bytes - header_at : 0;
+  if (hlen > header_present)
+    throw NpyError(path + ": truncated header (" + std::to_string(hlen) + " bytes announced, " +
+                   std::to_string(header_present) + " present)");
   std::string header(hlen, '\0');
   f.read(header.data(), hlen);
   if (uint32_t(f.gcount()) != hlen)
@@ -239,26 +251,46 @@ NpyArray read_npy(const std::string& path) {
     throw NpyError(path + ": unsupported dtype '" + a.descr +
                    "' (supported: '<f4' float32, '<i4' int32, '<u2' bf16 bit patterns)");
   }
-  const int64_t n = a.elems();
-  const uint64_t bytes = uint64_t(n) * item;
+  // bytes = item * prod(shape), checked: the product of the dims can exceed
+  // 2^63 (a zero dim makes it 0 whatever the others are).
+  uint64_t bytes = item;
+  bool overflow = false;
+  for (int64_t d : a.shape) {
+    if (d == 0) {
+      bytes = 0;
+      overflow = false;
+      break;
+    }
+    if (!overflow && __builtin_mul_overflow(bytes, uint64_t(d), &bytes)) overflow = true;
+  }
+  if (bytes > uint64_t(INT64_MAX)) overflow = true;
+  const uint64_t data_at = header_at + hlen;
+  const uint64_t present = file_bytes - data_at;
+  const std::string needs = "shape " + npy_shape_string(a.shape) + " of '" + a.descr + "' needs ";
+  if (overflow)
+    throw NpyError(path + ": " + needs + "more than 2^63 bytes, the file has " + std::to_string(present));
+  if (present < bytes)
+    throw NpyError(path + ": truncated data: " + needs + std::to_string(bytes) + " bytes, the file has " +
+                   std::to_string(present));
+  if (present > bytes)
+    throw NpyError(path + ": unexpected bytes after the " + std::to_string(bytes) + " bytes of data");
+  const size_t n = size_t(bytes / item);
   char* dst;
   if (a.descr == "<f4") {
-    a.f32.resize(size_t(n));
+    a.f32.resize(n);
     dst = reinterpret_cast<char*>(a.f32.data());
   } else if (a.descr == "<i4") {
-    a.i32.resize(size_t(n));
+    a.i32.resize(n);
     dst = reinterpret_cast<char*>(a.i32.data());
   } else {
-    a.u16.resize(size_t(n));
+    a.u16.resize(n);
     dst = reinterpret_cast<char*>(a.u16.data());
   }
   f.read(dst, std::streamsize(bytes));
   const uint64_t got = uint64_t(f.gcount());
-  if (got != bytes)
-    throw NpyError(path + ": truncated data: shape " + npy_shape_string(a.shape) + " of '" + a.descr +
-                   "' needs " + std::to_string(bytes) + " bytes, the file has " + std::to_string(got));
-  if (f.peek() != std::char_traits<char>::eof())
-    throw NpyError(path + ": unexpected bytes after the " + std::to_string(bytes) + " bytes of data");
+  if (got != bytes)  // the file shrank while we read it
+    throw NpyError(path + ": truncated data: " + needs + std::to_string(bytes) + " bytes, could read " +
+                   std::to_string(got));
   return a;
 }
 

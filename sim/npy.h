@@ -9,10 +9,13 @@
 //   C order only (fortran_order True is an error);
 // - write: '<f4' and '<i4', version 1.0 (2.0 on request), header padded to a
 //   multiple of 64 bytes as numpy does.
-// Every error is an NpyError whose message starts with the file's path and
-// says what is wrong ("x.npy: bad magic (not a .npy file)",
+// Every read error is an NpyError whose message starts with the file's path
+// and says what is wrong ("x.npy: bad magic (not a .npy file)",
 // "x.npy: unsupported dtype '<f8' ...", "wq.npy: shape (3, 4) does not match
-// tensor wq [8192, 8192]").
+// tensor wq [8192, 8192]"); the sizes a header announces are checked against
+// the file's size before anything is allocated. A write that fails (full
+// disk, a directory in the way) is a sim::FileError naming the file and the
+// OS reason (sim/file_io.h).
 #pragma once
 
 #include <cstdint>

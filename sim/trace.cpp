@@ -1,5 +1,5 @@
 #include "sim/trace.h"
-#include "isa/error.h"
+#include "sim/file_io.h"
 
 #include <algorithm>
 #include <cmath>
@@ -35,22 +35,21 @@ void TraceWriter::event(uint32_t pid, uint32_t tid, const std::string& name, con
 }
 
 void TraceWriter::write(const std::string& path) const {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "w"), &std::fclose);
-  if (!f) throw isa::InputError("cannot write trace file '" + path + "'");
-  std::fprintf(f.get(), "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+  OutFile f(path, "the trace");
+  f.printf("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
   bool first = true;
   auto sep = [&] {
-    if (!first) std::fputs(",\n", f.get());
+    if (!first) f.write(",\n");
     first = false;
   };
   for (const auto& [key, name] : names_) {
     sep();
     const std::string quoted = nlohmann::json(name).dump();
     if (key.second == ~0u)
-      std::fprintf(f.get(), "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":%s}}",
+      f.printf("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":%s}}",
                    key.first, quoted.c_str());
     else
-      std::fprintf(f.get(),
+      f.printf(
                    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":%s}}",
                    key.first, key.second, quoted.c_str());
   }
@@ -71,15 +70,15 @@ void TraceWriter::write(const std::string& path) const {
     const Ev& e = events_[i];
     sep();
     const uint64_t t0 = ns(e.start), t1 = ns(e.end);
-    std::fprintf(f.get(), "{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"name\":%s,\"cat\":%s,\"ts\":%llu.%03llu,\"dur\":%llu.%03llu",
+    f.printf("{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"name\":%s,\"cat\":%s,\"ts\":%llu.%03llu,\"dur\":%llu.%03llu",
                  e.pid, e.tid, quoted[e.name].c_str(), quoted[e.cat].c_str(), (unsigned long long)(t0 / 1000),
                  (unsigned long long)(t0 % 1000), (unsigned long long)((t1 - t0) / 1000),
                  (unsigned long long)((t1 - t0) % 1000));
-    if (!e.args.empty()) std::fprintf(f.get(), ",\"args\":%s", e.args.c_str());
-    std::fputc('}', f.get());
+    if (!e.args.empty()) f.printf(",\"args\":%s", e.args.c_str());
+    f.write("}");
   }
-  std::fprintf(f.get(), "\n]}\n");
-  if (std::ferror(f.get())) throw isa::InputError("error writing trace file '" + path + "'");
+  f.printf("\n]}\n");
+  f.close();
 }
 
 }  // namespace sim

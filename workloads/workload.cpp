@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <initializer_list>
 #include <set>
 #include <utility>
@@ -363,6 +364,15 @@ isa::Program build_workload(const YAML::Node& doc, const std::string& filename) 
 }
 
 isa::Program build_workload_file(const std::string& path) {
+  // As sim::check_input_file (tools/cli reads through it; workloads/ does not
+  // link sim/): a directory read as a stream throws std::ios_base::failure, a
+  // device reads forever.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(st)) throw WorkloadError(path + " is a directory (expected a workload file)");
+  if (std::filesystem::is_character_file(st) || std::filesystem::is_block_file(st) ||
+      std::filesystem::is_socket(st))
+    throw WorkloadError(path + " is a device, not a workload file");
   YAML::Node doc;
   try {
     doc = YAML::LoadFile(path);

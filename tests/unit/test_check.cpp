@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 
 #include "tools/cli/check.h"
+#include "tools/cli/report_io.h"
 
 namespace {
 
@@ -96,6 +98,54 @@ TEST(Check, ParseTolerance) {
   EXPECT_DOUBLE_EQ(parse_tolerance("2"), 0.02);
   EXPECT_DOUBLE_EQ(parse_tolerance("0"), 0.0);
   for (const char* bad : {"", "%", "-1%", "abc", "1%%", "1 %"}) EXPECT_THROW(parse_tolerance(bad), isa::InputError) << bad;
+}
+
+// load_report's structure check (tools/cli/report_io.h): what check and
+// compare read is there with its type; the file and the JSON path are named.
+std::string invalid(const ordered_json& r) {
+  try {
+    cli::validate_report(r, "base.json");
+  } catch (const isa::InputError& e) {
+    return e.what();
+  }
+  return "(valid)";
+}
+
+TEST(ValidateReport, AcceptsAReportAndOptionalKeysMayBeAbsent) {
+  EXPECT_EQ(invalid(kBase), "(valid)");  // no launch_overhead_cycles, cube_busy_cycles, ...
+  ordered_json empty = kBase;
+  empty["kernels"] = ordered_json::array();
+  EXPECT_EQ(invalid(empty), "(valid)");
+}
+
+TEST(ValidateReport, NamesTheFileThePathAndTheType) {
+  auto with = [](const std::function<void(ordered_json&)>& edit) {
+    ordered_json r = kBase;
+    edit(r);
+    return invalid(r);
+  };
+  EXPECT_EQ(with([](auto& r) { r["kernels"][1]["dma_count"] = "50"; }),
+            "base.json: kernels[1].dma_count: expected a number, got a string (\"50\")");
+  EXPECT_EQ(with([](auto& r) { r["kernels"][0]["task_cycles"] = true; }),
+            "base.json: kernels[0].task_cycles: expected a number, got a boolean (true)");
+  EXPECT_EQ(with([](auto& r) { r["kernels"][0].erase("launches"); }),
+            "base.json: kernels[0].launches: missing (every npusim report has it)");
+  EXPECT_EQ(with([](auto& r) { r["kernels"][1]["name"] = "qk"; }),
+            "base.json: kernels[1].name: kernel \"qk\" appears twice (also kernels[0])");
+  EXPECT_EQ(with([](auto& r) { r["kernels"][1] = 3; }), "base.json: kernels[1]: expected an object, got the number 3");
+  EXPECT_EQ(with([](auto& r) { r["kernels"] = ordered_json::object(); }),
+            "base.json: kernels: expected an array, got an object");
+  EXPECT_EQ(with([](auto& r) { r.erase("kernels"); }), "base.json: kernels: missing (every npusim report has it)");
+  EXPECT_EQ(with([](auto& r) { r["totals"]["tasks"] = nullptr; }),
+            "base.json: totals.tasks: expected a number, got null");
+  EXPECT_EQ(with([](auto& r) { r["totals"]["dma_bytes"] = -1; }),
+            "base.json: totals.dma_bytes: expected a number >= 0, got -1");
+  EXPECT_EQ(with([](auto& r) { r["roofline"] = ordered_json::array(); }),
+            "base.json: roofline: expected an object, got an array");
+  EXPECT_EQ(with([](auto& r) { r["total_cycles"] = "10000"; }),
+            "base.json: total_cycles: expected a number, got a string (\"10000\")");
+  EXPECT_EQ(invalid(ordered_json::array()),
+            "base.json: not an npusim report: expected a JSON object at the top, got an array");
 }
 
 }  // namespace

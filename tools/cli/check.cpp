@@ -16,8 +16,15 @@ using nlohmann::ordered_json;
 
 const char* const kKernelMetrics[] = {"launches", "dma_count", "dma_bytes"};
 
+// A compared number; 0 for a kernel missing from the baseline (`j` is then
+// empty). Reports come through load_report, which checked that every
+// compared key is present and a number: anything else here is a bug, not a 0.
 double num(const ordered_json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+  if (j.empty()) return 0.0;
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number())
+    throw std::logic_error(std::string("check::compare: '") + key + "' is not a number (validate_report first)");
+  return it->get<double>();
 }
 
 std::string fmt(double v) {

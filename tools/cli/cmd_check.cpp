@@ -2,11 +2,11 @@
 // a regression gate on total cycles, launches and DMAs, in total and per kernel.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <boost/program_options.hpp>
 
+#include "sim/file_io.h"
 #include "tools/cli/check.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/report_io.h"
@@ -59,7 +59,8 @@ int cmd_check(const std::vector<std::string>& args) {
     nlohmann::ordered_json report = load_report(report_path);
 
     if (vm.count("update")) {
-      if (std::filesystem::exists(base_path)) {
+      // Only a regular file holds an old baseline to compare with (not /dev/full).
+      if (std::filesystem::is_regular_file(base_path) || std::filesystem::is_directory(base_path)) {
         const check::Result r = check::compare(report, load_report(base_path), 0.0);
         std::vector<check::Metric> moved = r.grown;
         moved.insert(moved.end(), r.shrunk.begin(), r.shrunk.end());
@@ -70,10 +71,7 @@ int cmd_check(const std::vector<std::string>& args) {
                       check::table(moved).c_str());
       }
       report.erase("sim");
-      std::ofstream out(base_path);
-      out << report.dump(2) << "\n";
-      out.close();
-      if (!out) throw isa::InputError("cannot write " + base_path);
+      sim::write_file(base_path, report.dump(2) + "\n", "the baseline");
       std::printf("check: wrote %s\n", base_path.c_str());
       return kOk;
     }

@@ -21,12 +21,11 @@ namespace cli {
 
 namespace {
 
-const char* const kTotalKeys[] = {"total_cycles", "tasks", "launches", "launch_overhead_cycles",
-                                  "dispatch_wait_cycles", "instructions", "dma_count", "dma_bytes",
-                                  "load_count", "load_bytes", "store_count", "store_bytes", "scalar_reads",
-                                  "cube_busy_cycles", "vector_busy_cycles", "task_cycles"};
-const char* const kKernelKeys[] = {"launches", "dma_count", "dma_bytes", "launch_overhead_cycles",
-                                   "cube_busy_cycles", "vector_busy_cycles", "task_cycles"};
+// A number of a report (load_report checked its type), or none when absent.
+std::optional<double> value(const ordered_json& obj, const std::string& key) {
+  const auto it = obj.find(key);
+  return it == obj.end() ? std::nullopt : std::optional<double>(it->get<double>());
+}
 
 std::string delta(std::optional<double> base, std::optional<double> v) {
   if (!base || !v) return "";
@@ -90,16 +89,15 @@ int cmd_compare(const std::vector<std::string>& args) {
       reports.push_back(load_report(f));
       names.push_back(report_label(f));
     }
-    auto total = [&](const char* key) {
+    // load_report checked every key read here: present where required, a number.
+    auto total = [&](const std::string& key) {
       std::vector<std::optional<double>> v;
-      for (const auto& r : reports) {
-        const ordered_json& src = std::string(key) == "total_cycles" ? r : r["totals"];
-        v.push_back(src.contains(key) ? std::optional<double>(src[key].get<double>()) : std::nullopt);
-      }
+      for (const auto& r : reports) v.push_back(key == "total_cycles" ? value(r, key) : value(r["totals"], key));
       return v;
     };
     header("totals", names);
-    for (const char* k : kTotalKeys) row(k, total(k));
+    row("total_cycles", total("total_cycles"));
+    for (const std::string& k : report_total_keys()) row(k, total(k));
     {
       std::vector<std::optional<double>> us, ratio;
       for (const auto& r : reports) {
@@ -121,7 +119,7 @@ int cmd_compare(const std::vector<std::string>& args) {
     for (const std::string& kn : kernels) {
       std::printf("\n");
       header("kernel " + kn, names);
-      for (const char* key : kKernelKeys) {
+      for (const std::string& key : report_kernel_keys()) {
         std::vector<std::optional<double>> v;
         bool any = false;
         for (size_t i = 0; i < reports.size(); ++i) {
@@ -129,8 +127,8 @@ int cmd_compare(const std::vector<std::string>& args) {
           if (it == by_name[i].end()) {
             v.push_back(std::nullopt);
           } else {
-            v.push_back((*it->second)[key].get<double>());
-            any |= *v.back() != 0;
+            v.push_back(value(*it->second, key));
+            any |= v.back().value_or(0) != 0;
           }
         }
         if (any) row(key, v);

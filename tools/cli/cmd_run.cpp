@@ -1,9 +1,7 @@
 // npusim run / disasm: load a hardware config and a program, simulate, report.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include <boost/program_options.hpp>
 #include <yaml-cpp/yaml.h>
@@ -11,6 +9,7 @@
 #include "isa/text.h"
 #include "isa/validate.h"
 #include "sim/core_engine.h"
+#include "sim/file_io.h"
 #include "sim/functional.h"
 #include "sim/npu.h"
 #include "sim/npy.h"
@@ -37,14 +36,6 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
   }
   po::notify(vm);
   return true;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw isa::ProgramError("cannot open program file '" + path + "'");
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
 }
 
 std::vector<Override> overrides(const po::variables_map& vm) {
@@ -78,7 +69,7 @@ isa::Program load_program(const po::variables_map& vm, const std::vector<Overrid
   if (vm.count("program") && any_for(os, "workload"))
     throw po::error("--set workload.* needs --workload (a text program has no workload keys)");
   isa::Program p = vm.count("program")
-                       ? isa::parse_program(read_file(vm["program"].as<std::string>()),
+                       ? isa::parse_program(sim::read_file(vm["program"].as<std::string>(), "program"),
                                             vm["program"].as<std::string>())
                        : load_workload(vm["workload"].as<std::string>(), os);
   isa::validate_program(p);
@@ -167,11 +158,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     sim::RunResult r = sim::simulate(p, hw, opts);
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
-    if (vm.count("report")) {
-      std::ofstream out(vm["report"].as<std::string>());
-      if (!out) throw isa::InputError("cannot write report '" + vm["report"].as<std::string>() + "'");
-      out << r.report.dump(2) << "\n";
-    }
+    if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
     if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());
     if (vm.count("check")) {
@@ -194,9 +181,7 @@ int cmd_disasm(const std::vector<std::string>& args) {
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const std::string text = isa::print_program(load_program(vm));
     if (vm.count("output")) {
-      std::ofstream out(vm["output"].as<std::string>());
-      if (!out) throw isa::InputError("cannot write '" + vm["output"].as<std::string>() + "'");
-      out << text;
+      sim::write_file(vm["output"].as<std::string>(), text, "the program");
     } else {
       std::cout << text;
     }

@@ -23,6 +23,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "sim/file_io.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/report_io.h"
 #include "tools/cli/sweep.h"
@@ -290,25 +291,28 @@ int run_local(const Spec& spec, const std::string& out, unsigned jobs, bool resu
 
 int emit_jobs(const Spec& spec, const std::string& dir, const std::string& bin) {
   const std::vector<Point> points = sweep::expand(spec);
-  fs::create_directories(fs::path(dir) / "results");
-  {
-    std::ofstream jobs(fs::path(dir) / "jobs.txt");
-    for (const Point& p : points) jobs << sweep::job_line(bin, spec, p, dir) << "\n";
-    std::ofstream pts(fs::path(dir) / "points.csv");
-    std::vector<std::string> head = {"point"};
-    for (const std::string& c : spec.columns()) head.push_back(c);
-    pts << sweep::csv_line(head);
-    for (const Point& p : points) {
-      std::vector<std::string> r = {std::to_string(p.index)};
-      r.insert(r.end(), p.values.begin(), p.values.end());
-      pts << sweep::csv_line(r);
-    }
-    if (!jobs || !pts) throw isa::InputError("cannot write into " + dir);
-  }
+  std::error_code ec;
+  fs::create_directories(fs::path(dir) / "results", ec);
+  if (ec) throw isa::InputError("cannot create " + (fs::path(dir) / "results").string() + ": " + ec.message());
   const std::string jobs_txt = (fs::path(dir) / "jobs.txt").string();
   const std::string slurm = (fs::path(dir) / "slurm.sh").string();
   {
-    std::ofstream s(slurm);
+    sim::OutFile jobs(jobs_txt, "");
+    for (const Point& p : points) jobs.write(sweep::job_line(bin, spec, p, dir) + "\n");
+    jobs.close();
+    sim::OutFile pts((fs::path(dir) / "points.csv").string(), "");
+    std::vector<std::string> head = {"point"};
+    for (const std::string& c : spec.columns()) head.push_back(c);
+    pts.write(sweep::csv_line(head));
+    for (const Point& p : points) {
+      std::vector<std::string> r = {std::to_string(p.index)};
+      r.insert(r.end(), p.values.begin(), p.values.end());
+      pts.write(sweep::csv_line(r));
+    }
+    pts.close();
+  }
+  {
+    std::ostringstream s;
     s << "#!/bin/bash\n"
          "# Slurm job array: task i runs line i+1 of jobs.txt (one sweep point).\n"
          "# Submit from the directory `npusim sweep --emit-jobs` ran in (paths are relative to it):\n"
@@ -330,7 +334,7 @@ int emit_jobs(const Spec& spec, const std::string& dir, const std::string& bin) 
       << sweep::shell_quote(jobs_txt)
       << ")\n"
          "exec bash -c \"$line\"\n";
-    if (!s) throw isa::InputError("cannot write " + slurm);
+    sim::write_file(slurm, s.str(), "");
   }
   fs::permissions(slurm, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::add);
@@ -352,12 +356,10 @@ int emit_jobs(const Spec& spec, const std::string& dir, const std::string& bin) 
 
 int collect(const std::string& dir, const std::string& out) {
   const sweep::Collected c = sweep::collect(dir);
-  std::ofstream o(out, std::ios::binary);
-  if (!o) throw isa::InputError("cannot write " + out);
-  o << sweep::csv_line(c.header);
-  for (const auto& r : c.rows) o << sweep::csv_line(r);
+  sim::OutFile o(out, "");
+  o.write(sweep::csv_line(c.header));
+  for (const auto& r : c.rows) o.write(sweep::csv_line(r));
   o.close();
-  if (!o) throw isa::InputError("cannot write " + out);
   std::fprintf(stderr, "sweep: %zu rows in %s, %zu failed\n", c.rows.size(), out.c_str(), c.failed);
   if (!c.missing.empty()) {
     std::string list;

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "sim/file_io.h"
 #include "workloads/workload.h"
 
 namespace cli {
@@ -125,6 +126,7 @@ void apply_override(YAML::Node& root, const Override& o, const std::string& file
 }
 
 YAML::Node load_workload_yaml(const std::string& path) {
+  sim::check_input_file(path, "workload");
   try {
     return YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {

@@ -1,22 +1,130 @@
 #include "tools/cli/report_io.h"
 #include "isa/error.h"
+#include "sim/file_io.h"
 
-#include <fstream>
-#include <stdexcept>
+#include <algorithm>
+#include <map>
 
 namespace cli {
 
+namespace {
+
+using nlohmann::ordered_json;
+
+const char* const kRequired[] = {"launches", "dma_count", "dma_bytes"};
+
+// "a string", "an object", "null": what a JSON value is, for messages.
+std::string a_kind(const ordered_json& j) {
+  switch (j.type()) {
+    case ordered_json::value_t::object: return "an object";
+    case ordered_json::value_t::array: return "an array";
+    case ordered_json::value_t::string: return "a string (" + j.dump() + ")";
+    case ordered_json::value_t::boolean: return std::string("a boolean (") + (j.get<bool>() ? "true" : "false") + ")";
+    case ordered_json::value_t::null: return "null";
+    case ordered_json::value_t::number_integer:
+    case ordered_json::value_t::number_unsigned:
+    case ordered_json::value_t::number_float: return "the number " + j.dump();
+    default: return "a " + std::string(j.type_name());
+  }
+}
+
+class Checker {
+ public:
+  explicit Checker(const std::string& file) : file_(file) {}
+
+  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+    throw isa::InputError(file_ + ": " + (path.empty() ? "" : path + ": ") + what);
+  }
+
+  // The member `key` of the object `obj` (at `path`); nullptr when absent and not required.
+  const ordered_json* member(const ordered_json& obj, const std::string& path, const std::string& key,
+                             bool required) const {
+    const auto it = obj.find(key);
+    if (it == obj.end()) {
+      if (required) fail(join(path, key), "missing (every npusim report has it)");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  void expect(const ordered_json& j, const std::string& path, ordered_json::value_t type, const char* name) const {
+    if (j.type() != type) fail(path, std::string("expected ") + name + ", got " + a_kind(j));
+  }
+
+  void number(const ordered_json& obj, const std::string& path, const std::string& key, bool required) const {
+    const ordered_json* v = member(obj, path, key, required);
+    if (!v) return;
+    if (!v->is_number()) fail(join(path, key), "expected a number, got " + a_kind(*v));
+    if (v->get<double>() < 0) fail(join(path, key), "expected a number >= 0, got " + v->dump());
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+ private:
+  const std::string& file_;
+};
+
+bool required_key(const std::string& k) {
+  return std::find(std::begin(kRequired), std::end(kRequired), k) != std::end(kRequired);
+}
+
+}  // namespace
+
+const std::vector<std::string>& report_total_keys() {
+  static const std::vector<std::string> keys = {
+      "tasks",        "launches",         "launch_overhead_cycles", "dispatch_wait_cycles", "instructions",
+      "dma_count",    "dma_bytes",        "load_count",             "load_bytes",           "store_count",
+      "store_bytes",  "scalar_reads",     "cube_busy_cycles",       "vector_busy_cycles",   "task_cycles"};
+  return keys;
+}
+
+const std::vector<std::string>& report_kernel_keys() {
+  static const std::vector<std::string> keys = {"launches",         "dma_count",          "dma_bytes",
+                                                "launch_overhead_cycles", "cube_busy_cycles", "vector_busy_cycles",
+                                                "task_cycles"};
+  return keys;
+}
+
+void validate_report(const ordered_json& r, const std::string& file) {
+  const Checker c(file);
+  if (!r.is_object()) c.fail("", "not an npusim report: expected a JSON object at the top, got " + a_kind(r));
+  using T = ordered_json::value_t;
+  c.number(r, "", "total_cycles", true);
+  c.number(r, "", "total_us", true);
+  const ordered_json& roof = *c.member(r, "", "roofline", true);
+  c.expect(roof, "roofline", T::object, "an object");
+  c.number(roof, "roofline", "ratio", true);
+  const ordered_json& totals = *c.member(r, "", "totals", true);
+  c.expect(totals, "totals", T::object, "an object");
+  for (const std::string& k : report_total_keys()) c.number(totals, "totals", k, required_key(k));
+  const ordered_json& kernels = *c.member(r, "", "kernels", true);
+  c.expect(kernels, "kernels", T::array, "an array");
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const std::string at = "kernels[" + std::to_string(i) + "]";
+    const ordered_json& k = kernels[i];
+    c.expect(k, at, T::object, "an object");
+    const ordered_json& name = *c.member(k, at, "name", true);
+    c.expect(name, at + ".name", T::string, "a string");
+    const auto [it, fresh] = names.emplace(name.get<std::string>(), i);
+    if (!fresh)
+      c.fail(at + ".name", "kernel " + name.dump() + " appears twice (also kernels[" + std::to_string(it->second) +
+                               "])");
+    for (const std::string& key : report_kernel_keys()) c.number(k, at, key, required_key(key));
+  }
+}
+
 nlohmann::ordered_json load_report(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw isa::InputError("cannot open report '" + path + "'");
+  const std::string text = sim::read_file(path, "report");
   nlohmann::ordered_json r;
   try {
-    r = nlohmann::ordered_json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+    r = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
     throw isa::InputError(path + ": not a JSON report: " + e.what());
   }
-  for (const char* key : {"total_cycles", "total_us", "totals", "kernels", "roofline"})
-    if (!r.contains(key)) throw isa::InputError(path + ": not an npusim report (no '" + key + "' key)");
+  validate_report(r, path);
   return r;
 }
 

@@ -2,14 +2,35 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace cli {
 
+// The numbers `compare` shows (and `check` compares a part of): the keys of
+// "totals" besides total_cycles, and the keys of each kernel besides "name".
+const std::vector<std::string>& report_total_keys();
+const std::vector<std::string>& report_kernel_keys();
+
 // Parse a report; throws isa::InputError naming the file when it cannot be
-// read, is not JSON, or lacks the report keys.
+// read (missing, a directory), is not JSON, or is not shaped like a report
+// (see validate_report).
 nlohmann::ordered_json load_report(const std::string& path);
+
+// Throws isa::InputError "FILE: JSON.PATH: what is wrong" unless `r` has what
+// `check`, `compare` and `sweep` read, with the right types:
+// - an object with the numbers total_cycles and total_us, the object
+//   roofline with the number ratio, the object totals and the array kernels;
+// - totals: launches, dma_count, dma_bytes are required numbers; the other
+//   report_total_keys() are numbers when present;
+// - kernels[i]: an object with a string name (no two kernels share one), the
+//   numbers launches, dma_count, dma_bytes; the other report_kernel_keys()
+//   are numbers when present.
+// Every number must be >= 0. E.g. "base.json: kernels[3].dma_count: expected
+// a number, got a string".
+void validate_report(const nlohmann::ordered_json& r, const std::string& file);
+
 // A short column label for a report file: its name without directory and ".json".
 std::string report_label(const std::string& path);
 

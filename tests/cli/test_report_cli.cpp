@@ -1,0 +1,98 @@
+// Reports of the wrong JSON shape given to check and compare: exit 2 naming
+// the file and the JSON path of what is wrong, never a json.exception or a
+// string read as 0 (issue 10).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/common/cli_run.h"
+
+namespace fs = std::filesystem;
+using namespace clitest;
+
+namespace {
+
+Result timed(const std::string& cmd) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Result r = sh(cmd);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0) << cmd;
+  return r;
+}
+
+bool has(const Result& r, const std::string& s) { return r.out.find(s) != std::string::npos; }
+
+std::string gemm_report(const fs::path& d, const std::string& name) {
+  const std::string out = (d / (name + ".json")).string();
+  const Result r = sh(kBin + " run -q --workload configs/workloads/gemm.yaml --report " + out);
+  EXPECT_EQ(r.code, 0) << r.out;
+  return out;
+}
+
+// `a` with `edit` applied, written as NAME.json in `d`.
+std::string edited(const fs::path& d, const std::string& a, const std::string& name,
+                   const std::function<void(nlohmann::ordered_json&)>& edit) {
+  auto j = nlohmann::ordered_json::parse(read_text(a));
+  edit(j);
+  const std::string out = (d / (name + ".json")).string();
+  std::ofstream(out) << j.dump(2);
+  return out;
+}
+
+}  // namespace
+
+TEST(ReportCli, BaselineWithAStringCountIsExitTwoNamingTheKey) {
+  const fs::path d = tmpdir();
+  const std::string a = gemm_report(d, "a");
+  const std::string base = edited(d, a, "base", [](auto& j) {
+    j["kernels"][0]["dma_count"] = std::to_string(j["kernels"][0]["dma_count"].template get<long long>());
+  });
+  Result r = timed(kBin + " check " + a + " --baseline " + base);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, base + ": kernels[0].dma_count: expected a number, got a string")) << r.out;
+  r = timed(kBin + " compare " + a + " " + base);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, base + ": kernels[0].dma_count: expected a number, got a string")) << r.out;
+  r = timed(kBin + " check " + a + " --baseline " + base + " --update");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, base + ": kernels[0].dma_count")) << r.out;
+}
+
+TEST(ReportCli, ReportsOfTheWrongStructureAreExitTwoNamingFileAndPath) {
+  const fs::path d = tmpdir();
+  const std::string a = gemm_report(d, "a");
+  struct Case {
+    const char* name;
+    std::function<void(nlohmann::ordered_json&)> edit;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"kernels_object", [](auto& j) { j["kernels"] = nlohmann::ordered_json::object(); },
+       "kernels: expected an array, got an object"},
+      {"totals_array", [](auto& j) { j["totals"] = nlohmann::ordered_json::array(); },
+       "totals: expected an object, got an array"},
+      {"no_dma_bytes", [](auto& j) { j["totals"].erase("dma_bytes"); }, "totals.dma_bytes: missing"},
+      {"kernel_name_number", [](auto& j) { j["kernels"][0]["name"] = 7; },
+       "kernels[0].name: expected a string, got the number 7"},
+      {"ratio_null", [](auto& j) { j["roofline"]["ratio"] = nullptr; },
+       "roofline.ratio: expected a number, got null"},
+      {"top_array", [](auto& j) { j = nlohmann::ordered_json::array({1, 2}); },
+       "not an npusim report: expected a JSON object at the top, got an array"},
+      {"negative", [](auto& j) { j["total_cycles"] = -5; }, "total_cycles: expected a number >= 0, got -5"},
+  };
+  for (const Case& c : cases) {
+    const std::string bad = edited(d, a, c.name, c.edit);
+    for (const std::string& cmd : {kBin + " check " + a + " --baseline " + bad, kBin + " check " + bad +
+                                   " --baseline " + a, kBin + " compare " + a + " " + bad}) {
+      const Result r = timed(cmd);
+      EXPECT_EQ(r.code, 2) << cmd << "\n" << r.out;
+      EXPECT_TRUE(has(r, bad + ": " + c.message)) << cmd << "\n" << r.out;
+      EXPECT_FALSE(has(r, "json.exception")) << cmd << "\n" << r.out;
+    }
+  }
+}
