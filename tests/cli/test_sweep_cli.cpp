@@ -1,6 +1,6 @@
 // npusim sweep end to end: failed points, resume after an interruption (a cut
 // CSV, SIGTERM, SIGKILL), the per-point timeout, what a killed sweep leaves
-// behind (nothing), emit-jobs + GNU parallel + collect.
+// behind (nothing), --retry-failed, emit-jobs + GNU parallel + collect.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -227,6 +227,51 @@ TEST(SweepCli, TerminatedSweepLeavesNoChildAndNoTemporaryFiles) {
 TEST(SweepCli, InterruptedSweepLeavesNoChildAndNoTemporaryFiles) {
   const int status = signal_a_running_sweep(SIGINT);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGINT) << status;
+}
+
+TEST(SweepCli, RetryFailedRerunsExactlyTheFailedPoints) {
+  const fs::path d = tmpdir();
+  // bytes must be a multiple of 2*rows: with rows 512, the 1536-byte points fail.
+  std::ofstream(d / "w.yaml") << "workload: dma_sweep\ncount: 32\nbytes: 1024\nrows: 512\ntasks: 1\n"
+                                 "direction: gm_to_ub\n";
+  std::ofstream(d / "s.yaml") << "hw: configs/hw/a2a3.yaml\nworkload: " << (d / "w.yaml").string() << "\n"
+                              << "axes:\n  workload.bytes: [1024, 1536, 2048]\n  workload.count: [32, 64]\n";
+  const std::string cmd = kBin + " sweep " + (d / "s.yaml").string() + " -j 2 -o " + (d / "r.csv").string();
+  Result r = sh(cmd);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string first = read_text(d / "r.csv");
+  auto failed = [](const std::string& csv) {
+    size_t n = 0;
+    for (const std::string& row : lines(csv)) n += field(row, 3) == "error";
+    return n;
+  };
+  ASSERT_EQ(failed(first), 2u) << first;
+  // Only with --resume.
+  r = sh(cmd + " --retry-failed");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--retry-failed goes with --resume"), std::string::npos) << r.out;
+  EXPECT_EQ(read_text(d / "r.csv"), first);
+  // Fix the cause; the failed points (and only they) run again.
+  std::ofstream(d / "w.yaml") << "workload: dma_sweep\ncount: 32\nbytes: 1024\nrows: 256\ntasks: 1\n"
+                                 "direction: gm_to_ub\n";
+  r = sh(cmd + " --resume --retry-failed");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("2 failed points of"), std::string::npos) << r.out;
+  EXPECT_EQ(count(r.out, "| point "), 2u) << r.out;
+  EXPECT_EQ(count(r.out, "| point 2 ok"), 1u) << r.out;  // bytes 1536, count 32
+  EXPECT_EQ(count(r.out, "| point 3 ok"), 1u) << r.out;  // bytes 1536, count 64
+  const std::string csv = read_text(d / "r.csv");
+  expect_one_row_per_point(csv, 6);
+  EXPECT_EQ(failed(csv), 0u) << csv;
+  for (const std::string& row : lines(first)) {  // the ok rows are kept as they were
+    if (field(row, 3) == "ok") {
+      EXPECT_NE(csv.find(row + "\n"), std::string::npos) << row;
+    }
+  }
+  // Nothing failed: nothing runs.
+  r = sh(cmd + " --resume --retry-failed");
+  EXPECT_NE(r.out.find("running 0 with"), std::string::npos) << r.out;
+  EXPECT_EQ(read_text(d / "r.csv"), csv);
 }
 
 TEST(SweepCli, InvalidPointFailsAloneEveryOtherRowIsWritten) {

@@ -239,6 +239,22 @@ TEST(Sweep, ResumeReadsFinishedRowsAndDropsAPartialLastLine) {
   EXPECT_FALSE(e.has_header);
 }
 
+TEST(Sweep, RetryFailedDropsTheErrorRowsOfThisSweepsPointsOnly) {
+  const Row h = csv_header({"a"});
+  const std::vector<Point> ps = {{0, {"1"}}, {1, {"2"}}, {2, {"3"}}};
+  const Point other{7, {"9"}};  // a row of a point not in this sweep: it would not run again
+  nlohmann::ordered_json rep = {{"total_cycles", 1}};
+  const std::string kept = csv_line(h) + csv_line(ok_row(ps[0], rep)) + csv_line(error_row(other, "x"));
+  const std::string text = csv_line(h) + csv_line(error_row(ps[2], "timed out after 1 s (killed)")) +
+                           csv_line(ok_row(ps[0], rep)) + csv_line(error_row(ps[1], "a, \"quoted\" one")) +
+                           csv_line(error_row(other, "x"));
+  size_t dropped = 9;
+  EXPECT_EQ(drop_failed(text, h, ps, dropped), kept);
+  EXPECT_EQ(dropped, 2u);
+  EXPECT_EQ(drop_failed(kept, h, ps, dropped), kept);
+  EXPECT_EQ(dropped, 0u);
+}
+
 TEST(Sweep, ResumeRejectsAnotherSweepsCsv) {
   const Row h = csv_header({"a"});
   EXPECT_THROW(read_existing(csv_line(csv_header({"b"})), "r.csv", h), std::runtime_error);

@@ -240,9 +240,30 @@ std::vector<std::string> finished_row(const Child& c, int status, double timeout
   return sweep::error_row(c.point, msg);
 }
 
+// Replaces `path` by `text` at once (a new file renamed over it): an
+// interrupted rewrite leaves the old file.
+void replace_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".npusim-new";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw isa::InputError("cannot write " + tmp + ": " + std::strerror(errno));
+  try {
+    write_all(fd, text, tmp);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    throw isa::InputError("cannot replace " + path + ": " + std::strerror(e));
+  }
+}
+
 struct LocalOptions {
   unsigned jobs = 1;
-  bool resume = false;
+  bool resume = false, retry_failed = false;
   double timeout = 0;  // seconds; 0 = none
 };
 
@@ -254,13 +275,20 @@ int run_local(const Spec& spec, const std::string& out, const LocalOptions& opt)
   sweep::Existing ex;
   size_t failed = 0;
   if (opt.resume && fs::exists(out)) {
-    const std::string text = read_text(out);
+    std::string text = read_text(out);
     ex = sweep::read_existing(text, out, header);
-    if (ex.partial_line) {
+    text.resize(ex.keep_bytes);
+    if (ex.partial_line) std::fprintf(stderr, "sweep: dropped the unfinished last line of %s\n", out.c_str());
+    if (opt.retry_failed) {
+      size_t dropped = 0;
+      text = sweep::drop_failed(text, header, points, dropped);
+      if (dropped || ex.partial_line) replace_file(out, text);
+      ex = sweep::read_existing(text, out, header);
+      std::fprintf(stderr, "sweep: --retry-failed: %zu failed points of %s run again\n", dropped, out.c_str());
+    } else if (ex.partial_line) {
       fs::resize_file(out, ex.keep_bytes);
-      std::fprintf(stderr, "sweep: dropped the unfinished last line of %s\n", out.c_str());
     }
-    std::istringstream in(text.substr(0, ex.keep_bytes));
+    std::istringstream in(text);
     std::string line;
     std::getline(in, line);  // header
     while (std::getline(in, line))
@@ -492,6 +520,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
         "jobs,j", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())),
         "points simulated at a time")("output,o", po::value<std::string>(), "results CSV")(
         "resume", "keep the rows already in the CSV and run only the points missing from it")(
+        "retry-failed", "with --resume: also run again the points whose rows have status error (their rows are "
+                        "replaced)")(
         "point-timeout", po::value<double>(),
         "SECONDS: kill a point that runs longer (error row \"timed out\"); overrides timeout: of the sweep file; "
         "default: no limit")(
@@ -505,16 +535,18 @@ int cmd_sweep(const std::vector<std::string>& args) {
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: npusim sweep SWEEP.yaml -o results.csv [-j N] [--point-timeout S]\n"
-                   "                    [--resume]\n"
+                   "                    [--resume [--retry-failed]]\n"
                    "       npusim sweep SWEEP.yaml --emit-jobs DIR [--bin PATH]\n"
                    "       npusim sweep --collect DIR -o results.csv\n"
                 << desc
                 << "Each point runs as a child `npusim run` (its own process group) that hands its report back\n"
                    "through a pipe: a sweep leaves no temporary files, and its children die with it, even on\n"
-                   "kill -9. A point killed by the timeout gets an error row.\n";
+                   "kill -9. A point killed by the timeout gets an error row; --resume --retry-failed reruns it.\n";
       return kOk;
     }
     po::notify(vm);
+    if (vm.count("retry-failed") && !vm.count("resume"))
+      throw po::error("--retry-failed goes with --resume (it reruns the failed rows of an existing CSV)");
     if (vm.count("point-timeout")) {
       const double t = vm["point-timeout"].as<double>();
       if (!std::isfinite(t) || t <= 0) throw po::error("--point-timeout must be a positive number of seconds");
@@ -547,6 +579,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
     LocalOptions opt;
     opt.jobs = jobs;
     opt.resume = vm.count("resume") > 0;
+    opt.retry_failed = vm.count("retry-failed") > 0;
     opt.timeout = vm.count("point-timeout") ? vm["point-timeout"].as<double>() : spec.timeout;
     return run_local(spec, vm["output"].as<std::string>(), opt);
   });

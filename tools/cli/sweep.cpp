@@ -435,6 +435,30 @@ Existing read_existing(const std::string& text, const std::string& file, const s
   return e;
 }
 
+std::string drop_failed(const std::string& text, const std::vector<std::string>& header,
+                        const std::vector<Point>& points, size_t& dropped) {
+  const size_t axes = header.size() - 1 - metric_columns().size();
+  const size_t status_col = 1 + axes;
+  std::set<std::vector<std::string>> ours;
+  for (const Point& p : points) ours.insert(p.values);
+  std::string kept;
+  dropped = 0;
+  size_t pos = 0;
+  for (size_t nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    const std::string line = text.substr(pos, nl + 1 - pos);
+    if (pos > 0) {  // not the header
+      const std::vector<std::string> f = parse_csv_line(line.substr(0, line.size() - 1));
+      if (f.size() == header.size() && f[status_col] == "error" &&
+          ours.count(std::vector<std::string>(f.begin() + 1, f.begin() + 1 + long(axes)))) {
+        ++dropped;
+        continue;
+      }
+    }
+    kept += line;
+  }
+  return kept;
+}
+
 // --- emit-jobs / collect -----------------------------------------------------
 
 std::string shell_quote(const std::string& w) {

@@ -109,6 +109,11 @@ struct Existing {
 // file (or only a partial header) has no header. Throws isa::InputError
 // "FILE:LINE: ..." on a different header or a row with the wrong field count.
 Existing read_existing(const std::string& text, const std::string& file, const std::vector<std::string>& header);
+// For --retry-failed: the whole lines of `text` (a CSV with this sweep's
+// header) without the error rows of `points` (rows of points not in this
+// sweep are kept: they would not run again). `dropped` gets how many rows went.
+std::string drop_failed(const std::string& text, const std::vector<std::string>& header,
+                        const std::vector<Point>& points, size_t& dropped);
 
 // --- emit-jobs / collect -----------------------------------------------------
 
