@@ -539,7 +539,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
                    "       npusim sweep SWEEP.yaml --emit-jobs DIR [--bin PATH]\n"
                    "       npusim sweep --collect DIR -o results.csv\n"
                 << desc
-                << "Each point runs as a child `npusim run` (its own process group) that hands its report back\n"
+                << "\nEach point runs as a child `npusim run` (its own process group) that hands its report back\n"
                    "through a pipe: a sweep leaves no temporary files, and its children die with it, even on\n"
                    "kill -9. A point killed by the timeout gets an error row; --resume --retry-failed reruns it.\n";
       return kOk;
