@@ -116,7 +116,7 @@ TEST(Sweep, ValueTextKeepsPlainQuotedAndFlowValues) {
 TEST(Sweep, SweepFileErrorsNameFileLineAndKey) {
   const std::string head = "hw: h.yaml\nworkload: w.yaml\n";
   EXPECT_EQ(error_of(head + "axes:\n  workload.k: [1]\nfoo: 1\n"),
-            "s.yaml:5: foo: unknown key (expected one of: hw, workload, axes, zip, description)");
+            "s.yaml:5: foo: unknown key (expected one of: hw, workload, axes, zip, timeout, description)");
   EXPECT_EQ(error_of(head + "axes:\n  gm.bandwidth_gbps: [1]\n"),
             "s.yaml:4: axes.gm.bandwidth_gbps: an axis key is hw.<key.path>, workload.<key.path>, or hw / workload "
             "(the base file itself)");
@@ -135,6 +135,18 @@ TEST(Sweep, SweepFileErrorsNameFileLineAndKey) {
             "s.yaml:1: hw: missing: give the base hardware file (or sweep it: axes: {hw: [...]})");
   EXPECT_EQ(error_of(head + "axes: [1, 2]\n"), "s.yaml:3: axes: expected a map of KEY: [values]");
   EXPECT_NE(error_of(head + "axes: {hw.x: [1\n").find("s.yaml:"), std::string::npos);
+}
+
+TEST(Sweep, TimeoutIsAPositiveNumberOfSeconds) {
+  const std::string head = "hw: h.yaml\nworkload: w.yaml\naxes: {hw.x: [1]}\n";
+  EXPECT_EQ(parse_spec(head, "s.yaml").timeout, 0.0);  // none: no limit
+  EXPECT_EQ(parse_spec(head + "timeout: 600\n", "s.yaml").timeout, 600.0);
+  EXPECT_EQ(parse_spec(head + "timeout: 0.5\n", "s.yaml").timeout, 0.5);
+  for (const char* bad : {"0", "-1", "10s", "inf", "nan", "[1]", ""})
+    EXPECT_EQ(error_of(head + "timeout: " + bad + "\n"),
+              "s.yaml:4: timeout: expected a positive number of seconds, e.g. 600")
+        << bad;
+  EXPECT_EQ(error_of(head + "timeout: 1\ntimeout: 2\n"), "s.yaml:5: timeout: duplicate key");
 }
 
 TEST(Sweep, CheckKeysFindsEachKeyInTheBaseFiles) {
@@ -225,6 +237,22 @@ TEST(Sweep, ResumeReadsFinishedRowsAndDropsAPartialLastLine) {
   EXPECT_EQ(e.keep_bytes, 0u);
   e = read_existing("", "r.csv", h);
   EXPECT_FALSE(e.has_header);
+}
+
+TEST(Sweep, RetryFailedDropsTheErrorRowsOfThisSweepsPointsOnly) {
+  const Row h = csv_header({"a"});
+  const std::vector<Point> ps = {{0, {"1"}}, {1, {"2"}}, {2, {"3"}}};
+  const Point other{7, {"9"}};  // a row of a point not in this sweep: it would not run again
+  nlohmann::ordered_json rep = {{"total_cycles", 1}};
+  const std::string kept = csv_line(h) + csv_line(ok_row(ps[0], rep)) + csv_line(error_row(other, "x"));
+  const std::string text = csv_line(h) + csv_line(error_row(ps[2], "timed out after 1 s (killed)")) +
+                           csv_line(ok_row(ps[0], rep)) + csv_line(error_row(ps[1], "a, \"quoted\" one")) +
+                           csv_line(error_row(other, "x"));
+  size_t dropped = 9;
+  EXPECT_EQ(drop_failed(text, h, ps, dropped), kept);
+  EXPECT_EQ(dropped, 2u);
+  EXPECT_EQ(drop_failed(kept, h, ps, dropped), kept);
+  EXPECT_EQ(dropped, 0u);
 }
 
 TEST(Sweep, ResumeRejectsAnotherSweepsCsv) {

@@ -4,13 +4,16 @@
 // results (--collect).
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -27,8 +30,6 @@
 #include "tools/cli/cli.h"
 #include "tools/cli/report_io.h"
 #include "tools/cli/sweep.h"
-
-extern char** environ;
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -86,103 +87,216 @@ std::string signal_name(int sig) {
 
 // --- local run ---------------------------------------------------------------
 
-// While a sweep runs: SIGINT, SIGTERM and SIGHUP set g_stop (no SA_RESTART,
-// so waitpid returns EINTR) and SIGPIPE is ignored (progress written to a
-// closed pipe must not end the sweep). Restored on destruction.
+// While a sweep runs: SIGINT, SIGTERM and SIGHUP set g_stop, SIGCHLD has a
+// handler that does nothing (so that it interrupts ppoll), and all four are
+// blocked except inside ppoll (no lost wake-up between a check and the wait).
+// SIGPIPE is ignored (progress written to a closed pipe must not end the
+// sweep). Restored on destruction.
 class SignalGuard {
  public:
   SignalGuard() {
-    struct sigaction stop {}, ign {};
+    struct sigaction stop {}, chld {}, ign {};
     stop.sa_handler = on_stop_signal;
     sigemptyset(&stop.sa_mask);
+    chld.sa_handler = on_child_signal;
+    sigemptyset(&chld.sa_mask);
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
-    for (size_t i = 0; i < 3; ++i) sigaction(kStop[i], &stop, &old_[i]);
-    sigaction(SIGPIPE, &ign, &old_[3]);
+    sigset_t block;
+    sigemptyset(&block);
+    for (size_t i = 0; i < 3; ++i) {
+      sigaction(kStop[i], &stop, &old_[i]);
+      sigaddset(&block, kStop[i]);
+    }
+    sigaction(SIGCHLD, &chld, &old_[3]);
+    sigaddset(&block, SIGCHLD);
+    sigaction(SIGPIPE, &ign, &old_[4]);
+    sigprocmask(SIG_BLOCK, &block, &old_mask_);
   }
   ~SignalGuard() {
+    sigprocmask(SIG_SETMASK, &old_mask_, nullptr);  // a pending stop signal still finds our handler
     for (size_t i = 0; i < 3; ++i) sigaction(kStop[i], &old_[i], nullptr);
-    sigaction(SIGPIPE, &old_[3], nullptr);
+    sigaction(SIGCHLD, &old_[3], nullptr);
+    sigaction(SIGPIPE, &old_[4], nullptr);
   }
   SignalGuard(const SignalGuard&) = delete;
   SignalGuard& operator=(const SignalGuard&) = delete;
 
  private:
+  static void on_child_signal(int) {}
   static constexpr int kStop[3] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction old_[4] {};
+  struct sigaction old_[5] {};
+  sigset_t old_mask_ {};
 };
 
+// A running point. Its report comes back through a pipe (the child writes it
+// to its fd 3) and its stderr through another: a sweep makes no temporary
+// files, so there is nothing to leave behind however it ends.
 struct Child {
   Point point;
-  std::string json, err;
+  int report_fd = -1, err_fd = -1;  // read ends; -1 once closed
+  std::string report, err;
   Clock::time_point start;
+  bool timed_out = false;
 };
 
-pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& err_file) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Reads what `fd` has now into `into`; closes it at end of file.
+void read_some(int& fd, std::string& into) {
+  char buf[65536];
+  while (fd >= 0) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      into.append(buf, size_t(n));
+    } else if (n == 0) {
+      close_fd(fd);
+    } else if (errno != EINTR) {
+      if (errno != EAGAIN) close_fd(fd);
+      return;
+    }
+  }
+}
+
+// Starts `exe args` as the child of point `c`: stdin and stdout /dev/null,
+// stderr and fd 3 pipes to c.err_fd and c.report_fd. The child leads its own
+// process group (a timeout kills all of it) and gets SIGKILL when the sweep
+// dies, kill -9 included (PR_SET_PDEATHSIG, which posix_spawn cannot set).
+pid_t spawn(const std::string& exe, const std::vector<std::string>& args, Child& c) {
   std::vector<std::string> all = {exe};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // The sweep ignores SIGPIPE (progress to a closed pipe must not end it);
-  // the child gets the default back.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t def;
-  sigemptyset(&def);
-  sigaddset(&def, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &def);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, exe.c_str(), &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw isa::InputError("cannot start " + exe + ": " + std::strerror(rc));
+  int rep[2], err[2];
+  if (pipe2(rep, O_CLOEXEC) != 0)
+    throw isa::InputError(std::string("cannot start a point (pipe): ") + std::strerror(errno));
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(rep[0]);
+    ::close(rep[1]);
+    throw isa::InputError(std::string("cannot start a point (pipe): ") + std::strerror(e));
+  }
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {  // the child: async-signal-safe calls only, up to exec
+    setpgid(0, 0);
+    // The parent may have died before prctl: then nobody would kill us.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGPIPE, &dfl, nullptr);  // the sweep ignores it; the child gets the default back
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // `from` as fd `to` across exec (dup2 onto itself would keep close-on-exec).
+    auto put = [](int from, int to) { return from == to ? fcntl(to, F_SETFD, 0) : dup2(from, to); };
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || put(null, 0) < 0 || put(null, 1) < 0 || put(err[1], 2) < 0 || put(rep[1], 3) < 0) _exit(127);
+    execv(exe.c_str(), argv.data());
+    const char msg[] = "cannot start the npusim binary of the sweep\n";
+    (void)!::write(2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  ::close(rep[1]);
+  ::close(err[1]);
+  if (pid < 0) {
+    ::close(rep[0]);
+    ::close(err[0]);
+    throw isa::InputError(std::string("cannot start a point (fork): ") + std::strerror(fork_errno));
+  }
+  setpgid(pid, pid);  // as in the child: whichever runs first, the group exists before any kill
+  fcntl(rep[0], F_SETFL, O_NONBLOCK);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
+  c.report_fd = rep[0];
+  c.err_fd = err[0];
   return pid;
 }
 
+std::string seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
 // The row of a child that ended with `status` (not by a stop signal).
-std::vector<std::string> finished_row(const Child& c, int status) {
+std::vector<std::string> finished_row(const Child& c, int status, double timeout) {
+  if (c.timed_out) return sweep::error_row(c.point, "timed out after " + seconds(timeout) + " s (killed)");
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     try {
-      return sweep::ok_row(c.point, load_report(c.json));
+      return sweep::ok_row(c.point, parse_report(c.report, "the report of point " + std::to_string(c.point.index)));
     } catch (const std::exception& e) {
       return sweep::error_row(c.point, e.what());
     }
   }
-  std::string msg = sweep::one_line(read_text(c.err));
+  std::string msg = sweep::one_line(c.err);
   if (msg.empty())
     msg = WIFSIGNALED(status) ? signal_name(WTERMSIG(status))
                               : "exited with code " + std::to_string(WEXITSTATUS(status));
   return sweep::error_row(c.point, msg);
 }
 
-int run_local(const Spec& spec, const std::string& out, unsigned jobs, bool resume) {
+// Replaces `path` by `text` at once (a new file renamed over it): an
+// interrupted rewrite leaves the old file.
+void replace_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".npusim-new";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw isa::InputError("cannot write " + tmp + ": " + std::strerror(errno));
+  try {
+    write_all(fd, text, tmp);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    throw isa::InputError("cannot replace " + path + ": " + std::strerror(e));
+  }
+}
+
+struct LocalOptions {
+  unsigned jobs = 1;
+  bool resume = false, retry_failed = false;
+  double timeout = 0;  // seconds; 0 = none
+};
+
+int run_local(const Spec& spec, const std::string& out, const LocalOptions& opt) {
   const std::vector<Point> points = sweep::expand(spec);
   const std::vector<std::string> header = sweep::csv_header(spec.columns());
   const size_t status_col = 1 + spec.columns().size();
 
   sweep::Existing ex;
   size_t failed = 0;
-  if (resume && fs::exists(out)) {
-    const std::string text = read_text(out);
+  if (opt.resume && fs::exists(out)) {
+    std::string text = read_text(out);
     ex = sweep::read_existing(text, out, header);
-    if (ex.partial_line) {
+    text.resize(ex.keep_bytes);
+    if (ex.partial_line) std::fprintf(stderr, "sweep: dropped the unfinished last line of %s\n", out.c_str());
+    if (opt.retry_failed) {
+      size_t dropped = 0;
+      text = sweep::drop_failed(text, header, points, dropped);
+      if (dropped || ex.partial_line) replace_file(out, text);
+      ex = sweep::read_existing(text, out, header);
+      std::fprintf(stderr, "sweep: --retry-failed: %zu failed points of %s run again\n", dropped, out.c_str());
+    } else if (ex.partial_line) {
       fs::resize_file(out, ex.keep_bytes);
-      std::fprintf(stderr, "sweep: dropped the unfinished last line of %s\n", out.c_str());
     }
-    std::istringstream in(text.substr(0, ex.keep_bytes));
+    std::istringstream in(text);
     std::string line;
     std::getline(in, line);  // header
     while (std::getline(in, line))
       if (sweep::parse_csv_line(line)[status_col] == "error") ++failed;
   }
-  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | (ex.has_header ? 0 : O_TRUNC), 0644);
+  const int fd =
+      ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (ex.has_header ? 0 : O_TRUNC), 0644);
   if (fd < 0) throw isa::InputError("cannot write " + out + ": " + std::strerror(errno));
   struct Closer {
     int fd;
@@ -200,90 +314,118 @@ int run_local(const Spec& spec, const std::string& out, unsigned jobs, bool resu
   }
   const size_t total = points.size();
   std::fprintf(stderr, "sweep: %zu points", total);
-  if (resume) std::fprintf(stderr, ", %zu already in %s", done, out.c_str());
-  std::fprintf(stderr, "; running %zu with -j %u\n", todo.size(), jobs);
+  if (opt.resume) std::fprintf(stderr, ", %zu already in %s", done, out.c_str());
+  std::fprintf(stderr, "; running %zu with -j %u", todo.size(), opt.jobs);
+  if (opt.timeout > 0) std::fprintf(stderr, ", at most %s s each", seconds(opt.timeout).c_str());
+  std::fprintf(stderr, "\n");
   if (ex.rows > done)
     std::fprintf(stderr, "sweep: note: %s has %zu rows of points not in this sweep (kept)\n", out.c_str(),
                  ex.rows - done);
 
   const std::string exe = self_exe();
-  std::string tmp = (fs::temp_directory_path() / "npusim-sweep-XXXXXX").string();
-  if (!mkdtemp(tmp.data())) throw isa::InputError("cannot create a temporary directory: " + std::string(std::strerror(errno)));
-
   g_stop = 0;
   const SignalGuard guard;
   std::map<pid_t, Child> running;
   size_t next = 0, ran = 0;
   bool killed = false;
+  sigset_t none;  // what ppoll waits with: every signal let through
+  sigemptyset(&none);
   const Clock::time_point t0 = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  // A point that finished (reaped, its pipes read to the end).
+  auto finish = [&](Child& c, int status) {
+    if (!c.timed_out && WIFSIGNALED(status) && is_stop_signal(WTERMSIG(status))) {
+      // Interrupted, not failed: leave the point for --resume.
+      if (!g_stop) g_stop = WTERMSIG(status);
+      return;
+    }
+    const std::vector<std::string> row = finished_row(c, status, opt.timeout);
+    write_all(fd, sweep::csv_line(row), out);
+    ++done;
+    ++ran;
+    const bool ok = row[status_col] == "ok";
+    if (!ok) ++failed;
+    const double el = since(t0);
+    const size_t left = total - done;
+    const std::string eta = left == 0 ? "0 s" : duration(el / double(ran) * double(left));
+    std::string what = "point " + std::to_string(c.point.index) + " " + (ok ? "ok" : "error");
+    if (!ok) {
+      std::string m = row[status_col + 1];
+      if (m.size() > 160) m = m.substr(0, 157) + "...";
+      what += ": " + m;
+    }
+    std::fprintf(stderr, "sweep: %zu/%zu done, %zu failed, %s elapsed, ETA %s | %s (%.2f s)\n", done, total, failed,
+                 duration(el).c_str(), eta.c_str(), what.c_str(), since(c.start));
+  };
   try {
     while (true) {
-      while (!g_stop && running.size() < jobs && next < todo.size()) {
-        const Point& p = *todo[next++];
-        Child c{p, tmp + "/point-" + std::to_string(p.index) + ".json",
-                tmp + "/point-" + std::to_string(p.index) + ".err", Clock::now()};
-        const pid_t pid = spawn(exe, sweep::run_args(spec, p, c.json), c.err);
+      while (!g_stop && running.size() < opt.jobs && next < todo.size()) {
+        Child c{*todo[next++], -1, -1, {}, {}, Clock::now(), false};
+        const pid_t pid = spawn(exe, sweep::run_args(spec, c.point, "/dev/fd/3"), c);
         running.emplace(pid, std::move(c));
       }
       if (g_stop && !killed) {
-        for (const auto& [pid, c] : running) kill(pid, SIGTERM);
+        for (const auto& [pid, c] : running) kill(-pid, SIGTERM);
         killed = true;
       }
-      if (running.empty()) break;
       int status = 0;
-      const pid_t pid = waitpid(-1, &status, 0);
-      if (pid < 0) {
-        if (errno == EINTR) continue;
-        throw isa::InputError(std::string("waitpid: ") + std::strerror(errno));
+      for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;) {
+        auto it = running.find(pid);
+        if (it == running.end()) continue;
+        Child c = std::move(it->second);
+        running.erase(it);
+        read_some(c.report_fd, c.report);  // what it wrote before it ended
+        read_some(c.err_fd, c.err);
+        close_fd(c.report_fd);  // a grandchild may still hold the pipes: not waited for
+        close_fd(c.err_fd);
+        finish(c, status);
       }
-      auto it = running.find(pid);
-      if (it == running.end()) continue;
-      const Child c = std::move(it->second);
-      running.erase(it);
-      if (WIFSIGNALED(status) && is_stop_signal(WTERMSIG(status))) {
-        // Interrupted, not failed: leave the point for --resume.
-        if (!g_stop) g_stop = WTERMSIG(status);
-      } else {
-        const std::vector<std::string> row = finished_row(c, status);
-        write_all(fd, sweep::csv_line(row), out);
-        ++done;
-        ++ran;
-        const bool ok = row[status_col] == "ok";
-        if (!ok) ++failed;
-        const double el = elapsed();
-        const size_t left = total - done;
-        const std::string eta = left == 0 ? "0 s" : duration(el / double(ran) * double(left));
-        std::string what = "point " + std::to_string(c.point.index) + " " + (ok ? "ok" : "error");
-        if (!ok) {
-          std::string m = row[status_col + 1];
-          if (m.size() > 160) m = m.substr(0, 157) + "...";
-          what += ": " + m;
+      if (running.empty() && (g_stop || next == todo.size())) break;
+      if (running.size() < opt.jobs && !g_stop && next < todo.size()) continue;
+      // Wait for output, a child's end (SIGCHLD), a stop signal or the next deadline.
+      std::vector<pollfd> fds;
+      double wait = -1;  // seconds; < 0: no deadline
+      for (const auto& [pid, c] : running) {
+        for (int f : {c.report_fd, c.err_fd})
+          if (f >= 0) fds.push_back({f, POLLIN, 0});
+        if (opt.timeout > 0 && !c.timed_out) {
+          const double left = std::max(0.0, opt.timeout - since(c.start));
+          wait = wait < 0 ? left : std::min(wait, left);
         }
-        std::fprintf(stderr, "sweep: %zu/%zu done, %zu failed, %s elapsed, ETA %s | %s (%.2f s)\n", done, total,
-                     failed, duration(el).c_str(), eta.c_str(), what.c_str(),
-                     std::chrono::duration<double>(Clock::now() - c.start).count());
       }
-      std::error_code ec;
-      fs::remove(c.json, ec);
-      fs::remove(c.err, ec);
+      timespec ts{};
+      if (wait >= 0) {
+        wait = std::min(wait, 86400.0);
+        ts.tv_sec = time_t(wait);
+        ts.tv_nsec = long((wait - double(ts.tv_sec)) * 1e9);
+      }
+      if (ppoll(fds.data(), fds.size(), wait >= 0 ? &ts : nullptr, &none) < 0 && errno != EINTR)
+        throw isa::InputError(std::string("ppoll: ") + std::strerror(errno));
+      for (auto& [pid, c] : running) {
+        read_some(c.report_fd, c.report);
+        read_some(c.err_fd, c.err);
+        if (opt.timeout > 0 && !c.timed_out && since(c.start) >= opt.timeout) {
+          kill(-pid, SIGKILL);
+          c.timed_out = true;
+        }
+      }
     }
   } catch (...) {
-    for (const auto& [pid, c] : running) kill(pid, SIGTERM);
-    for (const auto& [pid, c] : running) waitpid(pid, nullptr, 0);
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
+    for (auto& [pid, c] : running) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      close_fd(c.report_fd);
+      close_fd(c.err_fd);
+    }
     throw;
   }
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
   if (g_stop) {
     std::fprintf(stderr, "sweep: interrupted (%s): %zu of %zu points in %s; rerun with --resume to finish\n",
                  strsignal(g_stop), done, total, out.c_str());
     return 128 + g_stop;
   }
   std::fprintf(stderr, "sweep: %zu points in %s, %zu failed, %s\n", total, out.c_str(), failed,
-               duration(elapsed()).c_str());
+               duration(since(t0)).c_str());
   return kOk;  // every point has a row; failed ones are data (status, error)
 }
 
@@ -380,6 +522,11 @@ int cmd_sweep(const std::vector<std::string>& args) {
         "jobs,j", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())),
         "points simulated at a time")("output,o", po::value<std::string>(), "results CSV")(
         "resume", "keep the rows already in the CSV and run only the points missing from it")(
+        "retry-failed", "with --resume: also run again the points whose rows have status error (their rows are "
+                        "replaced)")(
+        "point-timeout", po::value<double>(),
+        "SECONDS: kill a point that runs longer (error row \"timed out\"); overrides timeout: of the sweep file; "
+        "default: no limit")(
         "emit-jobs", po::value<std::string>(), "DIR: write one command per point (DIR/jobs.txt) instead of running")(
         "collect", po::value<std::string>(), "DIR: merge the results of emitted jobs into the CSV (-o)")(
         "bin", po::value<std::string>(), "with --emit-jobs: the npusim the commands run (default: this one)")(
@@ -389,16 +536,26 @@ int cmd_sweep(const std::vector<std::string>& args) {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: npusim sweep SWEEP.yaml -o results.csv [-j N] [--resume]\n"
+      std::cout << "usage: npusim sweep SWEEP.yaml -o results.csv [-j N] [--point-timeout S]\n"
+                   "                    [--resume [--retry-failed]]\n"
                    "       npusim sweep SWEEP.yaml --emit-jobs DIR [--bin PATH]\n"
                    "       npusim sweep --collect DIR -o results.csv\n"
-                << desc;
+                << desc
+                << "\nEach point runs as a child `npusim run` (its own process group) that hands its report back\n"
+                   "through a pipe: a sweep leaves no temporary files, and its children die with it, even on\n"
+                   "kill -9. A point killed by the timeout gets an error row; --resume --retry-failed reruns it.\n";
       return kOk;
     }
     po::notify(vm);
+    if (vm.count("retry-failed") && !vm.count("resume"))
+      throw po::error("--retry-failed goes with --resume (it reruns the failed rows of an existing CSV)");
+    if (vm.count("point-timeout")) {
+      const double t = vm["point-timeout"].as<double>();
+      if (!std::isfinite(t) || t <= 0) throw po::error("--point-timeout must be a positive number of seconds");
+    }
     if (vm.count("collect")) {
-      if (vm.count("sweep") || vm.count("emit-jobs") || vm.count("resume"))
-        throw po::error("--collect DIR -o FILE takes no sweep file, --emit-jobs or --resume");
+      if (vm.count("sweep") || vm.count("emit-jobs") || vm.count("resume") || vm.count("point-timeout"))
+        throw po::error("--collect DIR -o FILE takes no sweep file, --emit-jobs, --resume or --point-timeout");
       if (!vm.count("output")) throw po::error("--collect needs -o FILE");
       return collect(vm["collect"].as<std::string>(), vm["output"].as<std::string>());
     }
@@ -408,6 +565,12 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (vm.count("emit-jobs")) {
       if (vm.count("output") || vm.count("resume"))
         throw po::error("--emit-jobs writes commands, not a CSV: drop -o / --resume (then use --collect)");
+      if (vm.count("point-timeout"))
+        throw po::error("--point-timeout applies to a local run; limit emitted jobs with your runner "
+                        "(parallel --timeout, sbatch --time)");
+      if (spec.timeout > 0)
+        std::fprintf(stderr, "sweep: note: timeout: of %s applies to local runs only; the emitted jobs have no "
+                             "time limit (parallel --timeout, sbatch --time)\n", spec.file.c_str());
       return emit_jobs(spec, vm["emit-jobs"].as<std::string>(),
                        vm.count("bin") ? vm["bin"].as<std::string>() : self_exe());
     }
@@ -415,7 +578,12 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (!vm.count("output")) throw po::error("give the results file: -o results.csv");
     const unsigned jobs = vm["jobs"].as<unsigned>();
     if (jobs < 1) throw po::error("-j must be at least 1");
-    return run_local(spec, vm["output"].as<std::string>(), jobs, vm.count("resume") > 0);
+    LocalOptions opt;
+    opt.jobs = jobs;
+    opt.resume = vm.count("resume") > 0;
+    opt.retry_failed = vm.count("retry-failed") > 0;
+    opt.timeout = vm.count("point-timeout") ? vm["point-timeout"].as<double>() : spec.timeout;
+    return run_local(spec, vm["output"].as<std::string>(), opt);
   });
 }
 

@@ -117,16 +117,20 @@ void validate_report(const ordered_json& r, const std::string& file) {
 }
 
 nlohmann::ordered_json load_report(const std::string& path) {
-  const std::string text = sim::read_file(path, "report");
+  return parse_report(sim::read_file(path, "report"), path);
+}
+
+nlohmann::ordered_json parse_report(const std::string& text, const std::string& name) {
   nlohmann::ordered_json r;
   try {
     r = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw isa::InputError(path + ": not a JSON report: " + e.what());
+    throw isa::InputError(name + ": not a JSON report: " + e.what());
   }
-  validate_report(r, path);
+  validate_report(r, name);
   return r;
 }
+
 
 std::string report_label(const std::string& path) {
   std::string s = path.substr(path.find_last_of('/') + 1);

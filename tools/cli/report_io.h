@@ -17,6 +17,8 @@ const std::vector<std::string>& report_kernel_keys();
 // read (missing, a directory), is not JSON, or is not shaped like a report
 // (see validate_report).
 nlohmann::ordered_json load_report(const std::string& path);
+// The same for a report's text; `name` says where it came from in messages.
+nlohmann::ordered_json parse_report(const std::string& text, const std::string& name);
 
 // Throws isa::InputError "FILE: JSON.PATH: what is wrong" unless `r` has what
 // `check`, `compare` and `sweep` read, with the right types:

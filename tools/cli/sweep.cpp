@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -93,8 +95,9 @@ Spec parse_spec(const std::string& yaml_text, const std::string& file) {
   for (auto it = root.begin(); it != root.end(); ++it) {
     const YAML::Node k = it->first;
     const std::string key = k.IsScalar() ? k.Scalar() : "";
-    if (key != "hw" && key != "workload" && key != "axes" && key != "zip" && key != "description")
-      fail(file, line_of(k), key, "unknown key (expected one of: hw, workload, axes, zip, description)");
+    if (key != "hw" && key != "workload" && key != "axes" && key != "zip" && key != "timeout" &&
+        key != "description")
+      fail(file, line_of(k), key, "unknown key (expected one of: hw, workload, axes, zip, timeout, description)");
     if (top.count(key)) fail(file, line_of(k), key, "duplicate key");
     top[key] = line_of(k);
     const YAML::Node v = it->second;
@@ -107,6 +110,12 @@ Spec parse_spec(const std::string& yaml_text, const std::string& file) {
     } else if (key == "zip") {
       if (!v.IsSequence()) fail(file, line_of(v.IsNull() ? k : v), key, "expected a list of groups (maps of KEY: [values])");
       zip.reset(v);
+    } else if (key == "timeout") {
+      const std::string t = v.IsScalar() ? v.Scalar() : "";
+      char* end = nullptr;
+      s.timeout = t.empty() ? 0 : std::strtod(t.c_str(), &end);
+      if (t.empty() || *end || !std::isfinite(s.timeout) || s.timeout <= 0)
+        fail(file, line_of(v.IsNull() ? k : v), key, "expected a positive number of seconds, e.g. 600");
     }
   }
 
@@ -424,6 +433,30 @@ Existing read_existing(const std::string& text, const std::string& file, const s
     e.keep_bytes = pos;
   }
   return e;
+}
+
+std::string drop_failed(const std::string& text, const std::vector<std::string>& header,
+                        const std::vector<Point>& points, size_t& dropped) {
+  const size_t axes = header.size() - 1 - metric_columns().size();
+  const size_t status_col = 1 + axes;
+  std::set<std::vector<std::string>> ours;
+  for (const Point& p : points) ours.insert(p.values);
+  std::string kept;
+  dropped = 0;
+  size_t pos = 0;
+  for (size_t nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    const std::string line = text.substr(pos, nl + 1 - pos);
+    if (pos > 0) {  // not the header
+      const std::vector<std::string> f = parse_csv_line(line.substr(0, line.size() - 1));
+      if (f.size() == header.size() && f[status_col] == "error" &&
+          ours.count(std::vector<std::string>(f.begin() + 1, f.begin() + 1 + long(axes)))) {
+        ++dropped;
+        continue;
+      }
+    }
+    kept += line;
+  }
+  return kept;
 }
 
 // --- emit-jobs / collect -----------------------------------------------------

@@ -10,6 +10,7 @@
 //   zip:                              # optional; each group one dimension whose
 //     - hw.scheduler.dispatch_cycles: [1850, 5550]   # keys move together
 //       hw.scheduler.launch_cycles: [185, 555]
+//   timeout: 600                      # optional: seconds a point may run
 // An axis key is hw.<path> or workload.<path> (see overrides.h), or `hw` /
 // `workload` alone to sweep the base file itself.
 #pragma once
@@ -43,6 +44,7 @@ struct Spec {
   std::string file;
   std::string hw, workload;  // base files ("" when swept by an axis of that name)
   std::vector<Dimension> dims;
+  double timeout = 0;  // seconds a point may run (timeout:); 0 = no limit
   std::vector<std::string> columns() const;  // every key, dimension by dimension
 };
 
@@ -107,6 +109,11 @@ struct Existing {
 // file (or only a partial header) has no header. Throws isa::InputError
 // "FILE:LINE: ..." on a different header or a row with the wrong field count.
 Existing read_existing(const std::string& text, const std::string& file, const std::vector<std::string>& header);
+// For --retry-failed: the whole lines of `text` (a CSV with this sweep's
+// header) without the error rows of `points` (rows of points not in this
+// sweep are kept: they would not run again). `dropped` gets how many rows went.
+std::string drop_failed(const std::string& text, const std::vector<std::string>& header,
+                        const std::vector<Point>& points, size_t& dropped);
 
 // --- emit-jobs / collect -----------------------------------------------------
 
