@@ -7,6 +7,8 @@
 // "FILE:LINE: key.path: message" with LINE 1-based.
 #include "sim/hw_config.h"
 
+#include "sim/file_io.h"
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -361,13 +363,13 @@ HwConfig parse_hw_config(const std::string& yaml_text, const std::string& name) 
 HwConfig load_hw_config(const std::string& path) { return parse_hw_config(load_hw_yaml(path), path); }
 
 YAML::Node load_hw_yaml(const std::string& path) {
-  std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  if (!std::filesystem::is_regular_file(path, ec) || !in) throw ConfigError("cannot open " + path);
-  std::ostringstream text;
-  text << in.rdbuf();  // an empty file sets failbit here; it is then an empty document
-  if (in.bad()) throw ConfigError("cannot read " + path);
-  return parse_document(text.str(), path);
+  std::string text;
+  try {
+    text = read_file(path, "hardware");
+  } catch (const FileError& e) {
+    throw ConfigError(e.what());
+  }
+  return parse_document(text, path);
 }
 
 }  // namespace sim
