@@ -4,9 +4,11 @@
 // suite; each must end with a named error (exit 2) or a correct result.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "tests/common/cli_run.h"
 
@@ -140,4 +142,40 @@ TEST(Hostile, TensorLargerThanGmCanAddressIsNamed) {
                        "281474976710656 bytes (2^48)"),
             std::string::npos)
       << r.out;
+}
+
+namespace {
+// A little-endian int32 vector as a .npy v1.0 file.
+void write_npy_i32(const fs::path& p, const std::vector<int32_t>& v) {
+  std::string header = "{'descr': '<i4', 'fortran_order': False, 'shape': (" + std::to_string(v.size()) + ",), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::ofstream out(p, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const uint16_t len = uint16_t(header.size());
+  out.write(reinterpret_cast<const char*>(&len), 2);
+  out << header;
+  out.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4));
+}
+}  // namespace
+
+// Case 8: the program's control flow (context blocks, cache positions) is
+// generated from seq_lens; a seq_lens.npy with other values was a warning and
+// then a run of the wrong program, exit 0.
+TEST(Hostile, InputsWhoseSeqLensDifferFromTheProgramAreRefused) {
+  const fs::path d = tmpdir();
+  const std::string w = "--workload configs/workloads/qwen3_32b_decode_fused_qkrope_small.yaml -q";
+  // The small layer has B = 2: dump its inputs, then change one length.
+  ASSERT_EQ(run(w + " --functional --dump " + d.string()).code, 0);
+  write_npy_i32(d / "seq_lens.npy", {100, 200});
+  Result r = run(w + " --inputs " + d.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(d.string() + "/seq_lens.npy holds [100, 200] but the program was generated for "
+                       "'seq_lens' = ["),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--set workload.seq_lens.list=[...]"), std::string::npos) << r.out;
+  // Generated for those lengths, the same inputs run and pass the check.
+  r = run(w + " --inputs " + d.string() + " --check --set 'workload.seq_lens={list: [100, 200]}'");
+  EXPECT_EQ(r.code, 0) << r.out;
 }

@@ -84,6 +84,14 @@ sim::HwConfig load_hw(const std::string& path, const std::vector<Override>& os) 
   return sim::parse_hw_config(doc, path, overridden_paths(os, "hw"));
 }
 
+// "[4096, 4096, ... 16 values]": the start of a list of values for messages.
+std::string head_of(const std::vector<int32_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size() && i < 8; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  if (v.size() > 8) s += ", ... " + std::to_string(v.size()) + " values";
+  return s + "]";
+}
+
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -141,10 +149,11 @@ int cmd_run(const std::vector<std::string>& args) {
       for (uint32_t i = 0; i < p.tensors.size(); ++i) {
         const isa::Tensor& t = p.tensors[i];
         if (!t.init.empty() && state->get_int(i) != t.init)
-          std::fprintf(stderr,
-                       "npusim: warning: %s.npy differs from the program's init values for '%s'; the program "
-                       "was generated for the init values (orchestration-level reads are baked in)\n",
-                       t.name.c_str(), t.name.c_str());
+          throw isa::InputError(dir + "/" + t.name + ".npy holds " + head_of(state->get_int(i)) +
+                                " but the program was generated for '" + t.name + "' = " + head_of(t.init) +
+                                ": its control flow (loop counts, cache positions read at orchestration level) "
+                                "follows those values. Generate the program for the file's values (a Qwen3 "
+                                "workload: --set workload.seq_lens.list=[...]) or leave the file out");
       }
       if (!vm.count("quiet"))
         std::printf("functional: %zu input tensors read from %s, %zu generated with seed %llu\n", in.loaded.size(),
