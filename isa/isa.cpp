@@ -155,7 +155,7 @@ void derive_task_deps(Program& p) {
   std::vector<std::vector<std::pair<GmRange, uint32_t>>> writers(p.tensors.size());
   for (uint32_t t = 0; t < p.tasks.size(); ++t) {
     Task& task = p.tasks[t];
-    std::vector<uint32_t> deps;
+    std::vector<uint32_t> deps = std::move(task.deps);  // explicit deps stay
     auto scan = [&](const GmRange& r) {
       for (const auto& [w, wt] : writers.at(r.tensor))
         if (w.overlaps(r)) deps.push_back(wt);

@@ -192,9 +192,13 @@ struct ProgramError : InputError {
   using InputError::InputError;
 };
 
-// Fill Task::deps from reads/writes: a task depends on every earlier task
+// Add to Task::deps from reads/writes: a task depends on every earlier task
 // that wrote a region it reads or writes (RAW and WAW, as the runtime does;
-// write-after-read is not tracked on hardware either).
+// write-after-read is not tracked on hardware either). Deps already there
+// (a text program's deps=[...]) are kept; the result is sorted, without
+// duplicates, so deriving twice changes nothing. validate_program checks that
+// the ranges cover what the instructions touch; run it first (it also checks
+// the tensor indices this relies on).
 void derive_task_deps(Program& p);
 
 }  // namespace isa

@@ -300,7 +300,10 @@ class Printer {
 
 class Parser {
  public:
-  Parser(std::string_view text, const std::string& filename) : text_(text), file_(filename) {}
+  Parser(std::string_view text, const std::string& filename, SourceMap* map)
+      : text_(text), file_(filename), map_(map) {
+    if (map_) *map_ = SourceMap{filename, {}, {}, {}};
+  }
 
   Program run() {
     size_t start = 0;
@@ -596,6 +599,7 @@ class Parser {
     const auto [it, fresh] = names_.emplace(t.name, int64_t(p_.tensors.size()));
     if (!fresh) it->second = -1;  // ambiguous from now on
     p_.tensors.push_back(std::move(t));
+    if (map_) map_->tensors.push_back(uint32_t(line_no_));
   }
 
   void site() {
@@ -613,6 +617,7 @@ class Parser {
     k.name = name("kernel name");
     expect_eol();
     p_.kernels.push_back(std::move(k));
+    if (map_) map_->instrs.push_back({{}});
     in_kernel_ = true;
     kernel_line_ = line_no_;
     stream_ = kNoStream;
@@ -630,6 +635,7 @@ class Parser {
     expect_eol();
     k.vec.emplace_back();
     stream_ = int(k.vec.size()) - 1;
+    if (map_) map_->instrs.back().emplace_back();
   }
 
   void end_kernel() {
@@ -680,6 +686,7 @@ class Parser {
     }
     Kernel& k = p_.kernels.back();
     (stream_ == kCube ? k.cube : k.vec[size_t(stream_)]).push_back(in);
+    if (map_) map_->instrs.back()[size_t(stream_ + 1)].push_back(uint32_t(line_no_));
   }
 
   // A `key=value` field of an instruction: only for fields the op does not take.
@@ -757,12 +764,14 @@ class Parser {
     for (const char* required : {"kernel", "site"})
       if (!seen.count(required)) fail("task " + num(index) + ": missing field '" + required + "='");
     p_.tasks.push_back(std::move(t));
+    if (map_) map_->tasks.push_back(uint32_t(line_no_));
   }
 
   static constexpr int kNoStream = -2, kCube = -1;
 
   std::string_view text_;
   const std::string& file_;
+  SourceMap* map_;
   std::string_view line_;
   size_t pos_ = 0;
   size_t line_no_ = 0;
@@ -778,8 +787,14 @@ class Parser {
 
 std::string print_program(const Program& p) { return Printer(p).run(); }
 
-Program parse_program(std::string_view text, const std::string& filename) {
-  return Parser(text, filename).run();
+uint32_t SourceMap::instr(uint32_t kernel, int stream, size_t i) const {
+  if (kernel >= instrs.size() || stream < 0 || size_t(stream) >= instrs[kernel].size()) return 0;
+  const auto& s = instrs[kernel][size_t(stream)];
+  return i < s.size() ? s[i] : 0;
+}
+
+Program parse_program(std::string_view text, const std::string& filename, SourceMap* map) {
+  return Parser(text, filename, map).run();
 }
 
 }  // namespace isa

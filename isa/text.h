@@ -34,8 +34,25 @@
 //             (each on its own line; vec indices count up from 0)
 //   task   := "task" INDEX "kernel="K "site="S "deps=[" T,* "]"
 //             "reads=[" RANGE,* "]" "writes=[" RANGE,* "]"   (fields in any order;
-//             kernel= and site= required)
+//             kernel= and site= required; a missing list is empty)
 //   RANGE  := TENSOR ":" BEGIN ".." END                 GM bytes [BEGIN, END)
+//
+// Tasks: reads= and writes= declare the GM a task touches; deps= lists
+// earlier tasks it must wait for. What is checked and what is derived (by
+// validate_program and derive_task_deps, which `npusim run/disasm --program`
+// apply after parsing; parse_program itself keeps the fields as written):
+//   - checked: reads= must cover every byte each tload and sload of the task's
+//     kernel reads, writes= every byte each tstore writes (isa/access.h). A
+//     view offset by a register is resolved when the register's value is known
+//     before the run (an sload of an int32 tensor with init values that no
+//     task stores to, plus sadds); otherwise it counts as the whole tensor. An
+//     access outside them is an error at the task's line, naming the kernel,
+//     stream, instruction, site and the uncovered range. Ranges may be wider
+//     than the accesses (e.g. a hull).
+//   - derived: deps gains every earlier task that writes a range this task
+//     reads or writes (read-after-write, write-after-write). deps=[...] may be
+//     omitted; the ones given are kept, so a dependency that is not through GM
+//     can still be forced. disasm prints the resulting deps.
 //   instr  := MNEMONIC OPERANDS FLAGWORD* EXTRA* "@" SITE
 //   TILE   := SPACE "[" OFFSET "+" ROWS "x" COLS " " DTYPE (" valid=" VROWS "x" VCOLS)? "]"
 //             SPACE: GM | L1 | L0A | L0B | L0C | UB; valid= printed when either is nonzero
@@ -71,6 +88,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "isa/isa.h"
 
@@ -98,9 +116,20 @@ const OpSignature& op_signature(Op op);
 
 std::string print_program(const Program& p);
 
+// Where a parsed program's items came from, for validate_program's messages.
+// Line numbers count from 1; 0 means unknown.
+struct SourceMap {
+  std::string file;
+  std::vector<uint32_t> tensors, tasks;  // line of each tensor / task
+  // Per kernel, per stream (0: cube, 1 + i: vec i), the line of each instruction.
+  std::vector<std::vector<std::vector<uint32_t>>> instrs;
+
+  uint32_t instr(uint32_t kernel, int stream, size_t i) const;  // 0 when unknown
+};
+
 // Throws ProgramError("<filename>:<line>: <what is wrong>") on bad input.
 // Only the syntax and tensor names are checked here; run validate_program
-// for the ISA rules.
-Program parse_program(std::string_view text, const std::string& filename);
+// for the ISA rules (with `map`, its messages carry file:line too).
+Program parse_program(std::string_view text, const std::string& filename, SourceMap* map = nullptr);
 
 }  // namespace isa

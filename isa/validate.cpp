@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "isa/access.h"
 #include "isa/text.h"
 
 namespace isa {
@@ -43,7 +44,7 @@ bool is_vector_op(Op op) {
 
 class Validator {
  public:
-  explicit Validator(const Program& p) : p_(p) {}
+  Validator(const Program& p, const SourceMap* src) : p_(p), src_(src) {}
 
   void run() {
     for (uint32_t i = 0; i < p_.tensors.size(); ++i) check_tensor(i);
@@ -58,10 +59,21 @@ class Validator {
     }
     for (uint32_t k = 0; k < p_.kernels.size(); ++k)
       if (!checked[k]) check_kernel(k, "", " (not launched)");
+    // Everything is in range now: the declared GM ranges must cover what
+    // the instructions touch (task dependencies are derived from them).
+    const std::vector<bool> known = known_before_run(p_);
+    for (uint32_t t = 0; t < p_.tasks.size(); ++t) check_coverage(t, known);
   }
 
  private:
-  [[noreturn]] void fail(const std::string& msg) const { throw ProgramError(ctx_ + ": " + msg); }
+  [[noreturn]] void fail(const std::string& msg) const {
+    const std::string at = src_ && line_ ? src_->file + ":" + std::to_string(line_) + ": " : "";
+    throw ProgramError(at + ctx_ + ": " + msg);
+  }
+
+  static uint32_t line_of(const std::vector<uint32_t>& lines, size_t i) {
+    return i < lines.size() ? lines[i] : 0;
+  }
 
   std::string kernel_name(uint32_t k) const {
     return "kernel " + std::to_string(k) + " " + quoted(p_.kernels[k].name);
@@ -72,6 +84,7 @@ class Validator {
   void check_tensor(uint32_t i) {
     const Tensor& t = p_.tensors[i];
     ctx_ = "tensor " + std::to_string(i) + " " + quoted(t.name);
+    line_ = src_ ? line_of(src_->tensors, i) : 0;
     if (t.name.empty()) fail("empty name");
     if (!known_dtype(t.dtype)) fail("bad dtype " + std::to_string(int(t.dtype)));
     if (int(t.kind) > int(TensorKind::Scratch)) fail("bad kind " + std::to_string(int(t.kind)));
@@ -95,6 +108,7 @@ class Validator {
   void check_task(uint32_t index) {
     const Task& t = p_.tasks[index];
     ctx_ = "task " + std::to_string(index);
+    line_ = src_ ? line_of(src_->tasks, index) : 0;
     if (t.kernel >= p_.kernels.size())
       fail("kernel index " + std::to_string(t.kernel) + " out of range (" +
            std::to_string(p_.kernels.size()) + " kernels)");
@@ -134,12 +148,105 @@ class Validator {
   void check_kernel(uint32_t k, const std::string& prefix, const std::string& suffix = "") {
     const Kernel& kernel = p_.kernels[k];
     const std::string where = prefix + kernel_name(k) + suffix;
-    for (size_t i = 0; i < kernel.cube.size(); ++i)
+    for (size_t i = 0; i < kernel.cube.size(); ++i) {
+      line_ = src_ ? src_->instr(k, 0, i) : 0;
       check_instr(kernel.cube[i], true, where + ", cube, instr " + std::to_string(i));
+    }
     for (size_t v = 0; v < kernel.vec.size(); ++v)
-      for (size_t i = 0; i < kernel.vec[v].size(); ++i)
+      for (size_t i = 0; i < kernel.vec[v].size(); ++i) {
+        line_ = src_ ? src_->instr(k, int(v + 1), i) : 0;
         check_instr(kernel.vec[v][i], false,
                     where + ", vec " + std::to_string(v) + ", instr " + std::to_string(i));
+      }
+  }
+
+  // --- declared GM ranges against what the instructions touch ---
+
+  // Sorted by (tensor, begin), overlapping and adjacent ranges merged.
+  static std::vector<GmRange> merged(std::vector<GmRange> rs) {
+    std::sort(rs.begin(), rs.end(), [](const GmRange& a, const GmRange& b) {
+      return std::tie(a.tensor, a.begin) < std::tie(b.tensor, b.begin);
+    });
+    std::vector<GmRange> out;
+    for (const GmRange& r : rs) {
+      if (!out.empty() && out.back().tensor == r.tensor && r.begin <= out.back().end)
+        out.back().end = std::max(out.back().end, r.end);
+      else
+        out.push_back(r);
+    }
+    return out;
+  }
+
+  // The first stretch of bytes [b, e) of `tensor` outside `cover` (merged),
+  // or an empty range when cover holds all of them.
+  static GmRange first_gap(const std::vector<GmRange>& cover, uint32_t tensor, uint64_t b, uint64_t e) {
+    if (b >= e) return {};
+    auto it = std::upper_bound(cover.begin(), cover.end(), std::pair{tensor, b},
+                               [](const std::pair<uint32_t, uint64_t>& x, const GmRange& r) {
+                                 return x < std::pair{r.tensor, r.begin};
+                               });
+    // `it` is the first range starting after b; the one before may hold b.
+    if (it != cover.begin()) {
+      const GmRange& prev = *(it - 1);
+      if (prev.tensor == tensor && prev.end > b) {
+        if (prev.end >= e) return {};
+        b = prev.end;  // merged: the next range starts after a gap
+      }
+    }
+    const uint64_t next = it != cover.end() && it->tensor == tensor ? it->begin : e;
+    return GmRange{tensor, b, std::min(e, next)};
+  }
+
+  std::string range_text(const GmRange& r) const {
+    return p_.tensors[r.tensor].name + ":" + std::to_string(r.begin) + ".." + std::to_string(r.end);
+  }
+
+  void check_coverage(uint32_t index, const std::vector<bool>& known) {
+    const Task& task = p_.tasks[index];
+    const Kernel& k = p_.kernels[task.kernel];
+    const std::vector<GmRange> reads = merged(task.reads), writes = merged(task.writes);
+    const auto stream = [&](const std::vector<Instr>& s, int sid, const std::string& name) {
+      for (const InstrAccess& ia : stream_gm_accesses(p_, s, known)) {
+        const GmAccess& a = ia.access;
+        const std::vector<GmRange>& cover = a.write ? writes : reads;
+        const uint64_t size = uint64_t(std::max<int64_t>(0, p_.tensors[a.tensor].bytes()));
+        // Bytes outside the tensor are the simulator's bound error, not this one.
+        const auto gap_in = [&](const GmRange& r) {
+          return first_gap(cover, a.tensor, std::min(r.begin, size), std::min(r.end, size));
+        };
+        const GmRange hull = a.hull(p_);
+        GmRange gap = gap_in(hull);
+        if (gap.begin < gap.end && !a.whole && a.rows > 1 && a.stride != a.cols) {
+          gap = {};  // the hull is not covered; the rows may be
+          const uint64_t d = dtype_bytes(p_.tensors[a.tensor].dtype);
+          for (uint32_t r = 0; r < a.rows && gap.begin == gap.end; ++r) {
+            const int64_t b = (a.first + int64_t(r) * a.stride) * int64_t(d);
+            const int64_t e = b + int64_t(a.cols) * int64_t(d);
+            gap = gap_in(GmRange{a.tensor, uint64_t(std::max<int64_t>(0, b)), uint64_t(std::max<int64_t>(0, e))});
+          }
+        }
+        if (gap.begin == gap.end) continue;
+        const Instr& in = s[ia.instr];
+        ctx_ = "task " + std::to_string(index) + ", " + kernel_name(task.kernel) + ", " + name + ", instr " +
+               std::to_string(ia.instr) + " " + quoted(mnemonic(in)) + " (site " + std::to_string(in.site) +
+               " \"" + p_.sites[in.site] + "\"";
+        if (const uint32_t l = src_ ? src_->instr(task.kernel, sid, ia.instr) : 0)
+          ctx_ += ", line " + std::to_string(l);
+        ctx_ += ")";
+        line_ = src_ ? line_of(src_->tasks, index) : 0;
+        const char* verb = a.write ? "writes" : "reads";
+        std::string what = std::string(verb) + " " + range_text(hull);
+        if (a.whole)
+          what += " (its offset depends on R" + std::to_string(a.reg) +
+                  ", whose value is not known before the run: the whole tensor)";
+        else if (a.rows > 1 && a.stride != a.cols)
+          what += " (" + std::to_string(a.rows) + " rows of " +
+                  std::to_string(uint64_t(a.cols) * dtype_bytes(p_.tensors[a.tensor].dtype)) + " bytes)";
+        fail(what + ", but " + range_text(gap) + " is not in the task's " + verb + "=[...]");
+      }
+    };
+    stream(k.cube, 0, "cube");
+    for (size_t v = 0; v < k.vec.size(); ++v) stream(k.vec[v], int(v + 1), "vec " + std::to_string(v));
   }
 
   void check_instr(const Instr& in, bool cube, const std::string& where) {
@@ -367,12 +474,14 @@ class Validator {
   }
 
   const Program& p_;
+  const SourceMap* src_;
+  uint32_t line_ = 0;  // source line of what ctx_ names; 0: none
   std::unordered_map<std::string_view, uint32_t> names_;  // tensor name -> first index
   std::string ctx_;
 };
 
 }  // namespace
 
-void validate_program(const Program& p) { Validator(p).run(); }
+void validate_program(const Program& p, const SourceMap* src) { Validator(p, src).run(); }
 
 }  // namespace isa

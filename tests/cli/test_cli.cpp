@@ -117,6 +117,101 @@ TEST(Cli, ProgramParseErrorIsExitTwoWithFileAndLine) {
   EXPECT_NE(r.out.find((d / "bad.txt").string() + ":2:"), std::string::npos) << r.out;
 }
 
+// --- text programs: task dependencies through GM ----------------------------
+
+namespace {
+// Task 0 writes y = x + 1; task 1 copies y to z: a read-after-write through
+// GM, and no deps=[...]. Task 1 is on line 21, its tload on line 17.
+std::string raw_program(const std::string& consume_reads = " reads=[y:0..16384]",
+                        const std::string& consume_deps = "", const std::string& consume_from = "y") {
+  return "# npusim program v1\n"
+         "tensor x [64,64] fp32 in\n"
+         "tensor y [64,64] fp32 scratch\n"
+         "tensor z [64,64] fp32 out\n"
+         "site 0 \"produce: y = x + 1\"\n"
+         "site 1 \"consume: z = y\"\n"
+         "kernel 0 produce\n"
+         "  cube\n"
+         "  vec 0\n"
+         "    tload UB[0+64x64 fp32] <- x[0+64x64/64] @0\n"
+         "    vadds UB[16384+64x64 fp32] <- UB[0+64x64 fp32] 1 @0\n"
+         "    tstore y[0+64x64/64] <- UB[16384+64x64 fp32] @0\n"
+         "end\n"
+         "kernel 1 consume\n"
+         "  cube\n"
+         "  vec 0\n"
+         "    tload UB[0+64x64 fp32] <- " + consume_from + "[0+64x64/64] @1\n"
+         "    tstore z[0+64x64/64] <- UB[0+64x64 fp32] @1\n"
+         "end\n"
+         "task 0 kernel=0 site=0 reads=[x:0..16384] writes=[y:0..16384]\n"
+         "task 1 kernel=1 site=1" + consume_deps + consume_reads + " writes=[z:0..16384]\n";
+}
+
+// (start, end) in cycles of each task bar of a trace, by task index.
+std::map<int, std::pair<long long, long long>> task_spans(const fs::path& trace) {
+  std::map<int, std::pair<long long, long long>> spans;
+  const nlohmann::json t = read_json(trace);
+  for (const auto& e : t["traceEvents"])
+    if (e["ph"] == "X" && e["cat"] == "task") {
+      const long long t0 = std::llround(e["ts"].get<double>() * 1000);
+      spans[e["args"]["task"].get<int>()] = {t0, t0 + std::llround(e["dur"].get<double>() * 1000)};
+    }
+  return spans;
+}
+}  // namespace
+
+TEST(CliProgramDeps, ReadAfterWriteThroughGmWithoutDepsIsSerialized) {
+  const fs::path d = tmpdir();
+  std::ofstream(d / "raw.txt") << raw_program();
+  Result r = sh(kBin + " run -q --hw configs/hw/tiny.yaml --program " + (d / "raw.txt").string() + " --trace " +
+                (d / "t.json").string() + " --functional --dump " + (d / "out").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto spans = task_spans(d / "t.json");
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_GE(spans.at(1).first, spans.at(0).second) << "the reader starts before the writer ends";
+  // The reader copied what the writer wrote (x + 1), not zeros.
+  const std::string y = read_text(d / "out" / "y.npy"), z = read_text(d / "out" / "z.npy");
+  ASSERT_EQ(y.size(), z.size());
+  EXPECT_EQ(z, y);
+  const size_t data = y.size() - 64 * 64 * 4;
+  EXPECT_NE(z.substr(data), std::string(64 * 64 * 4, '\0'));
+  // The derived dependency is what disasm prints.
+  r = sh(kBin + " disasm --program " + (d / "raw.txt").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("task 1 kernel=1 site=1 deps=[0] reads=[y:0..16384]"), std::string::npos) << r.out;
+}
+
+TEST(CliProgramDeps, ExplicitDepsStillAddEdges) {
+  // The consumer reads x, not y: nothing to derive, but deps=[0] orders it.
+  const fs::path d = tmpdir();
+  std::ofstream(d / "p.txt") << raw_program(" reads=[x:0..16384]", " deps=[0]", "x");
+  Result r = sh(kBin + " run -q --hw configs/hw/tiny.yaml --program " + (d / "p.txt").string() + " --trace " +
+                (d / "t.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto spans = task_spans(d / "t.json");
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_GE(spans.at(1).first, spans.at(0).second);
+}
+
+TEST(CliProgramDeps, RangesThatMissAnAccessAreExitTwoWithFileLine) {
+  const fs::path d = tmpdir();
+  const std::string where = ": task 1, kernel 1 'consume', vec 0, instr 0 'tload' (site 1 \"consume: z = y\", "
+                            "line 17): reads y:0..16384, but ";
+  std::ofstream(d / "short.txt") << raw_program(" reads=[y:0..128]");
+  Result r = sh(kBin + " run -q --program " + (d / "short.txt").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find((d / "short.txt").string() + ":21" + where +
+                       "y:128..16384 is not in the task's reads=[...]"),
+            std::string::npos)
+      << r.out;
+  std::ofstream(d / "none.txt") << raw_program("");
+  r = sh(kBin + " run -q --program " + (d / "none.txt").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find((d / "none.txt").string() + ":21" + where + "y:0..16384 is not in the task's reads=[...]"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(Cli, MissingWorkloadFileAndUnknownCommandAreExitTwo) {
   Result r = sh(kBin + " run --workload configs/workloads/no_such.yaml");
   EXPECT_EQ(r.code, 2);

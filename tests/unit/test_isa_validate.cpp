@@ -2,6 +2,7 @@
 // task, kernel, stream, instruction and the problem.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <functional>
 #include <string>
@@ -52,12 +53,12 @@ kernel 0 qk
     treshape UB[0+32x64 fp32] <- UB[0+16x128 fp32] @3                                  # 14
   vec 1
 end
-task 0 kernel=0 site=0 deps=[] reads=[q:0..2048,k:0..16384] writes=[s:0..8192]
-task 1 kernel=0 site=1 deps=[0] reads=[s:0..8192,pos:0..4,cache:0..32768] writes=[s:0..8192]
+task 0 kernel=0 site=0 deps=[] reads=[q:0..2048,k:0..16384,s:0..8192,pos:0..4,cache:640..768] writes=[s:0..8192]
+task 1 kernel=0 site=1 deps=[0] reads=[s:0..8192,pos:0..4,cache:0..32768,q:0..2048,k:0..16384] writes=[s:0..8192]
 )";
 
 // Strip the "# n" index comments: they are not part of the format.
-Program valid_program() {
+std::string valid_text() {
   const std::string_view all = kValid;
   std::string text;
   size_t b = 0;
@@ -69,7 +70,16 @@ Program valid_program() {
     if (e == std::string_view::npos) break;
     b = e + 1;
   }
-  return parse_program(text, "valid.npu");
+  return text;
+}
+
+Program valid_program() { return parse_program(valid_text(), "valid.npu"); }
+
+// The 1-based line of the first line of valid_text() containing `what`.
+uint32_t line_of(const std::string& what) {
+  const std::string text = valid_text();
+  const size_t at = text.find(what);
+  return at == std::string::npos ? 0 : uint32_t(1 + std::count(text.begin(), text.begin() + long(at), '\n'));
 }
 
 Instr& cube(Program& p, size_t i) { return p.kernels.at(0).cube.at(i); }
@@ -279,6 +289,44 @@ const Rule kRules[] = {
     {"range tensor out of range",
      [](Program& p) { p.tasks[0].reads[1].tensor = 5; },
      {"task 0 (kernel 0 'qk'): read range 0..16384: tensor index 5 out of range"}},
+    // Declared GM ranges must cover what the instructions touch (task 0:
+    // reads=[q:0..2048,k:0..16384,s:0..8192,pos:0..4,cache:640..768] writes=[s:0..8192]).
+    {"tload outside the reads",
+     [](Program& p) { p.tasks[0].reads[2].end = 4096; },
+     {kVec0 + "1 'tload' (site 3 \"qk: softmax\"): reads s:0..8192, but s:4096..8192 is not in the task's "
+              "reads=[...]"}},
+    {"tload covered only by the writes",
+     [](Program& p) { p.tasks[0].reads.erase(p.tasks[0].reads.begin() + 2); },
+     {kVec0 + "1 'tload'", "reads s:0..8192, but s:0..8192 is not in the task's reads=[...]"}},
+    {"tstore outside the writes",
+     [](Program& p) { p.tasks[0].writes[0].begin = 64; },
+     {kCube0 + "5 'tstore' (site 2 \"qk: store\"): writes s:0..8192, but s:0..64 is not in the task's "
+               "writes=[...]"}},
+    {"sload outside the reads",
+     [](Program& p) { p.tasks[0].reads[3].tensor = 0; },
+     {kVec0 + "10 'sload'", "reads pos:0..4, but pos:0..4 is not in the task's reads=[...]"}},
+    {"register-relative tload outside the reads",
+     [](Program& p) { p.tensors[3].init = {4}; },  // R2 = 4: cache row 4, bytes 512..640
+     {kVec0 + "11 'tload'", "reads cache:512..640, but cache:512..640 is not in the task's reads=[...]"}},
+    {"register-relative tload with an unknown register",
+     [](Program& p) { p.tensors[3].init.clear(); },  // R2 is not known before the run
+     {kVec0 + "11 'tload'",
+      "reads cache:0..32768 (its offset depends on R2, whose value is not known before the run: the whole "
+      "tensor), but cache:0..640 is not in the task's reads=[...]"}},
+    {"strided tload with a row outside the reads",
+     [](Program& p) {
+       // Rows of 64 bytes, 512 bytes apart: the hull is not covered, rows 0, 1 and 3 are,
+       // row 2 only up to byte 1060.
+       p.tasks[0].reads[2] = GmRange{2, 0, 64};
+       p.tasks[0].reads.push_back(GmRange{2, 1536, 1600});
+       p.tasks[0].reads.push_back(GmRange{2, 512, 576});
+       p.tasks[0].reads.push_back(GmRange{2, 1024, 1060});
+       Instr& in = vec0(p, 1);
+       in.gm = make_view(2, 0, 4, 16, 128);
+       in.dst = make_tile(Space::UB, 0, 4, 16, DType::FP32);
+     },
+     {kVec0 + "1 'tload'",
+      "reads s:0..1600 (4 rows of 64 bytes), but s:1060..1088 is not in the task's reads=[...]"}},
     // Tensors.
     {"duplicate tensor name",
      [](Program& p) { p.tensors[1].name = "q"; },
@@ -316,6 +364,65 @@ TEST_P(BrokenRule, IsReportedWithItsLocation) {
 
 INSTANTIATE_TEST_SUITE_P(IsaValidate, BrokenRule, testing::ValuesIn(kRules),
                          [](const auto& info) { return test_name(info.param.name); });
+
+TEST(IsaValidate, WithASourceMapMessagesStartWithFileAndLine) {
+  SourceMap src;
+  Program p = parse_program(valid_text(), "valid.npu", &src);
+  ASSERT_NO_THROW(validate_program(p, &src));
+  p.tasks[1].deps = {1};
+  try {
+    validate_program(p, &src);
+    ADD_FAILURE() << "no error";
+  } catch (const ProgramError& e) {
+    EXPECT_EQ(std::string(e.what()), "valid.npu:" + std::to_string(line_of("task 1 ")) +
+                                         ": task 1 (kernel 0 'qk'): dep 1 is not an earlier task");
+  }
+  p = parse_program(valid_text(), "valid.npu", &src);
+  vec0(p, 7).b.rows = 8;
+  try {
+    validate_program(p, &src);
+    ADD_FAILURE() << "no error";
+  } catch (const ProgramError& e) {
+    EXPECT_EQ(std::string(e.what()), "valid.npu:" + std::to_string(line_of("vadd ")) +
+                                         ": task 0, kernel 0 'qk', vec 0, instr 7 'vadd' (site 3 \"qk: "
+                                         "softmax\"): b is 8x128 but a is 16x128");
+  }
+  // An uncovered access names the task's line (where reads= is) and the instruction's.
+  p = parse_program(valid_text(), "valid.npu", &src);
+  p.tasks[0].reads[2].end = 4096;
+  try {
+    validate_program(p, &src);
+    ADD_FAILURE() << "no error";
+  } catch (const ProgramError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "valid.npu:" + std::to_string(line_of("task 0 ")) +
+                  ": task 0, kernel 0 'qk', vec 0, instr 1 'tload' (site 3 \"qk: softmax\", line " +
+                  std::to_string(line_of("tload UB[0+16x128")) +
+                  "): reads s:0..8192, but s:4096..8192 is not in the task's reads=[...]");
+  }
+}
+
+// Dependencies come from the declared ranges; explicit deps stay.
+TEST(IsaValidate, DeriveTaskDepsAddsToExplicitDeps) {
+  Program p = valid_program();
+  p.tasks[1].deps.clear();
+  Task t = p.tasks[0];  // reads s, which tasks 0 and 1 wrote
+  t.deps = {0};
+  t.writes.clear();
+  p.tasks.push_back(t);
+  Task u = t;  // writes nothing the others touch: only its explicit dep
+  u.reads = {GmRange{0, 0, 2048}};
+  u.deps = {1};
+  p.tasks.push_back(u);
+  derive_task_deps(p);
+  EXPECT_EQ(p.tasks[0].deps, std::vector<uint32_t>{});
+  EXPECT_EQ(p.tasks[1].deps, std::vector<uint32_t>{0});  // WAW and RAW on s
+  EXPECT_EQ(p.tasks[2].deps, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(p.tasks[3].deps, std::vector<uint32_t>{1});
+  const Program once = p;
+  derive_task_deps(p);
+  EXPECT_TRUE(p == once);
+}
 
 // A program with an error in a later task's kernel is reported at the first
 // task that launches that kernel.

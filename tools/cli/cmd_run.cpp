@@ -68,11 +68,16 @@ isa::Program load_program(const po::variables_map& vm, const std::vector<Overrid
     throw po::error("give either --workload or --program, not both");
   if (vm.count("program") && any_for(os, "workload"))
     throw po::error("--set workload.* needs --workload (a text program has no workload keys)");
+  isa::SourceMap src;
   isa::Program p = vm.count("program")
                        ? isa::parse_program(sim::read_file(vm["program"].as<std::string>(), "program"),
-                                            vm["program"].as<std::string>())
+                                            vm["program"].as<std::string>(), &src)
                        : load_workload(vm["workload"].as<std::string>(), os);
-  isa::validate_program(p);
+  // Checks, among the rest, that each task's reads/writes cover what its
+  // instructions touch; the dependencies are then derived from them (a text
+  // program's deps=[...] are kept; a generated program's are already derived).
+  isa::validate_program(p, vm.count("program") ? &src : nullptr);
+  isa::derive_task_deps(p);
   return p;
 }
 

@@ -1,0 +1,95 @@
+#include "isa/access.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <tuple>
+
+namespace isa {
+
+GmRange GmAccess::hull(const Program& p) const {
+  const Tensor& t = p.tensors.at(tensor);
+  if (whole) return GmRange{tensor, 0, uint64_t(std::max<int64_t>(0, t.bytes()))};
+  const int64_t d = dtype_bytes(t.dtype);
+  const int64_t last = first + int64_t(rows ? rows - 1 : 0) * stride + cols;
+  return GmRange{tensor, uint64_t(std::max<int64_t>(0, first * d)), uint64_t(std::max<int64_t>(0, last * d))};
+}
+
+bool GmAccess::operator==(const GmAccess& o) const {
+  return std::tie(tensor, write, whole, reg, first, rows, cols, stride) ==
+         std::tie(o.tensor, o.write, o.whole, o.reg, o.first, o.rows, o.cols, o.stride);
+}
+
+std::vector<bool> known_before_run(const Program& p) {
+  std::vector<bool> known(p.tensors.size(), false);
+  for (size_t i = 0; i < p.tensors.size(); ++i) {
+    const Tensor& t = p.tensors[i];
+    known[i] = t.dtype == DType::INT32 && !t.init.empty() && int64_t(t.init.size()) == t.elems();
+  }
+  std::vector<bool> seen(p.kernels.size(), false);
+  for (const Task& task : p.tasks) {
+    if (task.kernel >= p.kernels.size() || seen[task.kernel]) continue;
+    seen[task.kernel] = true;
+    const Kernel& k = p.kernels[task.kernel];
+    auto scan = [&](const std::vector<Instr>& s) {
+      for (const Instr& in : s)
+        if (in.op == Op::TSTORE && in.gm.tensor < known.size()) known[in.gm.tensor] = false;
+    };
+    scan(k.cube);
+    for (const auto& v : k.vec) scan(v);
+  }
+  return known;
+}
+
+namespace {
+// Register values beyond this are treated as unknown: R * reg_scale then fits
+// in int64 for any int32 scale, and no tensor is that large anyway.
+constexpr int64_t kMaxReg = int64_t(1) << 31;
+}  // namespace
+
+std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<Instr>& stream,
+                                            const std::vector<bool>& known) {
+  std::array<std::optional<int64_t>, kNumRegs> regs{};  // nullopt: not known before the run
+  std::vector<InstrAccess> out;
+  for (uint32_t i = 0; i < stream.size(); ++i) {
+    const Instr& in = stream[i];
+    const bool gm = in.op == Op::TLOAD || in.op == Op::TSTORE || in.op == Op::SLOAD;
+    if (gm) {
+      const GmView& v = in.gm;
+      GmAccess a;
+      a.tensor = v.tensor;
+      a.write = in.op == Op::TSTORE;
+      a.reg = v.reg;
+      a.first = v.offset;
+      a.rows = v.rows;
+      a.cols = v.cols;
+      a.stride = v.rows <= 1 ? v.cols : v.row_stride;
+      if (v.reg != -1) {
+        if (v.reg >= 0 && v.reg < kNumRegs && regs[size_t(v.reg)])
+          a.first += *regs[size_t(v.reg)] * v.reg_scale;
+        else
+          a.whole = true;
+      }
+      out.push_back({i, a});
+    }
+    if ((in.op == Op::SLOAD || in.op == Op::SADD) && (in.reg < 0 || in.reg >= kNumRegs)) continue;
+    if (in.op == Op::SLOAD) {
+      std::optional<int64_t>& r = regs[size_t(in.reg)];
+      r.reset();
+      const GmAccess& a = out.back().access;
+      if (!a.whole && in.gm.tensor < known.size() && known[in.gm.tensor] && a.first >= 0 &&
+          a.first < int64_t(p.tensors[in.gm.tensor].init.size()))
+        r = p.tensors[in.gm.tensor].init[size_t(a.first)];
+    } else if (in.op == Op::SADD) {
+      std::optional<int64_t>& r = regs[size_t(in.reg)];
+      if (r && std::isfinite(in.imm) && std::fabs(in.imm) <= float(kMaxReg)) *r += int64_t(in.imm);
+      else r.reset();
+      if (r && std::llabs(*r) > kMaxReg) r.reset();
+    }
+  }
+  return out;
+}
+
+}  // namespace isa
