@@ -179,3 +179,15 @@ TEST(Hostile, InputsWhoseSeqLensDifferFromTheProgramAreRefused) {
   r = run(w + " --inputs " + d.string() + " --check --set 'workload.seq_lens={list: [100, 200]}'");
   EXPECT_EQ(r.code, 0) << r.out;
 }
+
+// Case 9 (stdout): a summary or a program printed to a full disk was a
+// silent success.
+TEST(Hostile, StandardOutputThatCannotBeWrittenIsAnError) {
+  for (const std::string cmd : {"disasm --workload configs/workloads/gemm.yaml",
+                                "run --workload configs/workloads/gemm.yaml"}) {
+    Result r = sh("{ timeout 20 " + kBin + " " + cmd + " > /dev/full; }");  // sh() adds 2>&1 after the group
+    EXPECT_EQ(r.code, 2) << cmd << "\n" << r.out;
+    EXPECT_NE(r.out.find("npusim: cannot write standard output: No space left on device"), std::string::npos)
+        << cmd << "\n" << r.out;
+  }
+}

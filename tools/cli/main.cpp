@@ -1,6 +1,8 @@
 // npusim: the command line. `npusim <command> --help` describes each command.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -22,8 +24,24 @@ const char* kUsage =
     "Run `npusim <command> --help` for a command's options.\n";
 }
 
-// Called by sc_elab_and_sim (declared extern "C" in <systemc>).
+namespace {
+int dispatch(int argc, char** argv);
+}
+
+// Called by sc_elab_and_sim (declared extern "C" in <systemc>). Whatever a
+// command printed must have reached standard output: `npusim disasm >
+// /dev/full` is an error, not a silent success.
 extern "C" int sc_main(int argc, char** argv) {
+  const int rc = dispatch(argc, argv);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "npusim: cannot write standard output: %s\n", std::strerror(errno));
+    return rc == cli::kOk ? cli::kBadInput : rc;
+  }
+  return rc;
+}
+
+namespace {
+int dispatch(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return cli::kBadInput;
@@ -43,6 +61,7 @@ extern "C" int sc_main(int argc, char** argv) {
   std::fprintf(stderr, "npusim: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return cli::kBadInput;
 }
+}  // namespace
 
 // Our own main() (it takes precedence over libsystemc's) so the SystemC
 // banner is switched off before the kernel prints it.
