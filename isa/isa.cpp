@@ -1,5 +1,7 @@
 #include "isa/isa.h"
 
+#include "isa/ops.h"
+
 #include <algorithm>
 #include <tuple>
 
@@ -64,34 +66,12 @@ bool Instr::operator==(const Instr& o) const {
          std::tie(o.op, o.sub, o.flags, o.reg, o.imm, o.site, o.dst, o.a, o.b, o.gm);
 }
 
-namespace {
-const char* const kBinNames[] = {"add", "sub", "mul", "div", "max", "min"};
-const char* const kUnNames[] = {"exp", "sqrt", "recip", "neg", "abs"};
-const char* const kRedNames[] = {"sum", "max"};
-}  // namespace
-
 std::string mnemonic(const Instr& in) {
-  switch (in.op) {
-    case Op::TLOAD: return "tload";
-    case Op::TSTORE: return "tstore";
-    case Op::TMOV: return "tmov";
-    case Op::TMATMUL: return "tmatmul";
-    case Op::VBIN: return std::string("v") + kBinNames[in.sub % 6];
-    case Op::VBINS: return std::string("v") + kBinNames[in.sub % 6] + "s";
-    case Op::VUNARY: return std::string("v") + kUnNames[in.sub % 5];
-    case Op::VCAST: return "vcast";
-    case Op::VFILL: return "vfill";
-    case Op::VFILLPAD: return "vfillpad";
-    case Op::VROWRED: return std::string("vrow") + kRedNames[in.sub % 2];
-    case Op::VROWEXP: return std::string("vrowexp") + kBinNames[in.sub % 6];
-    case Op::VCOLEXP: return std::string("vcolexp") + kBinNames[in.sub % 6];
-    case Op::TRESHAPE: return "treshape";
-    case Op::SLOAD: return "sload";
-    case Op::SADD: return "sadd";
-    case Op::SIGNAL: return "signal";
-    case Op::WAIT: return "wait";
-  }
-  return "?";
+  const OpInfo& o = op_info(in.op);
+  if (o.subs == SubSet::None) return o.stem;
+  // An out-of-range sub (validation rejects it) prints as a valid one plus
+  // "sub=N" (isa/text.cpp), so the text still round-trips.
+  return std::string(o.stem) + sub_name(o.subs, uint8_t(in.sub % num_subs(o.subs))) + o.suffix;
 }
 
 int64_t Tensor::elems() const {

@@ -14,44 +14,6 @@ namespace isa {
 
 namespace {
 
-constexpr uint8_t kNumBinOps = 6, kNumUnOps = 5, kNumRedOps = 2;
-
-OpSignature make_signature(uint8_t num_subs, bool arrow, std::initializer_list<Operand> slots,
-                           uint8_t flag_mask = 0) {
-  OpSignature s;
-  s.num_subs = num_subs;
-  s.flag_mask = flag_mask;
-  s.arrow = arrow;
-  for (Operand o : slots) s.slots[s.num_slots++] = o;
-  return s;
-}
-
-OpSignature build_signature(Op op) {
-  using O = Operand;
-  switch (op) {
-    case Op::TLOAD: return make_signature(0, true, {O::Dst, O::Gm});
-    case Op::TSTORE: return make_signature(0, true, {O::Gm, O::A});
-    case Op::TMOV: return make_signature(0, true, {O::Dst, O::A});
-    case Op::TMATMUL:
-      return make_signature(0, true, {O::Dst, O::A, O::B}, kAccumulate | kTransposeB);
-    case Op::VBIN: return make_signature(kNumBinOps, true, {O::Dst, O::A, O::B});
-    case Op::VBINS: return make_signature(kNumBinOps, true, {O::Dst, O::A, O::Imm});
-    case Op::VUNARY: return make_signature(kNumUnOps, true, {O::Dst, O::A});
-    case Op::VCAST: return make_signature(0, true, {O::Dst, O::A});
-    case Op::VFILL: return make_signature(0, true, {O::Dst, O::Imm});
-    case Op::VFILLPAD: return make_signature(0, true, {O::Dst, O::Imm});
-    case Op::VROWRED: return make_signature(kNumRedOps, true, {O::Dst, O::A});
-    case Op::VROWEXP: return make_signature(kNumBinOps, true, {O::Dst, O::A, O::B});
-    case Op::VCOLEXP: return make_signature(kNumBinOps, true, {O::Dst, O::A, O::B});
-    case Op::TRESHAPE: return make_signature(0, true, {O::Dst, O::A});
-    case Op::SLOAD: return make_signature(0, true, {O::Reg, O::Gm});
-    case Op::SADD: return make_signature(0, false, {O::Reg, O::Imm});
-    case Op::SIGNAL: return make_signature(0, false, {O::Imm});
-    case Op::WAIT: return make_signature(0, false, {O::Imm});
-  }
-  throw ProgramError("bad opcode " + std::to_string(int(op)));
-}
-
 struct FlagWord {
   uint8_t bit;
   const char* word;
@@ -84,7 +46,7 @@ const std::unordered_map<std::string, OpAndSub>& mnemonic_table() {
     std::unordered_map<std::string, OpAndSub> t;
     for (int i = 0; i < kNumOps; ++i) {
       const Op op = Op(i);
-      const int subs = std::max<int>(1, op_signature(op).num_subs);
+      const int subs = std::max<int>(1, num_subs(op_info(op).subs));
       for (int sub = 0; sub < subs; ++sub) {
         Instr in;
         in.op = op;
@@ -99,16 +61,6 @@ const std::unordered_map<std::string, OpAndSub>& mnemonic_table() {
 }
 
 }  // namespace
-
-const OpSignature& op_signature(Op op) {
-  static const auto table = [] {
-    std::array<OpSignature, kNumOps> t{};
-    for (int i = 0; i < kNumOps; ++i) t[i] = build_signature(Op(i));
-    return t;
-  }();
-  if (size_t(op) >= table.size()) throw ProgramError("bad opcode " + std::to_string(int(op)));
-  return table[size_t(op)];
-}
 
 // ---------------------------------------------------------------------------
 // Printing.
@@ -261,7 +213,7 @@ class Printer {
   }
 
   void instr(const Instr& in) {
-    const OpSignature& s = op_signature(in.op);
+    const OpInfo& s = op_info(in.op);
     o_ += "    " + mnemonic(in);
     for (int i = 0; i < s.num_slots; ++i) {
       o_ += ' ';
@@ -271,7 +223,7 @@ class Printer {
     for (const FlagWord& f : kFlagWords)
       if (in.flags & s.flag_mask & f.bit) o_ += std::string(" ") + f.word;
     // Fields the op does not take: printed only when not default.
-    if (s.num_subs ? in.sub >= s.num_subs : in.sub != 0) o_ += " sub=" + num(in.sub);
+    if (const uint8_t n = num_subs(s.subs); n ? in.sub >= n : in.sub != 0) o_ += " sub=" + num(in.sub);
     if (const uint8_t rest = in.flags & ~s.flag_mask) o_ += " flags=" + num(rest);
     if (!s.uses(Operand::Reg) && in.reg != -1) o_ += " reg=" + num(in.reg);
     if (!s.uses(Operand::Imm) && in.imm != 0.0f) o_ += " imm=" + fmt_float(in.imm);
@@ -651,7 +603,7 @@ class Parser {
     Instr in;
     in.op = it->second.op;
     in.sub = it->second.sub;
-    const OpSignature& s = op_signature(in.op);
+    const OpInfo& s = op_info(in.op);
     for (int i = 0; i < s.num_slots; ++i) {
       ws();
       if (at_end()) fail("missing operand " + num(i + 1) + " of " + m);
@@ -690,7 +642,7 @@ class Parser {
   }
 
   // A `key=value` field of an instruction: only for fields the op does not take.
-  void field(Instr& in, const OpSignature& s, std::string_view key, const std::string& m) {
+  void field(Instr& in, const OpInfo& s, std::string_view key, const std::string& m) {
     const auto unused = [&](Operand o) {
       if (s.uses(o))
         fail("'" + std::string(key) + "=' given, but " + m + " takes it as an operand");

@@ -91,28 +91,10 @@
 #include <vector>
 
 #include "isa/isa.h"
+#include "isa/ops.h"
 
 namespace isa {
 
-// The operands an op takes, in printed order; shared by the printer, the
-// parser and validate_program (which requires the other fields to be default).
-enum class Operand : uint8_t { Dst, A, B, Gm, Reg, Imm };
-
-struct OpSignature {
-  uint8_t num_subs = 0;   // how many BinOp/UnOp/RedOp values `sub` takes; 0: unused
-  uint8_t flag_mask = 0;  // InstrFlags the op takes
-  bool arrow = false;     // slots[0] is a destination, printed "slots[0] <- rest"
-  uint8_t num_slots = 0;
-  std::array<Operand, 3> slots{};
-
-  bool uses(Operand o) const {
-    for (int i = 0; i < num_slots; ++i)
-      if (slots[i] == o) return true;
-    return false;
-  }
-};
-
-const OpSignature& op_signature(Op op);
 
 std::string print_program(const Program& p);
 

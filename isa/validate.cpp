@@ -27,21 +27,6 @@ std::string fmt_float(float f) {
 
 bool known_dtype(DType t) { return dtype_bytes(t) != 0; }
 
-bool is_vector_op(Op op) {
-  switch (op) {
-    case Op::VBIN:
-    case Op::VBINS:
-    case Op::VUNARY:
-    case Op::VCAST:
-    case Op::VFILL:
-    case Op::VFILLPAD:
-    case Op::VROWRED:
-    case Op::VROWEXP:
-    case Op::VCOLEXP: return true;
-    default: return false;
-  }
-}
-
 class Validator {
  public:
   Validator(const Program& p, const SourceMap* src) : p_(p), src_(src) {}
@@ -258,35 +243,49 @@ class Validator {
       ctx_ += " (site " + std::to_string(in.site) + " \"" + p_.sites[in.site] + "\")";
     check_site(in.site);
 
-    const OpSignature& s = op_signature(in.op);
-    if (s.num_subs ? in.sub >= s.num_subs : in.sub != 0)
+    const OpInfo& s = op_info(in.op);
+    if (const uint8_t n = num_subs(s.subs); n ? in.sub >= n : in.sub != 0)
       fail("sub " + std::to_string(in.sub) + " is not valid for " + m);
     if (in.flags & ~s.flag_mask) fail("flags " + std::to_string(in.flags) + " not valid for " + m);
     check_unused(in, s);
 
-    if (cube && is_vector_op(in.op)) fail(m + " cannot run on the cube stream");
-    if (!cube && in.op == Op::TMATMUL) fail(m + " cannot run on a vec stream");
+    if (cube && !(s.streams & kCube)) fail(m + " cannot run on the cube stream");
+    if (!cube && !(s.streams & kVec)) fail(m + " cannot run on a vec stream");
 
-    for (const auto& [o, name, t] :
-         {std::tuple{Operand::Dst, "dst", &in.dst}, std::tuple{Operand::A, "a", &in.a},
-          std::tuple{Operand::B, "b", &in.b}})
+    const std::tuple<Operand, const char*, const Tile*> tiles[] = {
+        {Operand::Dst, "dst", &in.dst}, {Operand::A, "a", &in.a}, {Operand::B, "b", &in.b}};
+    for (const auto& [o, name, t] : tiles)
       if (s.uses(o)) check_tile(name, *t);
     if (s.uses(Operand::Gm)) check_view(in.gm);
     if (s.uses(Operand::Reg) && (in.reg < 0 || in.reg >= kNumRegs))
       fail("register R" + std::to_string(in.reg) + " out of range R0..R" +
            std::to_string(kNumRegs - 1));
 
+    if (s.vector_ub) {
+      for (const auto& [o, name, t] : tiles)
+        if (s.uses(o)) space(name, *t, {Space::UB}, "");
+      if (s.uses(Operand::Dst)) {
+        shape_rule("dst", in.dst, s.dst_shape, in.a);
+        if (s.dst_dtype_of_a) same_dtype("dst", in.dst, "a", in.a);
+      }
+      if (s.uses(Operand::B)) {
+        if (s.b_dtype_of_a) same_dtype("b", in.b, "a", in.a);
+        shape_rule("b", in.b, s.b_shape, in.a);
+      }
+      if (s.uses(Operand::A)) shape_rule("a", in.a, s.a_shape, in.a);
+    }
     const char* stream = cube ? " on the cube stream" : " on a vec stream";
-    switch (in.op) {
-      case Op::TLOAD:
+    switch (s.check) {
+      case Check::None: break;
+      case Check::Load:
         space("dst", in.dst, {cube ? Space::L1 : Space::UB}, stream);
         check_transfer(in.dst, "dst", in.gm);
         break;
-      case Op::TSTORE:
+      case Check::Store:
         space("a", in.a, {cube ? Space::L0C : Space::UB}, stream);
         check_transfer(in.a, "a", in.gm);
         break;
-      case Op::TMOV:
+      case Check::Move:
         if (cube)
           space("a", in.a, {Space::L1, Space::L0C}, "");
         else
@@ -299,44 +298,8 @@ class Validator {
         }
         same_shape("dst", in.dst, "a", in.a);
         break;
-      case Op::TMATMUL: check_matmul(in); break;
-      case Op::VBIN:
-      case Op::VROWEXP:
-      case Op::VCOLEXP:
-        vector_operands(in, s);
-        same_shape("dst", in.dst, "a", in.a);
-        same_dtype("dst", in.dst, "a", in.a);
-        same_dtype("b", in.b, "a", in.a);
-        if (in.op == Op::VBIN) {
-          same_shape("b", in.b, "a", in.a);
-        } else {
-          const bool row = in.op == Op::VROWEXP;
-          const uint32_t rows = row ? in.a.vrows() : 1, cols = row ? 1 : in.a.vcols();
-          if (in.b.vrows() != rows || in.b.vcols() != cols)
-            fail("b is " + shape(in.b) + " but must be " + std::to_string(rows) + "x" +
-                 std::to_string(cols) + (row ? " (a's rows x 1)" : " (1 x a's cols)"));
-        }
-        break;
-      case Op::VBINS:
-      case Op::VUNARY:
-        vector_operands(in, s);
-        same_shape("dst", in.dst, "a", in.a);
-        same_dtype("dst", in.dst, "a", in.a);
-        break;
-      case Op::VCAST:
-        vector_operands(in, s);
-        same_shape("dst", in.dst, "a", in.a);
-        break;
-      case Op::VFILL:
-      case Op::VFILLPAD: vector_operands(in, s); break;
-      case Op::VROWRED:
-        vector_operands(in, s);
-        same_dtype("dst", in.dst, "a", in.a);
-        if (in.dst.vrows() != in.a.vrows() || in.dst.vcols() != 1)
-          fail("dst is " + shape(in.dst) + " but must be " + std::to_string(in.a.rows) +
-               "x1 (a's rows x 1)");
-        break;
-      case Op::TRESHAPE:
+      case Check::Matmul: check_matmul(in); break;
+      case Check::Reshape:
         if (cube)
           space("dst", in.dst, {Space::L1, Space::L0A, Space::L0B, Space::L0C}, stream);
         else
@@ -345,17 +308,31 @@ class Validator {
             in.a.bytes() != in.dst.bytes())
           fail("dst must view the same bytes as a (same space, offset and size)");
         break;
-      case Op::SLOAD:
+      case Check::ScalarLoad:
         if (in.gm.rows != 1 || in.gm.cols != 1)
           fail("gm must be a single element (1x1), got " + std::to_string(in.gm.rows) + "x" +
                std::to_string(in.gm.cols));
         if (p_.tensors[in.gm.tensor].dtype != DType::INT32)
           fail("gm tensor " + quoted(p_.tensors[in.gm.tensor].name) + " must be int32");
         break;
-      case Op::SADD: integral_imm(in.imm, false); break;
-      case Op::SIGNAL:
-      case Op::WAIT: integral_imm(in.imm, true); break;
+      case Check::IntImm: integral_imm(in.imm, false); break;
+      case Check::FlagImm: integral_imm(in.imm, true); break;
     }
+  }
+
+  // A vector operand's shape against operand a, as the op's row says.
+  void shape_rule(const char* name, const Tile& t, ShapeRule r, const Tile& a) const {
+    if (r.rows == Dim::Any && r.cols == Dim::Any) return;
+    if (r.rows == Dim::SameAsA && r.cols == Dim::SameAsA) return same_shape(name, t, "a", a);
+    const auto want = [](Dim d, uint32_t of_a) { return d == Dim::SameAsA ? of_a : d == Dim::One ? 1u : 0u; };
+    const uint32_t rows = want(r.rows, a.vrows()), cols = want(r.cols, a.vcols());
+    if ((r.rows == Dim::Any || t.vrows() == rows) && (r.cols == Dim::Any || t.vcols() == cols)) return;
+    const auto dim = [](Dim d, uint32_t n) { return d == Dim::Any ? std::string("*") : std::to_string(n); };
+    const auto says = [](Dim d, const char* of_a) {
+      return d == Dim::SameAsA ? std::string("a's ") + of_a : d == Dim::One ? std::string("1") : std::string("any");
+    };
+    fail(std::string(name) + " is " + shape(t) + " but must be " + dim(r.rows, rows) + "x" + dim(r.cols, cols) +
+         " (" + says(r.rows, "rows") + " x " + says(r.cols, "cols") + ")");
   }
 
   void integral_imm(float v, bool flag_id) const {
@@ -364,7 +341,7 @@ class Validator {
            (flag_id ? "a flag id (an integer >= 0)" : "an integer"));
   }
 
-  void check_unused(const Instr& in, const OpSignature& s) const {
+  void check_unused(const Instr& in, const OpInfo& s) const {
     const auto unused = [&](Operand o, bool is_default, const char* name) {
       if (!s.uses(o) && !is_default) fail(std::string("operand ") + name + " is set but unused");
     };
@@ -444,13 +421,6 @@ class Validator {
     if (in.dst.vrows() != m || in.dst.vcols() != n)
       fail("dst is " + shape(in.dst) + " but a x b is " + std::to_string(m) + "x" +
            std::to_string(n));
-  }
-
-  void vector_operands(const Instr& in, const OpSignature& s) const {
-    for (const auto& [o, name, t] :
-         {std::tuple{Operand::Dst, "dst", &in.dst}, std::tuple{Operand::A, "a", &in.a},
-          std::tuple{Operand::B, "b", &in.b}})
-      if (s.uses(o)) space(name, *t, {Space::UB}, "");
   }
 
   void space(const char* name, const Tile& t, std::initializer_list<Space> ok,

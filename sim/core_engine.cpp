@@ -93,7 +93,6 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   } catch (const isa::InputError& e) {  // no path for the op; a duration past kMaxCycles
     throw SimError(where(i) + ": " + e.what());
   }
-  if (in.op == Op::WAIT) d.cost.cycles = 0;  // a WAIT lasts until its flag, no longer
   d.gm_offset = 0;
   const int pipe = int(d.cost.pipe);
   const int32_t idx = int32_t(i);
@@ -176,46 +175,23 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     else gm_trackers_[k].read(uint64_t(off) * e, uint64_t(last) * e, idx, pipe, deps_);
   };
 
-  switch (in.op) {
-    case Op::TLOAD: gm_access(false); write_tile(in.dst, "dst"); break;
-    case Op::TSTORE: read_tile(in.a, "source"); gm_access(true); break;
-    case Op::TMOV: read_tile(in.a, "source"); write_tile(in.dst, "dst"); break;
-    case Op::TMATMUL:
-      read_tile(in.a, "A");
-      read_tile(in.b, "B");
-      if (in.flags & isa::kAccumulate) read_tile(in.dst, "accumulator");
-      write_tile(in.dst, "dst");
-      break;
-    case Op::VBIN:
-    case Op::VROWEXP:
-    case Op::VCOLEXP:
-      read_tile(in.a, "a");
-      read_tile(in.b, "b");
-      write_tile(in.dst, "dst");
-      break;
-    case Op::VBINS:
-    case Op::VUNARY:
-    case Op::VCAST:
-    case Op::VROWRED:
-    case Op::TRESHAPE:
-      read_tile(in.a, "a");
-      write_tile(in.dst, "dst");
-      break;
-    case Op::VFILL: write_tile(in.dst, "dst"); break;
-    case Op::VFILLPAD: read_tile(in.dst, "dst"); write_tile(in.dst, "dst", /*whole=*/true); break;
-    case Op::SLOAD: {
-      gm_access(false);
-      regs[in.reg] = ctx_.read_int ? ctx_.read_int(in.gm.tensor, d.gm_offset) : 0;
-      regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
-      break;
-    }
-    case Op::SADD:
-      use_reg(in.reg);
-      regs[in.reg] += int64_t(in.imm);
-      regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
-      break;
-    case Op::SIGNAL:
-    case Op::WAIT: break;
+  // What the instruction reads and writes, as its row in the op table says.
+  const isa::OpInfo& op = isa::op_info(in.op);
+  if (op.uses(isa::Operand::Gm) && !op.gm_write) gm_access(false);
+  if (op.uses(isa::Operand::A)) read_tile(in.a, op.a_name);
+  if (op.uses(isa::Operand::B)) read_tile(in.b, op.b_name);
+  if (op.uses(isa::Operand::Dst)) {
+    if (op.dst_use & isa::kDstRead || (op.dst_use & isa::kDstReadIfAcc && in.flags & isa::kAccumulate))
+      read_tile(in.dst, op.dst_read_name);
+    if (op.dst_use & isa::kDstWrite) write_tile(in.dst, "dst", op.dst_use & isa::kDstWriteWhole);
+  }
+  if (op.gm_write) gm_access(true);
+  if (op.uses(isa::Operand::Reg)) {
+    if (op.reg_read) use_reg(in.reg);
+    // The register's value, for offsets later in the stream.
+    if (in.op == Op::SLOAD) regs[in.reg] = ctx_.read_int ? ctx_.read_int(in.gm.tensor, d.gm_offset) : 0;
+    else if (in.op == Op::SADD) regs[in.reg] += int64_t(in.imm);
+    regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
   }
 }
 

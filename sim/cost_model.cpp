@@ -9,19 +9,6 @@ namespace sim {
 
 using isa::Op;
 
-const char* to_string(Pipe p) {
-  switch (p) {
-    case Pipe::MTE2: return "MTE2";
-    case Pipe::MTE1: return "MTE1";
-    case Pipe::CUBE: return "CUBE";
-    case Pipe::VEC: return "VEC";
-    case Pipe::MTE3: return "MTE3";
-    case Pipe::FIXP: return "FIXPIPE";
-    case Pipe::SCALAR: return "SCALAR";
-  }
-  return "?";
-}
-
 uint64_t whole_cycles(double cycles, const char* what) {
   const double c = std::ceil(cycles - 1e-9);
   if (!(c <= double(kMaxCycles))) {  // also NaN
@@ -60,76 +47,62 @@ uint64_t CostModel::vector_cycles(uint64_t bytes, double per_repeat) const {
 }
 
 Cost CostModel::cost(const isa::Instr& in) const {
+  using isa::CostClass;
+  using isa::Space;
+  const isa::OpInfo& op = isa::op_info(in.op);
   Cost c;
-  const auto& v = hw_.vector;
-  auto vec = [&](double factor, uint64_t bytes) {
-    c.pipe = Pipe::VEC;
-    c.cycles = vector_cycles(bytes, factor);
+  c.pipe = in.a.space == Space::L0C && op.uses(isa::Operand::A) ? op.pipe_from_l0c : op.pipe;
+  // Vector work covers the valid regions (all of rows x cols for a whole
+  // write); the widest operand sets the repeats.
+  const auto vec = [&](double per_repeat) {
+    uint64_t bytes = op.dst_use & isa::kDstWriteWhole ? in.dst.bytes() : in.dst.valid_bytes();
+    if (op.uses(isa::Operand::A)) bytes = std::max(bytes, in.a.valid_bytes());
+    if (op.uses(isa::Operand::B)) bytes = std::max(bytes, in.b.valid_bytes());
+    c.cycles = vector_cycles(bytes, per_repeat);
     return c;
   };
-  // Vector work covers the valid regions; the widest operand sets the repeats.
-  const uint64_t ab = std::max<uint64_t>(in.dst.valid_bytes(), in.a.valid_bytes());
-  switch (in.op) {
-    case Op::TLOAD: {
-      const EngineConfig& e = in.dst.space == isa::Space::L1 ? hw_.dma.gm_to_l1 : hw_.dma.gm_to_ub;
-      c.pipe = Pipe::MTE2;
-      c.dir = DmaDir::Load;
-      c.cycles = e.setup_cycles;
-      c.bytes = in.dst.valid_bytes();
-      c.burst_bytes = burst_rounded(in.gm, in.dst.dtype);
-      c.cap = e.bytes_per_cycle;
-      return c;
-    }
-    case Op::TSTORE: {
-      const bool from_l0c = in.a.space == isa::Space::L0C;
-      const EngineConfig& e = from_l0c ? hw_.dma.l0c_to_gm : hw_.dma.ub_to_gm;
-      c.pipe = from_l0c ? Pipe::FIXP : Pipe::MTE3;
-      c.dir = DmaDir::Store;
-      c.cycles = e.setup_cycles;
-      c.bytes = in.a.valid_bytes();
-      c.burst_bytes = burst_rounded(in.gm, in.a.dtype);
-      c.cap = e.bytes_per_cycle;
-      return c;
-    }
-    case Op::TMOV: {
-      if (in.a.space == isa::Space::L0C) {
+  const auto gm_dma = [&](DmaDir dir, const EngineConfig& e, const isa::Tile& t) {
+    c.dir = dir;
+    c.cycles = e.setup_cycles;
+    c.bytes = t.valid_bytes();
+    c.burst_bytes = burst_rounded(in.gm, t.dtype);
+    c.cap = e.bytes_per_cycle;
+    return c;
+  };
+  const auto& v = hw_.vector;
+  switch (isa::cost_class(in)) {
+    case CostClass::GmLoad:
+      return gm_dma(DmaDir::Load, in.dst.space == Space::L1 ? hw_.dma.gm_to_l1 : hw_.dma.gm_to_ub, in.dst);
+    case CostClass::GmStore:
+      return gm_dma(DmaDir::Store, in.a.space == Space::L0C ? hw_.dma.l0c_to_gm : hw_.dma.ub_to_gm, in.a);
+    case CostClass::LocalMove:
+      if (in.a.space == Space::L0C) {
         if (!hw_.dma.l0c_to_ub_path)
-          throw isa::ProgramError("tmov L0C->UB: hardware '" + hw_.name +
+          throw isa::ProgramError(isa::mnemonic(in) + " L0C->UB: hardware '" + hw_.name +
                                   "' has no L0C->UB path (dma.l0c_to_ub_path is false)");
-        c.pipe = Pipe::FIXP;
         c.cycles = engine_cycles(hw_.dma.l0c_to_ub, in.a.valid_bytes());
         return c;
       }
-      c.pipe = Pipe::MTE1;
-      c.cycles = engine_cycles(in.dst.space == isa::Space::L0A ? hw_.dma.l1_to_l0a : hw_.dma.l1_to_l0b,
+      c.cycles = engine_cycles(in.dst.space == Space::L0A ? hw_.dma.l1_to_l0a : hw_.dma.l1_to_l0b,
                                in.a.valid_bytes());
       return c;
-    }
-    case Op::TMATMUL: {
+    case CostClass::Matmul: {
       const bool tb = in.flags & isa::kTransposeB;
-      c.pipe = Pipe::CUBE;
       c.cycles = matmul_cycles(in.a.vrows(), in.a.vcols(), tb ? in.b.vrows() : in.b.vcols(), in.a.dtype);
       return c;
     }
-    case Op::VBIN:
-    case Op::VBINS:
-      return vec(isa::BinOp(in.sub) == isa::BinOp::DIV ? v.transcendental : v.binary,
-                 std::max<uint64_t>(ab, in.b.valid_bytes()));
-    case Op::VUNARY: {
-      const auto u = isa::UnOp(in.sub);
-      return vec(u == isa::UnOp::NEG || u == isa::UnOp::ABS ? v.unary : v.transcendental, ab);
-    }
-    case Op::VCAST: return vec(v.cast, ab);
-    case Op::VFILL: return vec(v.fill, in.dst.valid_bytes());
-    case Op::VFILLPAD: return vec(v.fill, in.dst.bytes());  // the whole tile
-    case Op::VROWRED: return vec(v.reduce, ab);
-    case Op::VROWEXP:
-    case Op::VCOLEXP: return vec(v.broadcast, ab);
-    case Op::TRESHAPE: c.pipe = Pipe::VEC; return c;  // a view: no data moves
-    case Op::SLOAD: c.cycles = hw_.scalar.sload_cycles; return c;
-    case Op::SADD: c.cycles = hw_.scalar.op_cycles; return c;
-    case Op::SIGNAL:
-    case Op::WAIT: c.cycles = hw_.scalar.flag_cycles; return c;
+    case CostClass::VecBinary: return vec(v.binary);
+    case CostClass::VecUnary: return vec(v.unary);
+    case CostClass::VecTranscendental: return vec(v.transcendental);
+    case CostClass::VecReduce: return vec(v.reduce);
+    case CostClass::VecCast: return vec(v.cast);
+    case CostClass::VecFill: return vec(v.fill);
+    case CostClass::VecBroadcast: return vec(v.broadcast);
+    case CostClass::View: return c;  // no data moves
+    case CostClass::ScalarLoad: c.cycles = hw_.scalar.sload_cycles; return c;
+    case CostClass::ScalarOp: c.cycles = hw_.scalar.op_cycles; return c;
+    case CostClass::Signal: c.cycles = hw_.scalar.flag_cycles; return c;
+    case CostClass::Wait: return c;  // lasts until its flag is posted, no longer
   }
   return c;
 }

@@ -6,15 +6,16 @@
 #include <cstdint>
 
 #include "isa/isa.h"
+#include "isa/ops.h"
 #include "sim/hw_config.h"
 #include "sim/sim_error.h"
 
 namespace sim {
 
-// The pipes of a core; each runs its instructions in order, all run concurrently.
-enum class Pipe : uint8_t { MTE2, MTE1, CUBE, VEC, MTE3, FIXP, SCALAR };
-constexpr int kNumPipes = 7;
-const char* to_string(Pipe p);
+// The pipes of a core are the ISA's (isa/ops.h: each op's row names its pipe).
+using isa::kNumPipes;
+using isa::Pipe;
+using isa::to_string;
 
 // The longest simulated time the model represents: SystemC time is a uint64
 // count of picoseconds and one cycle is 1000 of them (npu.cpp), so time ends

@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "isa/ops.h"
+
 namespace sim {
 
 class RegionTracker {
  public:
-  static constexpr int kPipes = 7;
+  static constexpr int kPipes = isa::kNumPipes;  // a reader per pipe
 
   void clear() { segs_.clear(); }
   // A read of [lo, hi) by instruction `idx` on `pipe`: waits for the last

@@ -391,10 +391,10 @@ TEST(IsaText, RandomProgramsRoundTripExactly) {
 
 TEST(IsaText, EveryMnemonicParsesBackToItsOpAndSub) {
   for (int op = 0; op < kNumOps; ++op) {
-    const int subs = std::max<int>(1, op_signature(Op(op)).num_subs);
+    const int subs = std::max<int>(1, num_subs(op_info(Op(op)).subs));
     for (int sub = 0; sub < subs; ++sub) {
       Instr in = I(Op(op), 0, uint8_t(sub));
-      const OpSignature& s = op_signature(in.op);
+      const OpInfo& s = op_info(in.op);
       if (s.uses(Operand::Dst)) in.dst = tile(Space::UB, 0, 4, 8);
       if (s.uses(Operand::A)) in.a = tile(Space::UB, 128, 4, 8);
       if (s.uses(Operand::B)) in.b = tile(Space::UB, 256, 4, 8);

@@ -1,0 +1,122 @@
+// The op table: what the ISA says about each instruction, one row per op.
+//
+// Everything that is a fact about an op rather than about its numbers lives
+// in its row: the operands and how they print, which are read and written,
+// the streams and buffers it may use, its shape and dtype rules, the pipe it
+// runs on and the class of formula that prices it. The printer and parser
+// (isa/text.cpp), validation (isa/validate.cpp), GM access derivation
+// (isa/access.cpp), the engine's hazard sets (sim/core_engine.cpp), the cost
+// model's pipe and formula choice (sim/cost_model.cpp) and the statistics
+// (sim/stats.cpp, by cost class) all read it. What is left per op elsewhere
+// is its numerics (sim/functional.cpp) and, for a new cost class, its formula.
+// docs/architecture.md, "How to add an op".
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "isa/isa.h"
+
+namespace isa {
+
+// The operands an op takes, in printed order; validation requires the rest
+// of an Instr's fields to stay at their defaults.
+enum class Operand : uint8_t { Dst, A, B, Gm, Reg, Imm };
+
+// The pipes of a core. Each runs its instructions in order, one at a time;
+// all of a core's pipes run concurrently.
+enum class Pipe : uint8_t { MTE2, MTE1, CUBE, VEC, MTE3, FIXP, SCALAR };
+constexpr int kNumPipes = int(Pipe::SCALAR) + 1;
+const char* to_string(Pipe p);
+
+// Which formula prices an op (sim/cost_model.cpp implements one per class).
+// Statistics follow the class too: GM loads and stores count as DMAs,
+// ScalarLoad as a scalar read, Matmul as cube time and flops, Vec* as vector
+// time.
+enum class CostClass : uint8_t {
+  GmLoad, GmStore,  // a GM DMA: its engine's setup, then the shared GM bandwidth
+  LocalMove,        // L1 -> L0A/L0B or L0C -> UB: setup + bytes / the engine's rate
+  Matmul,           // fill + 16x16x16 fractals / rate
+  VecBinary, VecUnary, VecTranscendental, VecReduce, VecCast, VecFill, VecBroadcast,  // issue + repeats x factor
+  View,             // no data moves: free
+  ScalarLoad,       // one GM element into a register
+  ScalarOp,         // a register op
+  Signal,           // posts a flag; the hand-off time
+  Wait,             // lasts until its flag is posted, no longer
+};
+
+// Whether an op takes a sub-op (`Instr::sub`) and from which set.
+enum class SubSet : uint8_t { None, Bin, Un, Red };
+
+// Op-specific checks beyond the table's generic ones (isa/validate.cpp).
+enum class Check : uint8_t { None, Load, Store, Move, Matmul, Reshape, ScalarLoad, IntImm, FlagImm };
+
+// A tile operand's expected valid shape, per dimension, relative to operand a.
+enum class Dim : uint8_t { Any, SameAsA, One };
+struct ShapeRule {
+  Dim rows = Dim::Any, cols = Dim::Any;
+};
+
+// How the destination tile is used (bits).
+enum DstUse : uint8_t {
+  kDstWrite = 1,          // writes its valid region
+  kDstRead = 2,           // reads it first (in place)
+  kDstReadIfAcc = 4,      // reads it first when the instruction has kAccumulate
+  kDstWriteWhole = 8,     // writes all of rows x cols, not only the valid region
+};
+
+// Which tile operands an op may use on which stream.
+enum Streams : uint8_t { kCube = 1, kVec = 2, kBothStreams = 3 };
+
+struct OpInfo {
+  Op op;
+  // Mnemonic: `stem` alone, or stem + the sub-op's name + `suffix`.
+  const char* stem;
+  SubSet subs;
+  const char* suffix;
+  uint8_t flag_mask;  // InstrFlags the op takes
+  bool arrow;         // slots[0] is a destination, printed "slots[0] <- rest"
+  uint8_t num_slots;
+  std::array<Operand, 3> slots;
+  Streams streams;
+  bool vector_ub;     // a vector op: every tile operand in UB
+  // Hazards: what is read and written.
+  uint8_t dst_use;    // DstUse bits (when Dst is a slot)
+  bool gm_write;      // the GM view is written (else read)
+  bool reg_read;      // the register is read before it is written
+  // Operand names in messages ("a", "source", "accumulator").
+  const char* a_name;
+  const char* b_name;
+  const char* dst_read_name;
+  // Shapes and dtypes (vector ops; the rest go by `check`).
+  ShapeRule dst_shape, a_shape, b_shape;
+  bool dst_dtype_of_a, b_dtype_of_a;  // must have a's dtype
+  Check check;
+  // Timing.
+  Pipe pipe;
+  Pipe pipe_from_l0c;  // when operand a is in L0C (FIXPIPE moves it)
+  CostClass cost;
+  bool cost_by_sub;    // the sub-op's class (e.g. vdiv is transcendental) overrides `cost`
+
+  bool uses(Operand o) const {
+    for (int i = 0; i < num_slots; ++i)
+      if (slots[i] == o) return true;
+    return false;
+  }
+};
+
+// The row of `op`; throws ProgramError for a value outside the enum.
+const OpInfo& op_info(Op op);
+
+// Number of sub-ops in a set (0 for None), a sub-op's name and cost class.
+uint8_t num_subs(SubSet s);
+const char* sub_name(SubSet s, uint8_t sub);
+CostClass sub_cost(SubSet s, uint8_t sub);
+
+// The class that prices `in` (the row's, or its sub-op's).
+inline CostClass cost_class(const Instr& in) {
+  const OpInfo& o = op_info(in.op);
+  return o.cost_by_sub ? sub_cost(o.subs, in.sub) : o.cost;
+}
+
+}  // namespace isa
