@@ -1,5 +1,7 @@
 #include "isa/access.h"
 
+#include "isa/ops.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -35,7 +37,7 @@ std::vector<bool> known_before_run(const Program& p) {
     const Kernel& k = p.kernels[task.kernel];
     auto scan = [&](const std::vector<Instr>& s) {
       for (const Instr& in : s)
-        if (in.op == Op::TSTORE && in.gm.tensor < known.size()) known[in.gm.tensor] = false;
+        if (op_info(in.op).gm_write && in.gm.tensor < known.size()) known[in.gm.tensor] = false;
     };
     scan(k.cube);
     for (const auto& v : k.vec) scan(v);
@@ -55,12 +57,12 @@ std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<
   std::vector<InstrAccess> out;
   for (uint32_t i = 0; i < stream.size(); ++i) {
     const Instr& in = stream[i];
-    const bool gm = in.op == Op::TLOAD || in.op == Op::TSTORE || in.op == Op::SLOAD;
-    if (gm) {
+    const OpInfo& op = op_info(in.op);
+    if (op.uses(Operand::Gm)) {
       const GmView& v = in.gm;
       GmAccess a;
       a.tensor = v.tensor;
-      a.write = in.op == Op::TSTORE;
+      a.write = op.gm_write;
       a.reg = v.reg;
       a.first = v.offset;
       a.rows = v.rows;
