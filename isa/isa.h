@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "isa/error.h"
+#include "isa/ops.h"
 
 namespace isa {
 
@@ -83,34 +84,6 @@ inline GmView make_view(uint32_t tensor, int64_t offset, uint32_t rows, uint32_t
   v.row_stride = row_stride;
   return v;
 }
-
-enum class Op : uint8_t {
-  TLOAD,     // dst(L1|UB) <- gm                                   [MTE2]
-  TSTORE,    // gm <- a(UB|L0C)                                    [MTE3 / FIXPIPE]
-  TMOV,      // dst <- a: L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE, if the hw has it]
-  TMATMUL,   // dst(L0C) (+)= a(L0A) x b(L0B)  flags: kAccumulate, kTransposeB [CUBE]
-  VBIN,      // dst = a (sub: BinOp) b                             [VEC]
-  VBINS,     // dst = a (sub: BinOp) imm
-  VUNARY,    // dst = (sub: UnOp) a
-  VCAST,     // dst = a converted to dst.dtype (round to nearest even)
-  VFILL,     // dst = imm
-  VFILLPAD,  // dst elements outside dst's valid rows/cols = imm (in place)
-  VROWRED,   // dst[r,0] = reduce(sub: RedOp) over a[r,:]
-  VROWEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
-  VCOLEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
-  TRESHAPE,  // dst is a re-shaped view of a's bytes (no data moves, no cost)
-  SLOAD,     // R[reg] = gm (one element)                          [SCALAR]
-  SADD,      // R[reg] += int(imm)                                 [SCALAR]
-  SIGNAL,    // post flag int(imm) to the task's flag board, after all earlier instructions
-  WAIT,      // consume flag int(imm); later instructions wait for it
-};
-constexpr int kNumOps = int(Op::WAIT) + 1;
-
-enum class BinOp : uint8_t { ADD, SUB, MUL, DIV, MAX, MIN };
-enum class UnOp : uint8_t { EXP, SQRT, RECIP, NEG, ABS };
-enum class RedOp : uint8_t { SUM, MAX };
-
-enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2 };
 
 struct Instr {
   Op op = Op::VFILL;

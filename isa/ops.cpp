@@ -1,5 +1,7 @@
 #include "isa/ops.h"
 
+#include "isa/isa.h"
+
 #include <string>
 #include <vector>
 
@@ -168,6 +170,11 @@ CostClass sub_cost(SubSet s, uint8_t sub) {
   uint8_t n;
   const Sub* t = subs_of(s, &n);
   return sub < n ? t[sub].cost : CostClass::VecBinary;
+}
+
+CostClass cost_class(const Instr& in) {
+  const OpInfo& o = op_info(in.op);
+  return o.cost_by_sub ? sub_cost(o.subs, in.sub) : o.cost;
 }
 
 }  // namespace isa

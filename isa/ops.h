@@ -15,9 +15,37 @@
 #include <array>
 #include <cstdint>
 
-#include "isa/isa.h"
-
 namespace isa {
+
+struct Instr;
+
+enum class Op : uint8_t {
+  TLOAD,     // dst(L1|UB) <- gm                                   [MTE2]
+  TSTORE,    // gm <- a(UB|L0C)                                    [MTE3 / FIXPIPE]
+  TMOV,      // dst <- a: L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE, if the hw has it]
+  TMATMUL,   // dst(L0C) (+)= a(L0A) x b(L0B)  flags: kAccumulate, kTransposeB [CUBE]
+  VBIN,      // dst = a (sub: BinOp) b                             [VEC]
+  VBINS,     // dst = a (sub: BinOp) imm
+  VUNARY,    // dst = (sub: UnOp) a
+  VCAST,     // dst = a converted to dst.dtype (round to nearest even)
+  VFILL,     // dst = imm
+  VFILLPAD,  // dst elements outside dst's valid rows/cols = imm (in place)
+  VROWRED,   // dst[r,0] = reduce(sub: RedOp) over a[r,:]
+  VROWEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
+  VCOLEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
+  TRESHAPE,  // dst is a re-shaped view of a's bytes (no data moves, no cost)
+  SLOAD,     // R[reg] = gm (one element)                          [SCALAR]
+  SADD,      // R[reg] += int(imm)                                 [SCALAR]
+  SIGNAL,    // post flag int(imm) to the task's flag board, after all earlier instructions
+  WAIT,      // consume flag int(imm); later instructions wait for it
+};
+constexpr int kNumOps = int(Op::WAIT) + 1;
+
+enum class BinOp : uint8_t { ADD, SUB, MUL, DIV, MAX, MIN };
+enum class UnOp : uint8_t { EXP, SQRT, RECIP, NEG, ABS };
+enum class RedOp : uint8_t { SUM, MAX };
+
+enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2 };
 
 // The operands an op takes, in printed order; validation requires the rest
 // of an Instr's fields to stay at their defaults.
@@ -114,9 +142,6 @@ const char* sub_name(SubSet s, uint8_t sub);
 CostClass sub_cost(SubSet s, uint8_t sub);
 
 // The class that prices `in` (the row's, or its sub-op's).
-inline CostClass cost_class(const Instr& in) {
-  const OpInfo& o = op_info(in.op);
-  return o.cost_by_sub ? sub_cost(o.subs, in.sub) : o.cost;
-}
+CostClass cost_class(const Instr& in);
 
 }  // namespace isa
