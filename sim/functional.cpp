@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
 
 #include "sim/numerics.h"
 
@@ -332,7 +333,8 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       store(tile_ptr(c, d, "dst", &in), d, sa_);
       return;
     }
-    default: return;
+    default:  // an op in the table without numerics here would compute nothing, silently
+      throw std::logic_error("functional: no semantics for " + isa::mnemonic(in));
   }
 }
 
