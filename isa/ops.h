@@ -19,25 +19,26 @@ namespace isa {
 
 struct Instr;
 
+// Each op with its printed form (isa/text.h) and what it does.
 enum class Op : uint8_t {
-  TLOAD,     // dst(L1|UB) <- gm                                   [MTE2]
-  TSTORE,    // gm <- a(UB|L0C)                                    [MTE3 / FIXPIPE]
-  TMOV,      // dst <- a: L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE, if the hw has it]
-  TMATMUL,   // dst(L0C) (+)= a(L0A) x b(L0B)  flags: kAccumulate, kTransposeB [CUBE]
-  VBIN,      // dst = a (sub: BinOp) b                             [VEC]
-  VBINS,     // dst = a (sub: BinOp) imm
-  VUNARY,    // dst = (sub: UnOp) a
-  VCAST,     // dst = a converted to dst.dtype (round to nearest even)
-  VFILL,     // dst = imm
-  VFILLPAD,  // dst elements outside dst's valid rows/cols = imm (in place)
-  VROWRED,   // dst[r,0] = reduce(sub: RedOp) over a[r,:]
-  VROWEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
-  VCOLEXP,   // dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
-  TRESHAPE,  // dst is a re-shaped view of a's bytes (no data moves, no cost)
-  SLOAD,     // R[reg] = gm (one element)                          [SCALAR]
-  SADD,      // R[reg] += int(imm)                                 [SCALAR]
-  SIGNAL,    // post flag int(imm) to the task's flag board, after all earlier instructions
-  WAIT,      // consume flag int(imm); later instructions wait for it
+  TLOAD,       // tload D <- G            dst(L1|UB) <- gm                        [MTE2]
+  TSTORE,      // tstore G <- A           gm <- a(UB|L0C)                         [MTE3 / FIXPIPE]
+  TMOV,        // tmov D <- A             L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE, if the hw has it]
+  TMATMUL,     // tmatmul D <- A B [acc] [tb]   dst(L0C) (+)= a(L0A) x b(L0B)     [CUBE]
+  VBIN,        // v<bin> D <- A B         dst = a (sub: BinOp) b                  [VEC]
+  VBINS,       // v<bin>s D <- A I        dst = a (sub: BinOp) imm
+  VUNARY,      // v<un> D <- A            dst = (sub: UnOp) a
+  VCAST,       // vcast D <- A            dst = a converted to dst.dtype (round to nearest even)
+  VFILL,       // vfill D <- I            dst = imm
+  VFILLPAD,    // vfillpad D <- I         dst elements outside dst's valid rows/cols = imm (in place)
+  VROWRED,     // vrow<red> D <- A        dst[r,0] = reduce(sub: RedOp) over a[r,:]
+  VROWEXP,     // vrowexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
+  VCOLEXP,     // vcolexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
+  TRESHAPE,    // treshape D <- A         dst is a re-shaped view of a's bytes (no data moves, no cost)
+  SLOAD,       // sload R <- G            R[reg] = gm (one element)               [SCALAR]
+  SADD,        // sadd R I                R[reg] += int(imm)
+  SIGNAL,      // signal I                post flag int(imm) to the task's flag board, after all earlier instructions
+  WAIT,        // wait I                  consume flag int(imm); later instructions wait for it
 };
 constexpr int kNumOps = int(Op::WAIT) + 1;
 

@@ -64,16 +64,11 @@
 //   INDEX  := 0, 1, 2, ... in order of appearance (sites, kernels, tasks each count)
 //
 // Operands per op (D = destination tile, A/B = source tiles, G = VIEW,
-// R = "R<n>" scalar register, I = immediate float):
-//
-//   tload D <- G            tstore G <- A            tmov D <- A
-//   tmatmul D <- A B [acc] [tb]                      (acc: kAccumulate, tb: kTransposeB)
-//   v<bin> D <- A B         v<bin>s D <- A I         v<un> D <- A        vcast D <- A
-//   vfill D <- I            vfillpad D <- I          vrow<red> D <- A    treshape D <- A
-//   vrowexp<bin> D <- A B   vcolexp<bin> D <- A B
-//   sload R <- G            sadd R I                 signal I            wait I
-//
-//   <bin>: add sub mul div max min    <un>: exp sqrt recip neg abs    <red>: sum max
+// R = "R<n>" scalar register, I = immediate float): each op's printed form is
+// next to it in the Op enum of isa/ops.h, e.g. "tmatmul D <- A B [acc] [tb]"
+// (flag words: acc = kAccumulate, tb = kTransposeB), "vrow<red> D <- A",
+// "sadd R I"; <bin> is add sub mul div max min, <un> exp sqrt recip neg abs,
+// <red> sum max. `npusim disasm` of any shipped workload shows them in use.
 //
 // EXTRA := ("sub=" | "flags=" | "reg=" | "imm=") NUMBER | ("dst=" | "a=" | "b=") TILE
 //          | "gm=" VIEW. Only for fields the op does not take (programs from the
