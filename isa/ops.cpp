@@ -116,6 +116,8 @@ std::vector<OpInfo> build_table() {
           .shapes(kLikeA, kAny, kRowsOfA).dtypes(true, true),
       Row(Op::VCOLEXP, "vcolexp").subs(SubSet::Bin).operands({O::Dst, O::A, O::B}).vector(C::VecBroadcast)
           .shapes(kLikeA, kAny, kColsOfA).dtypes(true, true),
+      Row(Op::VROWEXPAND, "vrowexpand").operands({O::Dst, O::A}).vector(C::VecBroadcast)
+          .shapes({Dim::SameAsA, Dim::Any}, kAny, kAny).dtypes(true, false),
       Row(Op::TRESHAPE, "treshape").operands({O::Dst, O::A}).check(Check::Reshape).pipe(Pipe::VEC).cost(C::View),
       Row(Op::SLOAD, "sload").operands({O::Reg, O::Gm}).dst(0).check(Check::ScalarLoad).pipe(Pipe::SCALAR)
           .cost(C::ScalarLoad),

@@ -34,6 +34,7 @@ enum class Op : uint8_t {
   VROWRED,     // vrow<red> D <- A        dst[r,0] = reduce(sub: RedOp) over a[r,:]
   VROWEXP,     // vrowexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
   VCOLEXP,     // vcolexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
+  VROWEXPAND,  // vrowexpand D <- A       dst[r,c] = a[r,0]: a row broadcast (pto-isa TROWEXPAND)
   TRESHAPE,    // treshape D <- A         dst is a re-shaped view of a's bytes (no data moves, no cost)
   SLOAD,       // sload R <- G            R[reg] = gm (one element)               [SCALAR]
   SADD,        // sadd R I                R[reg] += int(imm)

@@ -333,6 +333,14 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       store(tile_ptr(c, d, "dst", &in), d, sa_);
       return;
     }
+    case Op::VROWEXPAND: {  // dst[r,c] = a[r,0]
+      load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
+      sd_.resize(size_t(dr) * dc);
+      for (uint32_t r = 0; r < dr; ++r)
+        for (uint32_t col = 0; col < dc; ++col) sd_[size_t(r) * dc + col] = sa_[size_t(r) * in.a.vcols()];
+      store(tile_ptr(c, d, "dst", &in), d, sd_);
+      return;
+    }
     default:  // an op in the table without numerics here would compute nothing, silently
       throw std::logic_error("functional: no semantics for " + isa::mnemonic(in));
   }

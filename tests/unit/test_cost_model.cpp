@@ -66,6 +66,10 @@ TEST_F(CostModelTiny, VectorOpsByClass) {
   EXPECT_EQ(cm.cost(op2(Op::VROWRED, 0, tile(Space::UB, 8192, 16, 1, DType::FP32), t)).cycles, 74u);
   // cast fp32 -> bf16 counts the wider side: 10 + 16 * 1 = 26
   EXPECT_EQ(cm.cost(op2(Op::VCAST, 0, tile(Space::UB, 8192, 16, 64, DType::BF16), t)).cycles, 26u);
+  // row broadcast of a 16x1 column into 16x64: the widest operand is dst's
+  // 4096 B, costed as a broadcast: 10 + 16 * 2 = 42
+  EXPECT_EQ(cm.cost(op2(Op::VROWEXPAND, 0, t, tile(Space::UB, 8192, 16, 1, DType::FP32))).cycles, 42u);
+  EXPECT_EQ(cm.cost(op2(Op::VROWEXPAND, 0, t, tile(Space::UB, 8192, 16, 1, DType::FP32))).pipe, sim::Pipe::VEC);
   // [1,10] fp32 = 40 B is still one repeat: 10 + 1 * 2 = 12
   const auto small = tile(Space::UB, 0, 1, 10, DType::FP32);
   EXPECT_EQ(cm.cost(op2(Op::VBIN, 0, small, small, small)).cycles, 12u);

@@ -287,6 +287,14 @@ TEST_F(FunctionalOps, VrowexpAndVcolexpBroadcast) {
   EXPECT_EQ(get(u2), (V{1, 4, 1.5f, -4, 5, 12, 3.5f, -8}));
 }
 
+TEST_F(FunctionalOps, VrowexpandBroadcastsTheFirstColumn) {
+  // a = [[1, 2, 3, 4], [5, 6, 7, 8]]: dst[r,c] = a[r,0] over a 2x3 valid dst.
+  put(u0, V{1, 2, 3, 4, 5, 6, 7, 8});
+  put(u2, V{0, 0, 0, 0, 0, 0, 0, 0});
+  run(op2(Op::VROWEXPAND, 0, valid(u2, 0, 3), u0));
+  EXPECT_EQ(get(u2), (V{1, 1, 1, 0, 5, 5, 5, 0}));  // column 3 is outside dst's valid region
+}
+
 TEST_F(FunctionalOps, TreshapeIsAViewOfTheSameBytes) {
   put(u0, V{1, 2, 3, 4, 5, 6, 7, 8});
   const isa::Tile flat = tile(Space::UB, 0, 1, 8, DType::FP32);

@@ -91,7 +91,7 @@ GmRange range(uint32_t t, uint64_t b, uint64_t e) {
   return r;
 }
 
-constexpr int kNumMnemonics = 4 + 6 + 6 + 5 + 3 + 2 + 6 + 6 + 5;
+constexpr int kNumMnemonics = 4 + 6 + 6 + 5 + 3 + 2 + 6 + 6 + 1 + 5;
 
 // Kernel 0 uses every opcode and every sub-op; kernels 2.. hold the odd
 // corners: unused fields set, out-of-range indices, names that need quotes.
@@ -150,6 +150,7 @@ Program everything() {
   for (uint8_t s = 0; s < 2; ++s) v0.push_back(I(Op::VROWRED, 0, s).dst(ub_row).a(ub));
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VROWEXP, 0, s).dst(ub).a(ub).b(ub_row));
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VCOLEXP, 0, s).dst(ub).a(ub).b(ub_col));
+  v0.push_back(I(Op::VROWEXPAND, 0, 0).dst(ub).a(ub_row));
   const std::vector<Instr> rest = {
       I(Op::VCAST, 2).dst(tile(Space::UB, 0, 16, 512, DType::BF16)).a(ub),
       I(Op::VFILL, 2).dst(ub).imm(-0.0f),

@@ -441,5 +441,26 @@ TEST(IsaValidate, KernelErrorsNameTheFirstLaunchingTask) {
       << validation_error(p);
 }
 
+TEST(IsaValidate, VrowexpandTakesAnyColumnsButARowPerDstRow) {
+  Program p = valid_program();
+  Instr in = vec0(p, 7);  // a vadd: dst and a are 16x128 fp32 tiles in UB
+  in.op = Op::VROWEXPAND;
+  in.b = Tile{};
+  in.a.cols = 1;  // a 16x1 column, broadcast along each row
+  vec0(p, 7) = in;
+  EXPECT_EQ(validation_error(p), "(no error)");
+  // Printed and parsed back by its row's mnemonic.
+  EXPECT_NE(print_program(p).find(" vrowexpand UB["), std::string::npos);
+  EXPECT_EQ(parse_program(print_program(p), "rt.npu"), p);
+  vec0(p, 7).dst.rows = 8;
+  EXPECT_NE(validation_error(p).find(kVec0 + "7 'vrowexpand' (site 3 \"qk: softmax\"): dst is 8x128 but must be "
+                                             "16x* (a's rows x any)"),
+            std::string::npos)
+      << validation_error(p);
+  vec0(p, 7).dst.rows = 16;
+  vec0(p, 7).dst.dtype = DType::BF16;
+  EXPECT_NE(validation_error(p).find("dst is bf16 but a is fp32"), std::string::npos) << validation_error(p);
+}
+
 }  // namespace
 }  // namespace isa
