@@ -59,6 +59,10 @@ enum class Pipe : uint8_t { MTE2, MTE1, CUBE, VEC, MTE3, FIXP, SCALAR };
 constexpr int kNumPipes = int(Pipe::SCALAR) + 1;
 const char* to_string(Pipe p);
 
+// The cube's unit of work: a 16x16x16 fractal of bf16/fp16 (a matmul costs
+// ceil(M/16) x ceil(K/16) x ceil(N/16) of them). Programs split K on it too.
+constexpr uint32_t kCubeFractal = 16;
+
 // Which formula prices an op (sim/cost_model.cpp implements one per class).
 // Statistics follow the class too: GM loads and stores count as DMAs,
 // ScalarLoad as a scalar read, Matmul as cube time and flops, Vec* as vector

@@ -58,7 +58,7 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   std::vector<uint32_t> since_sync;
   for (uint32_t i = 0; i < n; ++i) {
     Decoded& d = dec_[i];
-    d.dispatch = t0 + uint64_t(i) * hw_.issue_cycles;
+    d.issue_at = t0 + uint64_t(i) * hw_.issue_cycles;
     d.dep_begin = uint32_t(deps_.size());
     written_at_[i] = uint32_t(written_.size());
     decode_one(i, regs);
@@ -253,9 +253,8 @@ void CoreEngine::check_live_tiles(uint32_t i, const isa::Tile& t, const char* ro
     }
 }
 
-bool CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
+void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
                       const std::function<void(const InstrEvent&)>& done) {
-  bool any = false;
   for (bool progress = true; progress;) {
     progress = false;
     for (int lp = 0; lp < num_live_; ++lp) {
@@ -263,7 +262,7 @@ bool CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
       while (head_[p] < queue_[p].size() && !in_flight_[p]) {
         const uint32_t i = queue_[p][head_[p]];
         const Decoded& d = dec_[i];
-        uint64_t ready = std::max(d.dispatch, pipe_free_[p]);
+        uint64_t ready = std::max(d.issue_at, pipe_free_[p]);
         bool deps_done = true;
         for (uint32_t k = d.dep_begin; k < d.dep_end; ++k) {
           const uint64_t e = end_[deps_[k]];
@@ -277,7 +276,7 @@ bool CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         const isa::Instr& in = (*stream_)[i];
         if (d.cost.gm_dma()) {
           start_[i] = ready;
-          out.push_back({i, ready + d.cost.cycles, double(d.cost.burst_bytes), d.cost.cap});
+          out.push_back({i, ready + d.cost.setup_cycles, double(d.cost.burst_bytes), d.cost.cap});
           in_flight_[p] = true;
           progress = true;
           break;
@@ -292,13 +291,11 @@ bool CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         }
         pipe_free_[p] = end;
         ++head_[p];
-        finish(i, ready, end, done);
+        finish(i, ready, end, end, done);
         progress = true;
       }
     }
-    any |= progress;
   }
-  return any;
 }
 
 void CoreEngine::dma_done(uint32_t i, uint64_t t, const std::function<void(const InstrEvent&)>& done) {
@@ -306,16 +303,16 @@ void CoreEngine::dma_done(uint32_t i, uint64_t t, const std::function<void(const
   pipe_free_[p] = t;
   in_flight_[p] = false;
   ++head_[p];
-  finish(i, start_[i], t + hw_.gm.latency_cycles, done);
+  finish(i, start_[i], t, t + hw_.gm.latency_cycles, done);  // the one place GM latency is added
 }
 
-void CoreEngine::finish(uint32_t i, uint64_t start, uint64_t end,
+void CoreEngine::finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t end,
                         const std::function<void(const InstrEvent&)>& done) {
   start_[i] = start;
   end_[i] = end;
   end_max_ = std::max(end_max_, end);
   ++finished_count_;
-  done(InstrEvent{i, &(*stream_)[i], &dec_[i].cost, start, end, dec_[i].gm_offset});
+  done(InstrEvent{i, &(*stream_)[i], &dec_[i].cost, start, pipe_end, end, dec_[i].gm_offset});
 }
 
 bool CoreEngine::dma_in_flight() const {

@@ -57,7 +57,9 @@ struct InstrEvent {
   uint32_t index;
   const isa::Instr* instr;
   const Cost* cost;
-  uint64_t start, end;  // end: result visible
+  uint64_t start;
+  uint64_t pipe_end;  // its pipe is free again (a GM DMA: its last byte has moved)
+  uint64_t end;       // its result is visible (a GM DMA: gm.latency_cycles after pipe_end)
   int64_t gm_offset;    // resolved element offset of the GM view (dynamic regs applied)
 };
 
@@ -82,8 +84,8 @@ class CoreEngine {
   void load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx);
 
   // Start every instruction that can start. New GM DMAs go to `out`; each
-  // finished instruction to `done`. Returns true if anything happened.
-  bool step(FlagBoard& flags, std::vector<DmaRequest>& out,
+  // finished instruction to `done`.
+  void step(FlagBoard& flags, std::vector<DmaRequest>& out,
             const std::function<void(const InstrEvent&)>& done);
   // The transfer of DMA `instr` completed at cycle t.
   void dma_done(uint32_t instr, uint64_t t,
@@ -98,7 +100,7 @@ class CoreEngine {
  private:
   struct Decoded {
     Cost cost;
-    uint64_t dispatch;
+    uint64_t issue_at;  // in-order issue: t0 + i x the issue interval
     uint32_t dep_begin, dep_end;
     int64_t gm_offset;
   };
@@ -106,7 +108,7 @@ class CoreEngine {
   std::string where(uint32_t i) const;
   void decode_one(uint32_t i, int64_t regs[]);
   void check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer);
-  void finish(uint32_t i, uint64_t start, uint64_t end,
+  void finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t end,
               const std::function<void(const InstrEvent&)>& done);
 
   const HwConfig& hw_;

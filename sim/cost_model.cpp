@@ -36,7 +36,8 @@ uint64_t CostModel::burst_rounded(const isa::GmView& v, isa::DType t) const {
 }
 
 uint64_t CostModel::matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const {
-  const uint64_t fractals = ceil_div(m, 16) * ceil_div(k, 16) * ceil_div(n, 16);
+  constexpr uint64_t f = isa::kCubeFractal;
+  const uint64_t fractals = ceil_div(m, f) * ceil_div(k, f) * ceil_div(n, f);
   const double slow = in == isa::DType::FP32 ? hw_.cube.fp32_slowdown : 1;
   return hw_.cube.fill_cycles + whole_cycles(double(fractals) * slow / hw_.cube.fractals_per_cycle, "a matmul");
 }
@@ -63,7 +64,7 @@ Cost CostModel::cost(const isa::Instr& in) const {
   };
   const auto gm_dma = [&](DmaDir dir, const EngineConfig& e, const isa::Tile& t) {
     c.dir = dir;
-    c.cycles = e.setup_cycles;
+    c.setup_cycles = e.setup_cycles;
     c.bytes = t.valid_bytes();
     c.burst_bytes = burst_rounded(in.gm, t.dtype);
     c.cap = e.bytes_per_cycle;

@@ -34,7 +34,8 @@ enum class DmaDir : uint8_t { None, Load, Store };
 struct Cost {
   Pipe pipe = Pipe::SCALAR;
   DmaDir dir = DmaDir::None;
-  uint64_t cycles = 0;        // local ops: the whole duration; GM DMAs: setup only
+  uint64_t cycles = 0;        // a local op's whole duration (0 for a GM DMA)
+  uint64_t setup_cycles = 0;  // a GM DMA's engine setup, before its bytes move
   uint64_t bytes = 0;         // bytes the instruction moves (view size), for counting
   uint64_t burst_bytes = 0;   // GM DMAs: bytes on the bus after burst rounding
   double cap = 0;             // GM DMAs: engine bytes/cycle

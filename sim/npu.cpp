@@ -47,17 +47,18 @@ struct Completion {
   uint64_t t;
 };
 
-// Global memory: wakes at each transfer start/completion of the shared
-// bandwidth model and hands completions to their core groups.
-class Gm : public sc_core::sc_module {
+// The channel to global memory (it models time, not data): wakes at each
+// transfer start/completion of the shared bandwidth model and hands
+// completions to their core groups.
+class GmChannel : public sc_core::sc_module {
  public:
   struct Owner {
     std::vector<Completion>* inbox;
     sc_event* wake;
     uint32_t core, instr;
   };
-  SC_HAS_PROCESS(Gm);
-  Gm(sc_module_name n, double bytes_per_cycle, std::function<void(std::exception_ptr)> fail)
+  SC_HAS_PROCESS(GmChannel);
+  GmChannel(sc_module_name n, double bytes_per_cycle, std::function<void(std::exception_ptr)> fail)
       : sc_module(n), bw_(bytes_per_cycle), fail_(std::move(fail)) {
     SC_METHOD(update);
     sensitive << wake_;
@@ -173,10 +174,8 @@ class Npu : public sc_core::sc_module {
     const uint32_t tid = 1 + core * kNumPipes + uint32_t(e.cost->pipe);
     std::string name = isa::mnemonic(*e.instr);
     if (e.cost->gm_dma()) name += " " + p.tensors[e.instr->gm.tensor].name;
-    // A lane shows when its pipe is busy: a DMA holds its pipe until its last
-    // byte has moved; its data is visible gm.latency_cycles later.
-    const uint64_t busy_end = e.cost->gm_dma() ? e.end - hw.gm.latency_cycles : e.end;
-    tracer->event(group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start, busy_end,
+    // A lane shows when its pipe is busy (a DMA until its last byte has moved).
+    tracer->event(group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start, e.pipe_end,
                   "{\"task\":" + std::to_string(task) + ",\"site\":" +
                       nlohmann::json(p.sites.at(e.instr->site)).dump() + ",\"bytes\":" +
                       std::to_string(e.cost->bytes) + "}");
@@ -188,7 +187,7 @@ class Npu : public sc_core::sc_module {
   CostModel cost;
   Stats stats;
   Dispatcher dispatcher;
-  Gm gm;
+  GmChannel gm;
   std::unique_ptr<TraceWriter> tracer;
   std::vector<std::unique_ptr<CoreGroup>> groups;
   std::exception_ptr error;

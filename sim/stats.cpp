@@ -157,7 +157,8 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
   // Lower bound: every byte crosses GM once at full bandwidth, every flop at
   // the cube peak of all core groups; the slower of the two.
   const double gm_cycles = double(all.dma_bytes) / hw.gm.bytes_per_cycle(hw.clock_ghz);
-  const double peak_flops_per_cycle = 2.0 * 16 * 16 * 16 * hw.cube.fractals_per_cycle * hw.core_groups;
+  constexpr double fractal_flops = 2.0 * isa::kCubeFractal * isa::kCubeFractal * isa::kCubeFractal;
+  const double peak_flops_per_cycle = fractal_flops * hw.cube.fractals_per_cycle * hw.core_groups;
   const double flop_cycles = double(all.flops) / peak_flops_per_cycle;
   const uint64_t gm_bound = whole_cycles(gm_cycles, "the roofline's GM bound");
   const uint64_t cube_bound = whole_cycles(flop_cycles, "the roofline's cube bound");

@@ -707,9 +707,6 @@ Reg KernelBuilder::sload_stream(int stream, const GmTensor& t, int64_t index, La
 Reg KernelBuilder::sload(const GmTensor& t, int64_t index, Label label) {
   return sload_stream(vec_stream(), t, index, label);
 }
-Reg KernelBuilder::sload_on(Core core, const GmTensor& t, int64_t index, Label label) {
-  return sload_stream(int(core), t, index, label);
-}
 
 void KernelBuilder::sadd(Reg& r, int64_t imm) {
   if (!r.impl_ || r.impl_ != impl_) fail(section_site_, "sadd on an empty register handle");
@@ -915,8 +912,6 @@ LTile KernelBuilder::tmov(const LTile& src, Space to) {
   return d;
 }
 
-LTile KernelBuilder::to_l0a(const LTile& a) { return tmov(a, Space::L0A); }
-LTile KernelBuilder::to_l0b(const LTile& b) { return tmov(b, Space::L0B); }
 
 LTile KernelBuilder::matmul(const LTile& a, const LTile& b, bool transpose_b, const LTile& into) {
   uint32_t site = section_site_;
@@ -967,7 +962,7 @@ void KernelBuilder::mm_steps(const LTile& acc, bool accumulate, const LTile& a, 
     uint64_t ka = a_l1 ? half_a / (uint64_t(M) * da) : K;
     uint64_t kb = b_l1 ? half_b / (uint64_t(N) * db) : K;
     uint64_t k = std::min<uint64_t>({ka, kb, K});
-    if (k >= 16) k = k / 16 * 16;
+    if (k >= isa::kCubeFractal) k = k / isa::kCubeFractal * isa::kCubeFractal;
     if (k == 0) fail(site, "matmul operand too large for half of L0A/L0B even at K=1");
     ks = uint32_t(k);
     if (ks < K && (!a_l1 || !b_l1))

@@ -150,8 +150,6 @@ struct Channel {
   Shape2 shape, valid;  // tile shape on the receiving side; valid = GM extent
 };
 
-enum class Core : uint8_t { Cube = 0, Vec0 = 1, Vec1 = 2 };
-
 // Emits one launch (task + kernel body). Obtained from ProgramBuilder::kernel
 // or ::parallel; never constructed by clients.
 class KernelBuilder {
@@ -181,9 +179,8 @@ class KernelBuilder {
 
   // ---- scalars --------------------------------------------------------------
   // pl.tensor.read inside a kernel: SLOAD t[index] into a free register of the
-  // current vector core (or of `core`).
+  // current vector core.
   Reg sload(const GmTensor& t, int64_t index, Label label = {});
-  Reg sload_on(Core core, const GmTensor& t, int64_t index, Label label = {});
   void sadd(Reg& r, int64_t imm);
 
   // ---- local tiles ------------------------------------------------------------
@@ -232,9 +229,6 @@ class KernelBuilder {
   // sub-steps when an operand exceeds half of L0A/L0B. Result fp32 in L0C.
   LTile matmul(const LTile& a, const LTile& b, bool transpose_b = false, const LTile& into = {});
   LTile matmul_acc(const LTile& acc, const LTile& a, const LTile& b, bool transpose_b = false);
-  // Explicit TMOV L1 -> L0A / L0B (to reuse an operand across matmuls).
-  LTile to_l0a(const LTile& a);
-  LTile to_l0b(const LTile& b);
 
   // ---- cube <-> vector hand-off through GM -------------------------------------
   // A channel over `t` at `at`: the producer stores its tile's valid region
