@@ -12,25 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "isa/isa.h"
+#include "sim/counters.h"
 #include "sim/core_engine.h"
 #include "sim/dispatcher.h"
 #include "sim/hw_config.h"
 
 namespace sim {
-
-struct Counters {
-  uint64_t tasks = 0, launches = 0, instructions = 0;
-  uint64_t dma_count = 0, dma_bytes = 0, dma_bus_bytes = 0;
-  uint64_t load_count = 0, load_bytes = 0, store_count = 0, store_bytes = 0;
-  uint64_t scalar_reads = 0;
-  uint64_t launch_overhead_cycles = 0, dispatch_wait_cycles = 0;
-  uint64_t cube_busy_cycles = 0, vector_busy_cycles = 0;
-  uint64_t task_cycles = 0;  // sum over tasks of (end - start) on their core group
-  uint64_t flops = 0;        // 2 * M * K * N per matmul
-  std::map<uint32_t, uint64_t> dma_sizes;  // log2 bucket (ceil) -> count
-  void add_dma(bool load, uint64_t bytes, uint64_t bus_bytes);
-  Counters& operator+=(const Counters& o);  // every counter is a sum
-};
 
 class Stats {
  public:

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -95,4 +96,14 @@ TEST(ReportCli, ReportsOfTheWrongStructureAreExitTwoNamingFileAndPath) {
       EXPECT_FALSE(has(r, "json.exception")) << cmd << "\n" << r.out;
     }
   }
+}
+
+TEST(ReportCli, ReportKeysPrintsTheRegistry) {
+  Result r = sh(kBin + " report-keys --markdown");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("| `cube_busy_cycles` | cycles | sum |"), std::string::npos) << r.out;
+  r = sh(kBin + " report-keys");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("launches"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check"), std::string::npos) << r.out;
 }
