@@ -64,6 +64,9 @@ using HistogramCounter = std::map<uint32_t, uint64_t>;
   X(vector_busy_cycles, Sum, "cycles", "vector busy", kNone, "time the VEC pipes were busy (vector ops)")         \
   X(task_cycles, Sum, "cycles", "task cycles", kNone, "sum over tasks of (end - start) on their core group")      \
   X(flops, Sum, "flops", nullptr, kNone, "2 * M * K * N per matmul (of the tiles' valid regions)")                                              \
+  X(pipe_busy_cycles, Sum, "cycles", "pipe busy", kNone,                                                          \
+    "sum over instructions of the cycles each held its pipe (see sites' busy_cycles); pipes overlap, so it can "  \
+    "exceed task_cycles")                                                                                         \
   X(dma_size_histogram, Histogram, "DMAs per size", nullptr, kNone,                                               \
     "GM DMAs by payload size, rounded up to a power of two: {\"<=128B\": n, \"<=4KiB\": n, ...}")
 

@@ -136,7 +136,7 @@ class Npu : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Npu);
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace, FunctionalState* functional)
-      : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
+      : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p, hw.gm.latency_cycles), dispatcher(p, hw),
         gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), [this](std::exception_ptr e) { fail(e); }) {
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz);
     for (uint32_t g = 0; g < hw.core_groups; ++g)
@@ -175,7 +175,7 @@ class Npu : public sc_core::sc_module {
     if (e.cost->gm_dma()) name += " " + p.tensors[e.instr->gm.tensor].name;
     // A lane shows when its pipe is busy: a DMA holds its pipe until its last
     // byte has moved; its data is visible gm.latency_cycles later.
-    const uint64_t busy_end = e.cost->gm_dma() ? e.end - hw.gm.latency_cycles : e.end;
+    const uint64_t busy_end = pipe_free_at(e, hw.gm.latency_cycles);
     tracer->event(group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start, busy_end,
                   "{\"task\":" + std::to_string(task) + ",\"site\":" +
                       nlohmann::json(p.sites.at(e.instr->site)).dump() + ",\"bytes\":" +

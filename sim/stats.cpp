@@ -12,7 +12,8 @@ namespace sim {
 
 using nlohmann::ordered_json;
 
-Stats::Stats(const isa::Program& p) : p_(p), kernel_of_task_(p.tasks.size()) {
+Stats::Stats(const isa::Program& p, uint64_t gm_latency_cycles)
+    : p_(p), gm_latency_cycles_(gm_latency_cycles), kernel_of_task_(p.tasks.size()) {
   std::unordered_map<std::string, uint32_t> index;
   std::vector<uint32_t> of_kernel(p.kernels.size());
   for (size_t k = 0; k < p.kernels.size(); ++k) {
@@ -55,6 +56,8 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   uint64_t bytes = 0;
   Counters& ctr = per_kernel_[k];
   ++ctr.instructions;
+  const uint64_t busy = pipe_busy_cycles(e, gm_latency_cycles_);
+  ctr.pipe_busy_cycles += busy;
   if (c.gm_dma()) {
     ctr.add_dma(c.dir == DmaDir::Load, c.bytes, c.burst_bytes);
     bytes = c.bytes;
@@ -77,6 +80,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   }
   ++slot.count->count;
   slot.count->bytes += bytes;
+  slot.count->busy_cycles += busy;
 }
 
 namespace {
@@ -166,6 +170,10 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
                       {"count", v.count},
                       {"bytes", v.bytes}};
     if (op == kLaunchOp) e["launch_overhead_cycles"] = v.overhead_cycles;
+    // Where the kernel's pipe time went: a launch holds no pipe (0).
+    const uint64_t kernel_busy = per_kernel_[k].pipe_busy_cycles;
+    e["busy_cycles"] = v.busy_cycles;
+    e["busy_share"] = kernel_busy ? double(v.busy_cycles) / double(kernel_busy) : 0.0;
     ss.push_back(e);
   }
   r["sites"] = ss;

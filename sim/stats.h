@@ -19,9 +19,24 @@
 
 namespace sim {
 
+// The cycles `e` held its pipe: from its issue until the pipe was free again.
+// A GM DMA holds its pipe until its last byte has moved (its data is visible
+// gm_latency_cycles later, at e.end); any other instruction until e.end. The
+// trace draws exactly this bar.
+inline uint64_t pipe_free_at(const InstrEvent& e, uint64_t gm_latency_cycles) {
+  return e.cost->gm_dma() ? e.end - gm_latency_cycles : e.end;
+}
+// The busy cycles `e` adds to its site and kernel (pipe_busy_cycles): the time
+// it held its pipe, except a WAIT's, which holds the scalar pipe only while
+// it waits for another core's flag (idle, not work): 0.
+inline uint64_t pipe_busy_cycles(const InstrEvent& e, uint64_t gm_latency_cycles) {
+  return e.instr->op == isa::Op::WAIT ? 0 : pipe_free_at(e, gm_latency_cycles) - e.start;
+}
+
 class Stats {
  public:
-  explicit Stats(const isa::Program& p);
+  // gm_latency_cycles: HwConfig::gm.latency_cycles, to tell when a DMA freed its pipe.
+  Stats(const isa::Program& p, uint64_t gm_latency_cycles);
 
   void on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead);
   void on_task_end(uint32_t task, uint64_t start, uint64_t end);
@@ -36,10 +51,12 @@ class Stats {
  private:
   struct SiteCount {
     uint64_t count = 0, bytes = 0;
+    uint64_t busy_cycles = 0;      // instruction entries: sum of pipe_busy_cycles
     uint64_t overhead_cycles = 0;  // launch entries only
   };
   static constexpr uint8_t kLaunchOp = 0xff;  // the op byte of a launch-site entry
   const isa::Program& p_;
+  uint64_t gm_latency_cycles_;
   std::vector<uint32_t> kernel_of_task_;  // task -> index into names_
   std::vector<std::string> names_;        // unique kernel names, first-appearance order
   std::vector<Counters> per_kernel_;

@@ -34,6 +34,8 @@ using isa::Space;
 using nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
+constexpr uint64_t kLatency = 20;  // tiny.yaml's gm.latency_cycles
+
 // A program of two kernels, "k" (tasks 0, 1) and "other" (task 2), three sites.
 isa::Program two_kernels() {
   isa::Program p = program({{"x", 4096, DType::FP32}, {"seq", 16, DType::INT32}});
@@ -68,7 +70,7 @@ struct Scenario {
              mm = instr(Op::TMATMUL, 1), wait = instr(Op::WAIT, 2), sload = instr(Op::SLOAD, 2);
   sim::Cost load_c = cost(sim::Pipe::MTE2, sim::DmaDir::Load, 1024), store_c = cost(sim::Pipe::MTE3, sim::DmaDir::Store, 128),
             vec_c = cost(sim::Pipe::VEC), cube_c = cost(sim::Pipe::CUBE), scalar_c = cost(sim::Pipe::SCALAR);
-  sim::Stats stats{p};
+  sim::Stats stats{p, kLatency};
 
   sim::InstrEvent ev(const isa::Instr& in, const sim::Cost& c, uint64_t start, uint64_t end) {
     return sim::InstrEvent{0, &in, &c, start, end, 0};
@@ -179,6 +181,47 @@ TEST(Counters, PlusEqualsAddsEveryCounterAsItAggregates) {
     }
     ++n;
   }
+}
+
+// README "Where a kernel's cycles went, per site", counted by hand.
+TEST(Counters, SiteBusyCyclesAndShareByHand) {
+  Scenario s;
+  const ordered_json r = s.report();
+  // k: loads 42 + 42, vadd 18, wait 0, sload 30, matmul 8 = 140.
+  EXPECT_EQ((*kernel(r, "k"))["pipe_busy_cycles"], 140);
+  // other: one 128 B store, 250..284 visible, pipe free at 264: 14.
+  EXPECT_EQ((*kernel(r, "other"))["pipe_busy_cycles"], 14);
+  EXPECT_EQ(r["totals"]["pipe_busy_cycles"], 154);
+  struct Want {
+    const char *kernel, *site, *op;
+    uint64_t count, busy;
+    double share;
+  };
+  const Want want[] = {
+      {"k", "k: load x", "launch", 2, 0, 0.0},  // tasks 0 and 2: a launch holds no pipe
+      {"k", "k: load x", "tload", 2, 84, 84.0 / 140},
+      {"k", "k: compute", "tmatmul", 1, 8, 8.0 / 140},
+      {"k", "k: compute", "vadd", 1, 18, 18.0 / 140},
+      {"k", "k: sync", "sload", 1, 30, 30.0 / 140},
+      {"k", "k: sync", "wait", 1, 0, 0.0},
+      {"other", "k: load x", "launch", 1, 0, 0.0},
+      {"other", "k: load x", "tstore", 1, 14, 1.0},
+  };
+  ASSERT_EQ(r["sites"].size(), std::size(want)) << r["sites"].dump(1);
+  for (const Want& w : want) {
+    bool found = false;
+    for (const auto& e : r["sites"]) {
+      if (e["kernel"] != w.kernel || e["site"] != w.site || e["op"] != w.op) continue;
+      found = true;
+      EXPECT_EQ(e["count"], w.count) << w.op;
+      EXPECT_EQ(e["busy_cycles"], w.busy) << w.op;
+      EXPECT_DOUBLE_EQ(e["busy_share"].get<double>(), w.share) << w.op;
+    }
+    EXPECT_TRUE(found) << w.kernel << " " << w.site << " " << w.op;
+  }
+  // The pipe counters are the same instructions' time.
+  EXPECT_EQ(r["totals"]["cube_busy_cycles"], 8);
+  EXPECT_EQ(r["totals"]["vector_busy_cycles"], 18);
 }
 
 TEST(Counters, TasksAndLaunchesCountEachDispatchOfAOneBlockTask) {
