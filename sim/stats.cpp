@@ -5,53 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace sim {
 
 using nlohmann::ordered_json;
-
-namespace {
-uint32_t ceil_log2(uint64_t x) {
-  uint32_t l = 0;
-  while ((uint64_t(1) << l) < x) ++l;
-  return l;
-}
-
-// Histogram bucket label: sizes up to 2^l bytes ("<=128B", "<=4KiB").
-std::string size_bucket_label(uint32_t l) {
-  if (l < 10) return "<=" + std::to_string(1u << l) + "B";
-  if (l < 20) return "<=" + std::to_string(1u << (l - 10)) + "KiB";
-  return "<=" + std::to_string(1u << (l - 20)) + "MiB";
-}
-}  // namespace
-
-Counters& Counters::operator+=(const Counters& o) {
-  tasks += o.tasks, launches += o.launches, instructions += o.instructions;
-  dma_count += o.dma_count, dma_bytes += o.dma_bytes, dma_bus_bytes += o.dma_bus_bytes;
-  load_count += o.load_count, load_bytes += o.load_bytes;
-  store_count += o.store_count, store_bytes += o.store_bytes;
-  scalar_reads += o.scalar_reads;
-  launch_overhead_cycles += o.launch_overhead_cycles, dispatch_wait_cycles += o.dispatch_wait_cycles;
-  cube_busy_cycles += o.cube_busy_cycles, vector_busy_cycles += o.vector_busy_cycles;
-  task_cycles += o.task_cycles, flops += o.flops;
-  for (auto [b, n] : o.dma_sizes) dma_sizes[b] += n;
-  return *this;
-}
-
-void Counters::add_dma(bool load, uint64_t bytes, uint64_t bus_bytes) {
-  ++dma_count;
-  dma_bytes += bytes;
-  dma_bus_bytes += bus_bytes;
-  if (load) {
-    ++load_count;
-    load_bytes += bytes;
-  } else {
-    ++store_count;
-    store_bytes += bytes;
-  }
-  ++dma_sizes[ceil_log2(bytes)];
-}
 
 Stats::Stats(const isa::Program& p) : p_(p), kernel_of_task_(p.tasks.size()) {
   std::unordered_map<std::string, uint32_t> index;
@@ -73,6 +32,8 @@ Counters Stats::totals() const {
 
 void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead) {
   Counters& c = per_kernel_[kernel_of_task_[task]];
+  // Every task is dispatched once today, as one block, so both count here.
+  // A pl.spmd task of N blocks (issue 11) will count one task and N launches.
   ++c.tasks;
   ++c.launches;
   c.launch_overhead_cycles += overhead;
@@ -94,19 +55,40 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   uint64_t bytes = 0;
   Counters& ctr = per_kernel_[k];
   ++ctr.instructions;
-  if (c.gm_dma()) {
-    ctr.add_dma(c.dir == DmaDir::Load, c.bytes, c.burst_bytes);
-    bytes = c.bytes;
-  } else if (in.op == isa::Op::SLOAD) {
-    ++ctr.scalar_reads;
-    bytes = isa::dtype_bytes(p_.tensors[in.gm.tensor].dtype);
-  } else if (c.pipe == Pipe::CUBE) {
-    ctr.cube_busy_cycles += e.end - e.start;
-    // M x K x N from the valid regions, as the cube cost counts them
-    const bool tb = in.flags & isa::kTransposeB;
-    ctr.flops += 2ull * in.a.vrows() * in.a.vcols() * (tb ? in.b.vrows() : in.b.vcols());
-  } else if (c.pipe == Pipe::VEC) {
-    ctr.vector_busy_cycles += e.end - e.start;
+  const uint64_t busy = pipe_busy_cycles(e);
+  ctr.pipe_busy_cycles += busy;
+  // What an instruction counts follows its cost class (isa/ops.h).
+  switch (isa::cost_class(in)) {
+    case isa::CostClass::GmLoad:
+    case isa::CostClass::GmStore:
+      ctr.add_dma(c.dir == DmaDir::Load, c.bytes, c.burst_bytes);
+      bytes = c.bytes;
+      break;
+    case isa::CostClass::ScalarLoad:
+      ++ctr.scalar_reads;
+      bytes = isa::dtype_bytes(p_.tensors[in.gm.tensor].dtype);
+      break;
+    case isa::CostClass::Matmul: {
+      ctr.cube_busy_cycles += e.end - e.start;
+      // M x K x N from the valid regions, as the cube cost counts them
+      const bool tb = in.flags & isa::kTransposeB;
+      ctr.flops += 2ull * in.a.vrows() * in.a.vcols() * (tb ? in.b.vrows() : in.b.vcols());
+      break;
+    }
+    case isa::CostClass::VecBinary:
+    case isa::CostClass::VecUnary:
+    case isa::CostClass::VecTranscendental:
+    case isa::CostClass::VecReduce:
+    case isa::CostClass::VecCast:
+    case isa::CostClass::VecFill:
+    case isa::CostClass::VecBroadcast:
+    case isa::CostClass::View:  // free: adds 0
+      ctr.vector_busy_cycles += e.end - e.start;
+      break;
+    case isa::CostClass::LocalMove:
+    case isa::CostClass::ScalarOp:
+    case isa::CostClass::Signal:
+    case isa::CostClass::Wait: break;
   }
   const uint64_t key = site_key(k, in.site, uint8_t(in.op), in.sub);
   CacheSlot& slot = cache_[(key * 0x9E3779B97F4A7C15ull) >> 56];  // Fibonacci hash, 8 bits
@@ -116,31 +98,22 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   }
   ++slot.count->count;
   slot.count->bytes += bytes;
+  slot.count->busy_cycles += busy;
 }
 
 namespace {
+// Every counter of the registry, in its order, under its key.
 ordered_json counters_json(const Counters& c) {
   ordered_json j;
-  j["tasks"] = c.tasks;
-  j["launches"] = c.launches;
-  j["launch_overhead_cycles"] = c.launch_overhead_cycles;
-  j["dispatch_wait_cycles"] = c.dispatch_wait_cycles;
-  j["instructions"] = c.instructions;
-  j["dma_count"] = c.dma_count;
-  j["dma_bytes"] = c.dma_bytes;
-  j["dma_bus_bytes"] = c.dma_bus_bytes;
-  j["load_count"] = c.load_count;
-  j["load_bytes"] = c.load_bytes;
-  j["store_count"] = c.store_count;
-  j["store_bytes"] = c.store_bytes;
-  j["scalar_reads"] = c.scalar_reads;
-  j["cube_busy_cycles"] = c.cube_busy_cycles;
-  j["vector_busy_cycles"] = c.vector_busy_cycles;
-  j["task_cycles"] = c.task_cycles;
-  j["flops"] = c.flops;
-  ordered_json h = ordered_json::object();
-  for (auto [b, n] : c.dma_sizes) h[size_bucket_label(b)] = n;
-  j["dma_size_histogram"] = h;
+  for (const CounterInfo& ci : counters()) {
+    if (ci.agg == Agg::Sum) {
+      j[ci.key] = c.*ci.sum;
+    } else {
+      ordered_json h = ordered_json::object();
+      for (auto [b, n] : c.*ci.histogram) h[size_bucket_label(b)] = n;
+      j[ci.key] = h;
+    }
+  }
   return j;
 }
 }  // namespace
@@ -216,6 +189,10 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
                       {"count", v.count},
                       {"bytes", v.bytes}};
     if (op == kLaunchOp) e["launch_overhead_cycles"] = v.overhead_cycles;
+    // Where the kernel's pipe time went: a launch holds no pipe (0).
+    const uint64_t kernel_busy = per_kernel_[k].pipe_busy_cycles;
+    e["busy_cycles"] = v.busy_cycles;
+    e["busy_share"] = kernel_busy ? double(v.busy_cycles) / double(kernel_busy) : 0.0;
     ss.push_back(e);
   }
   r["sites"] = ss;
@@ -279,19 +256,28 @@ std::string format_summary(const ordered_json& r) {
     os << line;
   }
   os << "\n\n";
-  std::snprintf(line, sizeof line, "%-22s %8s %9s %11s %12s %12s %12s %12s\n", "kernel", "launches",
-                "DMAs", "DMA bytes", "overhead cy", "cube busy", "vector busy", "task cycles");
+  // One row per kernel: every counter the registry shows in the summary.
+  std::vector<const CounterInfo*> cols;
+  for (const CounterInfo& c : counters())
+    if (c.summary && c.agg == Agg::Sum) cols.push_back(&c);
+  auto width = [](const CounterInfo* c) { return int(std::max<size_t>(11, std::strlen(c->summary))); };
+  std::snprintf(line, sizeof line, "%-22s", "kernel");
   os << line;
-  for (const auto& k : r["kernels"]) {
-    std::snprintf(line, sizeof line, "%-22.22s %8llu %9llu %11s %12llu %12llu %12llu %12llu\n",
-                  k["name"].get<std::string>().c_str(), (unsigned long long)k["launches"].get<uint64_t>(),
-                  (unsigned long long)k["dma_count"].get<uint64_t>(),
-                  human_bytes(k["dma_bytes"].get<uint64_t>()).c_str(),
-                  (unsigned long long)k["launch_overhead_cycles"].get<uint64_t>(),
-                  (unsigned long long)k["cube_busy_cycles"].get<uint64_t>(),
-                  (unsigned long long)k["vector_busy_cycles"].get<uint64_t>(),
-                  (unsigned long long)k["task_cycles"].get<uint64_t>());
+  for (const CounterInfo* c : cols) {
+    std::snprintf(line, sizeof line, " %*s", width(c), c->summary);
     os << line;
+  }
+  os << "\n";
+  for (const auto& k : r["kernels"]) {
+    std::snprintf(line, sizeof line, "%-22.22s", k["name"].get<std::string>().c_str());
+    os << line;
+    for (const CounterInfo* c : cols) {
+      const uint64_t v = k[c->key].get<uint64_t>();
+      const std::string text = std::string(c->unit) == "bytes" ? human_bytes(v) : std::to_string(v);
+      std::snprintf(line, sizeof line, " %*s", width(c), text.c_str());
+      os << line;
+    }
+    os << "\n";
   }
   return os.str();
 }

@@ -12,25 +12,21 @@
 #include <nlohmann/json.hpp>
 
 #include "isa/isa.h"
+#include "sim/counters.h"
 #include "sim/core_engine.h"
 #include "sim/dispatcher.h"
 #include "sim/hw_config.h"
 
 namespace sim {
 
-struct Counters {
-  uint64_t tasks = 0, launches = 0, instructions = 0;
-  uint64_t dma_count = 0, dma_bytes = 0, dma_bus_bytes = 0;
-  uint64_t load_count = 0, load_bytes = 0, store_count = 0, store_bytes = 0;
-  uint64_t scalar_reads = 0;
-  uint64_t launch_overhead_cycles = 0, dispatch_wait_cycles = 0;
-  uint64_t cube_busy_cycles = 0, vector_busy_cycles = 0;
-  uint64_t task_cycles = 0;  // sum over tasks of (end - start) on their core group
-  uint64_t flops = 0;        // 2 * M * K * N per matmul
-  std::map<uint32_t, uint64_t> dma_sizes;  // log2 bucket (ceil) -> count
-  void add_dma(bool load, uint64_t bytes, uint64_t bus_bytes);
-  Counters& operator+=(const Counters& o);  // every counter is a sum
-};
+// The busy cycles `e` adds to its site and kernel (pipe_busy_cycles): the time
+// it held its pipe, from its issue until the pipe was free again (a GM DMA
+// until its last byte has moved, as the trace draws it), except a WAIT's,
+// which holds the scalar pipe only while it waits for another core's flag
+// (idle, not work): 0.
+inline uint64_t pipe_busy_cycles(const InstrEvent& e) {
+  return isa::cost_class(*e.instr) == isa::CostClass::Wait ? 0 : e.pipe_end - e.start;
+}
 
 class Stats {
  public:
@@ -49,6 +45,7 @@ class Stats {
  private:
   struct SiteCount {
     uint64_t count = 0, bytes = 0;
+    uint64_t busy_cycles = 0;      // instruction entries: sum of pipe_busy_cycles
     uint64_t overhead_cycles = 0;  // launch entries only
   };
   static constexpr uint8_t kLaunchOp = 0xff;  // the op byte of a launch-site entry

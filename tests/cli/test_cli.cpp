@@ -30,7 +30,7 @@ TEST(Cli, RunWritesReportAndTraceWithTheDocumentedKeys) {
     EXPECT_TRUE(rep.contains(k)) << k;
   for (const char* k : {"tasks", "launches", "launch_overhead_cycles", "instructions", "dma_count", "dma_bytes",
                         "load_count", "load_bytes", "store_count", "store_bytes", "scalar_reads",
-                        "cube_busy_cycles", "vector_busy_cycles"})
+                        "cube_busy_cycles", "vector_busy_cycles", "pipe_busy_cycles"})
     EXPECT_TRUE(rep["totals"].contains(k)) << k;
   ASSERT_FALSE(rep["kernels"].empty());
   for (const char* k : {"name", "launches", "dma_count", "dma_bytes", "load_count", "load_bytes", "store_count",
@@ -38,7 +38,9 @@ TEST(Cli, RunWritesReportAndTraceWithTheDocumentedKeys) {
                         "cube_busy_cycles", "vector_busy_cycles"})
     EXPECT_TRUE(rep["kernels"][0].contains(k)) << k;
   ASSERT_FALSE(rep["sites"].empty());
-  for (const char* k : {"kernel", "site", "op", "count", "bytes"}) EXPECT_TRUE(rep["sites"][0].contains(k)) << k;
+  for (const auto& s : rep["sites"])
+    for (const char* k : {"kernel", "site", "op", "count", "bytes", "busy_cycles", "busy_share"})
+      EXPECT_TRUE(s.contains(k)) << k;
   for (const char* k : {"wall_s", "instructions_per_s"}) EXPECT_TRUE(rep["sim"].contains(k)) << k;
   EXPECT_TRUE(rep["roofline"].contains("bound_cycles"));
   EXPECT_GE(rep["total_cycles"].get<uint64_t>(), rep["roofline"]["bound_cycles"].get<uint64_t>());

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -95,4 +96,37 @@ TEST(ReportCli, ReportsOfTheWrongStructureAreExitTwoNamingFileAndPath) {
       EXPECT_FALSE(has(r, "json.exception")) << cmd << "\n" << r.out;
     }
   }
+}
+
+// A baseline written before a counter was added (pipe_busy_cycles, the sites'
+// busy_cycles) still checks at tolerance 0, and compare shows the new
+// counter with "-" for the old report.
+TEST(ReportCli, BaselineOlderThanACounterStillChecksAndCompares) {
+  const fs::path d = tmpdir();
+  const std::string now = (d / "now.json").string();
+  Result r = sh(kBin + " run -q --workload configs/workloads/qwen3_32b_decode_reviewed.yaml --report " + now);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string base = "tests/baselines/qwen3_32b_decode_reviewed.a2a3.json";
+  ASSERT_EQ(read_text(base).find("pipe_busy_cycles"), std::string::npos);
+  r = timed(kBin + " check " + now + " --baseline " + base + " --tolerance 0 --strict");
+  EXPECT_EQ(r.code, 0) << r.out;
+  r = timed(kBin + " compare " + base + " " + now);
+  EXPECT_EQ(r.code, 0) << r.out;
+  const size_t at = r.out.find("\n  pipe_busy_cycles ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  std::istringstream row(r.out.substr(at));
+  std::string label, old_value, new_value;
+  row >> label >> old_value >> new_value;
+  EXPECT_EQ(old_value, "-");
+  EXPECT_EQ(new_value, std::to_string(read_json(now)["totals"]["pipe_busy_cycles"].get<uint64_t>()));
+}
+
+TEST(ReportCli, ReportKeysPrintsTheRegistry) {
+  Result r = sh(kBin + " report-keys --markdown");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("| `pipe_busy_cycles` | cycles | sum |"), std::string::npos) << r.out;
+  r = sh(kBin + " report-keys");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("launches"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check"), std::string::npos) << r.out;
 }

@@ -5,6 +5,9 @@
 //        data visible 20 cycles (GM latency) after the transfer ends.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "sim/npu.h"
 #include "tests/common/program_dsl.h"
 
@@ -55,6 +58,48 @@ TEST(Sim, OneGemmTile) {
   EXPECT_EQ(r.total_cycles, 342u);
   EXPECT_EQ(r.report["totals"]["cube_busy_cycles"], 8);
   EXPECT_EQ(r.report["totals"]["flops"], 2 * 16 * 32 * 16);
+}
+
+// Per-site time (README "Where a kernel's cycles went, per site"): OneGemmTile's
+// program, with the cube handing a flag to vector core 0, which then fills.
+TEST(Sim, SiteBusyCyclesAreThePipeTimeOfTheirInstructions) {
+  isa::Program p = program({{"a", 512, DType::BF16}, {"b", 512, DType::BF16}, {"c", 256, DType::FP32}});
+  const auto a1 = tile(Space::L1, 0, 16, 32, DType::BF16), b1 = tile(Space::L1, 1024, 32, 16, DType::BF16);
+  const auto a0 = tile(Space::L0A, 0, 16, 32, DType::BF16), b0 = tile(Space::L0B, 0, 32, 16, DType::BF16);
+  const auto c0 = tile(Space::L0C, 0, 16, 16, DType::FP32);
+  add_task(p, "gemm",
+           {load(a1, view(0, 0, 16, 32, 32)), load(b1, view(1, 0, 32, 16, 16)), op2(Op::TMOV, 0, a0, a1),
+            op2(Op::TMOV, 0, b0, b1), op2(Op::TMATMUL, 0, c0, a0, b0), store(view(2, 0, 16, 16, 16), c0),
+            flag_op(Op::SIGNAL, 1)},
+           {{flag_op(Op::WAIT, 1), fill(kA, 0.0f)}});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // As in OneGemmTile (the pipe is held until the last byte, not + latency 20):
+  //   tload A 150..192 (42: setup 10 + 1024 B / 32), tload B 192..234 (42): 84
+  //   tmov A 212..230 (18), tmov B 254..272 (18): 36;  tmatmul 272..280: 8
+  //   tstore 280..322 (42; visible 342)
+  // signal after every earlier instruction: 342..347 (flag 5)
+  // wait: holds vec0's scalar pipe 150..347 waiting for the flag: counts 0
+  // fill 1024 B: 347..361 (10 + 4 * 1 = 14)
+  EXPECT_EQ(r.total_cycles, 361u);
+  std::map<std::string, std::pair<uint64_t, double>> busy;  // op -> (busy_cycles, busy_share)
+  for (const auto& s : r.report["sites"]) {
+    ASSERT_EQ(s["kernel"], "gemm");
+    busy[s["op"].get<std::string>()] = {s["busy_cycles"].get<uint64_t>(), s["busy_share"].get<double>()};
+  }
+  const uint64_t total = 84 + 36 + 8 + 42 + 5 + 0 + 14;  // 189
+  EXPECT_EQ(kernel_value(r.report, "gemm", "pipe_busy_cycles"), total);
+  EXPECT_EQ(r.report["totals"]["pipe_busy_cycles"], total);
+  const std::map<std::string, uint64_t> want = {{"tload", 84}, {"tmov", 36}, {"tmatmul", 8}, {"tstore", 42},
+                                                {"signal", 5},  {"wait", 0},  {"vfill", 14}, {"launch", 0}};
+  ASSERT_EQ(busy.size(), want.size());
+  for (const auto& [op, cycles] : want) {
+    ASSERT_TRUE(busy.count(op)) << op;
+    EXPECT_EQ(busy[op].first, cycles) << op;
+    EXPECT_DOUBLE_EQ(busy[op].second, double(cycles) / double(total)) << op;
+  }
+  // The CUBE and VEC pipe time are the same instructions' share of it.
+  EXPECT_EQ(r.report["totals"]["cube_busy_cycles"], 8);
+  EXPECT_EQ(r.report["totals"]["vector_busy_cycles"], 14);
 }
 
 TEST(Sim, OneVectorOp) {

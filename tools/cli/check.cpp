@@ -1,5 +1,6 @@
 #include "tools/cli/check.h"
 #include "isa/error.h"
+#include "sim/counters.h"
 
 #include <cmath>
 #include <cstdio>
@@ -14,7 +15,16 @@ namespace {
 
 using nlohmann::ordered_json;
 
-const char* const kKernelMetrics[] = {"launches", "dma_count", "dma_bytes"};
+// The counters compared, totals and per kernel: those the registry gates.
+const std::vector<const char*>& gated() {
+  static const std::vector<const char*> keys = [] {
+    std::vector<const char*> k;
+    for (const sim::CounterInfo& c : sim::counters())
+      if (c.gated()) k.push_back(c.key);
+    return k;
+  }();
+  return keys;
+}
 
 // A compared number; 0 for a kernel missing from the baseline (`j` is then
 // empty). Reports come through load_report, which checked that every
@@ -49,7 +59,7 @@ Result compare(const ordered_json& report, const ordered_json& baseline, double 
     if (now < base * (1 - tolerance) && now < base) r.shrunk.push_back(m);
   };
   add("total_cycles", "", num(baseline, "total_cycles"), num(report, "total_cycles"));
-  for (const char* k : kKernelMetrics)
+  for (const char* k : gated())
     add(k, "", num(baseline.value("totals", ordered_json::object()), k), num(report.value("totals", ordered_json::object()), k));
 
   std::map<std::string, const ordered_json*> base_kernels;
@@ -61,7 +71,7 @@ Result compare(const ordered_json& report, const ordered_json& baseline, double 
       auto it = base_kernels.find(name);
       const ordered_json none = ordered_json::object();
       const ordered_json& b = it == base_kernels.end() ? none : *it->second;
-      for (const char* m : kKernelMetrics) add(m, name, num(b, m), num(k, m));
+      for (const char* m : gated()) add(m, name, num(b, m), num(k, m));
     }
   }
   return r;

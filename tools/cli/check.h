@@ -11,8 +11,8 @@
 
 namespace cli::check {
 
-// One compared number: total_cycles, launches, dma_count or dma_bytes, of the
-// whole run (kernel "") or of one kernel.
+// One compared number: total_cycles or a gated counter (launches, dma_count,
+// dma_bytes), of the whole run (kernel "") or of one kernel.
 struct Metric {
   std::string name;
   std::string kernel;  // "" = the totals
@@ -28,8 +28,9 @@ struct Result {
   std::vector<Metric> shrunk;    // now < baseline * (1 - tolerance)
 };
 
-// Totals: total_cycles, totals.launches, totals.dma_count, totals.dma_bytes.
-// Per kernel (by name): launches, dma_count, dma_bytes. A kernel of the
+// Totals: total_cycles and each counter the registry gates (sim/counters.h,
+// kGated: launches, dma_count, dma_bytes). Per kernel (by name): the gated
+// counters. A kernel of the
 // baseline missing from the report is not compared; one new in the report is
 // compared against 0 (so any launch or DMA of it is growth).
 // `tolerance` is a fraction (0.01 = 1%).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -11,6 +13,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sim/counters.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/report_io.h"
 
@@ -56,6 +59,52 @@ void row(const std::string& label, const std::vector<std::optional<double>>& val
   std::printf("\n");
 }
 
+// Bytes of a histogram bucket label ("<=128B", "<=4KiB", "<=1MiB"), to sort by.
+double bucket_bytes(const std::string& label) {
+  char* end = nullptr;
+  const double n = std::strtod(label.c_str() + std::min<size_t>(2, label.size()), &end);
+  const std::string unit = end ? end : "";
+  return n * (unit == "KiB" ? 1024.0 : unit == "MiB" ? 1048576.0 : unit == "B" ? 1.0 : 1e300);
+}
+
+// The buckets of histogram `key` in any of `objs` (null: absent), smallest first.
+std::vector<std::string> buckets(const std::vector<const ordered_json*>& objs, const char* key) {
+  std::vector<std::string> out;
+  for (const ordered_json* o : objs) {
+    if (!o || !o->contains(key)) continue;
+    for (const auto& [b, n] : (*o)[key].items())
+      if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(b);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const std::string& a, const std::string& b) { return bucket_bytes(a) < bucket_bytes(b); });
+  return out;
+}
+
+// A row per counter of the registry for `objs` (one per report: its totals or
+// one kernel, null where absent): a summed counter as is, a histogram one row
+// per bucket. With `skip_zero`, rows that are 0 or absent everywhere are left out.
+void counter_rows(const std::vector<const ordered_json*>& objs, bool skip_zero) {
+  auto emit = [&](const std::string& label, const std::function<std::optional<double>(const ordered_json&)>& get) {
+    std::vector<std::optional<double>> v;
+    bool any = false;
+    for (const ordered_json* o : objs) {
+      v.push_back(o ? get(*o) : std::nullopt);
+      any |= v.back().value_or(0) != 0;
+    }
+    if (any || !skip_zero) row(label, v);
+  };
+  for (const sim::CounterInfo& c : sim::counters()) {
+    if (c.agg == sim::Agg::Sum) {
+      emit(c.key, [&](const ordered_json& o) { return value(o, c.key); });
+      continue;
+    }
+    for (const std::string& b : buckets(objs, c.key))
+      emit(std::string(c.key) + " " + b, [&](const ordered_json& o) {
+        return o.contains(c.key) ? value(o[c.key], b) : std::nullopt;
+      });
+  }
+}
+
 void header(const std::string& title, const std::vector<std::string>& names) {
   std::printf("%-28s", title.c_str());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -90,14 +139,17 @@ int cmd_compare(const std::vector<std::string>& args) {
       names.push_back(report_label(f));
     }
     // load_report checked every key read here: present where required, a number.
-    auto total = [&](const std::string& key) {
-      std::vector<std::optional<double>> v;
-      for (const auto& r : reports) v.push_back(key == "total_cycles" ? value(r, key) : value(r["totals"], key));
-      return v;
-    };
     header("totals", names);
-    row("total_cycles", total("total_cycles"));
-    for (const std::string& k : report_total_keys()) row(k, total(k));
+    {
+      std::vector<std::optional<double>> cycles;
+      std::vector<const ordered_json*> totals;
+      for (const auto& r : reports) {
+        cycles.push_back(value(r, "total_cycles"));
+        totals.push_back(&r["totals"]);
+      }
+      row("total_cycles", cycles);
+      counter_rows(totals, false);
+    }
     {
       std::vector<std::optional<double>> us, ratio;
       for (const auto& r : reports) {
@@ -119,20 +171,12 @@ int cmd_compare(const std::vector<std::string>& args) {
     for (const std::string& kn : kernels) {
       std::printf("\n");
       header("kernel " + kn, names);
-      for (const std::string& key : report_kernel_keys()) {
-        std::vector<std::optional<double>> v;
-        bool any = false;
-        for (size_t i = 0; i < reports.size(); ++i) {
-          auto it = by_name[i].find(kn);
-          if (it == by_name[i].end()) {
-            v.push_back(std::nullopt);
-          } else {
-            v.push_back(value(*it->second, key));
-            any |= v.back().value_or(0) != 0;
-          }
-        }
-        if (any) row(key, v);
+      std::vector<const ordered_json*> objs;
+      for (size_t i = 0; i < reports.size(); ++i) {
+        auto it = by_name[i].find(kn);
+        objs.push_back(it == by_name[i].end() ? nullptr : it->second);
       }
+      counter_rows(objs, true);
     }
     return kOk;
   });

@@ -21,6 +21,7 @@ const char* kUsage =
     "  sweep    run a sweep file's points in parallel into a CSV: npusim sweep SWEEP.yaml -j N -o results.csv\n"
     "           [--resume]; or --emit-jobs DIR (GNU parallel / Slurm) and --collect DIR -o results.csv\n"
     "  check    regression gate: npusim check REPORT.json --baseline BASE.json [--tolerance 1%] [--update]\n"
+    "  report-keys  the report's counters: key, unit, aggregation, meaning [--markdown]\n"
     "Run `npusim <command> --help` for a command's options.\n";
 }
 
@@ -54,6 +55,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "compare") return cli::cmd_compare(args);
   if (cmd == "sweep") return cli::cmd_sweep(args);
   if (cmd == "check") return cli::cmd_check(args);
+  if (cmd == "report-keys") return cli::cmd_report_keys(args);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return cli::kOk;

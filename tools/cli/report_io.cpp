@@ -1,5 +1,6 @@
 #include "tools/cli/report_io.h"
 #include "isa/error.h"
+#include "sim/counters.h"
 #include "sim/file_io.h"
 
 #include <algorithm>
@@ -10,8 +11,6 @@ namespace cli {
 namespace {
 
 using nlohmann::ordered_json;
-
-const char* const kRequired[] = {"launches", "dma_count", "dma_bytes"};
 
 // "a string", "an object", "null": what a JSON value is, for messages.
 std::string a_kind(const ordered_json& j) {
@@ -58,6 +57,22 @@ class Checker {
     if (v->get<double>() < 0) fail(join(path, key), "expected a number >= 0, got " + v->dump());
   }
 
+  // Every counter of the registry in `obj` (totals or a kernel): a gated
+  // counter is required; a histogram is an object of numbers.
+  void counters(const ordered_json& obj, const std::string& path) const {
+    for (const sim::CounterInfo& ci : sim::counters()) {
+      if (ci.agg == sim::Agg::Sum) {
+        number(obj, path, ci.key, ci.gated());
+        continue;
+      }
+      const ordered_json* h = member(obj, path, ci.key, ci.gated());
+      if (!h) continue;
+      const std::string at = join(path, ci.key);
+      expect(*h, at, ordered_json::value_t::object, "an object");
+      for (const auto& [bucket, n] : h->items()) number(*h, at, bucket, true);
+    }
+  }
+
   static std::string join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
   }
@@ -66,24 +81,15 @@ class Checker {
   const std::string& file_;
 };
 
-bool required_key(const std::string& k) {
-  return std::find(std::begin(kRequired), std::end(kRequired), k) != std::end(kRequired);
-}
-
 }  // namespace
 
-const std::vector<std::string>& report_total_keys() {
-  static const std::vector<std::string> keys = {
-      "tasks",        "launches",         "launch_overhead_cycles", "dispatch_wait_cycles", "instructions",
-      "dma_count",    "dma_bytes",        "load_count",             "load_bytes",           "store_count",
-      "store_bytes",  "scalar_reads",     "cube_busy_cycles",       "vector_busy_cycles",   "task_cycles"};
-  return keys;
-}
-
-const std::vector<std::string>& report_kernel_keys() {
-  static const std::vector<std::string> keys = {"launches",         "dma_count",          "dma_bytes",
-                                                "launch_overhead_cycles", "cube_busy_cycles", "vector_busy_cycles",
-                                                "task_cycles"};
+const std::vector<std::string>& report_counter_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    for (const sim::CounterInfo& c : sim::counters())
+      if (c.agg == sim::Agg::Sum) k.push_back(c.key);
+    return k;
+  }();
   return keys;
 }
 
@@ -98,7 +104,7 @@ void validate_report(const ordered_json& r, const std::string& file) {
   c.number(roof, "roofline", "ratio", true);
   const ordered_json& totals = *c.member(r, "", "totals", true);
   c.expect(totals, "totals", T::object, "an object");
-  for (const std::string& k : report_total_keys()) c.number(totals, "totals", k, required_key(k));
+  c.counters(totals, "totals");
   const ordered_json& kernels = *c.member(r, "", "kernels", true);
   c.expect(kernels, "kernels", T::array, "an array");
   std::map<std::string, size_t> names;
@@ -112,7 +118,7 @@ void validate_report(const ordered_json& r, const std::string& file) {
     if (!fresh)
       c.fail(at + ".name", "kernel " + name.dump() + " appears twice (also kernels[" + std::to_string(it->second) +
                                "])");
-    for (const std::string& key : report_kernel_keys()) c.number(k, at, key, required_key(key));
+    c.counters(k, at);
   }
 }
 

@@ -8,10 +8,9 @@
 
 namespace cli {
 
-// The numbers `compare` shows (and `check` compares a part of): the keys of
-// "totals" besides total_cycles, and the keys of each kernel besides "name".
-const std::vector<std::string>& report_total_keys();
-const std::vector<std::string>& report_kernel_keys();
+// The keys of the registry's summed counters (sim/counters.h), in report
+// order: the numbers of "totals" and of each kernel.
+const std::vector<std::string>& report_counter_keys();
 
 // Parse a report; throws isa::InputError naming the file when it cannot be
 // read (missing, a directory), is not JSON, or is not shaped like a report
@@ -24,11 +23,12 @@ nlohmann::ordered_json parse_report(const std::string& text, const std::string& 
 // `check`, `compare` and `sweep` read, with the right types:
 // - an object with the numbers total_cycles and total_us, the object
 //   roofline with the number ratio, the object totals and the array kernels;
-// - totals: launches, dma_count, dma_bytes are required numbers; the other
-//   report_total_keys() are numbers when present;
-// - kernels[i]: an object with a string name (no two kernels share one), the
-//   numbers launches, dma_count, dma_bytes; the other report_kernel_keys()
-//   are numbers when present.
+// - totals and kernels[i] (an object with a string name; no two kernels
+//   share one): every counter of the registry (sim/counters.h) that `check`
+//   compares (kGated: launches, dma_count, dma_bytes) is a required number;
+//   the other summed counters are numbers when present, a histogram an
+//   object of numbers when present (reports of older versions lack the
+//   counters added since).
 // Every number must be >= 0. E.g. "base.json: kernels[3].dma_count: expected
 // a number, got a string".
 void validate_report(const nlohmann::ordered_json& r, const std::string& file);

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "sim/counters.h"
 #include "sim/hw_config.h"
 #include "tools/cli/overrides.h"
 #include "tools/cli/report_io.h"
@@ -269,14 +270,15 @@ std::vector<std::string> run_args(const Spec& spec, const Point& p, const std::s
 // --- CSV ---------------------------------------------------------------------
 
 const std::vector<std::string>& metric_columns() {
-  // `totals` of a report, in report order, numbers only (dma_size_histogram is
-  // an object). Test Sweep.CsvHasEveryNumericTotal keeps this list complete.
-  static const std::vector<std::string> c = {
-      "status",           "error",         "total_cycles",       "total_us",          "tasks",
-      "launches",         "launch_overhead_cycles",               "dispatch_wait_cycles",
-      "instructions",     "dma_count",     "dma_bytes",          "dma_bus_bytes",     "load_count",
-      "load_bytes",       "store_count",   "store_bytes",        "scalar_reads",      "cube_busy_cycles",
-      "vector_busy_cycles", "task_cycles", "flops",              "roofline_ratio"};
+  // The summed counters of the registry (sim/counters.h), in report order; a
+  // histogram is not one number and has no column.
+  static const std::vector<std::string> c = [] {
+    std::vector<std::string> cols = {"status", "error", "total_cycles", "total_us"};
+    for (const sim::CounterInfo& ci : sim::counters())
+      if (ci.agg == sim::Agg::Sum) cols.push_back(ci.key);
+    cols.push_back("roofline_ratio");
+    return cols;
+  }();
   return c;
 }
 

@@ -77,8 +77,8 @@ std::string value_text(const std::string& yaml);
 
 // --- the results CSV ---------------------------------------------------------
 
-// Columns after the axes: status, error, total_cycles, total_us, every numeric
-// key of the report's `totals`, roofline_ratio.
+// Columns after the axes: status, error, total_cycles, total_us, every summed
+// counter of the registry (sim/counters.h: the numbers of `totals`), roofline_ratio.
 const std::vector<std::string>& metric_columns();
 // point, the axis columns, the metric columns.
 std::vector<std::string> csv_header(const std::vector<std::string>& axis_columns);

@@ -1,0 +1,106 @@
+// The counter registry: every counter of the report declared once, here.
+// Plain C++ (no SystemC); the CLI reads it too.
+//
+// From NPUSIM_COUNTERS come: the fields of sim::Counters, its operator+=, the
+// report's `totals` and per-kernel objects (stats.cpp), the summary's kernel
+// table (format_summary), `npusim compare`'s rows, `npusim check`'s metrics
+// and report validation (tools/cli/report_io.cpp, check.cpp), the sweep CSV's
+// columns (tools/cli/sweep.cpp) and the README's counter table (`npusim
+// report-keys --markdown`; test Counters.ReadmeTableIsTheRegistry fails when
+// README.md differs).
+//
+// Adding a counter: one X(...) line below, plus the code in sim/stats.cpp
+// that increments it. Test Counters.EveryCounterReachesEveryOutput checks it
+// reaches every output.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+// How a counter aggregates over tasks, kernels and the whole run.
+enum class Agg : uint8_t {
+  Sum,        // a uint64_t; the totals are the sum over kernels
+  Histogram,  // log2 bucket (ceil) -> count; buckets sum
+};
+
+// Flags of a counter.
+enum CounterFlag : unsigned {
+  kNone = 0,
+  kGated = 1,  // `npusim check` compares it (totals and per kernel); every report must have it
+};
+
+// One type per aggregation, so the X-macro can declare the field.
+using SumCounter = uint64_t;
+using HistogramCounter = std::map<uint32_t, uint64_t>;
+
+// X(key, Agg, unit, summary column label or nullptr, flags, description)
+// key: the JSON key in `totals` and in each `kernels[i]`, and the field name.
+// Keys are a contract that scripts rely on: never rename one. The order is
+// the report's (and the CSV's): append new counters before the histogram.
+#define NPUSIM_COUNTERS(X)                                                                                        \
+  X(tasks, Sum, "tasks", nullptr, kNone,                                                                          \
+    "tasks of the program that ran; a task counts once however many blocks it runs as")                           \
+  X(launches, Sum, "launches", "launches", kGated,                                                                \
+    "dispatches of a block onto a core group, each paying launch_overhead_cycles; equal to tasks today (every "   \
+    "task is one block), a pl.spmd task of N blocks will be N")                                                   \
+  X(launch_overhead_cycles, Sum, "cycles", "overhead cy", kNone,                                                  \
+    "per launch: the scheduler's dispatch time plus the core's pickup time")                                      \
+  X(dispatch_wait_cycles, Sum, "cycles", nullptr, kNone,                                                          \
+    "how long ready tasks waited for a scheduler thread or a free core group")                                    \
+  X(instructions, Sum, "instructions", nullptr, kNone, "tile instructions executed")                              \
+  X(dma_count, Sum, "DMAs", "DMAs", kGated, "GM DMAs (loads and stores)")                                         \
+  X(dma_bytes, Sum, "bytes", "DMA bytes", kGated, "payload bytes of the GM DMAs")                                 \
+  X(dma_bus_bytes, Sum, "bytes", nullptr, kNone, "bytes of the GM DMAs on the bus, after burst rounding")         \
+  X(load_count, Sum, "DMAs", nullptr, kNone, "GM -> local buffer DMAs")                                           \
+  X(load_bytes, Sum, "bytes", nullptr, kNone, "payload bytes loaded from GM")                                     \
+  X(store_count, Sum, "DMAs", nullptr, kNone, "local buffer -> GM DMAs")                                          \
+  X(store_bytes, Sum, "bytes", nullptr, kNone, "payload bytes stored to GM")                                      \
+  X(scalar_reads, Sum, "reads", nullptr, kNone, "scalar GM reads (sload)")                                        \
+  X(cube_busy_cycles, Sum, "cycles", "cube busy", kNone, "time the CUBE pipes were busy (matmuls)")               \
+  X(vector_busy_cycles, Sum, "cycles", "vector busy", kNone, "time the VEC pipes were busy (vector ops)")         \
+  X(task_cycles, Sum, "cycles", "task cycles", kNone, "sum over tasks of (end - start) on their core group")      \
+  X(flops, Sum, "flops", nullptr, kNone, "2 * M * K * N per matmul (of the tiles' valid regions)")                                              \
+  X(pipe_busy_cycles, Sum, "cycles", "pipe busy", kNone,                                                          \
+    "sum over instructions of the cycles each held its pipe (see sites' busy_cycles); pipes overlap, so it can "  \
+    "exceed task_cycles")                                                                                         \
+  X(dma_size_histogram, Histogram, "DMAs per size", nullptr, kNone,                                               \
+    "GM DMAs by payload size, rounded up to a power of two: {\"<=128B\": n, \"<=4KiB\": n, ...}")
+
+struct Counters {
+#define NPUSIM_COUNTER_FIELD(key, agg, unit, summary, flags, description) agg##Counter key{};
+  NPUSIM_COUNTERS(NPUSIM_COUNTER_FIELD)
+#undef NPUSIM_COUNTER_FIELD
+  void add_dma(bool load, uint64_t bytes, uint64_t bus_bytes);
+  Counters& operator+=(const Counters& o);  // as each counter aggregates
+};
+
+// A counter's declaration, for code that iterates the registry.
+struct CounterInfo {
+  const char* key;
+  Agg agg;
+  const char* unit;
+  const char* summary;  // column label in the summary's kernel table; nullptr: not shown there
+  unsigned flags;
+  const char* description;
+  SumCounter Counters::*sum;              // Agg::Sum only, else nullptr
+  HistogramCounter Counters::*histogram;  // Agg::Histogram only, else nullptr
+  bool gated() const { return flags & kGated; }
+};
+
+// Every counter, in report order.
+const std::vector<CounterInfo>& counters();
+// The counter called `key`, or nullptr.
+const CounterInfo* find_counter(const std::string& key);
+
+// A histogram bucket's label: sizes up to 2^l bytes ("<=128B", "<=4KiB").
+std::string size_bucket_label(uint32_t l);
+
+// The README's table of the counters (markdown), between the markers
+// <!-- counters:begin --> and <!-- counters:end -->.
+std::string counters_markdown();
+
+}  // namespace sim
