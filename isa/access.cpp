@@ -15,7 +15,7 @@ GmRange GmAccess::hull(const Program& p) const {
   const Tensor& t = p.tensors.at(tensor);
   if (whole) return GmRange{tensor, 0, uint64_t(std::max<int64_t>(0, t.bytes()))};
   const int64_t d = dtype_bytes(t.dtype);
-  const int64_t last = first + int64_t(rows ? rows - 1 : 0) * stride + cols;
+  const int64_t last = first + make_view(tensor, first, rows, cols, stride).span();
   return GmRange{tensor, uint64_t(std::max<int64_t>(0, first * d)), uint64_t(std::max<int64_t>(0, last * d))};
 }
 

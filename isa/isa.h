@@ -71,6 +71,9 @@ struct GmView {
   int32_t reg_scale = 0;
 
   bool contiguous() const { return rows <= 1 || row_stride == cols; }
+  // Elements from the first to one past the last (a single row: cols).
+  // Fits in int64 for any uint32 rows, cols and stride.
+  int64_t span() const { return int64_t(rows > 1 ? rows - 1 : 0) * row_stride + cols; }
   bool operator==(const GmView& o) const;
 };
 

@@ -385,8 +385,7 @@ class Validator {
     }
     if (v.reg_scale != 0)
       fail(n + ": reg_scale " + std::to_string(v.reg_scale) + " without a register");
-    // Last element + 1; fits in uint64 for any uint32 rows/cols/stride.
-    const uint64_t span = uint64_t(v.rows - 1) * v.row_stride + v.cols;
+    const uint64_t span = uint64_t(v.span());  // rows >= 1 here
     const uint64_t elems = uint64_t(std::max<int64_t>(0, t.elems()));
     if (uint64_t(v.offset) > elems || span > elems - uint64_t(v.offset))
       fail(n + ": elements " + std::to_string(v.offset) + ".." +

@@ -154,8 +154,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
       off += regs[v.reg] * v.reg_scale;
     }
     d.gm_offset = off;
-    const int64_t rows = std::max<int64_t>(v.rows, 1);
-    const int64_t last = off + (rows - 1) * int64_t(v.row_stride) + v.cols;  // one past the end
+    const int64_t last = off + v.span();  // one past the end
     if (off < 0 || last > t.elems()) {
       std::ostringstream os;
       os << where(i) << ": GM access out of bounds of '" << t.name << "' (" << t.elems()

@@ -130,8 +130,7 @@ void FunctionalState::check_gm(const isa::Instr& in, int64_t off) const {
     throw SimError(where(cur_group_, cur_core_, &in) + ": GM tensor index " + std::to_string(v.tensor) +
                    " out of range");
   const isa::Tensor& t = program_.tensors[v.tensor];
-  const int64_t rows = std::max<int64_t>(v.rows, 1);
-  const int64_t last = off + (rows - 1) * int64_t(v.row_stride) + v.cols;
+  const int64_t last = off + v.span();
   if (off < 0 || last > t.elems()) {
     std::ostringstream os;
     os << where(cur_group_, cur_core_, &in) << ": GM access out of bounds of '" << t.name << "' ("
