@@ -46,8 +46,8 @@ std::optional<DType> parse_dtype(std::string_view s) {
 }
 
 std::optional<Space> parse_space(std::string_view s) {
-  for (Space sp : {Space::GM, Space::L1, Space::L0A, Space::L0B, Space::L0C, Space::UB})
-    if (s == to_string(sp)) return sp;
+  for (int sp = 0; sp < kNumSpaces; ++sp)
+    if (s == to_string(Space(sp))) return Space(sp);
   return std::nullopt;
 }
 

@@ -75,8 +75,8 @@ struct TaskContext {
 class CoreEngine {
  public:
   CoreEngine(const HwConfig& hw, const CostModel& cm) : hw_(hw), cm_(cm) {
-    for (isa::Space s : {isa::Space::L1, isa::Space::L0A, isa::Space::L0B, isa::Space::L0C, isa::Space::UB})
-      capacity_[int(s)] = hw.buffers.capacity(s);
+    for (int s = 0; s < isa::kNumSpaces; ++s)  // every local buffer (all but GM)
+      if (isa::Space(s) != isa::Space::GM) capacity_[s] = hw.buffers.capacity(isa::Space(s));
   }
 
   // Decode `stream` for a task starting at t0: costs, resource checks,
