@@ -58,7 +58,7 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   std::vector<uint32_t> since_sync;
   for (uint32_t i = 0; i < n; ++i) {
     Decoded& d = dec_[i];
-    d.issue_at = t0 + uint64_t(i) * hw_.issue_cycles;
+    d.issue_at = t0 + uint64_t(i) * hw_.issue_interval_cycles;
     d.dep_begin = uint32_t(deps_.size());
     written_at_[i] = uint32_t(written_.size());
     decode_one(i, regs);

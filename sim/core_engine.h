@@ -3,7 +3,7 @@
 // decides, per pipe and in program order, when each instruction starts.
 //
 // Rules (docs/architecture.md, "Core timing"):
-// - instruction i is dispatched at t0 + i * issue_cycles (in-order issue);
+// - instruction i is dispatched at t0 + i * issue_interval_cycles (in-order issue);
 // - each pipe runs its instructions in order, one at a time;
 // - an instruction starts when it is dispatched, its pipe is free, and every
 //   earlier instruction whose buffer/GM/register range it overlaps (RAW, WAR,

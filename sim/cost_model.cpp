@@ -44,7 +44,7 @@ uint64_t CostModel::matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType
 
 uint64_t CostModel::vector_cycles(uint64_t bytes, double per_repeat) const {
   const uint64_t repeats = ceil_div(bytes, hw_.vector.width_bytes);
-  return hw_.vector.issue_cycles + whole_cycles(double(repeats) * per_repeat, "a vector op");
+  return hw_.vector.head_tail_cycles + whole_cycles(double(repeats) * per_repeat, "a vector op");
 }
 
 Cost CostModel::cost(const isa::Instr& in) const {

@@ -86,6 +86,16 @@ def hw_params(text):
     return out
 
 
+def resolved_hw(npusim, cfg):
+    """configs/hw/CFG.yaml with its base and defaults resolved (`npusim hw show`):
+    every key written once, so hw_params and replace_key find each one."""
+    p = subprocess.run([npusim, "hw", "show", "--hw", str(ROOT / "configs/hw" / (cfg + ".yaml"))],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.exit("qwen3_results: npusim hw show %s failed: %s" % (cfg, p.stderr.strip()))
+    return p.stdout
+
+
 def replace_key(text, key, value, where):
     """Replace the value of `key: ...` (YAML block or flow style) outside comments,
     exactly once; fail loudly otherwise."""
@@ -272,7 +282,7 @@ def collect(args):
         sys.exit("qwen3_results: %s not found; build first (cmake --build build -j2)" % npusim)
     data = {"runs": {}, "sensitivity": [], "hw": {}, "meta": {}}
     for cfg in CONFIGS:
-        data["hw"][cfg] = hw_params((ROOT / "configs/hw" / (cfg + ".yaml")).read_text())
+        data["hw"][cfg] = hw_params(resolved_hw(npusim, cfg))
     with tempfile.TemporaryDirectory(prefix="qwen3_results_") as tmp:
         tmp = Path(tmp)
         wl = {}
@@ -318,11 +328,11 @@ def collect(args):
         # Sensitivity: modified copies of the hardware YAMLs.
         sens = []
         for cfg in CONFIGS:
-            base = (ROOT / "configs/hw" / (cfg + ".yaml")).read_text()
+            base = resolved_hw(npusim, cfg)
             for val in (1850, 11100):
                 sens.append((cfg, "dispatch_cycles", str(val), "dispatch_cycles: %d" % val,
                              replace_key(base, "dispatch_cycles", str(val), cfg), None))
-        a2a3 = (ROOT / "configs/hw/a2a3.yaml").read_text()
+        a2a3 = resolved_hw(npusim, "a2a3")
         sens.append(("a2a3", "burst_bytes", "512", "burst_bytes: 512",
                      replace_key(a2a3, "burst_bytes", "512", "a2a3"), None))
         sens.append(("a2a3", "launch_cycles", "1480", "launch_cycles: 1480",

@@ -3,8 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
 
 #include "sim/hw_config.h"
 
@@ -14,6 +21,7 @@ using sim::ConfigError;
 using sim::HwConfig;
 using sim::load_hw_config;
 using sim::parse_hw_config;
+namespace fs = std::filesystem;
 
 std::string hw_file(const std::string& name) {
   return std::string(NPUSIM_SOURCE_DIR) + "/configs/hw/" + name + ".yaml";
@@ -100,18 +108,99 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_EQ(c.scheduler.submit_cycles, 1610u);    // 0.87 us x 1850
   EXPECT_EQ(c.scheduler.dispatch_cycles, 5550u);  // 3 us x 1850
   EXPECT_EQ(c.scheduler.launch_cycles, 555u);     // 0.3 us x 1850
+  // l0c_to_ub is left to its default: the l0c_to_gm figures, as it spelled out before.
+  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 67u);
+  EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 40.63);
 }
 
-TEST(HwConfigFiles, A5) {
-  HwConfig c = load_hw_config(hw_file("a5"));
-  EXPECT_EQ(c.name, "a5");
-  EXPECT_EQ(c.core_groups, 36u);
-  EXPECT_EQ(c.buffers.l0c, 256u * 1024);
-  EXPECT_EQ(c.buffers.ub, 248u * 1024);
-  EXPECT_EQ(c.dma.burst_bytes, 128u);
-  EXPECT_TRUE(c.dma.l0c_to_ub_path);
-  EXPECT_DOUBLE_EQ(c.gm.bandwidth_gbps, 1600);
-  EXPECT_EQ(c.scheduler.threads, 4u);
+// Every field of a config, named, for comparing two configs field by field.
+std::vector<std::pair<std::string, double>> fields_of(const HwConfig& c) {
+  std::vector<std::pair<std::string, double>> f = {
+      {"clock_ghz", c.clock_ghz},
+      {"core_groups", c.core_groups},
+      {"vector_cores", c.vector_cores},
+      {"issue_interval_cycles", c.issue_interval_cycles},
+      {"buffers.l1", c.buffers.l1},
+      {"buffers.l0a", c.buffers.l0a},
+      {"buffers.l0b", c.buffers.l0b},
+      {"buffers.l0c", c.buffers.l0c},
+      {"buffers.ub", c.buffers.ub},
+      {"cube.fill_cycles", c.cube.fill_cycles},
+      {"cube.fractals_per_cycle", c.cube.fractals_per_cycle},
+      {"cube.fp32_slowdown", c.cube.fp32_slowdown},
+      {"vector.width_bytes", c.vector.width_bytes},
+      {"vector.head_tail_cycles", c.vector.head_tail_cycles},
+      {"vector.binary", c.vector.binary},
+      {"vector.unary", c.vector.unary},
+      {"vector.transcendental", c.vector.transcendental},
+      {"vector.reduce", c.vector.reduce},
+      {"vector.cast", c.vector.cast},
+      {"vector.fill", c.vector.fill},
+      {"vector.broadcast", c.vector.broadcast},
+      {"dma.burst_bytes", c.dma.burst_bytes},
+      {"dma.l0c_to_ub_path", c.dma.l0c_to_ub_path},
+      {"gm.bandwidth_gbps", c.gm.bandwidth_gbps},
+      {"gm.latency_cycles", c.gm.latency_cycles},
+      {"scalar.sload_cycles", c.scalar.sload_cycles},
+      {"scalar.op_cycles", c.scalar.op_cycles},
+      {"scalar.flag_cycles", c.scalar.flag_cycles},
+      {"scheduler.submit_cycles", c.scheduler.submit_cycles},
+      {"scheduler.threads", c.scheduler.threads},
+      {"scheduler.dispatch_cycles", c.scheduler.dispatch_cycles},
+      {"scheduler.launch_cycles", c.scheduler.launch_cycles},
+  };
+  const std::pair<const char*, const sim::EngineConfig*> engines[] = {
+      {"gm_to_l1", &c.dma.gm_to_l1},   {"gm_to_ub", &c.dma.gm_to_ub},   {"ub_to_gm", &c.dma.ub_to_gm},
+      {"l0c_to_gm", &c.dma.l0c_to_gm}, {"l1_to_l0a", &c.dma.l1_to_l0a}, {"l1_to_l0b", &c.dma.l1_to_l0b},
+      {"l0c_to_ub", &c.dma.l0c_to_ub}};
+  for (const auto& [n, e] : engines) {
+    f.push_back({std::string("dma.") + n + ".setup_cycles", e->setup_cycles});
+    f.push_back({std::string("dma.") + n + ".bytes_per_cycle", e->bytes_per_cycle});
+  }
+  return f;
+}
+
+void expect_same_config(const HwConfig& a, const HwConfig& b) {
+  EXPECT_EQ(a.name, b.name);
+  const auto fa = fields_of(a), fb = fields_of(b);
+  ASSERT_EQ(fa.size(), fb.size());
+  for (size_t i = 0; i < fa.size(); ++i) EXPECT_EQ(fa[i].second, fb[i].second) << fa[i].first;  // exact
+}
+
+// Issue 9: a5.yaml became `base: a2a3` plus what differs. Every field is
+// still what the complete a5.yaml of before gave (values copied from it).
+TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
+  HwConfig old;
+  old.name = "a5";
+  old.clock_ghz = 1.85;
+  old.core_groups = 36;
+  old.vector_cores = 2;
+  old.issue_interval_cycles = 1;
+  old.buffers = {512 * 1024, 64 * 1024, 64 * 1024, 256 * 1024, 248 * 1024};
+  old.cube = {6, 1, 4};
+  old.vector.width_bytes = 256;
+  old.vector.head_tail_cycles = 24;
+  old.vector.binary = 2;
+  old.vector.unary = 1;
+  old.vector.transcendental = 2;
+  old.vector.reduce = 4;
+  old.vector.cast = 1;
+  old.vector.fill = 1;
+  old.vector.broadcast = 2;
+  old.dma.burst_bytes = 128;
+  old.dma.gm_to_l1 = {67, 78.35};
+  old.dma.gm_to_ub = {67, 58.56};
+  old.dma.ub_to_gm = {67, 109.41};
+  old.dma.l0c_to_gm = {67, 40.63};
+  old.dma.l1_to_l0a = {10, 256};
+  old.dma.l1_to_l0b = {10, 128};
+  old.dma.l0c_to_ub_path = true;
+  old.dma.l0c_to_ub = {10, 40.63};
+  old.gm.bandwidth_gbps = 1600;
+  old.gm.latency_cycles = 200;
+  old.scalar = {200, 1, 20};
+  old.scheduler = {1610, 4, 5550, 555};
+  expect_same_config(load_hw_config(hw_file("a5")), old);
 }
 
 // tiny.yaml is the reference for hand-computed cycle counts in other tests:
@@ -122,7 +211,7 @@ TEST(HwConfigFiles, TinyMatchesItsDocumentedValues) {
   EXPECT_DOUBLE_EQ(c.clock_ghz, 1);
   EXPECT_EQ(c.core_groups, 2u);
   EXPECT_EQ(c.vector_cores, 2u);
-  EXPECT_EQ(c.issue_cycles, 1u);
+  EXPECT_EQ(c.issue_interval_cycles, 1u);
   EXPECT_EQ(c.buffers.l1, 64u * 1024);
   EXPECT_EQ(c.buffers.l0a, 16u * 1024);
   EXPECT_EQ(c.buffers.l0b, 16u * 1024);
@@ -132,7 +221,7 @@ TEST(HwConfigFiles, TinyMatchesItsDocumentedValues) {
   EXPECT_DOUBLE_EQ(c.cube.fractals_per_cycle, 1);
   EXPECT_EQ(c.cube.fp32_slowdown, 4u);
   EXPECT_EQ(c.vector.width_bytes, 256u);
-  EXPECT_EQ(c.vector.issue_cycles, 10u);
+  EXPECT_EQ(c.vector.head_tail_cycles, 10u);
   EXPECT_DOUBLE_EQ(c.vector.binary, 2);
   EXPECT_DOUBLE_EQ(c.vector.unary, 1);
   EXPECT_DOUBLE_EQ(c.vector.transcendental, 4);
@@ -171,7 +260,7 @@ TEST(HwConfigParse, EveryKeyLandsInItsField) {
   EXPECT_DOUBLE_EQ(c.clock_ghz, 1.5);
   EXPECT_EQ(c.core_groups, 3u);
   EXPECT_EQ(c.vector_cores, 4u);
-  EXPECT_EQ(c.issue_cycles, 5u);
+  EXPECT_EQ(c.issue_interval_cycles, 5u);
   EXPECT_EQ(c.buffers.l1, 61u * 1024);
   EXPECT_EQ(c.buffers.l0a, 62u * 1024);
   EXPECT_EQ(c.buffers.l0b, 63u * 1024);
@@ -181,7 +270,7 @@ TEST(HwConfigParse, EveryKeyLandsInItsField) {
   EXPECT_DOUBLE_EQ(c.cube.fractals_per_cycle, 0.5);
   EXPECT_EQ(c.cube.fp32_slowdown, 8u);
   EXPECT_EQ(c.vector.width_bytes, 128u);
-  EXPECT_EQ(c.vector.issue_cycles, 9u);
+  EXPECT_EQ(c.vector.head_tail_cycles, 9u);
   EXPECT_DOUBLE_EQ(c.vector.binary, 1.1);
   EXPECT_DOUBLE_EQ(c.vector.unary, 1.2);
   EXPECT_DOUBLE_EQ(c.vector.transcendental, 1.3);
@@ -233,6 +322,179 @@ TEST(HwConfigParse, CommentsAndKeyOrderDoNotMatter) {
   EXPECT_DOUBLE_EQ(c.clock_ghz, 1.5);
 }
 
+
+// --- bases (issue 9) ----------------------------------------------------------
+
+// A fresh directory for the running test's files.
+fs::path scratch() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path d = fs::path(::testing::TempDir()) /
+               ("npusim_hw_" + std::string(info->test_suite_name()) + "_" + std::string(info->name()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+void put(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+std::string load_error(const fs::path& p) {
+  try {
+    load_hw_config(p.string());
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(HwConfigBases, DerivedFileOverridesOnlyWhatItSays) {
+  const fs::path d = scratch();
+  put(d / "base.yaml", kValid);
+  put(d / "derived.yaml",
+      "base: base.yaml\n"
+      "name: derived\n"
+      "buffers: {ub_kib: 99}\n"
+      "dma:\n"
+      "  gm_to_ub: {bytes_per_cycle: 7.5}\n");
+  const HwConfig c = load_hw_config((d / "derived.yaml").string());
+  HwConfig want = parse_hw_config(kValid, "t.yaml");
+  want.name = "derived";
+  want.buffers.ub = 99 * 1024;
+  want.dma.gm_to_ub.bytes_per_cycle = 7.5;  // its setup_cycles (12) still from the base: maps merge
+  expect_same_config(c, want);
+  EXPECT_EQ(c.dma.gm_to_ub.setup_cycles, 12u);
+}
+
+TEST(HwConfigBases, BasesChainAndTheNearestValueWins) {
+  const fs::path d = scratch();
+  fs::create_directories(d / "sub");
+  put(d / "a.yaml", kValid);
+  put(d / "sub" / "b.yaml", "base: ../a.yaml\nname: b\ncore_groups: 5\nvector_cores: 6\n");
+  put(d / "c.yaml", "base: sub/b.yaml  # relative to this file\nname: c\ncore_groups: 7\n");
+  const HwConfig c = load_hw_config((d / "c.yaml").string());
+  EXPECT_EQ(c.name, "c");
+  EXPECT_EQ(c.core_groups, 7u);   // c
+  EXPECT_EQ(c.vector_cores, 6u);  // b
+  EXPECT_EQ(c.buffers.l1, 61u * 1024);  // a
+  const sim::HwSource src = sim::load_hw_source((d / "c.yaml").string());
+  EXPECT_EQ(src.files(), (std::vector<std::string>{(d / "c.yaml").string(), (d / "sub/b.yaml").string(),
+                                                   (d / "a.yaml").string()}));
+}
+
+TEST(HwConfigBases, CycleIsAnErrorNamingTheFiles) {
+  const fs::path d = scratch();
+  const std::string a = (d / "a.yaml").string(), b = (d / "b.yaml").string();
+  put(a, "base: b.yaml\nname: a\n");
+  put(b, "name: b\nbase: a.yaml\n");
+  EXPECT_EQ(load_error(a), b + ":2: base: cycle: " + a + " -> " + b + " -> " + a);
+  put(d / "self.yaml", "base: ./self.yaml\n");
+  EXPECT_EQ(load_error(d / "self.yaml"),
+            (d / "self.yaml").string() + ":1: base: cycle: " + (d / "self.yaml").string() + " -> " +
+                (d / "self.yaml").string());
+}
+
+TEST(HwConfigBases, UnknownKeyInTheDerivedFileNamesItsLine) {
+  const fs::path d = scratch();
+  put(d / "base.yaml", kValid);
+  put(d / "derived.yaml", "base: base.yaml\ngm:\n  bandwith_gbps: 9\n");
+  EXPECT_EQ(load_error(d / "derived.yaml"),
+            (d / "derived.yaml").string() + ":3: gm: unknown key 'bandwith_gbps' (expected one of: bandwidth_gbps, "
+                                             "latency_cycles)");
+  put(d / "top.yaml", "base: base.yaml\nclock_mhz: 9\n");
+  EXPECT_EQ(load_error(d / "top.yaml").rfind((d / "top.yaml").string() + ":2: unknown key 'clock_mhz' (", 0), 0u);
+  EXPECT_NE(load_error(d / "top.yaml").find(", base)"), std::string::npos);  // base is a key of a file
+}
+
+TEST(HwConfigBases, BadValueFromTheBaseNamesTheBaseFileAndLine) {
+  const fs::path d = scratch();
+  put(d / "base.yaml", with("  ub_kib: 65", "  ub_kib: lots"));  // line 11
+  put(d / "derived.yaml", "base: base.yaml\nname: derived\n");
+  EXPECT_EQ(load_error(d / "derived.yaml"),
+            (d / "base.yaml").string() + ":11: buffers.ub_kib: expected a number, got 'lots'");
+  // Overridden by the derived file: the base's bad value is never read.
+  put(d / "fixed.yaml", "base: base.yaml\nbuffers: {ub_kib: 64}\n");
+  EXPECT_EQ(load_error(d / "fixed.yaml"), "");
+  // A value the derived file gives is reported there.
+  put(d / "bad.yaml", "base: base.yaml\nbuffers:\n  ub_kib: 64\n  l1_kib: 0\n");
+  EXPECT_EQ(load_error(d / "bad.yaml"), (d / "bad.yaml").string() + ":4: buffers.l1_kib: must be > 0, got 0");
+}
+
+TEST(HwConfigBases, BadBase) {
+  const fs::path d = scratch();
+  const std::string f = (d / "f.yaml").string();
+  put(f, "name: x\nbase: missing.yaml\n");
+  EXPECT_EQ(load_error(f), f + ":2: base: cannot read hardware file " + (d / "missing.yaml").string() +
+                               ": No such file or directory");
+  put(f, "base: a2a4\n");
+  const std::string e = load_error(f);
+  EXPECT_EQ(e.rfind(f + ":1: base: no preset 'a2a4' in ", 0), 0u) << e;
+  EXPECT_NE(e.find("(presets: a2a3, a5, tiny;"), std::string::npos) << e;
+  put(f, "base: [a2a3]\n");
+  EXPECT_EQ(load_error(f), f + ":1: base: expected a preset name (a2a3) or a file path, got a sequence");
+  put(f, "base: a2a3\nbase: a5\n");
+  EXPECT_EQ(load_error(f), f + ":2: duplicate key 'base'");
+  // `base` is a key of files only, at the top.
+  put(f, "base: a2a3\ngm: {base: 1}\n");
+  EXPECT_EQ(load_error(f).rfind(f + ":2: gm: unknown key 'base'", 0), 0u);
+}
+
+TEST(HwConfigBases, PresetNameIsTheShippedFile) {
+  // The binary's tree: build-dev/bin/unit_tests -> configs/hw of this source.
+  EXPECT_EQ(fs::canonical(sim::hw_preset_dir()), fs::canonical(fs::path(NPUSIM_SOURCE_DIR) / "configs/hw"));
+  const fs::path d = scratch();
+  put(d / "mine.yaml", "base: a2a3\nname: mine\ngm: {bandwidth_gbps: 800}\n");
+  HwConfig want = load_hw_config(hw_file("a2a3"));
+  want.name = "mine";
+  want.gm.bandwidth_gbps = 800;
+  expect_same_config(load_hw_config((d / "mine.yaml").string()), want);
+}
+
+// --- defaults (issue 9) -------------------------------------------------------
+
+TEST(HwConfigDefaults, KeysWithADefaultMayBeLeftOut) {
+  std::string text = with("issue_cycles: 5\n", "");
+  text = text.substr(0, text.find("  l0c_to_ub_path: true\n")) + text.substr(text.find("\ngm: {") + 1);
+  const HwConfig c = parse_hw_config(text, "t.yaml");
+  EXPECT_EQ(c.issue_interval_cycles, 1u);
+  EXPECT_FALSE(c.dma.l0c_to_ub_path);
+  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 14u);  // l0c_to_gm's
+  EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 24);
+  // One key of the engine given, the other defaulted.
+  const HwConfig half = parse_hw_config(with("    bytes_per_cycle: 27.5\n", ""), "t.yaml");
+  EXPECT_EQ(half.dma.l0c_to_ub.setup_cycles, 17u);
+  EXPECT_DOUBLE_EQ(half.dma.l0c_to_ub.bytes_per_cycle, 24);
+  // Keys without a default stay required.
+  EXPECT_EQ(error_of(with("gm: {bandwidth_gbps: 48, latency_cycles: 19}", "gm: {bandwidth_gbps: 48}")),
+            "t.yaml:26: gm: missing key 'latency_cycles'");
+}
+
+TEST(HwConfigDefaults, SettingsListEveryKeyWithItsOrigin) {
+  std::string text = with("issue_cycles: 5\n", "");
+  std::vector<sim::HwSetting> s;
+  sim::parse_hw_source(text, "t.yaml").resolve(&s);
+  ASSERT_EQ(s.size(), 47u);  // every value key of the schema, in schema order
+  EXPECT_EQ(s[0].path, "name");
+  EXPECT_EQ(s[0].value, "t");
+  EXPECT_EQ(s[0].origin, "t.yaml:1");
+  EXPECT_EQ(s[4].path, "issue_cycles");
+  EXPECT_EQ(s[4].value, "1");
+  EXPECT_EQ(s[4].origin, "default");
+  EXPECT_EQ(s.back().path, "scheduler.launch_cycles");
+  EXPECT_EQ(s.back().origin, "t.yaml:27");  // one line up: issue_cycles is gone
+  // Edits name their --set; a default given as another key follows that key.
+  text = text.substr(0, text.find("  l0c_to_ub_path: true\n")) + text.substr(text.find("\ngm: {") + 1);
+  sim::HwSource src = sim::parse_hw_source(text, "t.yaml");
+  src.set("dma.l0c_to_gm.setup_cycles", YAML::Load("3"), "--set hw.dma.l0c_to_gm.setup_cycles=3");
+  const HwConfig c = src.resolve(&s);
+  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 3u);
+  std::map<std::string, sim::HwSetting> by_path;
+  for (const sim::HwSetting& x : s) by_path[x.path] = x;
+  EXPECT_EQ(by_path["dma.l0c_to_gm.setup_cycles"].origin, "--set hw.dma.l0c_to_gm.setup_cycles=3");
+  EXPECT_EQ(by_path["dma.l0c_to_ub.setup_cycles"].value, "3");
+  EXPECT_EQ(by_path["dma.l0c_to_ub.setup_cycles"].origin, "default (= dma.l0c_to_gm.setup_cycles)");
+  EXPECT_EQ(by_path["dma.l0c_to_ub_path"].origin, "default");
+  EXPECT_EQ(by_path["dma.l0c_to_gm.bytes_per_cycle"].origin, "t.yaml:18");
+}
+
 // --- errors -------------------------------------------------------------------
 
 TEST(HwConfigErrors, UnknownKeyNamesTheKeyAndTheExpectedOnes) {
@@ -253,11 +515,11 @@ TEST(HwConfigErrors, UnknownKeyNamesTheKeyAndTheExpectedOnes) {
 TEST(HwConfigErrors, MissingKeyPointsAtItsMap) {
   // Removing ub_kib (line 11): the buffers map starts on line 7, its first key.
   EXPECT_EQ(error_of(with("  ub_kib: 65\n", "")), "t.yaml:7: buffers: missing key 'ub_kib'");
-  // A nested map: dma.l0c_to_ub starts at setup_cycles on line 24.
-  EXPECT_EQ(error_of(with("    bytes_per_cycle: 27.5\n", "")),
-            "t.yaml:24: dma.l0c_to_ub: missing key 'bytes_per_cycle'");
+  // A nested map: dma.gm_to_l1 is on line 16.
+  EXPECT_EQ(error_of(with("setup_cycles: 11, bytes_per_cycle: 21", "setup_cycles: 11")),
+            "t.yaml:16: dma.gm_to_l1: missing key 'bytes_per_cycle'");
   // Top level: the document's map starts on line 1.
-  EXPECT_EQ(error_of(with("issue_cycles: 5\n", "")), "t.yaml:1: missing key 'issue_cycles'");
+  EXPECT_EQ(error_of(with("vector_cores: 4\n", "")), "t.yaml:1: missing key 'vector_cores'");
 }
 
 TEST(HwConfigErrors, WrongType) {

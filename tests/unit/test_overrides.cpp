@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "sim/file_io.h"
 #include "sim/hw_config.h"
 #include "tools/cli/overrides.h"
 
@@ -72,38 +73,81 @@ TEST(Overrides, UnknownKeyIsAnErrorNamingKeyAndFile) {
 
 TEST(Overrides, HwErrorInAnOverriddenKeyNamesTheSet) {
   const std::string file = kSrc + "/configs/hw/tiny.yaml";
-  YAML::Node doc = sim::load_hw_yaml(file);
   const Override o = parse_override("hw.gm.bandwidth_gbps=-5");
-  apply_override(doc, o, file);
   try {
-    sim::parse_hw_config(doc, file, cli::overridden_paths({o}, "hw"));
+    cli::load_hw_source(file, {o}).resolve();
     FAIL() << "no error";
   } catch (const sim::ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
               file + ": gm.bandwidth_gbps: must be in 0.001..1e+09, got -5 (from --set hw.gm.bandwidth_gbps=-5)");
   }
   // A valid override lands in the config; untouched keys keep their values.
-  YAML::Node doc2 = sim::load_hw_yaml(file);
   const Override ok = parse_override("hw.gm.bandwidth_gbps=123.5");
-  apply_override(doc2, ok, file);
-  const sim::HwConfig c = sim::parse_hw_config(doc2, file, cli::overridden_paths({ok}, "hw"));
+  const sim::HwConfig c = cli::load_hw_source(file, {ok}).resolve();
   EXPECT_EQ(c.gm.bandwidth_gbps, 123.5);
   EXPECT_EQ(c.name, sim::load_hw_config(file).name);
+  // The last --set of a key wins.
+  EXPECT_EQ(cli::load_hw_source(file, {o, ok}).resolve().gm.bandwidth_gbps, 123.5);
 }
 
 TEST(Overrides, HwErrorsElsewhereKeepTheirLine) {
   const std::string file = kSrc + "/configs/hw/tiny.yaml";
-  YAML::Node doc = sim::load_hw_yaml(file);
-  const Override name = parse_override("hw.name=renamed"), clock = parse_override("hw.clock_ghz=fast");
-  apply_override(doc, name, file);
-  apply_override(doc, clock, file);  // edited, but not declared overridden: reported like a file value
+  std::string text = sim::read_file(file, "hardware");
+  text.replace(text.find("clock_ghz: 1 "), 13, "clock_ghz: x ");
+  sim::HwSource hw = sim::parse_hw_source(text, file);
+  cli::apply_override(hw, parse_override("hw.name=renamed"));
   try {
-    sim::parse_hw_config(doc, file, cli::overridden_paths({name}, "hw"));
+    hw.resolve();
     FAIL() << "no error";
   } catch (const sim::ConfigError& e) {
-    // tiny.yaml line 7: a scalar override keeps the file's position.
-    EXPECT_EQ(std::string(e.what()), file + ":7: clock_ghz: expected a number, got 'fast'");
+    EXPECT_EQ(std::string(e.what()), file + ":7: clock_ghz: expected a number, got 'x'");
   }
+}
+
+TEST(Overrides, HwKeyMustBeInTheSchema) {
+  sim::HwSource hw = sim::parse_hw_source("name: t\n", "f.yaml");
+  auto err = [&](const std::string& arg) {
+    try {
+      cli::apply_override(hw, parse_override(arg));
+    } catch (const OverrideError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(err("hw.gm.bandwith_gbps=5"), "--set hw.gm.bandwith_gbps: no such key in f.yaml");
+  EXPECT_EQ(err("hw.gm.bandwidth_gbps.x=5"), "--set hw.gm.bandwidth_gbps.x: no such key in f.yaml");
+  EXPECT_EQ(err("hw.dma.gm_to_l1[0]=5"), "--set hw.dma.gm_to_l1[0]: no such key in f.yaml");
+  EXPECT_EQ(err("hw.base=a5"), "--set hw.base: the base of a hardware file cannot be set (give another --hw file)");
+  EXPECT_NE(err("hw.gm.bandwidth_gbps=[1").find("is not valid YAML"), std::string::npos);
+  // Keys the file does not write are fine: they exist in the schema.
+  EXPECT_EQ(err("hw.gm.bandwidth_gbps=5"), "no error");
+  EXPECT_EQ(err("hw.dma.l0c_to_ub={setup_cycles: 1}"), "no error");
+}
+
+// Issue 9: a key the file inherits from its base, or leaves to its default,
+// can be set like one it writes.
+TEST(Overrides, HwSetOnAKeyOnlyTheBaseHas) {
+  const std::string a5 = kSrc + "/configs/hw/a5.yaml";
+  const sim::HwConfig c = cli::load_hw_source(a5, {parse_override("hw.cube.fill_cycles=9"),
+                                                  parse_override("hw.gm.latency_cycles=7")})
+                              .resolve();
+  EXPECT_EQ(c.cube.fill_cycles, 9u);  // a2a3.yaml's key, not in a5.yaml
+  EXPECT_EQ(c.gm.latency_cycles, 7u);
+  EXPECT_EQ(c.name, "a5");
+  EXPECT_EQ(c.core_groups, 36u);
+  // A map merges with the base's: the other key is kept.
+  const sim::HwConfig m = cli::load_hw_source(a5, {parse_override("hw.gm={latency_cycles: 3}")}).resolve();
+  EXPECT_EQ(m.gm.latency_cycles, 3u);
+  EXPECT_DOUBLE_EQ(m.gm.bandwidth_gbps, 1600);
+  // A key left to its default.
+  std::string text = sim::read_file(kSrc + "/configs/hw/tiny.yaml", "hardware");
+  const size_t at = text.find("issue_cycles: 1 ");
+  ASSERT_NE(at, std::string::npos);
+  text.erase(at, text.find('\n', at) + 1 - at);
+  sim::HwSource hw = sim::parse_hw_source(text, "t.yaml");
+  EXPECT_EQ(hw.resolve().issue_interval_cycles, 1u);  // the default
+  cli::apply_override(hw, parse_override("hw.issue_cycles=3"));
+  EXPECT_EQ(hw.resolve().issue_interval_cycles, 3u);
 }
 
 TEST(Overrides, WorkloadErrorAboutAnOverriddenKeyNamesTheSet) {

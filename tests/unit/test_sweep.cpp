@@ -170,6 +170,26 @@ TEST(Sweep, CheckKeysFindsEachKeyInTheBaseFiles) {
   EXPECT_NO_THROW(check_keys(some));
 }
 
+// Issue 9: a hw key is one of the hardware schema, whether the file writes
+// it, inherits it from its base or leaves it to its default.
+TEST(Sweep, CheckKeysTakesHwKeysFromTheBaseAndTheDefaults) {
+  const std::string a5 = kSrc + "/configs/hw/a5.yaml";  // base: a2a3
+  const std::string gemm = kSrc + "/configs/workloads/gemm.yaml";
+  Spec ok = parse_spec("hw: " + a5 + "\nworkload: " + gemm +
+                           "\naxes:\n  hw.cube.fill_cycles: [1]\n  hw.dma.l0c_to_ub.bytes_per_cycle: [2]\n",
+                       "s.yaml");
+  EXPECT_NO_THROW(check_keys(ok));
+  for (const char* key : {"hw.cube.fill", "hw.base", "hw.cube.fill_cycles.x"}) {
+    Spec bad = parse_spec("hw: " + a5 + "\nworkload: " + gemm + "\naxes:\n  " + key + ": [1]\n", "s.yaml");
+    try {
+      check_keys(bad);
+      ADD_FAILURE() << key << ": no error";
+    } catch (const SweepError& e) {
+      EXPECT_EQ(std::string(e.what()), "s.yaml:4: axes." + std::string(key) + ": no such key in " + a5);
+    }
+  }
+}
+
 TEST(Sweep, CsvLinesQuoteWhatNeedsItAndParseBack) {
   const Row r = {"0", "[1, 2]", "a \"b\"", "", "plain", "x\ny", " lead"};
   const std::string line = csv_line(r);

@@ -66,5 +66,10 @@ int cmd_compare(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_check(const std::vector<std::string>& args);
 int cmd_report_keys(const std::vector<std::string>& args);
+int cmd_hw(const std::vector<std::string>& args);
+
+// `npusim hw show`'s output: the settings as a YAML file with each value's
+// origin as a comment, under a header naming `files` (the file and its bases).
+std::string format_hw_settings(const std::vector<std::string>& files, const std::vector<sim::HwSetting>& settings);
 
 }  // namespace cli

@@ -81,14 +81,6 @@ isa::Program load_program(const po::variables_map& vm, const std::vector<Overrid
   return p;
 }
 
-sim::HwConfig load_hw(const std::string& path, const std::vector<Override>& os) {
-  if (!any_for(os, "hw")) return sim::load_hw_config(path);
-  YAML::Node doc = sim::load_hw_yaml(path);
-  for (const Override& o : os)
-    if (o.target == "hw") apply_override(doc, o, path);
-  return sim::parse_hw_config(doc, path, overridden_paths(os, "hw"));
-}
-
 // "[4096, 4096, ... 16 values]": the start of a list of values for messages.
 std::string head_of(const std::vector<int32_t>& v) {
   std::string s = "[";
@@ -129,7 +121,7 @@ int cmd_run(const std::vector<std::string>& args) {
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const std::vector<Override> os = overrides(vm);
-    const sim::HwConfig hw = load_hw(vm["hw"].as<std::string>(), os);
+    const sim::HwConfig hw = load_hw_source(vm["hw"].as<std::string>(), os).resolve();
     const double max_gib = vm["max-memory-gib"].as<double>();
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));

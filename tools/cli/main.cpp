@@ -22,6 +22,8 @@ const char* kUsage =
     "           [--resume]; or --emit-jobs DIR (GNU parallel / Slurm) and --collect DIR -o results.csv\n"
     "  check    regression gate: npusim check REPORT.json --baseline BASE.json [--tolerance 1%] [--update]\n"
     "  report-keys  the report's counters: key, unit, aggregation, meaning [--markdown]\n"
+    "  hw show  the hardware description resolved (bases, defaults, --set), each value with its origin:\n"
+    "           npusim hw show --hw FILE [--set hw.KEY=VALUE ...]\n"
     "Run `npusim <command> --help` for a command's options.\n";
 }
 
@@ -56,6 +58,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "sweep") return cli::cmd_sweep(args);
   if (cmd == "check") return cli::cmd_check(args);
   if (cmd == "report-keys") return cli::cmd_report_keys(args);
+  if (cmd == "hw") return cli::cmd_hw(args);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return cli::kOk;

@@ -105,16 +105,37 @@ bool has_key(const YAML::Node& root, const std::string& path) {
   return found;
 }
 
+namespace {
+
+YAML::Node parse_value(const Override& o) {
+  try {
+    return YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw OverrideError("--set " + o.key() + ": value '" + o.value + "' is not valid YAML: " + e.msg);
+  }
+}
+
+}  // namespace
+
+void apply_override(sim::HwSource& hw, const Override& o) {
+  if (o.path == "base")
+    throw OverrideError("--set " + o.key() + ": the base of a hardware file cannot be set (give another --hw file)");
+  if (!sim::is_hw_key(o.path)) throw OverrideError("--set " + o.key() + ": no such key in " + hw.files().front());
+  hw.set(o.path, parse_value(o), o.origin());
+}
+
+sim::HwSource load_hw_source(const std::string& file, const std::vector<Override>& os) {
+  sim::HwSource hw = sim::load_hw_source(file);
+  for (const Override& o : os)
+    if (o.target == "hw") apply_override(hw, o);
+  return hw;
+}
+
 void apply_override(YAML::Node& root, const Override& o, const std::string& file) {
   bool found = false;
   YAML::Node node = find(root, o.path, found);
   if (!found) throw OverrideError("--set " + o.key() + ": no such key in " + file);
-  YAML::Node value;
-  try {
-    value = YAML::Load(o.value);
-  } catch (const YAML::Exception& e) {
-    throw OverrideError("--set " + o.key() + ": value '" + o.value + "' is not valid YAML: " + e.msg);
-  }
+  const YAML::Node value = parse_value(o);
   if (value.IsScalar()) {
     node = value.Scalar();  // set_scalar: keeps the node and its mark
     node.SetTag(value.Tag());
@@ -134,13 +155,6 @@ YAML::Node load_workload_yaml(const std::string& path) {
   } catch (const YAML::ParserException& e) {
     throw workloads::WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }
-}
-
-std::map<std::string, std::string> overridden_paths(const std::vector<Override>& os, const std::string& target) {
-  std::map<std::string, std::string> m;
-  for (const Override& o : os)
-    if (o.target == target) m[o.path] = o.origin();
-  return m;
 }
 
 std::string explain_workload_error(const std::string& message, const std::string& file,

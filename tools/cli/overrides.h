@@ -4,17 +4,19 @@
 //
 // KEY is `hw.<path>` or `workload.<path>`; <path> is a dot path through the
 // YAML maps ("gm.bandwidth_gbps", "tiling.scope1_k_chunk"), a sequence element
-// written `name[i]` ("seq_lens.list[3]"). The key must already exist in the
-// file: an override never adds a key, so a typo is an error naming it.
+// written `name[i]` ("seq_lens.list[3]"). A workload key must already exist
+// in the file: an override never adds one, so a typo is an error naming it. A
+// hw key must be a key of the hardware schema (docs/hw_config.md), whether the
+// file writes it, inherits it from its base or leaves it to its default.
 // VALUE is parsed as YAML (a scalar, or flow style: `[1, 2]`, `{a: 1}`).
 #pragma once
 
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "isa/error.h"
+#include "sim/hw_config.h"
 
 namespace YAML {
 class Node;
@@ -47,12 +49,19 @@ bool has_key(const YAML::Node& root, const std::string& path);
 // or for a VALUE that is not valid YAML.
 void apply_override(YAML::Node& root, const Override& o, const std::string& file);
 
+// Put a hw.* override on top of `hw` (sim::HwSource::set). Throws
+// OverrideError("--set KEY: no such key in FILE") when KEY is not a key of the
+// hardware schema, FILE being the file given; also for `base` (which cannot
+// be set) and for a VALUE that is not valid YAML.
+void apply_override(sim::HwSource& hw, const Override& o);
+
+// The hardware file `file` with its bases, and the hw.* overrides of `os`
+// on top, in order (the last one of a key wins).
+sim::HwSource load_hw_source(const std::string& file, const std::vector<Override>& os);
+
 // A workload file's YAML document, not yet validated; throws
 // workloads::WorkloadError with the messages build_workload_file gives.
 YAML::Node load_workload_yaml(const std::string& path);
-
-// path -> origin, for sim::parse_hw_config's `overridden`.
-std::map<std::string, std::string> overridden_paths(const std::vector<Override>& os, const std::string& target);
 
 // A workload error "FILE:LINE: key.path: message" about an overridden key (or
 // one below it) becomes "FILE: key.path: message (from --set KEY=VALUE)": its

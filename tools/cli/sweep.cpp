@@ -207,16 +207,26 @@ void check_keys(const Spec& spec) {
         if (d.keys[k] == t)
           for (const auto& step : d.steps) files[t].push_back(step[k]);
   }
-  std::map<std::string, YAML::Node> docs;
+  // A workload key must be in a base file; a hw key in the hardware schema
+  // (a file may inherit it from its base or leave it to its default). Each
+  // hardware file is read with its bases, so a bad base is an error here.
+  std::map<std::string, YAML::Node> workload_docs;
   for (const auto& [t, fs_] : files)
-    for (const std::string& f : fs_)
-      if (!docs.count(t + ":" + f)) docs[t + ":" + f] = t == "hw" ? sim::load_hw_yaml(f) : load_workload_yaml(f);
+    for (const std::string& f : fs_) {
+      if (t == "hw")
+        sim::load_hw_source(f);
+      else if (!workload_docs.count(f))
+        workload_docs[f] = load_workload_yaml(f);
+    }
   for (const Dimension& d : spec.dims)
     for (size_t k = 0; k < d.keys.size(); ++k) {
       if (is_file_axis(d.keys[k])) continue;
       const Override o = parse_override(d.keys[k] + "=0");
       bool any = false;
-      for (const std::string& f : files[o.target]) any = any || has_key(docs[o.target + ":" + f], o.path);
+      if (o.target == "hw")
+        any = o.path != "base" && sim::is_hw_key(o.path);
+      else
+        for (const std::string& f : files[o.target]) any = any || has_key(workload_docs[f], o.path);
       if (!any) {
         const auto& fl = files[o.target];
         std::string names;

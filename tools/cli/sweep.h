@@ -58,9 +58,11 @@ struct Point {
 // files). Throws SweepError.
 Spec parse_spec(const std::string& yaml_text, const std::string& file);
 Spec load_spec(const std::string& path);
-// Each hw.* / workload.* key must exist in the base file, or when that file is
+// Each workload.* key must exist in the base file, or when that file is
 // swept, in at least one of the swept files (points where it does not fail
-// alone). Throws SweepError, or the loader's error for an unreadable base file.
+// alone); each hw.* key must be a key of the hardware schema (the file may
+// inherit it from its base or leave it to its default). Throws SweepError, or
+// the loader's error for an unreadable base file (or a bad `base:` chain).
 void check_keys(const Spec& spec);
 
 // The cartesian product, first dimension outermost; index = position.
