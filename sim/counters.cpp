@@ -14,17 +14,22 @@ uint32_t ceil_log2(uint64_t x) {
 
 CounterInfo info(const char* key, Agg agg, const char* unit, const char* summary, unsigned flags,
                  const char* description, SumCounter Counters::*m) {
-  return {key, agg, unit, summary, flags, description, m, nullptr};
+  return {key, agg, unit, summary, flags, description, m, nullptr, nullptr};
 }
 CounterInfo info(const char* key, Agg agg, const char* unit, const char* summary, unsigned flags,
                  const char* description, HistogramCounter Counters::*m) {
-  return {key, agg, unit, summary, flags, description, nullptr, m};
+  return {key, agg, unit, summary, flags, description, nullptr, m, nullptr};
+}
+CounterInfo info(const char* key, Agg agg, const char* unit, const char* summary, unsigned flags,
+                 const char* description, StatCounter Counters::*m) {
+  return {key, agg, unit, summary, flags, description, nullptr, nullptr, m};
 }
 
 void add(SumCounter& a, const SumCounter& b) { a += b; }
 void add(HistogramCounter& a, const HistogramCounter& b) {
   for (auto [bucket, n] : b) a[bucket] += n;
 }
+void add(StatCounter& a, const StatCounter& b) { a.merge(b); }
 
 }  // namespace
 
@@ -36,6 +41,12 @@ const std::vector<CounterInfo>& counters() {
 #undef NPUSIM_COUNTER_INFO
   };
   return all;
+}
+
+std::vector<std::string> CounterInfo::parts() const {
+  if (agg != Agg::Stat) return {};
+  if (flags & kMinMax) return {"mean", "min", "max"};
+  return {"mean"};
 }
 
 const CounterInfo* find_counter(const std::string& key) {
@@ -76,7 +87,12 @@ std::string counters_markdown() {
   os << "| counter | unit | aggregates | summary column | `check` | meaning |\n"
      << "|---|---|---|---|---|---|\n";
   for (const CounterInfo& c : counters()) {
-    os << "| `" << c.key << "` | " << c.unit << " | " << (c.agg == Agg::Sum ? "sum" : "histogram (buckets sum)")
+    std::string agg = c.agg == Agg::Sum ? "sum" : c.agg == Agg::Histogram ? "histogram (buckets sum)" : "";
+    if (c.agg == Agg::Stat) {
+      for (const std::string& p : c.parts()) agg += (agg.empty() ? "" : ", ") + p;
+      agg += " over records; totals `" + c.totals_key() + "`";
+    }
+    os << "| `" << c.key << "` | " << c.unit << " | " << agg
        << " | " << (c.summary ? std::string(c.summary) : std::string("-")) << " | " << (c.gated() ? "yes" : "-")
        << " | " << c.description << " |\n";
   }

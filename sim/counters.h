@@ -25,17 +25,41 @@ namespace sim {
 enum class Agg : uint8_t {
   Sum,        // a uint64_t; the totals are the sum over kernels
   Histogram,  // log2 bucket (ceil) -> count; buckets sum
+  Stat,       // a duration per execution record, kept in cycles, reported in us: per kernel
+              // {"mean": ..} (with kMinMax also "min", "max"), in the totals `<key>_mean` over
+              // all records (also the compare row and the sweep CSV column); 0 without records
 };
 
 // Flags of a counter.
 enum CounterFlag : unsigned {
   kNone = 0,
-  kGated = 1,  // `npusim check` compares it (totals and per kernel); every report must have it
+  kGated = 1,   // `npusim check` compares it (totals and per kernel); every report must have it
+  kMinMax = 2,  // Agg::Stat: a kernel's object also has "min" and "max"
 };
 
 // One type per aggregation, so the X-macro can declare the field.
 using SumCounter = uint64_t;
 using HistogramCounter = std::map<uint32_t, uint64_t>;
+struct StatCounter {  // durations in cycles
+  uint64_t sum = 0, count = 0, min = 0, max = 0;
+  void add(uint64_t v) {
+    min = count ? (v < min ? v : min) : v;
+    max = count ? (v > max ? v : max) : v;
+    sum += v;
+    ++count;
+  }
+  void merge(const StatCounter& b) {
+    if (!b.count) return;
+    min = count ? (b.min < min ? b.min : min) : b.min;
+    max = count ? (b.max > max ? b.max : max) : b.max;
+    sum += b.sum;
+    count += b.count;
+  }
+  double mean() const { return count ? double(sum) / double(count) : 0.0; }
+  bool operator==(const StatCounter& o) const {
+    return sum == o.sum && count == o.count && min == o.min && max == o.max;
+  }
+};
 
 // X(key, Agg, unit, summary column label or nullptr, flags, description)
 // key: the JSON key in `totals` and in each `kernels[i]`, and the field name.
@@ -67,6 +91,16 @@ using HistogramCounter = std::map<uint32_t, uint64_t>;
   X(pipe_busy_cycles, Sum, "cycles", "pipe busy", kNone,                                                          \
     "sum over instructions of the cycles each held its pipe (see sites' busy_cycles); pipes overlap, so it can "  \
     "exceed task_cycles")                                                                                         \
+  X(exec_records, Sum, "records", nullptr, kNone,                                                                \
+    "execution records: one per core that ran instructions of a task (a mixed cube + vector task gives one per "  \
+    "core, as the runtime's profile does); exec_us and latency_us are over these")                               \
+  X(exec_us, Stat, "us", "exec us", kMinMax,                                                                      \
+    "per execution record, from the task's start on its core group to the end of that core's last instruction "   \
+    "(the calibration data's \"exec\"): {mean, min, max}; in totals exec_us_mean")                                \
+  X(latency_us, Stat, "us", "latency us", kNone,                                                                  \
+    "per execution record, from the dispatch handing the task to the core to the scheduler thread detecting "      \
+    "that core's end, as the runtime's profile timestamps it (pickup + exec + completion detection; the "          \
+    "calibration data's \"latency\"): {mean}; in totals latency_us_mean")                                          \
   X(dma_size_histogram, Histogram, "DMAs per size", nullptr, kNone,                                               \
     "GM DMAs by payload size, rounded up to a power of two: {\"<=128B\": n, \"<=4KiB\": n, ...}")
 
@@ -88,7 +122,12 @@ struct CounterInfo {
   const char* description;
   SumCounter Counters::*sum;              // Agg::Sum only, else nullptr
   HistogramCounter Counters::*histogram;  // Agg::Histogram only, else nullptr
+  StatCounter Counters::*stat;            // Agg::Stat only, else nullptr
   bool gated() const { return flags & kGated; }
+  // Agg::Stat: the parts of a kernel's object ("mean", then "min", "max" with kMinMax).
+  std::vector<std::string> parts() const;
+  // Agg::Stat: its key in the totals, its compare row and its sweep CSV column.
+  std::string totals_key() const { return std::string(key) + "_mean"; }
 };
 
 // Every counter, in report order.

@@ -400,6 +400,8 @@ Fields hw_schema(HwConfig& c) {
                              leaf("threads", integer(c.scheduler.threads, 1, 1024)),
                              leaf("dispatch_cycles", cycles(c.scheduler.dispatch_cycles)),
                              leaf("launch_cycles", cycles(c.scheduler.launch_cycles)),
+                             leaf("completion_detect_cycles", cycles(c.scheduler.completion_detect_cycles), "0"),
+                             leaf("completion_cycles", cycles(c.scheduler.completion_cycles), "0"),
                          }),
   };
 }

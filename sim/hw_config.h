@@ -89,6 +89,8 @@ struct HwConfig {
     uint32_t threads = 0;            // scheduler threads dispatching in parallel
     uint32_t dispatch_cycles = 0;    // scheduler-thread time per task
     uint32_t launch_cycles = 0;      // core pickup of a dispatched task
+    uint32_t completion_detect_cycles = 0;  // a task's end -> its scheduler thread notices it (polling)
+    uint32_t completion_cycles = 0;         // scheduler-thread time handling one task's completion
   } scheduler;
 };
 

@@ -146,9 +146,12 @@ class Npu : public sc_core::sc_module {
     SC_THREAD(schedule);
   }
 
-  void task_done(uint32_t task, uint32_t group, uint64_t start, uint64_t end) {
+  // `core_ends`: the end of each core's last instruction, for the cores that
+  // ran instructions of the task (its execution records).
+  void task_done(uint32_t task, uint32_t group, uint64_t start, uint64_t end, const std::vector<uint64_t>& core_ends) {
     dispatcher.complete(task, end);
-    stats.on_task_end(task, start, end);
+    stats.on_task_end(task, start, end, core_ends);
+    if (dispatcher.released(task)) on_detected(task);
     if (tracer) {
       const isa::Task& t = p.tasks[task];
       tracer->event(group + 1, 0, p.kernels[t.kernel].name, "task", start, end,
@@ -157,6 +160,10 @@ class Npu : public sc_core::sc_module {
     }
     last_end = std::max(last_end, end);
     task_done_.notify(sc_core::SC_ZERO_TIME);
+  }
+  // The scheduler has detected the task's end: its records' latency is known.
+  void on_detected(uint32_t task) {
+    stats.on_detected(task, dispatcher.handoff_at(task), dispatcher.detected_at(task));
   }
   // The first error stops the run; simulate() rethrows it as it was thrown
   // (bad input stays bad input, a bug stays a bug).
@@ -224,11 +231,19 @@ class Npu : public sc_core::sc_module {
         wait(task_done_);
         continue;
       }
-      if (d->dispatch_at > now) {  // a completion meanwhile may change the choice
-        wait(until(d->dispatch_at), task_done_);
+      if (d->at() > now) {  // a completion meanwhile may change the choice
+        wait(until(d->at()), task_done_);
         continue;
       }
       dispatcher.commit(*d);
+      if (d->kind == Dispatcher::Kind::Completion) {
+        on_detected(d->task);
+        if (tracer)
+          tracer->event(0, d->thread, p.kernels[p.tasks[d->task].kernel].name, "completion", d->handle_at,
+                        d->handle_at + hw.scheduler.completion_cycles,
+                        "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
+        continue;
+      }
       stats.on_dispatch(d->task, d->ready_at, d->dispatch_at, dispatcher.overhead_cycles());
       if (tracer)
         tracer->event(0, d->thread, p.kernels[p.tasks[d->task].kernel].name, "dispatch", d->dispatch_at,
@@ -337,11 +352,15 @@ void CoreGroup::execute() {
     wait(wake_);
   }
   uint64_t end = start_at_;
-  for (uint32_t c : active) end = std::max(end, engines_[c].end_time());
+  std::vector<uint64_t> core_ends;
+  for (uint32_t c : active) {
+    core_ends.push_back(engines_[c].end_time());
+    end = std::max(end, core_ends.back());
+  }
   const uint64_t now = now_cycles();
   if (end > now) wait(until(end));
   task_ = -1;
-  npu_.task_done(task, id_, start_at_, end);
+  npu_.task_done(task, id_, start_at_, end, core_ends);
 }
 
 }  // namespace

@@ -6,13 +6,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <sstream>
 
 namespace sim {
 
 using nlohmann::ordered_json;
 
-Stats::Stats(const isa::Program& p) : p_(p), kernel_of_task_(p.tasks.size()) {
+Stats::Stats(const isa::Program& p) : p_(p), kernel_of_task_(p.tasks.size()), ends_(p.tasks.size()) {
   std::unordered_map<std::string, uint32_t> index;
   std::vector<uint32_t> of_kernel(p.kernels.size());
   for (size_t k = 0; k < p.kernels.size(); ++k) {
@@ -44,8 +45,33 @@ void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, 
   s.overhead_cycles += overhead;
 }
 
-void Stats::on_task_end(uint32_t task, uint64_t start, uint64_t end) {
-  per_kernel_[kernel_of_task_[task]].task_cycles += end - start;
+void Stats::on_task_end(uint32_t task, uint64_t start, uint64_t end, const std::vector<uint64_t>& core_ends) {
+  Counters& c = per_kernel_[kernel_of_task_[task]];
+  c.task_cycles += end - start;
+  Ends& e = ends_[task];
+  e = Ends{};
+  e.end = end;
+  for (uint64_t t : core_ends) {
+    ++c.exec_records;
+    c.exec_us.add(t - start);
+    e.min = e.count ? std::min(e.min, t) : t;
+    e.max = e.count ? std::max(e.max, t) : t;
+    e.sum += t;
+    ++e.count;
+  }
+}
+
+void Stats::on_detected(uint32_t task, uint64_t handoff, uint64_t detected) {
+  const Ends& e = ends_[task];
+  if (!e.count) return;
+  // latency of a record = (its core's end - handoff) + (detected - task end)
+  const uint64_t delay = detected - e.end;
+  StatCounter l;
+  l.sum = e.sum - e.count * handoff + e.count * delay;
+  l.count = e.count;
+  l.min = e.min - handoff + delay;
+  l.max = e.max - handoff + delay;
+  per_kernel_[kernel_of_task_[task]].latency_us.merge(l);
 }
 
 void Stats::on_instr(uint32_t task, const InstrEvent& e) {
@@ -102,12 +128,24 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
 }
 
 namespace {
-// Every counter of the registry, in its order, under its key.
-ordered_json counters_json(const Counters& c) {
+// Every counter of the registry, in its order, under its key (a Stat
+// counter in the totals as `<key>_mean`).
+ordered_json counters_json(const Counters& c, double clock_ghz, bool totals) {
   ordered_json j;
+  const double us_per_cycle = 1.0 / (clock_ghz * 1e3);
   for (const CounterInfo& ci : counters()) {
     if (ci.agg == Agg::Sum) {
       j[ci.key] = c.*ci.sum;
+    } else if (ci.agg == Agg::Stat) {
+      const StatCounter& s = c.*ci.stat;
+      if (totals) {
+        j[ci.totals_key()] = s.mean() * us_per_cycle;
+        continue;
+      }
+      ordered_json o;
+      for (const std::string& part : ci.parts())
+        o[part] = (part == "mean" ? s.mean() : double(part == "min" ? s.min : s.max)) * us_per_cycle;
+      j[ci.key] = o;
     } else {
       ordered_json h = ordered_json::object();
       for (auto [b, n] : c.*ci.histogram) h[size_bucket_label(b)] = n;
@@ -126,7 +164,7 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
   r["total_cycles"] = total_cycles;
   r["total_us"] = double(total_cycles) / (hw.clock_ghz * 1e3);
   const Counters all = totals();
-  r["totals"] = counters_json(all);
+  r["totals"] = counters_json(all, hw.clock_ghz, true);
   // Lower bound: every byte crosses GM once at full bandwidth, every flop at
   // the cube peak of all core groups; the slower of the two.
   const double gm_cycles = double(all.dma_bytes) / hw.gm.bytes_per_cycle(hw.clock_ghz);
@@ -144,7 +182,7 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
   for (size_t i = 0; i < names_.size(); ++i) {
     ordered_json k;
     k["name"] = names_[i];
-    k.update(counters_json(per_kernel_[i]));
+    k.update(counters_json(per_kernel_[i], hw.clock_ghz, false));
     ks.push_back(k);
   }
   r["kernels"] = ks;
@@ -154,9 +192,12 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
     static const char* const kBound[] = {"submit", "dependency", "core_group", "scheduler"};
     std::vector<std::pair<uint64_t, uint64_t>> per_kernel(names_.size());  // (tasks, cycles)
     uint64_t waited[4] = {};
+    // A task can be on the path twice (its dispatch, and its completion
+    // handling when that waited for the scheduler thread): it counts once.
+    std::set<uint32_t> tasks;
     for (const Dispatcher::Step& st : critical_path) {
       auto& k = per_kernel[kernel_of_task_[st.task]];
-      ++k.first;
+      if (tasks.insert(st.task).second) ++k.first;
       k.second += st.to - st.from;
       ++waited[int(st.bound)];
     }
@@ -169,7 +210,7 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
                      [&](size_t a, size_t b) { return per_kernel[a].second > per_kernel[b].second; });
     for (size_t i : order)
       kk.push_back({{"name", names_[i]}, {"tasks", per_kernel[i].first}, {"cycles", per_kernel[i].second}});
-    r["critical_path"] = {{"tasks", critical_path.size()},
+    r["critical_path"] = {{"tasks", tasks.size()},
                           {"first_dispatch_cycles", critical_path.empty() ? 0 : critical_path.back().from},
                           {"waited_for", w},
                           {"kernels", kk}};
@@ -240,6 +281,10 @@ std::string format_summary(const ordered_json& r) {
                 human_bytes(t["store_bytes"].get<uint64_t>()).c_str(),
                 (unsigned long long)t["scalar_reads"].get<uint64_t>());
   os << line;
+  std::snprintf(line, sizeof line, "execution records %llu: exec mean %.2f us, latency mean %.2f us\n",
+                (unsigned long long)t["exec_records"].get<uint64_t>(), t["exec_us_mean"].get<double>(),
+                t["latency_us_mean"].get<double>());
+  os << line;
   const auto& cp = r["critical_path"];
   const auto& w = cp["waited_for"];
   std::snprintf(line, sizeof line,
@@ -259,7 +304,7 @@ std::string format_summary(const ordered_json& r) {
   // One row per kernel: every counter the registry shows in the summary.
   std::vector<const CounterInfo*> cols;
   for (const CounterInfo& c : counters())
-    if (c.summary && c.agg == Agg::Sum) cols.push_back(&c);
+    if (c.summary && c.agg != Agg::Histogram) cols.push_back(&c);
   auto width = [](const CounterInfo* c) { return int(std::max<size_t>(11, std::strlen(c->summary))); };
   std::snprintf(line, sizeof line, "%-22s", "kernel");
   os << line;
@@ -272,8 +317,15 @@ std::string format_summary(const ordered_json& r) {
     std::snprintf(line, sizeof line, "%-22.22s", k["name"].get<std::string>().c_str());
     os << line;
     for (const CounterInfo* c : cols) {
-      const uint64_t v = k[c->key].get<uint64_t>();
-      const std::string text = std::string(c->unit) == "bytes" ? human_bytes(v) : std::to_string(v);
+      std::string text;
+      if (c->agg == Agg::Stat) {  // the mean
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", k[c->key]["mean"].get<double>());
+        text = buf;
+      } else {
+        const uint64_t v = k[c->key].get<uint64_t>();
+        text = std::string(c->unit) == "bytes" ? human_bytes(v) : std::to_string(v);
+      }
       std::snprintf(line, sizeof line, " %*s", width(c), text.c_str());
       os << line;
     }

@@ -33,7 +33,15 @@ class Stats {
   explicit Stats(const isa::Program& p);
 
   void on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead);
-  void on_task_end(uint32_t task, uint64_t start, uint64_t end);
+  // `core_ends`: the end of the last instruction of each core that ran
+  // instructions of the task: one execution record each (exec = end - start).
+  void on_task_end(uint32_t task, uint64_t start, uint64_t end, const std::vector<uint64_t>& core_ends = {});
+  // The scheduler detected the task's end at `detected`; the dispatch handed
+  // it to its core at `handoff`. Each record's latency runs from the handoff
+  // to the detection of its core's end, which the model puts as long after
+  // that core's end as the task's detection is after the task's end (the
+  // scheduler notices a task once, at its last core's end).
+  void on_detected(uint32_t task, uint64_t handoff, uint64_t detected);
   void on_instr(uint32_t task, const InstrEvent& e);
 
   Counters totals() const;  // the sum over kernels
@@ -53,6 +61,10 @@ class Stats {
   std::vector<uint32_t> kernel_of_task_;  // task -> index into names_
   std::vector<std::string> names_;        // unique kernel names, first-appearance order
   std::vector<Counters> per_kernel_;
+  struct Ends {  // per task, from on_task_end until on_detected
+    uint64_t end = 0, sum = 0, min = 0, max = 0, count = 0;
+  };
+  std::vector<Ends> ends_;
   // key(kernel name index, site, op, sub) -> count; sorted when reported
   static uint64_t site_key(uint32_t kernel, uint32_t site, uint8_t op, uint8_t sub) {
     return (uint64_t(kernel) << 40) | (uint64_t(site) << 16) | (uint64_t(op) << 8) | sub;

@@ -98,27 +98,34 @@ TEST(ReportCli, ReportsOfTheWrongStructureAreExitTwoNamingFileAndPath) {
   }
 }
 
-// A baseline written before a counter was added (pipe_busy_cycles, the sites'
-// busy_cycles) still checks at tolerance 0, and compare shows the new
-// counter with "-" for the old report.
+// A baseline written before a counter was added (pipe_busy_cycles; the
+// execution records' exec_records, exec_us, latency_us) still checks at
+// tolerance 0, and compare shows the new counters with "-" for the old report.
 TEST(ReportCli, BaselineOlderThanACounterStillChecksAndCompares) {
   const fs::path d = tmpdir();
-  const std::string now = (d / "now.json").string();
+  const std::string now = (d / "now.json").string(), base = (d / "base.json").string();
   Result r = sh(kBin + " run -q --workload configs/workloads/qwen3_32b_decode_reviewed.yaml --report " + now);
   ASSERT_EQ(r.code, 0) << r.out;
-  const std::string base = "tests/baselines/qwen3_32b_decode_reviewed.a2a3.json";
-  ASSERT_EQ(read_text(base).find("pipe_busy_cycles"), std::string::npos);
+  nlohmann::json old = read_json(now);
+  for (const char* key : {"pipe_busy_cycles", "exec_records", "exec_us", "exec_us_mean", "latency_us", "latency_us_mean"}) {
+    old["totals"].erase(key);
+    for (auto& k : old["kernels"]) k.erase(key);
+  }
+  std::ofstream(base) << old.dump(1);
   r = timed(kBin + " check " + now + " --baseline " + base + " --tolerance 0 --strict");
   EXPECT_EQ(r.code, 0) << r.out;
   r = timed(kBin + " compare " + base + " " + now);
   EXPECT_EQ(r.code, 0) << r.out;
-  const size_t at = r.out.find("\n  pipe_busy_cycles ");
-  ASSERT_NE(at, std::string::npos) << r.out;
-  std::istringstream row(r.out.substr(at));
-  std::string label, old_value, new_value;
-  row >> label >> old_value >> new_value;
-  EXPECT_EQ(old_value, "-");
-  EXPECT_EQ(new_value, std::to_string(read_json(now)["totals"]["pipe_busy_cycles"].get<uint64_t>()));
+  for (const char* key : {"pipe_busy_cycles", "exec_us_mean"}) {
+    const size_t at = r.out.find("\n  " + std::string(key) + " ");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    std::istringstream row(r.out.substr(at));
+    std::string label, old_value, new_value;
+    row >> label >> old_value >> new_value;
+    EXPECT_EQ(old_value, "-") << key;
+    if (std::string(key) == "pipe_busy_cycles")
+      EXPECT_EQ(new_value, std::to_string(read_json(now)["totals"]["pipe_busy_cycles"].get<uint64_t>()));
+  }
 }
 
 TEST(ReportCli, ReportKeysPrintsTheRegistry) {

@@ -244,3 +244,87 @@ TEST(Sim, TileAssumedToSurviveFromAnEarlierLaunchIsReported) {
     EXPECT_NE(m.find("reads a tile UB[0, 1024) before anything in this task wrote it"), std::string::npos) << m;
   }
 }
+
+// --- execution records and completion handling --------------------------------
+// tiny.yaml leaves completions unmodelled (0); these tests set round values:
+// detection 10 cycles after a task's end, handling 40 cycles of the thread.
+namespace {
+sim::HwConfig with_completion() {
+  auto hw = tiny_hw();
+  hw.scheduler.completion_detect_cycles = 10;
+  hw.scheduler.completion_cycles = 40;
+  return hw;
+}
+double kernel_stat(const nlohmann::ordered_json& r, const std::string& kernel, const char* key, const char* part) {
+  for (const auto& k : r["kernels"])
+    if (k["name"] == kernel) return k[key][part].get<double>();
+  ADD_FAILURE() << "no kernel " << kernel;
+  return 0;
+}
+}  // namespace
+
+TEST(Sim, OneTaskExecAndLatency) {
+  isa::Program p = program({});
+  add_task(p, "fill", {}, {{fill(kA, 1.0f)}});
+  auto r = sim::simulate(p, with_completion(), {});
+  // dispatch 0..100 (handed to the core at 100), starts 150, fill 1024 B:
+  // 10 + 4 * 1 = 14 -> ends 164. One record (vec0): exec 14 cycles.
+  // Detected at 164 + 10 = 174 (the thread is free): latency 174 - 100 = 74.
+  // The handling (174..214) is after the end: total_cycles is the last end.
+  EXPECT_EQ(r.total_cycles, 164u);
+  EXPECT_EQ(kernel_value(r.report, "fill", "exec_records"), 1u);
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "fill", "exec_us", "mean"), 0.014);  // 1 GHz: us = cycles / 1000
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "fill", "exec_us", "min"), 0.014);
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "fill", "exec_us", "max"), 0.014);
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "fill", "latency_us", "mean"), 0.074);
+  EXPECT_DOUBLE_EQ(r.report["totals"]["exec_us_mean"].get<double>(), 0.014);
+  EXPECT_DOUBLE_EQ(r.report["totals"]["latency_us_mean"].get<double>(), 0.074);
+}
+
+TEST(Sim, CompletionHandlingDelaysTheNextDispatchOnItsThread) {
+  isa::Program p = program({});
+  for (int i = 0; i < 3; ++i) add_task(p, "fill", {}, {{fill(kA, 1.0f)}});
+  auto r = sim::simulate(p, with_completion(), {});
+  // One scheduler thread owns both groups.
+  // t0: dispatch 0..100 -> group 0, runs 150..164, detected 174.
+  // t1: dispatch 100..200 -> group 1, runs 250..264, detected 274.
+  // t0's handling waits for the thread (dispatching t1 until 200): 200..240;
+  //   only then is group 0 free.
+  // t2: dispatch 240..340 -> group 0, runs 390..404, detected 414.
+  // t1's handling waits for t2's dispatch: 340..380. t2's: 414..454.
+  // Without completion handling t2 would start at 314 (IndependentTasksSerialiseOnOneGroup).
+  EXPECT_EQ(r.total_cycles, 404u);
+  // latency: t0 200 - 100 = 100, t1 340 - 200 = 140, t2 414 - 340 = 74
+  EXPECT_DOUBLE_EQ(r.report["totals"]["latency_us_mean"].get<double>(), (100 + 140 + 74) / 3.0 / 1000);
+  EXPECT_DOUBLE_EQ(r.report["totals"]["exec_us_mean"].get<double>(), 0.014);
+  EXPECT_EQ(kernel_value(r.report, "fill", "dispatch_wait_cycles"), 0u + 100 + 240);
+  // Critical path, last first: t2 [240, 404) waited for the thread (handling
+  // t0); t0's handling [200, 240) waited for the thread (dispatching t1); t1
+  // [100, 200) for the thread (dispatching t0); t0 [0, 100) for its submission.
+  const auto& cp = r.report["critical_path"];
+  EXPECT_EQ(cp["tasks"], 3);  // t0 is on it twice, counted once
+  EXPECT_EQ(cp["waited_for"]["scheduler"], 3);
+  EXPECT_EQ(cp["waited_for"]["submit"], 1);
+  EXPECT_EQ(cp["first_dispatch_cycles"], 0);
+  EXPECT_EQ(cp["kernels"][0]["cycles"], 404);
+}
+
+TEST(Sim, MixedTaskGivesOneRecordPerCore) {
+  isa::Program p = program({{"a", 512, DType::BF16}});
+  const auto a1 = tile(Space::L1, 0, 16, 32, DType::BF16);
+  add_task(p, "mixed", {load(a1, view(0, 0, 16, 32, 32))}, {{fill(kA, 1.0f)}});
+  auto r = sim::simulate(p, with_completion(), {});
+  // Starts 150 on both cores (vec1 has no stream: no record).
+  // cube: load 1024 B: bytes 160..192, visible 212 -> exec 62
+  // vec0: fill 150..164 -> exec 14
+  // The task ends at 212, detected 222; handed over at 100. Each record is
+  // detected as long after its core's end as the task's (10):
+  // latency cube 212 - 100 + 10 = 122, vec0 164 - 100 + 10 = 74.
+  EXPECT_EQ(r.total_cycles, 212u);
+  EXPECT_EQ(kernel_value(r.report, "mixed", "exec_records"), 2u);
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "mixed", "exec_us", "mean"), 0.038);
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "mixed", "exec_us", "min"), 0.014);
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "mixed", "exec_us", "max"), 0.062);
+  EXPECT_DOUBLE_EQ(kernel_stat(r.report, "mixed", "latency_us", "mean"), 0.098);
+  EXPECT_EQ(kernel_value(r.report, "mixed", "task_cycles"), 62u);  // the group: start to last end
+}

@@ -92,14 +92,21 @@ struct Scenario {
     stats.on_instr(0, ev(wait, scalar_c, 150, 300));  // site 2: waiting only: 0
     stats.on_instr(0, ev(sload, scalar_c, 300, 330));  // site 2: 30
     stats.on_instr(0, ev(mm, cube_c, 330, 338));  // site 1: 8; 2 * 16 * 32 * 16 flops
-    stats.on_task_end(0, 150, 338);
+    // Two execution records (two cores ran instructions): ends 338 and 272.
+    stats.on_task_end(0, 150, 338, {338, 272});
+    // Handed to the core at 100, detected at 358: latencies 338 - 100 + 20 = 258
+    // and 272 - 100 + 20 = 192 (each record as long after its core's end as
+    // the task's detection after the task's end).
+    stats.on_detected(0, 100, 358);
     // Task 1 (other): ready at 0, dispatched at 100 (waited 100).
     stats.on_dispatch(1, 0, 100, 150);
     stats.on_instr(1, ev(tstore, store_c, 250, 284));  // 128 B: 250..264 on MTE3 -> 14
-    stats.on_task_end(1, 250, 284);
+    stats.on_task_end(1, 250, 284, {284});  // exec 34
+    stats.on_detected(1, 200, 284);          // latency 84
     // Task 2 (k) dispatched, runs nothing.
     stats.on_dispatch(2, 0, 200, 150);
-    stats.on_task_end(2, 350, 350);
+    stats.on_task_end(2, 350, 350, {});  // no instructions: no record
+    stats.on_detected(2, 300, 350);
   }
   ordered_json report() { return stats.report(tiny_hw(), 400, {}); }
 };
@@ -140,6 +147,8 @@ TEST(Counters, RegistryKeysAreUniqueAndDescribed) {
     EXPECT_NE(std::string(c.description), "") << c.key;
     EXPECT_EQ(c.sum != nullptr, c.agg == sim::Agg::Sum) << c.key;
     EXPECT_EQ(c.histogram != nullptr, c.agg == sim::Agg::Histogram) << c.key;
+    EXPECT_EQ(c.stat != nullptr, c.agg == sim::Agg::Stat) << c.key;
+    EXPECT_EQ(c.parts().empty(), c.agg != sim::Agg::Stat) << c.key;
     EXPECT_EQ(sim::find_counter(c.key), &c);
   }
   EXPECT_EQ(sim::find_counter("no_such_counter"), nullptr);
@@ -165,6 +174,10 @@ TEST(Counters, PlusEqualsAddsEveryCounterAsItAggregates) {
     if (c.agg == sim::Agg::Sum) {
       a.*c.sum = n;
       b.*c.sum = 10 * n;
+    } else if (c.agg == sim::Agg::Stat) {
+      (a.*c.stat).add(n);
+      (b.*c.stat).add(10 * n);
+      (b.*c.stat).add(20 * n);
     } else {
       (a.*c.histogram)[7] = n;  // <=128B
       (b.*c.histogram)[7] = 10 * n;
@@ -177,6 +190,8 @@ TEST(Counters, PlusEqualsAddsEveryCounterAsItAggregates) {
   for (const sim::CounterInfo& c : sim::counters()) {
     if (c.agg == sim::Agg::Sum) {
       EXPECT_EQ(a.*c.sum, 11 * n) << c.key;
+    } else if (c.agg == sim::Agg::Stat) {
+      EXPECT_EQ((a.*c.stat), (sim::StatCounter{31 * n, 3, n, 20 * n})) << c.key;  // sum, count, min, max
     } else {
       EXPECT_EQ((a.*c.histogram), (sim::HistogramCounter{{7, 11 * n}, {12, 1}})) << c.key;
     }
@@ -225,6 +240,40 @@ TEST(Counters, SiteBusyCyclesAndShareByHand) {
   EXPECT_EQ(r["totals"]["vector_busy_cycles"], 18);
 }
 
+// Execution records (README "The report"; tiny.yaml: 1 GHz, so us = cycles / 1000).
+TEST(Counters, ExecAndLatencyPerRecordByHand) {
+  Scenario s;
+  const ordered_json r = s.report();
+  // k: task 0's two records (task 2 ran no instruction: none).
+  //   exec 338 - 150 = 188 and 272 - 150 = 122: mean 155, min 122, max 188
+  //   latency 258 and 192 (Scenario): mean 225
+  const ordered_json& k = *kernel(r, "k");
+  EXPECT_EQ(k["exec_records"], 2);
+  EXPECT_DOUBLE_EQ(k["exec_us"]["mean"].get<double>(), 0.155);
+  EXPECT_DOUBLE_EQ(k["exec_us"]["min"].get<double>(), 0.122);
+  EXPECT_DOUBLE_EQ(k["exec_us"]["max"].get<double>(), 0.188);
+  EXPECT_DOUBLE_EQ(k["latency_us"]["mean"].get<double>(), 0.225);
+  EXPECT_FALSE(k["latency_us"].contains("min"));  // the mean only
+  // other: one record, exec 284 - 250 = 34, latency 284 - 200 + 0 = 84.
+  const ordered_json& o = *kernel(r, "other");
+  EXPECT_DOUBLE_EQ(o["exec_us"]["mean"].get<double>(), 0.034);
+  EXPECT_DOUBLE_EQ(o["exec_us"]["min"].get<double>(), 0.034);
+  EXPECT_DOUBLE_EQ(o["latency_us"]["mean"].get<double>(), 0.084);
+  // totals: over all three records, not the mean of the kernels' means.
+  EXPECT_EQ(r["totals"]["exec_records"], 3);
+  EXPECT_DOUBLE_EQ(r["totals"]["exec_us_mean"].get<double>(), (188 + 122 + 34) / 3.0 / 1000);
+  EXPECT_DOUBLE_EQ(r["totals"]["latency_us_mean"].get<double>(), (258 + 192 + 84) / 3.0 / 1000);
+  EXPECT_FALSE(r["totals"].contains("exec_us"));
+  // A kernel without records reports 0.
+  sim::Stats empty(s.p);
+  empty.on_dispatch(2, 0, 0, 150);
+  empty.on_task_end(2, 150, 150, {});
+  empty.on_detected(2, 100, 150);
+  const ordered_json e = empty.report(tiny_hw(), 150, {});
+  EXPECT_EQ((*kernel(e, "k"))["exec_us"], (ordered_json{{"mean", 0.0}, {"min", 0.0}, {"max", 0.0}}));
+  EXPECT_EQ(e["totals"]["latency_us_mean"], 0.0);
+}
+
 TEST(Counters, TasksAndLaunchesCountEachDispatchOfAOneBlockTask) {
   Scenario s;
   const ordered_json r = s.report();
@@ -262,12 +311,18 @@ TEST(Counters, EveryCounterReachesEveryOutput) {
 
   for (const sim::CounterInfo& c : sim::counters()) {
     SCOPED_TRACE(c.key);
+    // Its key in the totals (and the compare row, the CSV column).
+    const std::string tkey = c.agg == sim::Agg::Stat ? c.totals_key() : std::string(c.key);
     // JSON: totals and every kernel; the scenario counts it.
-    ASSERT_TRUE(r["totals"].contains(c.key));
+    ASSERT_TRUE(r["totals"].contains(tkey));
     for (const auto& k : r["kernels"]) EXPECT_TRUE(k.contains(c.key)) << k["name"];
-    const ordered_json& total = r["totals"][c.key];
+    const ordered_json& total = r["totals"][tkey];
     if (c.agg == sim::Agg::Sum) {
       EXPECT_GT(total.get<uint64_t>(), 0u) << "the Scenario never counts it";
+    } else if (c.agg == sim::Agg::Stat) {
+      EXPECT_GT(total.get<double>(), 0.0) << "the Scenario never counts it";
+      for (const auto& k : r["kernels"])
+        for (const std::string& part : c.parts()) EXPECT_TRUE(k[c.key].contains(part)) << k["name"] << " " << part;
     } else {
       EXPECT_FALSE(total.empty()) << "the Scenario never counts it";
     }
@@ -276,14 +331,20 @@ TEST(Counters, EveryCounterReachesEveryOutput) {
       EXPECT_NE(summary_header.find(c.summary), std::string::npos) << summary;
     }
     // compare: a row in the totals (a histogram a row per bucket), the same value.
-    if (c.agg == sim::Agg::Sum) {
-      const std::string line = "\n  " + std::string(c.key) + " ";
+    if (c.agg != sim::Agg::Histogram) {
+      const std::string line = "\n  " + tkey + " ";
       const size_t at = compared.find(line);
       ASSERT_NE(at, std::string::npos) << compared;
       std::istringstream fields(compared.substr(at + line.size()));
       std::string v;
       fields >> v;
-      EXPECT_EQ(v, total.dump());
+      if (c.agg == sim::Agg::Sum) {
+        EXPECT_EQ(v, total.dump());
+      } else {
+        char want[64];
+        std::snprintf(want, sizeof want, "%.2f", total.get<double>());
+        EXPECT_EQ(v, want);
+      }
     } else {
       for (const auto& [bucket, n] : total.items())
         EXPECT_NE(compared.find("\n  " + std::string(c.key) + " " + bucket + " "), std::string::npos) << compared;
@@ -291,7 +352,7 @@ TEST(Counters, EveryCounterReachesEveryOutput) {
     // check: the gated ones, in the totals and per kernel.
     EXPECT_EQ(checked.count(std::string(c.key) + "/"), c.gated() ? 1u : 0u);
     EXPECT_EQ(checked.count(std::string(c.key) + "/k"), c.gated() ? 1u : 0u);
-    // validate_report: a gated counter is required; any counter must be a number (or a histogram).
+    // validate_report: a gated counter is required; any counter must be a number (or a histogram, an object).
     ordered_json bad = r;
     bad["kernels"][0].erase(c.key);
     if (c.gated())
@@ -299,11 +360,16 @@ TEST(Counters, EveryCounterReachesEveryOutput) {
     else
       EXPECT_NO_THROW(cli::validate_report(bad, "r.json"));
     bad = r;
-    bad["totals"][c.key] = "12";
+    bad["totals"][tkey] = "12";
     EXPECT_THROW(cli::validate_report(bad, "r.json"), isa::InputError);
-    // The sweep CSV: a column per summed counter, with the value of totals.
-    const auto col = std::find(header.begin(), header.end(), c.key);
-    if (c.agg == sim::Agg::Sum) {
+    if (c.agg == sim::Agg::Stat) {
+      bad = r;
+      bad["kernels"][0][c.key]["mean"] = "12";
+      EXPECT_THROW(cli::validate_report(bad, "r.json"), isa::InputError);
+    }
+    // The sweep CSV: a column per summed counter and per Stat counter's mean, with the value of totals.
+    const auto col = std::find(header.begin(), header.end(), tkey);
+    if (c.agg != sim::Agg::Histogram) {
       ASSERT_NE(col, header.end());
       EXPECT_EQ(row[size_t(col - header.begin())], total.dump());
     } else {

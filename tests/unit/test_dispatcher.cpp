@@ -75,3 +75,80 @@ TEST(Dispatcher, OrchestratorSubmitRateBoundsReadiness) {
   d.commit(*d0);
   EXPECT_EQ(d.next(0)->ready_at, 2000u);
 }
+
+TEST(Dispatcher, EachThreadOwnsAContiguousBlockOfGroups) {
+  auto hw = tiny_hw();
+  hw.core_groups = 24;
+  hw.scheduler.threads = 3;  // a2a3: a third each
+  isa::Program p = program({});
+  sim::Dispatcher d(p, hw);
+  for (uint32_t g = 0; g < 24; ++g) EXPECT_EQ(d.owner(g), g / 8) << g;
+  hw.core_groups = 5;  // uneven: blocks of 2, 2, 1
+  sim::Dispatcher u(p, hw);
+  const uint32_t want[] = {0, 0, 1, 1, 2};
+  for (uint32_t g = 0; g < 5; ++g) EXPECT_EQ(u.owner(g), want[g]) << g;
+}
+
+TEST(Dispatcher, OnlyTheOwnerDispatchesToAGroup) {
+  auto hw = tiny_hw();
+  hw.scheduler.threads = 2;  // thread 0 owns group 0, thread 1 group 1
+  hw.core_groups = 2;
+  isa::Program p = program({});
+  add_task(p, "a", {}, {});
+  add_task(p, "b", {}, {});
+  add_task(p, "c", {}, {});
+  sim::Dispatcher d(p, hw);
+  auto d0 = d.next(0);
+  EXPECT_EQ(d0->group, 0u);
+  EXPECT_EQ(d0->thread, 0u);
+  d.commit(*d0);
+  auto d1 = d.next(0);  // thread 1 is free: no wait
+  EXPECT_EQ(d1->group, 1u);
+  EXPECT_EQ(d1->thread, 1u);
+  EXPECT_EQ(d1->dispatch_at, 0u);
+  d.commit(*d1);
+  EXPECT_FALSE(d.next(0));  // both groups busy
+  d.complete(1, 170);
+  auto d2 = d.next(170);  // group 1 is free, so thread 1 dispatches
+  EXPECT_EQ(d2->group, 1u);
+  EXPECT_EQ(d2->thread, 1u);
+  EXPECT_EQ(d2->dispatch_at, 170u);
+}
+
+TEST(Dispatcher, CompletionIsDetectedThenHandledBeforeTheGroupIsFree) {
+  auto hw = tiny_hw();
+  hw.core_groups = 1;
+  hw.scheduler.completion_detect_cycles = 10;
+  hw.scheduler.completion_cycles = 40;
+  isa::Program p = program({});
+  add_task(p, "producer", {}, {});
+  add_task(p, "consumer", {}, {}, {0});
+  sim::Dispatcher d(p, hw);
+  d.commit(*d.next(0));  // dispatch 0..100, start 150
+  d.complete(0, 164);
+  EXPECT_FALSE(d.released(0));
+  auto c = d.next(164);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->kind, sim::Dispatcher::Kind::Completion);
+  EXPECT_EQ(c->handle_at, 174u);  // detected 164 + 10; the thread is free
+  d.commit(*c);
+  EXPECT_TRUE(d.released(0));
+  EXPECT_EQ(d.detected_at(0), 174u);
+  EXPECT_EQ(d.handoff_at(0), 100u);
+  auto d1 = d.next(174);
+  ASSERT_TRUE(d1);
+  EXPECT_EQ(d1->kind, sim::Dispatcher::Kind::Dispatch);
+  EXPECT_EQ(d1->ready_at, 214u);  // released after the handling: 174 + 40
+  EXPECT_EQ(d1->dispatch_at, 214u);
+  d.commit(*d1);
+  d.complete(1, 400);
+  d.commit(*d.next(400));
+  EXPECT_TRUE(d.all_done());
+  // The consumer waited for its dependency, released at 214.
+  const auto path = d.critical_path();
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_EQ(path[0].bound, sim::Dispatcher::Bound::Dependency);
+  EXPECT_EQ(path[0].from, 214u);
+  EXPECT_EQ(path[1].from, 0u);
+  EXPECT_EQ(path[1].to, 214u);
+}

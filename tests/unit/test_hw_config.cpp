@@ -59,7 +59,8 @@ const std::string kValid =
     "    bytes_per_cycle: 27.5\n"                                                             // 25
     "gm: {bandwidth_gbps: 48, latency_cycles: 19}\n"                                          // 26
     "scalar: {sload_cycles: 31, op_cycles: 2, flag_cycles: 6}\n"                              // 27
-    "scheduler: {submit_cycles: 41, threads: 2, dispatch_cycles: 101, launch_cycles: 51}\n";  // 28
+    "scheduler: {submit_cycles: 41, threads: 2, dispatch_cycles: 101, launch_cycles: 51,"
+    " completion_detect_cycles: 52, completion_cycles: 53}\n";  // 28
 
 // kValid with `from` (which must occur exactly once) replaced by `to`.
 std::string with(const std::string& from, const std::string& to) {
@@ -108,6 +109,8 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_EQ(c.scheduler.submit_cycles, 1610u);    // 0.87 us x 1850
   EXPECT_EQ(c.scheduler.dispatch_cycles, 5550u);  // 3 us x 1850
   EXPECT_EQ(c.scheduler.launch_cycles, 555u);     // 0.3 us x 1850
+  EXPECT_EQ(c.scheduler.completion_detect_cycles, 925u);  // [G] 0.5 us x 1850
+  EXPECT_EQ(c.scheduler.completion_cycles, 5550u);        // 3 us (middle of 2-4 us) x 1850
   // l0c_to_ub is left to its default: the l0c_to_gm figures, as it spelled out before.
   EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 67u);
   EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 40.63);
@@ -148,6 +151,8 @@ std::vector<std::pair<std::string, double>> fields_of(const HwConfig& c) {
       {"scheduler.threads", c.scheduler.threads},
       {"scheduler.dispatch_cycles", c.scheduler.dispatch_cycles},
       {"scheduler.launch_cycles", c.scheduler.launch_cycles},
+      {"scheduler.completion_detect_cycles", c.scheduler.completion_detect_cycles},
+      {"scheduler.completion_cycles", c.scheduler.completion_cycles},
   };
   const std::pair<const char*, const sim::EngineConfig*> engines[] = {
       {"gm_to_l1", &c.dma.gm_to_l1},   {"gm_to_ub", &c.dma.gm_to_ub},   {"ub_to_gm", &c.dma.ub_to_gm},
@@ -168,7 +173,8 @@ void expect_same_config(const HwConfig& a, const HwConfig& b) {
 }
 
 // Issue 9: a5.yaml became `base: a2a3` plus what differs. Every field is
-// still what the complete a5.yaml of before gave (values copied from it).
+// still what the complete a5.yaml of before gave (values copied from it),
+// plus the keys added since, which a5 inherits from a2a3.
 TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
   HwConfig old;
   old.name = "a5";
@@ -199,7 +205,7 @@ TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
   old.gm.bandwidth_gbps = 1600;
   old.gm.latency_cycles = 200;
   old.scalar = {200, 1, 20};
-  old.scheduler = {1610, 4, 5550, 555};
+  old.scheduler = {1610, 4, 5550, 555, 925, 5550};  // completion handling: a2a3's, added later
   expect_same_config(load_hw_config(hw_file("a5")), old);
 }
 
@@ -250,6 +256,8 @@ TEST(HwConfigFiles, TinyMatchesItsDocumentedValues) {
   EXPECT_EQ(c.scheduler.threads, 1u);
   EXPECT_EQ(c.scheduler.dispatch_cycles, 100u);
   EXPECT_EQ(c.scheduler.launch_cycles, 50u);
+  EXPECT_EQ(c.scheduler.completion_detect_cycles, 0u);
+  EXPECT_EQ(c.scheduler.completion_cycles, 0u);
 }
 
 // --- every key lands in its own field ---------------------------------------
@@ -303,6 +311,8 @@ TEST(HwConfigParse, EveryKeyLandsInItsField) {
   EXPECT_EQ(c.scheduler.threads, 2u);
   EXPECT_EQ(c.scheduler.dispatch_cycles, 101u);
   EXPECT_EQ(c.scheduler.launch_cycles, 51u);
+  EXPECT_EQ(c.scheduler.completion_detect_cycles, 52u);
+  EXPECT_EQ(c.scheduler.completion_cycles, 53u);
 }
 
 TEST(HwConfigParse, CapacityPerSpace) {
@@ -462,6 +472,10 @@ TEST(HwConfigDefaults, KeysWithADefaultMayBeLeftOut) {
   const HwConfig half = parse_hw_config(with("    bytes_per_cycle: 27.5\n", ""), "t.yaml");
   EXPECT_EQ(half.dma.l0c_to_ub.setup_cycles, 17u);
   EXPECT_DOUBLE_EQ(half.dma.l0c_to_ub.bytes_per_cycle, 24);
+  // Completion handling: 0 (not modelled), as before the keys existed.
+  const HwConfig old = parse_hw_config(with(", completion_detect_cycles: 52, completion_cycles: 53", ""), "t.yaml");
+  EXPECT_EQ(old.scheduler.completion_detect_cycles, 0u);
+  EXPECT_EQ(old.scheduler.completion_cycles, 0u);
   // Keys without a default stay required.
   EXPECT_EQ(error_of(with("gm: {bandwidth_gbps: 48, latency_cycles: 19}", "gm: {bandwidth_gbps: 48}")),
             "t.yaml:26: gm: missing key 'latency_cycles'");
@@ -471,14 +485,14 @@ TEST(HwConfigDefaults, SettingsListEveryKeyWithItsOrigin) {
   std::string text = with("issue_cycles: 5\n", "");
   std::vector<sim::HwSetting> s;
   sim::parse_hw_source(text, "t.yaml").resolve(&s);
-  ASSERT_EQ(s.size(), 47u);  // every value key of the schema, in schema order
+  ASSERT_EQ(s.size(), 49u);  // every value key of the schema, in schema order
   EXPECT_EQ(s[0].path, "name");
   EXPECT_EQ(s[0].value, "t");
   EXPECT_EQ(s[0].origin, "t.yaml:1");
   EXPECT_EQ(s[4].path, "issue_cycles");
   EXPECT_EQ(s[4].value, "1");
   EXPECT_EQ(s[4].origin, "default");
-  EXPECT_EQ(s.back().path, "scheduler.launch_cycles");
+  EXPECT_EQ(s.back().path, "scheduler.completion_cycles");
   EXPECT_EQ(s.back().origin, "t.yaml:27");  // one line up: issue_cycles is gone
   // Edits name their --set; a default given as another key follows that key.
   text = text.substr(0, text.find("  l0c_to_ub_path: true\n")) + text.substr(text.find("\ngm: {") + 1);

@@ -42,18 +42,18 @@ std::string delta(std::optional<double> base, std::optional<double> v) {
   return buf;
 }
 
-std::string cell(std::optional<double> v) {
+std::string cell(std::optional<double> v, int decimals) {
   if (!v) return "-";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", *v);
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, *v);
   return buf;
 }
 
 // One table row: label, then per report its value and (after the first) its delta.
-void row(const std::string& label, const std::vector<std::optional<double>>& vals) {
+void row(const std::string& label, const std::vector<std::optional<double>>& vals, int decimals = 0) {
   std::printf("  %-26s", label.c_str());
   for (size_t i = 0; i < vals.size(); ++i) {
-    std::printf(" %14s", cell(vals[i]).c_str());
+    std::printf(" %14s", cell(vals[i], decimals).c_str());
     if (i) std::printf(" %9s", delta(vals[0], vals[i]).c_str());
   }
   std::printf("\n");
@@ -82,20 +82,34 @@ std::vector<std::string> buckets(const std::vector<const ordered_json*>& objs, c
 
 // A row per counter of the registry for `objs` (one per report: its totals or
 // one kernel, null where absent): a summed counter as is, a histogram one row
-// per bucket. With `skip_zero`, rows that are 0 or absent everywhere are left out.
-void counter_rows(const std::vector<const ordered_json*>& objs, bool skip_zero) {
-  auto emit = [&](const std::string& label, const std::function<std::optional<double>(const ordered_json&)>& get) {
+// per bucket, a Stat counter (in us, two decimals) `<key>_mean` in the `totals`
+// and a row per part in a kernel. With `skip_zero`, rows that are 0 or absent
+// everywhere are left out.
+void counter_rows(const std::vector<const ordered_json*>& objs, bool skip_zero, bool totals) {
+  auto emit = [&](const std::string& label, const std::function<std::optional<double>(const ordered_json&)>& get,
+                  int decimals = 0) {
     std::vector<std::optional<double>> v;
     bool any = false;
     for (const ordered_json* o : objs) {
       v.push_back(o ? get(*o) : std::nullopt);
       any |= v.back().value_or(0) != 0;
     }
-    if (any || !skip_zero) row(label, v);
+    if (any || !skip_zero) row(label, v, decimals);
   };
   for (const sim::CounterInfo& c : sim::counters()) {
     if (c.agg == sim::Agg::Sum) {
       emit(c.key, [&](const ordered_json& o) { return value(o, c.key); });
+      continue;
+    }
+    if (c.agg == sim::Agg::Stat) {  // totals: `<key>_mean`; a kernel: a row per part (`exec_us min`)
+      if (totals) {
+        emit(c.totals_key(), [&](const ordered_json& o) { return value(o, c.totals_key()); }, 2);
+        continue;
+      }
+      for (const std::string& part : c.parts())
+        emit(std::string(c.key) + " " + part, [&](const ordered_json& o) {
+          return o.contains(c.key) ? value(o[c.key], part) : std::nullopt;
+        }, 2);
       continue;
     }
     for (const std::string& b : buckets(objs, c.key))
@@ -148,7 +162,7 @@ int cmd_compare(const std::vector<std::string>& args) {
         totals.push_back(&r["totals"]);
       }
       row("total_cycles", cycles);
-      counter_rows(totals, false);
+      counter_rows(totals, false, true);
     }
     {
       std::vector<std::optional<double>> us, ratio;
@@ -176,7 +190,7 @@ int cmd_compare(const std::vector<std::string>& args) {
         auto it = by_name[i].find(kn);
         objs.push_back(it == by_name[i].end() ? nullptr : it->second);
       }
-      counter_rows(objs, true);
+      counter_rows(objs, true, false);
     }
     return kOk;
   });

@@ -31,7 +31,7 @@ int cmd_report_keys(const std::vector<std::string>& args) {
       return kOk;
     }
     for (const sim::CounterInfo& c : sim::counters())
-      std::printf("%-24s %-14s %-9s %-5s %s\n", c.key, c.unit, c.agg == sim::Agg::Sum ? "sum" : "histogram",
+      std::printf("%-24s %-14s %-9s %-5s %s\n", c.key, c.unit, c.agg == sim::Agg::Sum ? "sum" : c.agg == sim::Agg::Stat ? "mean" : "histogram",
                   c.gated() ? "check" : "-", c.description);
     return kOk;
   });

@@ -58,11 +58,24 @@ class Checker {
   }
 
   // Every counter of the registry in `obj` (totals or a kernel): a gated
-  // counter is required; a histogram is an object of numbers.
-  void counters(const ordered_json& obj, const std::string& path) const {
+  // counter is required; a histogram is an object of numbers; a Stat counter
+  // is `<key>_mean` in the totals and an object of its parts in a kernel.
+  void counters(const ordered_json& obj, const std::string& path, bool totals) const {
     for (const sim::CounterInfo& ci : sim::counters()) {
       if (ci.agg == sim::Agg::Sum) {
         number(obj, path, ci.key, ci.gated());
+        continue;
+      }
+      if (ci.agg == sim::Agg::Stat) {  // totals: `<key>_mean`; a kernel: an object of its parts
+        if (totals) {
+          number(obj, path, ci.totals_key(), false);
+          continue;
+        }
+        const ordered_json* o = member(obj, path, ci.key, false);
+        if (!o) continue;
+        const std::string at = join(path, ci.key);
+        expect(*o, at, ordered_json::value_t::object, "an object");
+        for (const std::string& part : ci.parts()) number(*o, at, part, false);
         continue;
       }
       const ordered_json* h = member(obj, path, ci.key, ci.gated());
@@ -104,7 +117,7 @@ void validate_report(const ordered_json& r, const std::string& file) {
   c.number(roof, "roofline", "ratio", true);
   const ordered_json& totals = *c.member(r, "", "totals", true);
   c.expect(totals, "totals", T::object, "an object");
-  c.counters(totals, "totals");
+  c.counters(totals, "totals", true);
   const ordered_json& kernels = *c.member(r, "", "kernels", true);
   c.expect(kernels, "kernels", T::array, "an array");
   std::map<std::string, size_t> names;
@@ -118,7 +131,7 @@ void validate_report(const ordered_json& r, const std::string& file) {
     if (!fresh)
       c.fail(at + ".name", "kernel " + name.dump() + " appears twice (also kernels[" + std::to_string(it->second) +
                                "])");
-    c.counters(k, at);
+    c.counters(k, at, false);
   }
 }
 

@@ -280,12 +280,16 @@ std::vector<std::string> run_args(const Spec& spec, const Point& p, const std::s
 // --- CSV ---------------------------------------------------------------------
 
 const std::vector<std::string>& metric_columns() {
-  // The summed counters of the registry (sim/counters.h), in report order; a
+  // The summed counters of the registry (sim/counters.h) and the means of
+  // the Stat ones (`exec_us_mean`: the totals' key), in report order; a
   // histogram is not one number and has no column.
   static const std::vector<std::string> c = [] {
     std::vector<std::string> cols = {"status", "error", "total_cycles", "total_us"};
     for (const sim::CounterInfo& ci : sim::counters())
-      if (ci.agg == sim::Agg::Sum) cols.push_back(ci.key);
+      if (ci.agg == sim::Agg::Sum)
+        cols.push_back(ci.key);
+      else if (ci.agg == sim::Agg::Stat)
+        cols.push_back(ci.totals_key());  // the totals' mean over all records
     cols.push_back("roofline_ratio");
     return cols;
   }();
