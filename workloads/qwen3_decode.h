@@ -1,8 +1,10 @@
 // Qwen3-32B single-layer decode (docs: /work/shared/workloads/qwen3_32b_decode.md,
-// docs/workloads.md). Three variants of the same math:
-//   baseline      upstream qwen3_32b_decode.py, kernel for kernel
-//   fused_qkrope  PR 112 (projection kernels followed by RoPE kernels per head)
-//   reviewed      PR 112's reviews applied (mixed cube+vector kernels, see docs)
+// docs/workloads.md). Four variants of the same math:
+//   baseline       upstream qwen3_32b_decode.py, kernel for kernel
+//   fused_qkrope   PR 112 (projection kernels followed by RoPE kernels per head)
+//   reviewed       PR 112's reviews applied (mixed cube+vector kernels, see docs)
+//   upstream_0427  upstream as of 2026-04-27, the structure the calibration data
+//                  was measured on (shared/workloads/upstream_structures.md)
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@
 
 namespace workloads {
 
-enum class Qwen3Variant { Baseline, FusedQkRope, Reviewed };
+enum class Qwen3Variant { Baseline, FusedQkRope, Reviewed, Upstream0427 };
 const char* to_string(Qwen3Variant v);
 
 struct Qwen3Shapes {
@@ -29,6 +31,15 @@ struct Qwen3Tiling {
   int64_t norm_chunk = 512;       // RMSNorm column chunk
   int64_t attn_group_chunk = 2;   // KV groups per attention task
   int64_t mlp_task_blocks = 4;    // MLP blocks per gate_up_silu task
+  // upstream_0427 only (optional in YAML; rejected for the other variants).
+  // Defaults: the 2026-04-27 structure; PR 185 is seq_tile 256,
+  // out_proj_k_chunk 512, fuse_kv_loops true.
+  int64_t out_proj_k_chunk = 128;  // K step of out_proj_residual (OUT_PROJ_K_CHUNK)
+  bool fuse_kv_loops = false;      // kv_proj: K and V in one K loop sharing the normed_tile loads
+  int64_t q_proj_chunk = 4;        // pl.parallel chunks: output blocks per q_proj task,
+  int64_t kv_proj_chunk = 1;       //   per kv_proj task,
+  int64_t out_proj_chunk = 6;      //   per out_proj_residual task,
+  int64_t down_proj_chunk = 1;     //   per down_proj_residual task
 };
 
 struct Qwen3Params {

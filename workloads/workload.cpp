@@ -254,7 +254,8 @@ isa::Program qwen3(Map& root, const YAML::Node& doc) {
   Qwen3Params p;
   p.variant = root.req_choice<Qwen3Variant>("variant", {{"baseline", Qwen3Variant::Baseline},
                                                         {"fused_qkrope", Qwen3Variant::FusedQkRope},
-                                                        {"reviewed", Qwen3Variant::Reviewed}});
+                                                        {"reviewed", Qwen3Variant::Reviewed},
+                                                        {"upstream_0427", Qwen3Variant::Upstream0427}});
 
   Map s = root.sub("shapes");
   Qwen3Shapes& S = p.shapes;
@@ -287,6 +288,18 @@ isa::Program qwen3(Map& root, const YAML::Node& doc) {
   T.norm_chunk = t.opt_pos("norm_chunk", def.norm_chunk);
   T.attn_group_chunk = t.opt_pos("attn_group_chunk", def.attn_group_chunk);
   T.mlp_task_blocks = t.opt_pos("mlp_task_blocks", def.mlp_task_blocks);
+  const Qwen3Tiling up = qwen3_default_tiling(Qwen3Variant::Upstream0427);
+  for (const char* key :
+       {"out_proj_k_chunk", "fuse_kv_loops", "q_proj_chunk", "kv_proj_chunk", "out_proj_chunk", "down_proj_chunk"}) {
+    if (t.has(key) && p.variant != Qwen3Variant::Upstream0427)
+      t.fail(t.line_of_key(key), t.key_path(key), "only used by variant upstream_0427");
+  }
+  T.out_proj_k_chunk = t.opt_pos("out_proj_k_chunk", up.out_proj_k_chunk);
+  T.fuse_kv_loops = t.opt_bool("fuse_kv_loops", up.fuse_kv_loops);
+  T.q_proj_chunk = t.opt_pos("q_proj_chunk", up.q_proj_chunk);
+  T.kv_proj_chunk = t.opt_pos("kv_proj_chunk", up.kv_proj_chunk);
+  T.out_proj_chunk = t.opt_pos("out_proj_chunk", up.out_proj_chunk);
+  T.down_proj_chunk = t.opt_pos("down_proj_chunk", up.down_proj_chunk);
   t.finish();
 
   Map q = root.sub("seq_lens");

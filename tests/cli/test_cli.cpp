@@ -283,7 +283,7 @@ const std::string kSmall = "configs/workloads/qwen3_32b_decode_baseline_small.ya
 }
 
 TEST(CliFunctional, CheckPassesOnEverySmallQwen3Variant) {
-  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427"}) {
     Result r = sh(kBin + " run -q --check --workload configs/workloads/qwen3_32b_decode_" + v + "_small.yaml");
     ASSERT_EQ(r.code, 0) << v << "\n" << r.out;
     EXPECT_NE(r.out.find("(rtol 3e-3, atol 3e-3): PASS"), std::string::npos) << r.out;
@@ -296,12 +296,26 @@ TEST(CliFunctional, CheckPassesOnEverySmallQwen3Variant) {
 TEST(CliFunctional, CheckPassesOnEveryMediumQwen3Variant) {
   // B=4, NKV=2, NH=16, D=128, H=2048, I=4096, S_max=512: full head dim and
   // full-size tiling constants; out has B*H = 4*2048 = 8192 elements.
-  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427"}) {
     Result r = sh(kBin + " run -q --check --workload configs/workloads/qwen3_32b_decode_" + v + "_medium.yaml");
     ASSERT_EQ(r.code, 0) << v << "\n" << r.out;
     EXPECT_NE(r.out.find("(rtol 3e-3, atol 3e-3): PASS"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("out: 0/8192 mismatched"), std::string::npos) << r.out;
   }
+}
+
+TEST(CliFunctional, Upstream0427WithPr185TilingRunsAndChecks) {
+  // The next upstream commit (PR 185) through --set: seq_tile 256, a separate
+  // out-projection K chunk of 512, K and V in one K loop.
+  const std::string pr185 =
+      " --set workload.tiling.seq_tile=256 --set workload.tiling.out_proj_k_chunk=512"
+      " --set workload.tiling.fuse_kv_loops=true";
+  Result r = sh(kBin + " run -q --workload configs/workloads/qwen3_32b_decode_upstream_0427.yaml" + pr185);
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = sh(kBin + " run -q --check --workload configs/workloads/qwen3_32b_decode_upstream_0427_medium.yaml" + pr185);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("(rtol 3e-3, atol 3e-3): PASS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("out: 0/8192 mismatched"), std::string::npos) << r.out;
 }
 
 TEST(CliFunctional, TimingReportIsTheSameWithOrWithoutFunctional) {

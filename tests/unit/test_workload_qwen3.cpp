@@ -342,14 +342,16 @@ TEST(Qwen3Decode, TaskTotals) {
   //   attention 16 rows x 8/2 = 64; o_proj_residual 8192/512 = 16 + post_rmsnorm 1 +
   //   gate_up_silu 100/5 = 20 + down_residual 16.  Total 138.
   EXPECT_EQ(full("reviewed").tasks.size(), 138u);
-  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+  // upstream_0427: 964 (per kernel in Upstream0427TaskCountsPerKernel).
+  EXPECT_EQ(full("upstream_0427").tasks.size(), 964u);
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427"}) {
     const isa::Program& p = full(v);
     EXPECT_EQ(p.kernels.size(), p.tasks.size()) << v;  // one body per launch
   }
 }
 
 TEST(Qwen3Decode, EveryWeightByteLoaded) {
-  for (const char* v : {"baseline", "fused_qkrope", "reviewed"})
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427"})
     for (const char* w : {"wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"})
       EXPECT_TRUE(loads_cover(full(v), w)) << v << ": " << w;
 }
@@ -425,7 +427,8 @@ TEST(Qwen3Decode, DependenciesFollowData) {
 }
 
 TEST(Qwen3Decode, SmallShapesAreWellFormed) {
-  for (auto v : {Qwen3Variant::Baseline, Qwen3Variant::FusedQkRope, Qwen3Variant::Reviewed}) {
+  for (auto v : {Qwen3Variant::Baseline, Qwen3Variant::FusedQkRope, Qwen3Variant::Reviewed,
+                 Qwen3Variant::Upstream0427}) {
     isa::Program p = build_qwen3_decode(small_params(v));
     EXPECT_EQ(check_reads_written(p), "") << to_string(v);
     for (const char* w : {"wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"})
@@ -436,7 +439,7 @@ TEST(Qwen3Decode, SmallShapesAreWellFormed) {
     });
   }
   // The shipped small configs load and build too.
-  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427"}) {
     isa::Program p = build_workload_file(cfg(std::string("qwen3_32b_decode_") + v + "_small"));
     EXPECT_EQ(check_reads_written(p), "") << v;
   }
@@ -479,11 +482,225 @@ TEST(Qwen3Decode, UniformSeqLensDeterministic) {
 
 TEST(Qwen3Decode, GenerationIsFast) {
   // Budget ~100 ms per full-size variant; the bound is loose for noisy CI.
-  for (const char* v : {"baseline", "fused_qkrope", "reviewed"}) {
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427"}) {
     auto t0 = std::chrono::steady_clock::now();
     isa::Program p = build_workload_file(cfg(std::string("qwen3_32b_decode_") + v));
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_LT(ms, 1000.0) << v;
     RecordProperty(std::string(v) + "_ms", std::to_string(ms));
   }
+}
+
+// ---- upstream_0427 (shared/workloads/upstream_structures.md, "upstream 2026-04-27") ----
+
+namespace {
+
+// The full-size upstream_0427 program with its defaults changed to PR 185's
+// tiling: seq_tile 256, out_proj_k_chunk 512, fuse_kv_loops true.
+const isa::Program& pr185() {
+  static const isa::Program p = [] {
+    Qwen3Params q;
+    q.variant = Qwen3Variant::Upstream0427;
+    q.tiling = qwen3_default_tiling(Qwen3Variant::Upstream0427);
+    q.tiling.seq_tile = 256;
+    q.tiling.out_proj_k_chunk = 512;
+    q.tiling.fuse_kv_loops = true;
+    q.seq_lens.assign(16, 4096);
+    return build_qwen3_decode(q);
+  }();
+  return p;
+}
+
+// Per task of kernel `name`: count of op (all tasks of it must agree, except
+// that `except_last` lets the last task differ: a partial pl.parallel chunk).
+size_t per_task(const isa::Program& p, const std::string& name, Op op, bool except_last = false) {
+  std::vector<size_t> n;
+  for (const isa::Task& t : p.tasks)
+    if (p.kernels[t.kernel].name == name) n.push_back(count_in_kernel(p.kernels[t.kernel], op));
+  EXPECT_FALSE(n.empty()) << name;
+  if (n.empty()) return 0;
+  for (size_t i = 1; i + (except_last ? 1 : 0) < n.size(); ++i) EXPECT_EQ(n[i], n[0]) << name << " task " << i;
+  return n[0];
+}
+
+// Per task of kernel `name`: loads from tensor `tensor`.
+size_t loads_of(const isa::Program& p, const std::string& name, const std::string& tensor) {
+  const uint32_t t = *p.find_tensor(tensor);
+  size_t n = 0, tasks = 0;
+  for (const isa::Task& task : p.tasks) {
+    const isa::Kernel& k = p.kernels[task.kernel];
+    if (k.name != name) continue;
+    ++tasks;
+    for_each_instr(k, [&](const isa::Instr& in) { n += in.op == Op::TLOAD && in.gm.tensor == t; });
+  }
+  return tasks ? n / tasks : 0;
+}
+
+}  // namespace
+
+TEST(Qwen3Upstream0427, TaskCountsPerKernel) {
+  // The spec's table at full size, every context 4096 (B 16, H 8192, NKV 8,
+  // D 128, I 25600; one batch tile of 16).
+  const isa::Program& p = full("upstream_0427");
+  auto l = launches(p);
+  const std::map<std::string, size_t> want = {
+      {"rmsnorm", 1},               // one pl.at
+      {"q_proj", 32},               // H/q_out_chunk = 8192/64 = 128 blocks, chunk 4 -> 32
+      {"kv_proj", 16},              // NKV*D/kv_out_chunk = 1024/64 = 16 blocks, chunk 1
+      {"rope_kv_cache", 16},        // one per batch row
+      {"qk_matmul", 128},           // per (batch row, KV group): 16 x 8; 4096/64 = 64 blocks <= sb_batch 64
+      {"softmax", 128},             //   likewise
+      {"sv_matmul", 128},           //   likewise
+      {"online_softmax", 128},      //   one per (row, group)
+      {"out_proj_residual", 22},    // 128 blocks of 64 columns, chunk 6 -> ceil(128/6) = 22
+      {"post_rmsnorm", 1},          // one pl.at
+      {"gate_proj", 100},           // I/mlp_out_chunk = 25600/256 = 100 blocks
+      {"up_proj", 100},             //   likewise
+      {"silu", 100},                //   likewise
+      {"down_proj_residual", 64}};  // H/k_chunk = 8192/128 = 64 blocks, chunk 1
+  EXPECT_EQ(l, want);
+  size_t total = 0;
+  for (const auto& [k, n] : want) total += n;
+  EXPECT_EQ(total, 964u);  // 1+32+16+16+4*128+22+1+3*100+64
+  EXPECT_EQ(p.tasks.size(), 964u);
+}
+
+TEST(Qwen3Upstream0427, KernelContents) {
+  const isa::Program& p = full("upstream_0427");
+  // q_proj: 4 blocks x 16 K-steps of 512 x (A normed_tile + B wq) = 128 loads; 4 [16,64] stores.
+  EXPECT_EQ(per_task(p, "q_proj", Op::TLOAD), 128u);
+  EXPECT_EQ(per_task(p, "q_proj", Op::TSTORE), 4u);
+  // kv_proj (04-27): a K loop for wk, then one for wv, 16 steps each, each
+  // re-loading normed_tile: 32 normed_tile loads, 16 wk, 16 wv; 2 stores.
+  EXPECT_EQ(loads_of(p, "kv_proj", "normed_tile"), 32u);
+  EXPECT_EQ(loads_of(p, "kv_proj", "wk"), 16u);
+  EXPECT_EQ(loads_of(p, "kv_proj", "wv"), 16u);
+  EXPECT_EQ(per_task(p, "kv_proj", Op::TSTORE), 2u);
+  // rope_kv_cache: 4 cos/sin halves + 8 KV heads x (k lo, k hi, v, the group's
+  // [8,128] q) = 36 loads; 8 x (2 k_cache + 1 v_cache + 2 q halves + 1 pad) = 48
+  // stores; seq_lens is read at orchestration level (no SLOAD).
+  EXPECT_EQ(per_task(p, "rope_kv_cache", Op::TLOAD), 36u);
+  EXPECT_EQ(per_task(p, "rope_kv_cache", Op::TSTORE), 48u);
+  EXPECT_EQ(per_task(p, "rope_kv_cache", Op::SLOAD), 0u);
+  EXPECT_EQ(count_site(p, Op::TSTORE, "rope_kv_cache: store k_cache", 128), 16u * 8u * 2u);
+  EXPECT_EQ(count_site(p, Op::TSTORE, "rope_kv_cache: store all_q_padded", 8 * 64 * 2), 16u * 8u * 2u);
+  EXPECT_EQ(count_site(p, Op::TSTORE, "rope_kv_cache: store all_q_padded", 8 * 128 * 2), 16u * 8u);
+  // Attention, one task per (row, group) with 4096/64 = 64 blocks each.
+  EXPECT_EQ(loads_of(p, "qk_matmul", "k_cache"), 64u);
+  EXPECT_EQ(per_task(p, "qk_matmul", Op::TSTORE), 64u);
+  EXPECT_EQ(per_task(p, "softmax", Op::TSTORE), 3u * 64u);
+  EXPECT_EQ(loads_of(p, "sv_matmul", "v_cache"), 64u);
+  EXPECT_EQ(per_task(p, "online_softmax", Op::TLOAD), 3u * 64u);
+  // out_proj_residual: 6 blocks; per block 64 K-steps of 128 (attn_out + wo) on
+  // the cube, the [16,64] result to the vector cores as two [8,64] halves
+  // (2 stores), each vector core loads its 8 hidden_states rows and its half,
+  // stores 8 resid1_tile rows: 6 x (128 + 2 + 2) = 792 loads, 6 x (2 + 2) = 24
+  // stores. The last task has 128 - 21*6 = 2 blocks.
+  EXPECT_EQ(per_task(p, "out_proj_residual", Op::TLOAD, true), 6u * 132u);
+  EXPECT_EQ(per_task(p, "out_proj_residual", Op::TSTORE, true), 6u * 4u);
+  EXPECT_EQ(count_site(p, Op::TLOAD, "out_proj_residual: load wo"), 128u * 64u);
+  // down_proj_residual: 100 K-steps of 256 (mlp_tile + w_down) + 2 resid1 + 2
+  // channel loads; 2 channel stores + 2 [8,128] out stores.
+  EXPECT_EQ(per_task(p, "down_proj_residual", Op::TLOAD), 204u);
+  EXPECT_EQ(per_task(p, "down_proj_residual", Op::TSTORE), 4u);
+  EXPECT_EQ(count_site(p, Op::TSTORE, "down_proj_residual: store out", 8 * 128 * 2), 64u * 2u);
+  // gate_proj / up_proj: 64 K-steps of 128 x (A + B), one store; silu 2 loads, 1 store.
+  EXPECT_EQ(per_task(p, "gate_proj", Op::TLOAD), 128u);
+  EXPECT_EQ(per_task(p, "up_proj", Op::TLOAD), 128u);
+  EXPECT_EQ(per_task(p, "silu", Op::TLOAD), 2u);
+  EXPECT_EQ(per_task(p, "silu", Op::TSTORE), 1u);
+  // rmsnorm: two passes over 8192/512 = 16 chunks (x; x and gamma) = 48 loads, 16 stores;
+  // post_rmsnorm in chunks of 128: 3 x 64 loads, 64 stores.
+  EXPECT_EQ(per_task(p, "rmsnorm", Op::TLOAD), 48u);
+  EXPECT_EQ(per_task(p, "post_rmsnorm", Op::TLOAD), 192u);
+}
+
+TEST(Qwen3Upstream0427, MixedKernelsSplitRowsOverBothVectorCores) {
+  const isa::Program& p = full("upstream_0427");
+  for (const char* name : {"out_proj_residual", "down_proj_residual"}) {
+    for (const isa::Task& t : p.tasks) {
+      const isa::Kernel& k = p.kernels[t.kernel];
+      if (k.name != name) continue;
+      ASSERT_EQ(k.vec.size(), 2u);
+      EXPECT_FALSE(k.cube.empty()) << name;
+      // Each vector core stores BT/2 = 8 rows per block, waits once per block.
+      for (const auto& s : k.vec) {
+        size_t stores = 0, waits = 0;
+        for (const isa::Instr& in : s) {
+          if (in.op == Op::TSTORE) {
+            ++stores;
+            EXPECT_EQ(in.gm.rows, 8u) << name;
+          }
+          waits += in.op == Op::WAIT;
+        }
+        EXPECT_GT(stores, 0u) << name;
+        EXPECT_EQ(stores, waits) << name;
+      }
+      // The cube signals once per half: as many SIGNALs as the vector cores' WAITs.
+      size_t sig = 0;
+      for (const isa::Instr& in : k.cube) sig += in.op == Op::SIGNAL;
+      EXPECT_EQ(sig, count_in_kernel(k, Op::WAIT)) << name;
+    }
+  }
+  // The other kernels run on one core kind only: all vector work on vec 0.
+  for (const isa::Task& t : p.tasks) {
+    const isa::Kernel& k = p.kernels[t.kernel];
+    if (k.name == "out_proj_residual" || k.name == "down_proj_residual") continue;
+    EXPECT_TRUE(k.vec[1].empty()) << k.name;
+    EXPECT_TRUE(k.cube.empty() || k.vec[0].empty()) << k.name;
+  }
+}
+
+TEST(Qwen3Upstream0427, Pr185Tiling) {
+  const isa::Program& a = full("upstream_0427");
+  const isa::Program& b = pr185();
+  // Same tasks per kernel (still one task per attention stage and (row, group)).
+  EXPECT_EQ(launches(a), launches(b));
+  EXPECT_EQ(b.tasks.size(), 964u);
+  // seq_tile 64 -> 256: 4096/256 = 16 blocks per attention task, 4x fewer than 64.
+  for (const auto& [kernel, tensor] : std::vector<std::pair<const char*, const char*>>{
+           {"qk_matmul", "k_cache"}, {"softmax", "all_raw_scores"}, {"sv_matmul", "v_cache"},
+           {"online_softmax", "all_oi_tmp"}}) {
+    EXPECT_EQ(loads_of(a, kernel, tensor), 64u) << kernel;
+    EXPECT_EQ(loads_of(b, kernel, tensor), 16u) << kernel;
+  }
+  // out_proj_k_chunk 512: the out_proj K loop has 8192/512 = 16 steps per block
+  // (A [16,512], wo [512,64]), 128 blocks -> 2048 wo loads (8192 at 128).
+  EXPECT_EQ(count_site(b, Op::TLOAD, "out_proj_residual: load wo", 512 * 64 * 2), 128u * 16u);
+  EXPECT_EQ(count_site(b, Op::TLOAD, "out_proj_residual: load attn_out", 16 * 512 * 2), 128u * 16u);
+  // The other K loops keep their steps: gate/up 64 steps of 128, down 100 of 256.
+  EXPECT_EQ(per_task(b, "gate_proj", Op::TLOAD), 128u);
+  EXPECT_EQ(per_task(b, "down_proj_residual", Op::TLOAD), 204u);
+  // fuse_kv_loops: one K loop of 16 steps sharing each normed_tile load between
+  // the K and the V matmul: 16 normed_tile loads per task (32 with two loops).
+  EXPECT_EQ(loads_of(b, "kv_proj", "normed_tile"), 16u);
+  EXPECT_EQ(loads_of(b, "kv_proj", "wk"), 16u);
+  EXPECT_EQ(loads_of(b, "kv_proj", "wv"), 16u);
+  EXPECT_EQ(count_site(a, Op::TLOAD, "kv_proj: load normed_tile"), 16u * 32u);
+  EXPECT_EQ(count_site(b, Op::TLOAD, "kv_proj: load normed_tile"), 16u * 16u);
+  for (const char* w : {"wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"}) EXPECT_TRUE(loads_cover(b, w)) << w;
+}
+
+TEST(Qwen3Upstream0427, SmallReadsWrittenBothTilings) {
+  Qwen3Params q = small_params(Qwen3Variant::Upstream0427);
+  EXPECT_EQ(check_reads_written(build_qwen3_decode(q)), "");
+  q.tiling.fuse_kv_loops = true;
+  q.tiling.out_proj_k_chunk = 512;
+  q.tiling.seq_tile = 256;
+  q.tiling.q_proj_chunk = 3;  // partial last chunk
+  q.tiling.out_proj_chunk = 5;
+  q.tiling.down_proj_chunk = 2;
+  q.shapes.B = 3;  // an odd batch tile: vector core 0 takes 2 rows, vector core 1 one
+  q.tiling.batch_tile = 3;
+  q.seq_lens = {37, 256, 100};
+  isa::Program p = build_qwen3_decode(q);
+  EXPECT_EQ(check_reads_written(p), "");
+  for (const char* w : {"wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"}) EXPECT_TRUE(loads_cover(p, w)) << w;
+}
+
+TEST(Qwen3Upstream0427, OtherVariantsKeepTheirKernelNames) {
+  // The shared attention / MLP building blocks take the names: the baseline's stay.
+  auto l = launches(full("baseline"));
+  for (const char* k : {"qk", "sv", "gate", "up", "silu_mul"}) EXPECT_GT(l[k], 0u) << k;
+  for (const char* k : {"qk_matmul", "sv_matmul", "gate_proj", "silu"}) EXPECT_EQ(l.count(k), 0u) << k;
 }

@@ -128,6 +128,44 @@ TEST(WorkloadYaml, UnknownAndMissingKeys) {
   extra.replace(extra.find("}"), 1, ", attn_group_chunk: 2}");
   e = error_of(std::string(kQwenHead) + extra + "seq_lens: {all: 4096}\n");
   EXPECT_EQ(e, "test.yaml:4: tiling.attn_group_chunk: only used by variant reviewed");
+  // upstream_0427-only keys are rejected for the other variants, and the
+  // reviewed-only keys for upstream_0427.
+  for (const char* key : {"out_proj_k_chunk: 128", "fuse_kv_loops: true", "q_proj_chunk: 4", "kv_proj_chunk: 1",
+                          "out_proj_chunk: 6", "down_proj_chunk: 1"}) {
+    extra = std::string(kQwenTiling);
+    extra.replace(extra.find("}"), 1, std::string(", ") + key + "}");
+    e = error_of(std::string(kQwenHead) + extra + "seq_lens: {all: 4096}\n");
+    const std::string name = std::string(key).substr(0, std::string(key).find(':'));
+    EXPECT_EQ(e, "test.yaml:4: tiling." + name + ": only used by variant upstream_0427");
+  }
+  std::string up_head = kQwenHead;
+  up_head.replace(up_head.find("baseline"), 8, "upstream_0427");
+  extra = std::string(kQwenTiling);
+  extra.replace(extra.find("}"), 1, ", norm_chunk: 512}");
+  e = error_of(up_head + extra + "seq_lens: {all: 4096}\n");
+  EXPECT_EQ(e, "test.yaml:4: tiling.norm_chunk: only used by variant reviewed");
+}
+
+TEST(WorkloadYaml, Upstream0427TilingKeys) {
+  std::string head = kQwenHead;
+  head.replace(head.find("baseline"), 8, "upstream_0427");
+  auto with = [&](const std::string& keys) {
+    std::string t = std::string(kQwenTiling);
+    t.replace(t.find("}"), 1, ",\n  " + keys + "}");
+    return head + t + "seq_lens: {all: 4096}\n";
+  };
+  // The keys are optional (the 04-27 defaults) and validated with file:line.
+  EXPECT_EQ(error_of(with("out_proj_k_chunk: 128, fuse_kv_loops: false")), "");
+  EXPECT_EQ(error_of(with("out_proj_k_chunk: 3000")),
+            "test.yaml:5: tiling.out_proj_k_chunk: H=8192 is not a multiple of 3000");
+  EXPECT_EQ(error_of(with("fuse_kv_loops: maybe")),
+            "test.yaml:5: tiling.fuse_kv_loops: expected true or false, got 'maybe'");
+  EXPECT_EQ(error_of(with("out_proj_chunk: 0")), "test.yaml:5: tiling.out_proj_chunk: must be positive, got 0");
+  EXPECT_EQ(error_of(with("q_proj_chunk: -1")), "test.yaml:5: tiling.q_proj_chunk: must be positive, got -1");
+  // The shipped files build: 964 tasks at full size.
+  EXPECT_EQ(build_workload_file(cfg("qwen3_32b_decode_upstream_0427")).tasks.size(), 964u);
+  for (const char* v : {"_small", "_medium"})
+    EXPECT_GT(build_workload_file(cfg(std::string("qwen3_32b_decode_upstream_0427") + v)).tasks.size(), 0u) << v;
 }
 
 TEST(WorkloadYaml, TypesAndValues) {
