@@ -269,7 +269,8 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
             deps_done = false;
             break;
           }
-          ready = std::max(ready, e);
+          // Across pipes the hand-off is a flag (set_flag / wait_flag): it costs.
+          ready = std::max(ready, int(dec_[deps_[k]].cost.pipe) == p ? e : e + hw_.pipe_sync_cycles);
         }
         if (!deps_done) break;
         const isa::Instr& in = (*stream_)[i];

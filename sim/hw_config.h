@@ -41,6 +41,8 @@ struct HwConfig {
   uint32_t vector_cores = 0;           // per core group
   uint32_t issue_interval_cycles = 0;  // key issue_cycles. In-order issue: instruction i of a
                                        // task is issued at task start + i * issue_interval_cycles
+  uint32_t pipe_sync_cycles = 0;       // an instruction that waits for one on another pipe of its
+                                       // core starts this much later (the set_flag/wait_flag hand-off)
 
   struct Buffers {  // capacities in bytes (keys l1_kib, ... give KiB)
     uint32_t l1 = 0, l0a = 0, l0b = 0, l0c = 0, ub = 0;

@@ -2,7 +2,8 @@
 """Fit hardware parameters of npusim to measured per-kernel times.
 
     tools/calibrate.py --measured M.csv --workload W.yaml --hw BASE.yaml \
-        --param dma.gm_to_l1.bytes_per_cycle=4:80 --param scheduler.completion_cycles=0:20000 \
+        --param dma.gm_to_l1.bytes_per_cycle,dma.gm_to_ub.bytes_per_cycle=4:80 \
+        --param scheduler.completion_cycles=0:20000 \
         [--set workload.KEY=VALUE ...] [--bin build/bin/npusim] -o fitted.yaml [--table residuals.md]
 
 M.csv has the columns of ../shared/calibration/measured_910b_qwen3_32b.csv:
@@ -11,6 +12,10 @@ record, or over every record when kernel is "(all tasks)") or latency_mean
 (dispatch to finish; "(all tasks)" only). Every point is simulated with
 `npusim run --report` and compared with the report's kernels[].exec_us.mean,
 totals.exec_us_mean and totals.latency_us_mean.
+
+A --param names one key, or several keys joined by commas that move together
+(one physical quantity behind several keys, e.g. the MTE2 rate of the cube and
+the vector cores); its start value is the first key's in the base file.
 
 The fit minimises the sum of squared log ratios simulated / measured (each point
 counts by its relative error, whatever its size) over the named parameters,
@@ -79,7 +84,7 @@ def parse_param(text):
         fail(f"--param {text}: bounds must be numbers")
     if not 0 <= lo < hi:
         fail(f"--param {text}: need 0 <= LO < HI")
-    return key, lo, hi
+    return key.split(","), lo, hi
 
 
 class Simulator:
@@ -99,8 +104,9 @@ class Simulator:
                    "--report", out]
             for s in self.args.set:
                 cmd += ["--set", s]
-            for (k, _, _), v in zip(self.args.params, values):
-                cmd += ["--set", f"hw.{k}={fmt(k, v, self.integer_keys)}"]
+            for (keys, _, _), v in zip(self.args.params, values):
+                for k in keys:
+                    cmd += ["--set", f"hw.{k}={fmt(k, v, self.integer_keys)}"]
             p = subprocess.run(cmd, capture_output=True, text=True)
             if p.returncode != 0:
                 fail(f"npusim failed ({p.returncode}) for {' '.join(cmd)}:\n{p.stderr.strip()}")
@@ -195,11 +201,13 @@ def main():
         fail(f"no npusim binary at {args.bin} (give --bin)")
     points = read_measured(args.measured)
     base, integer_keys = hw_values(args)
-    for k, lo, hi in args.params:
-        if k not in base:
-            fail(f"--param {k}: no such number in {args.hw} (see npusim hw show --hw {args.hw})")
+    for keys, lo, hi in args.params:
+        for k in keys:
+            if k not in base:
+                fail(f"--param {k}: no such number in {args.hw} (see npusim hw show --hw {args.hw})")
     sim = Simulator(args, integer_keys)
-    x0 = np.array([min(max(base[k], lo), hi) for k, lo, hi in args.params])
+    start = [base[keys[0]] for keys, _, _ in args.params]
+    x0 = np.array([min(max(v, lo), hi) for v, (_, lo, hi) in zip(start, args.params)])
     lo = np.array([p[1] for p in args.params])
     hi = np.array([p[2] for p in args.params])
 
@@ -207,13 +215,13 @@ def main():
         r = sim.report(list(x))
         return np.array([math.log(simulated(r, p) / p["measured"]) for p in points])
 
-    before = residuals([base[k] for k, _, _ in args.params])
+    before = residuals(start)
     # Integer keys are simulated rounded, so the steps must move them by whole units.
     scale = np.maximum(np.abs(x0), 1.0)
     fit = least_squares(residuals, x0, bounds=(lo, hi), x_scale=scale, diff_step=0.05,
                         max_nfev=args.max_evals)
     after = residuals(fit.x)
-    r_before = sim.report([base[k] for k, _, _ in args.params])
+    r_before = sim.report(start)
     r_after = sim.report(list(fit.x))
 
     rows = ["| point | measured us | before us | ratio | after us | ratio |", "|---|---|---|---|---|---|"]
@@ -223,8 +231,9 @@ def main():
     rows.append("")
     rows.append("| parameter | start | fitted | bounds |")
     rows.append("|---|---|---|---|")
-    for (k, l, h), x in zip(args.params, fit.x):
-        rows.append(f"| `{k}` | {fmt(k, base[k], integer_keys)} | {fmt(k, x, integer_keys)} | {l:g}..{h:g} |")
+    for (keys, l, h), v0, x in zip(args.params, start, fit.x):
+        rows.append(f"| `{', '.join(keys)}` | {fmt(keys[0], v0, integer_keys)} | {fmt(keys[0], x, integer_keys)} | "
+                    f"{l:g}..{h:g} |")
     rows.append("")
     rows.append(f"rms log error {math.sqrt(np.mean(before ** 2)):.3f} -> {math.sqrt(np.mean(after ** 2)):.3f}; "
                 f"{sim.runs} simulations; {fit.message}")
@@ -236,7 +245,7 @@ def main():
     note = (f"{len(points)} points of {os.path.basename(args.measured)}, workload "
             f"{os.path.basename(args.workload)}{' with ' + ' '.join(args.set) if args.set else ''}")
     fitted = {k: (fmt(k, x, integer_keys), f"[F] fitted to {os.path.basename(args.measured)} (bounds {l:g}..{h:g})")
-              for (k, l, h), x in zip(args.params, fit.x)}
+              for (keys, l, h), x in zip(args.params, fit.x) for k in keys}
     base_ref = os.path.relpath(os.path.abspath(args.hw), os.path.dirname(os.path.abspath(args.output)))
     with open(args.output, "w") as f:
         f.write(nested_yaml(base_ref, fitted, note))
