@@ -90,7 +90,7 @@ TEST(HwCli, ShowPrintsEveryKeyWithWhereItsValueCameFrom) {
       ++values;
       EXPECT_FALSE(origin_of(l).empty()) << l;
     }
-  EXPECT_EQ(values, 47);
+  EXPECT_EQ(values, 54);
   // A default shows as "default".
   const fs::path d = tmpdir();
   std::ofstream(d / "h.yaml") << "base: a2a3\nname: h\n";
