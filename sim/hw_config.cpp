@@ -655,10 +655,10 @@ HwConfig HwSource::resolve(std::vector<HwSetting>* settings) const {
     r.resolved.at("l2.sector_bytes")
         .fail("must divide l2.line_bytes (" + std::to_string(l2.line_bytes) + "), got " +
               std::to_string(l2.sector_bytes));
-  if (l2.line_bytes / l2.sector_bytes > 64)
+  if (l2.line_bytes / l2.sector_bytes > 16)
     r.resolved.at("l2.sector_bytes")
-        .fail("a line holds at most 64 sectors: must be >= l2.line_bytes / 64 = " +
-              std::to_string((l2.line_bytes + 63) / 64) + ", got " + std::to_string(l2.sector_bytes));
+        .fail("a line holds at most 16 sectors: must be >= l2.line_bytes / 16 = " +
+              std::to_string((l2.line_bytes + 15) / 16) + ", got " + std::to_string(l2.sector_bytes));
   if (l2.size_bytes % (uint64_t(l2.line_bytes) * l2.associativity))
     r.resolved.at("l2.size_kib")
         .fail("must be a whole number of sets: a multiple of l2.line_bytes x l2.associativity = " +

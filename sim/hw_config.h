@@ -75,7 +75,7 @@ struct HwConfig {
   struct L2 {
     uint32_t size_bytes = 0;              // key size_kib
     uint32_t line_bytes = 0;              // lines never hold two tensors' bytes
-    uint32_t sector_bytes = 0;            // a read miss fills the sectors it touches; divides line_bytes
+    uint32_t sector_bytes = 0;            // a read miss fills the sectors it touches; divides line_bytes, <= 16 per line
     uint32_t associativity = 0;           // ways per set, LRU
     uint32_t hit_latency_cycles = 0;      // a request served by L2: data visible this long after its last byte
     double read_bytes_per_cycle = 0;      // per core: a load's L2-hit bytes move at most this fast

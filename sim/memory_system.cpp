@@ -27,14 +27,11 @@ L2Memory::L2Memory(const HwConfig& hw, const std::vector<isa::Tensor>& tensors)
   }
   if (!enabled_) return;
   // hw_config validates these; a policy built from anything else is a bug.
-  if (!line_ || !sector_ || line_ % sector_ || sectors_per_line_ > 64 || !ways_ ||
+  if (!line_ || !sector_ || line_ % sector_ || sectors_per_line_ > 16 || !ways_ ||
       hw.l2.size_bytes % (line_ * ways_))
     throw std::logic_error("L2Memory: inconsistent l2 geometry (hw_config should have refused it)");
   sets_ = hw.l2.size_bytes / (line_ * ways_);
-  tag_.assign(sets_ * ways_, 0);
-  lru_.assign(sets_ * ways_, 0);
-  valid_.assign(sets_ * ways_, 0);
-  dirty_.assign(sets_ * ways_, 0);
+  blocks_.assign(sets_ * 2 * ways_, 0);
 }
 
 double L2Memory::hit_bytes_per_cycle(bool write) const {
@@ -42,63 +39,57 @@ double L2Memory::hit_bytes_per_cycle(bool write) const {
 }
 
 namespace {
-uint64_t popcount(uint64_t x) { return uint64_t(__builtin_popcountll(x)); }
-uint64_t sector_mask(uint32_t s0, uint32_t s1) {  // bits s0..s1 (s1 < 64)
-  const uint64_t hi = s1 >= 63 ? ~0ull : (uint64_t(1) << (s1 + 1)) - 1;
-  return hi & ~((uint64_t(1) << s0) - 1);
+uint64_t popcount(uint32_t x) { return uint64_t(__builtin_popcount(x)); }
+uint32_t sector_mask(uint32_t s0, uint32_t s1) {  // bits s0..s1 (s1 < 16)
+  return ((uint32_t(1) << (s1 + 1)) - 1) & ~((uint32_t(1) << s0) - 1);
 }
 }  // namespace
 
 void L2Memory::touch(uint64_t set, uint64_t tag, uint32_t s0, uint32_t s1, uint64_t bytes, bool write,
                      MemResult& res) {
-  const uint64_t mask = sector_mask(s0, s1);
-  const size_t first = size_t(set) * ways_;
-  const uint64_t* tags = &tag_[first];
-  size_t w = ways_;
-  for (uint32_t i = 0; i < ways_; ++i)
-    if (tags[i] == tag) {
-      w = i;
-      break;
-    }
-  ++clock_;
+  const uint16_t mask = uint16_t(sector_mask(s0, s1));
+  if (++clock_ == 0) {  // after 2^32 accesses: forget the order once, start again
+    for (uint64_t i = 0; i < sets_; ++i) std::fill_n(set_at(i).lru, ways_, 0u);
+    clock_ = 1;
+  }
+  const SetView v = set_at(set);
+  uint32_t w = 0;
+  while (w < ways_ && v.tag[w] != tag) ++w;
   if (w < ways_) {
-    const size_t k = first + w;
-    lru_[k] = clock_;
-    const uint64_t missing = mask & ~valid_[k];
+    v.lru[w] = clock_;
+    const uint16_t missing = uint16_t(mask & ~v.valid[w]);
     if (write || !missing) ++res.l2_hits;
     else ++res.l2_misses;
     if (!write) {
       if (missing) {  // fill the sectors that are not there
         res.miss_bytes += bytes;
         res.fill_bytes += popcount(missing) * sector_;
-        valid_[k] |= missing;
+        v.valid[w] |= missing;
       } else {
         res.hit_bytes += bytes;
       }
       return;
     }
-    w = k;
   } else {
     ++res.l2_misses;
-    size_t k = first;  // the least recently used way (an empty one has lru 0)
-    for (size_t i = first + 1; i < first + ways_; ++i)
-      if (lru_[i] < lru_[k]) k = i;
-    if (tag_[k] && dirty_[k]) res.writeback_bytes += popcount(dirty_[k]) * sector_;
-    tag_[k] = tag;
-    lru_[k] = clock_;
-    dirty_[k] = 0;
-    valid_[k] = write ? 0 : mask;
+    w = 0;  // the least recently used way (an empty one has lru 0)
+    for (uint32_t i = 1; i < ways_; ++i)
+      if (v.lru[i] < v.lru[w]) w = i;
+    if (v.tag[w] && v.dirty[w]) res.writeback_bytes += popcount(v.dirty[w]) * sector_;
+    v.tag[w] = tag;
+    v.lru[w] = clock_;
+    v.dirty[w] = 0;
+    v.valid[w] = write ? 0 : mask;
     if (!write) {
       res.miss_bytes += bytes;
       res.fill_bytes += popcount(mask) * sector_;
       return;
     }
-    w = k;
   }
   // A write: allocate (no fetch), the written sectors become valid.
-  valid_[w] |= mask;
+  v.valid[w] |= mask;
   if (write_back_) {
-    dirty_[w] |= mask;
+    v.dirty[w] |= mask;
     res.hit_bytes += bytes;
   } else {
     res.miss_bytes += bytes;

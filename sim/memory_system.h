@@ -89,12 +89,23 @@ class L2Memory : public MemorySystem {
   uint64_t sets_;
   uint32_t ways_;
   bool write_back_;
-  // The ways, sets_ x ways_, as separate arrays so a lookup scans one
-  // cache line of tags: tag = line / sets_ + 1 (0: empty), last use
-  // (larger = more recent), valid and dirty sector masks.
-  std::vector<uint64_t> tag_;
-  std::vector<uint64_t> lru_, valid_, dirty_;
-  uint64_t clock_ = 0;
+  // The ways of a set, packed in one block of 16 B per way so a lookup
+  // touches a few adjacent cache lines: tags (line / sets_ + 1, 0 = empty),
+  // last use (uint32; larger = more recent), valid and dirty sector masks
+  // (uint16: at most 16 sectors per line).
+  struct SetView {
+    uint64_t* tag;
+    uint32_t* lru;
+    uint16_t *valid, *dirty;
+  };
+  SetView set_at(uint64_t set) {
+    uint64_t* b = &blocks_[set * 2 * ways_];
+    uint32_t* lru = reinterpret_cast<uint32_t*>(b + ways_);
+    uint16_t* valid = reinterpret_cast<uint16_t*>(lru + ways_);
+    return {b, lru, valid, valid + ways_};
+  }
+  std::vector<uint64_t> blocks_;  // sets_ x (2 x ways_) words
+  uint32_t clock_ = 0;
 };
 
 }  // namespace sim

@@ -654,7 +654,7 @@ TEST(HwConfigErrors, L2GeometryMustFit) {
   EXPECT_EQ(error_of(with("sector_bytes: 64", "sector_bytes: 96")),
             "t.yaml:29: l2.sector_bytes: must divide l2.line_bytes (256), got 96");
   EXPECT_EQ(error_of(with("sector_bytes: 64", "sector_bytes: 2")),
-            "t.yaml:29: l2.sector_bytes: a line holds at most 64 sectors: must be >= l2.line_bytes / 64 = 4, got 2");
+            "t.yaml:29: l2.sector_bytes: a line holds at most 16 sectors: must be >= l2.line_bytes / 16 = 16, got 2");
   EXPECT_EQ(error_of(with("size_kib: 2048", "size_kib: 3")),
             "t.yaml:29: l2.size_kib: must be a whole number of sets: a multiple of l2.line_bytes x l2.associativity "
             "= 2048 B, got 3072 B");
