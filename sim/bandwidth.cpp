@@ -80,7 +80,15 @@ void SharedBandwidth::advance(uint64_t t, std::vector<uint64_t>& completed) {
       changed = true;
     }
     pending_.erase(pending_.begin(), pending_.begin() + started);
-    if (changed) rebalance();
+    if (changed) {
+      // A class left empty carries nothing (a new member's finishing point is
+      // relative to the clock at its arrival): drop it, so transfers with
+      // many different caps cost only the classes in flight.
+      classes_.erase(std::remove_if(classes_.begin(), classes_.end(),
+                                    [](const CapClass& c) { return c.heap.empty(); }),
+                     classes_.end());
+      rebalance();
+    }
     if (tn >= double(t)) break;
   }
   now_ = t;

@@ -276,7 +276,7 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         const isa::Instr& in = (*stream_)[i];
         if (d.cost.gm_dma()) {
           start_[i] = ready;
-          out.push_back({i, ready + d.cost.setup_cycles, double(d.cost.burst_bytes), d.cost.cap});
+          out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, d.gm_offset), d.cost.cap});
           in_flight_[p] = true;
           progress = true;
           break;
@@ -298,21 +298,35 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
   }
 }
 
-void CoreEngine::dma_done(uint32_t i, uint64_t t, const std::function<void(const InstrEvent&)>& done) {
+void CoreEngine::dma_done(uint32_t i, uint64_t t, const MemResult& mem,
+                          const std::function<void(const InstrEvent&)>& done) {
   const int p = int(dec_[i].cost.pipe);
   pipe_free_[p] = t;
   in_flight_[p] = false;
   ++head_[p];
-  finish(i, start_[i], t, t + hw_.gm.latency_cycles, done);  // the one place GM latency is added
+  finish(i, start_[i], t, t + mem.latency_cycles, done, &mem);  // the latency the memory system decided
+}
+
+MemRequest CoreEngine::mem_request(const isa::Instr& in, int64_t gm_offset) const {
+  const isa::GmView& v = in.gm;
+  const uint64_t e = isa::dtype_bytes(ctx_.program->tensors[v.tensor].dtype);
+  MemRequest r;
+  r.tensor = v.tensor;
+  r.offset = uint64_t(gm_offset) * e;
+  r.rows = v.rows;
+  r.row_bytes = uint64_t(v.cols) * e;
+  r.stride_bytes = uint64_t(v.row_stride) * e;
+  r.write = isa::op_info(in.op).gm_write;
+  return r;
 }
 
 void CoreEngine::finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t end,
-                        const std::function<void(const InstrEvent&)>& done) {
+                        const std::function<void(const InstrEvent&)>& done, const MemResult* mem) {
   start_[i] = start;
   end_[i] = end;
   end_max_ = std::max(end_max_, end);
   ++finished_count_;
-  done(InstrEvent{i, &(*stream_)[i], &dec_[i].cost, start, pipe_end, end, dec_[i].gm_offset});
+  done(InstrEvent{i, &(*stream_)[i], &dec_[i].cost, start, pipe_end, end, dec_[i].gm_offset, mem});
 }
 
 bool CoreEngine::dma_in_flight() const {

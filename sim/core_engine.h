@@ -9,7 +9,7 @@
 //   earlier instruction whose buffer/GM/register range it overlaps (RAW, WAR,
 //   WAW) has ended;
 // - a GM DMA holds its pipe for setup + transfer; its data is visible
-//   gm.latency_cycles after the transfer completes;
+//   the memory system's latency after the transfer completes (memory_system.h);
 // - SIGNAL waits for every earlier instruction; WAIT holds every later one
 //   until the flag has been posted.
 #pragma once
@@ -22,6 +22,7 @@
 #include "isa/isa.h"
 #include "sim/cost_model.h"
 #include "sim/hw_config.h"
+#include "sim/memory_system.h"
 #include "sim/regions.h"
 #include "sim/sim_error.h"
 
@@ -48,7 +49,7 @@ class FlagBoard {
 struct DmaRequest {
   uint32_t instr;     // index in the stream
   uint64_t start;     // cycle the bytes start moving (after setup)
-  double bytes;       // burst-rounded
+  MemRequest mem;     // what it touches, for the memory system
   double cap;         // engine bytes/cycle
 };
 
@@ -59,8 +60,9 @@ struct InstrEvent {
   const Cost* cost;
   uint64_t start;
   uint64_t pipe_end;  // its pipe is free again (a GM DMA: its last byte has moved)
-  uint64_t end;       // its result is visible (a GM DMA: gm.latency_cycles after pipe_end)
+  uint64_t end;       // its result is visible (a GM DMA: the memory system's latency after pipe_end)
   int64_t gm_offset;    // resolved element offset of the GM view (dynamic regs applied)
+  const MemResult* mem = nullptr;  // a GM DMA: what it cost the memory system
 };
 
 // Read-only facts about the running task, for messages and dynamic offsets.
@@ -87,8 +89,9 @@ class CoreEngine {
   // finished instruction to `done`.
   void step(FlagBoard& flags, std::vector<DmaRequest>& out,
             const std::function<void(const InstrEvent&)>& done);
-  // The transfer of DMA `instr` completed at cycle t.
-  void dma_done(uint32_t instr, uint64_t t,
+  // The transfer of DMA `instr` completed at cycle t; `mem` says what it cost
+  // the memory system (its latency included).
+  void dma_done(uint32_t instr, uint64_t t, const MemResult& mem,
                 const std::function<void(const InstrEvent&)>& done);
 
   bool finished() const { return finished_count_ == stream_size(); }
@@ -107,9 +110,11 @@ class CoreEngine {
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
   std::string where(uint32_t i) const;
   void decode_one(uint32_t i, int64_t regs[]);
+  // The memory-system view of GM DMA `in` at element offset `gm_offset`.
+  MemRequest mem_request(const isa::Instr& in, int64_t gm_offset) const;
   void check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer);
   void finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t end,
-              const std::function<void(const InstrEvent&)>& done);
+              const std::function<void(const InstrEvent&)>& done, const MemResult* mem = nullptr);
 
   const HwConfig& hw_;
   const CostModel& cm_;

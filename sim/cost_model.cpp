@@ -1,5 +1,7 @@
 #include "sim/cost_model.h"
 
+#include "sim/memory_system.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -27,13 +29,6 @@ uint64_t engine_cycles(const EngineConfig& e, uint64_t bytes) {
   return e.setup_cycles + whole_cycles(double(bytes) / e.bytes_per_cycle, "a local move");
 }
 }  // namespace
-
-uint64_t CostModel::burst_rounded(const isa::GmView& v, isa::DType t) const {
-  const uint64_t burst = hw_.dma.burst_bytes;
-  const uint64_t row = uint64_t(v.cols) * isa::dtype_bytes(t);
-  if (v.contiguous()) return ceil_div(row * v.rows, burst) * burst;
-  return uint64_t(v.rows) * ceil_div(row, burst) * burst;
-}
 
 uint64_t CostModel::matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const {
   constexpr uint64_t f = isa::kCubeFractal;
@@ -66,7 +61,6 @@ Cost CostModel::cost(const isa::Instr& in) const {
     c.dir = dir;
     c.setup_cycles = e.setup_cycles;
     c.bytes = t.valid_bytes();
-    c.burst_bytes = burst_rounded(in.gm, t.dtype);
     c.cap = e.bytes_per_cycle;
     return c;
   };
@@ -100,7 +94,9 @@ Cost CostModel::cost(const isa::Instr& in) const {
     case CostClass::VecFill: return vec(v.fill);
     case CostClass::VecBroadcast: return vec(v.broadcast);
     case CostClass::View: return c;  // no data moves
-    case CostClass::ScalarLoad: c.cycles = hw_.scalar.sload_cycles; return c;
+    case CostClass::ScalarLoad:  // costed as an L2 miss: the latency is the memory system's
+      c.cycles = hw_.scalar.sload_cycles + gm_miss_latency(hw_);
+      return c;
     case CostClass::ScalarOp: c.cycles = hw_.scalar.op_cycles; return c;
     case CostClass::Signal: c.cycles = hw_.scalar.flag_cycles; return c;
     case CostClass::Wait: return c;  // lasts until its flag is posted, no longer

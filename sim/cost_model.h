@@ -1,6 +1,7 @@
 // What one instruction costs on the configured hardware: which pipe it
 // occupies and for how long, or, for a GM DMA, the parameters the shared
-// bandwidth model needs. Plain C++ (no SystemC); unit-tested by hand counts.
+// bandwidth model needs (the memory system, memory_system.h, decides what
+// its bytes cost beyond the engine). Plain C++ (no SystemC); unit-tested by hand counts.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +38,6 @@ struct Cost {
   uint64_t cycles = 0;        // a local op's whole duration (0 for a GM DMA)
   uint64_t setup_cycles = 0;  // a GM DMA's engine setup, before its bytes move
   uint64_t bytes = 0;         // bytes the instruction moves (view size), for counting
-  uint64_t burst_bytes = 0;   // GM DMAs: bytes on the bus after burst rounding
   double cap = 0;             // GM DMAs: engine bytes/cycle
   bool gm_dma() const { return dir != DmaDir::None; }
 };
@@ -50,9 +50,6 @@ class CostModel {
   // L0C->UB without the path).
   Cost cost(const isa::Instr& in) const;
 
-  // Bytes on the bus for a GM view: a contiguous view rounds its total up to
-  // whole bursts; a strided view pays whole bursts per row.
-  uint64_t burst_rounded(const isa::GmView& v, isa::DType t) const;
   // Cube cycles for an M x K x N matmul: fill + fractals / rate.
   uint64_t matmul_cycles(uint32_t m, uint32_t k, uint32_t n, isa::DType in) const;
   // Vector cycles: issue + ceil(ceil(bytes / width) * per-repeat factor).

@@ -62,10 +62,15 @@ Counters& Counters::operator+=(const Counters& o) {
   return *this;
 }
 
-void Counters::add_dma(bool load, uint64_t bytes, uint64_t bus_bytes) {
+void Counters::add_dma(bool load, uint64_t bytes, uint64_t hits, uint64_t misses, uint64_t hit_bytes,
+                       uint64_t hbm) {
   ++dma_count;
   dma_bytes += bytes;
-  dma_bus_bytes += bus_bytes;
+  dma_bus_bytes += hit_bytes + hbm;
+  l2_hits += hits;
+  l2_misses += misses;
+  l2_hit_bytes += hit_bytes;
+  hbm_bytes += hbm;
   if (load) {
     ++load_count;
     load_bytes += bytes;

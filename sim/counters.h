@@ -78,7 +78,9 @@ struct StatCounter {  // durations in cycles
   X(instructions, Sum, "instructions", nullptr, kNone, "tile instructions executed")                              \
   X(dma_count, Sum, "DMAs", "DMAs", kGated, "GM DMAs (loads and stores)")                                         \
   X(dma_bytes, Sum, "bytes", "DMA bytes", kGated, "payload bytes of the GM DMAs")                                 \
-  X(dma_bus_bytes, Sum, "bytes", nullptr, kNone, "bytes of the GM DMAs on the bus, after burst rounding")         \
+  X(dma_bus_bytes, Sum, "bytes", nullptr, kNone,                                                                 \
+    "bytes the memory system moved for the GM DMAs: l2_hit_bytes + hbm_bytes (the payload, plus whole sectors "  \
+    "filled for short rows and dirty lines written back)")                                                       \
   X(load_count, Sum, "DMAs", nullptr, kNone, "GM -> local buffer DMAs")                                           \
   X(load_bytes, Sum, "bytes", nullptr, kNone, "payload bytes loaded from GM")                                     \
   X(store_count, Sum, "DMAs", nullptr, kNone, "local buffer -> GM DMAs")                                          \
@@ -101,6 +103,15 @@ struct StatCounter {  // durations in cycles
     "per execution record, from the dispatch handing the task to the core to the scheduler thread detecting "      \
     "that core's end, as the runtime's profile timestamps it (pickup + exec + completion detection; the "          \
     "calibration data's \"latency\"): {mean}; in totals latency_us_mean")                                          \
+  X(l2_hits, Sum, "line accesses", nullptr, kNone,                                                               \
+    "GM DMA line accesses that found every sector they touch in L2 (a store: its line was there)")               \
+  X(l2_misses, Sum, "line accesses", nullptr, kNone,                                                             \
+    "GM DMA line accesses that did not: a load fills the sectors missing from HBM, a store allocates the line")   \
+  X(l2_hit_bytes, Sum, "bytes", nullptr, kNone,                                                                  \
+    "payload bytes served by L2 without waiting for HBM: loads that hit, stores under write-back")               \
+  X(hbm_bytes, Sum, "bytes", nullptr, kNone,                                                                     \
+    "bytes HBM moved for the GM DMAs: sectors filled on load misses, sectors written through, dirty sectors "    \
+    "written back when the DMA evicted their line")                                                              \
   X(dma_size_histogram, Histogram, "DMAs per size", nullptr, kNone,                                               \
     "GM DMAs by payload size, rounded up to a power of two: {\"<=128B\": n, \"<=4KiB\": n, ...}")
 
@@ -108,7 +119,9 @@ struct Counters {
 #define NPUSIM_COUNTER_FIELD(key, agg, unit, summary, flags, description) agg##Counter key{};
   NPUSIM_COUNTERS(NPUSIM_COUNTER_FIELD)
 #undef NPUSIM_COUNTER_FIELD
-  void add_dma(bool load, uint64_t bytes, uint64_t bus_bytes);
+  // One GM DMA of `bytes` payload; `l2_hits` .. `hbm_bytes` as the memory system counted them.
+  void add_dma(bool load, uint64_t bytes, uint64_t l2_hits, uint64_t l2_misses, uint64_t l2_hit_bytes,
+               uint64_t hbm_bytes);
   Counters& operator+=(const Counters& o);  // as each counter aggregates
 };
 

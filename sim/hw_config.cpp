@@ -319,6 +319,29 @@ Reader boolean(bool& dst) {
   };
 }
 
+// A capacity in KiB, stored in bytes; 0 allowed (none).
+Reader kib_or_zero(uint32_t& dst) {
+  constexpr uint32_t kMaxKib = std::numeric_limits<uint32_t>::max() / 1024;
+  return [&dst](const Value& v) {
+    uint32_t k = 0;
+    integer(k, 0, kMaxKib)(v);
+    dst = k * 1024;
+  };
+}
+
+// write_back or write_through.
+Reader write_policy(bool& write_back) {
+  return [&write_back](const Value& v) {
+    const std::string* s = plain_scalar(v.node);
+    if (s && *s == "write_back")
+      write_back = true;
+    else if (s && *s == "write_through")
+      write_back = false;
+    else
+      v.fail("expected write_back or write_through, got " + describe(v.node));
+  };
+}
+
 Reader text(std::string& dst) {
   return [&dst](const Value& v) {
     if (!v.node.IsScalar()) v.fail("expected a string, got " + describe(v.node));
@@ -377,7 +400,6 @@ Fields hw_schema(HwConfig& c) {
                           leaf("broadcast", per_repeat(ve.broadcast)),
                       }),
       group("dma", {
-                       leaf("burst_bytes", integer(d.burst_bytes, 1, 1 << 20)),
                        group("gm_to_l1", engine(d.gm_to_l1)),
                        group("gm_to_ub", engine(d.gm_to_ub)),
                        group("ub_to_gm", engine(d.ub_to_gm)),
@@ -387,6 +409,17 @@ Fields hw_schema(HwConfig& c) {
                        leaf("l0c_to_ub_path", boolean(d.l0c_to_ub_path), "false"),
                        group("l0c_to_ub", engine(d.l0c_to_ub, "dma.l0c_to_gm")),
                    }),
+      // Defaults: no L2 (size 0); the other keys matter only with a size.
+      group("l2", {
+                      leaf("size_kib", kib_or_zero(c.l2.size_bytes), "0"),
+                      leaf("line_bytes", integer(c.l2.line_bytes, 1, 1 << 20), "512"),
+                      leaf("sector_bytes", integer(c.l2.sector_bytes, 1, 1 << 20), "=l2.line_bytes"),
+                      leaf("associativity", integer(c.l2.associativity, 1, 1024), "16"),
+                      leaf("hit_latency_cycles", cycles(c.l2.hit_latency_cycles), "0"),
+                      leaf("read_bytes_per_cycle", rate(c.l2.read_bytes_per_cycle), "1e9"),
+                      leaf("write_bytes_per_cycle", rate(c.l2.write_bytes_per_cycle), "1e9"),
+                      leaf("write_policy", write_policy(c.l2.write_back), "write_back"),
+                  }),
       group("gm", {
                       leaf("bandwidth_gbps", real(c.gm.bandwidth_gbps, 1e-3, 1e9)),
                       leaf("latency_cycles", cycles(c.gm.latency_cycles)),
@@ -619,6 +652,21 @@ HwConfig HwSource::resolve(std::vector<HwSetting>* settings) const {
   if (settings) settings->clear();
   Resolver r{settings, {}};
   resolve_map(srcs, hw_schema(c), "", r);
+  // The L2's geometry, across keys (reported at the key that breaks it).
+  const HwConfig::L2& l2 = c.l2;
+  if (l2.sector_bytes > l2.line_bytes || l2.line_bytes % l2.sector_bytes)
+    r.resolved.at("l2.sector_bytes")
+        .fail("must divide l2.line_bytes (" + std::to_string(l2.line_bytes) + "), got " +
+              std::to_string(l2.sector_bytes));
+  if (l2.line_bytes / l2.sector_bytes > 16)
+    r.resolved.at("l2.sector_bytes")
+        .fail("a line holds at most 16 sectors: must be >= l2.line_bytes / 16 = " +
+              std::to_string((l2.line_bytes + 15) / 16) + ", got " + std::to_string(l2.sector_bytes));
+  if (l2.size_bytes % (uint64_t(l2.line_bytes) * l2.associativity))
+    r.resolved.at("l2.size_kib")
+        .fail("must be a whole number of sets: a multiple of l2.line_bytes x l2.associativity = " +
+              std::to_string(uint64_t(l2.line_bytes) * l2.associativity) + " B, got " +
+              std::to_string(l2.size_bytes) + " B");
   return c;
 }
 

@@ -64,7 +64,6 @@ struct HwConfig {
   } vector;
 
   struct Dma {
-    uint32_t burst_bytes = 0;        // transfers move in bursts; a row pays at least one
     EngineConfig gm_to_l1;           // MTE2 on the cube core
     EngineConfig gm_to_ub;           // MTE2 on a vector core
     EngineConfig ub_to_gm;           // MTE3
@@ -74,14 +73,27 @@ struct HwConfig {
     EngineConfig l0c_to_ub;          // used only when l0c_to_ub_path
   } dma;
 
-  struct Gm {
-    double bandwidth_gbps = 0;       // GB/s (1e9 B/s), shared by every DMA in flight
-    uint32_t latency_cycles = 0;     // added to the completion of each DMA that touches GM
+  // The L2 in front of HBM (sim/memory_system.h). size_bytes 0: no L2.
+  struct L2 {
+    uint32_t size_bytes = 0;              // key size_kib
+    uint32_t line_bytes = 0;              // lines never hold two tensors' bytes
+    uint32_t sector_bytes = 0;            // a read miss fills the sectors it touches; divides line_bytes, <= 16 per line
+    uint32_t associativity = 0;           // ways per set, LRU
+    uint32_t hit_latency_cycles = 0;      // a request served by L2: data visible this long after its last byte
+    double read_bytes_per_cycle = 0;      // per core: a load's L2-hit bytes move at most this fast
+    double write_bytes_per_cycle = 0;     // per core: a store's bytes into L2
+    bool write_back = true;               // key write_policy: write_back (true) or write_through
+  } l2;
+
+  struct Gm {  // HBM behind the L2
+    double bandwidth_gbps = 0;       // GB/s (1e9 B/s), shared by every HBM transfer in flight
+    uint32_t latency_cycles = 0;     // added (on top of the L2 hit latency) when a request waited for HBM
     double bytes_per_cycle(double clock) const { return bandwidth_gbps / clock; }
   } gm;
 
   struct Scalar {
-    uint32_t sload_cycles = 0;       // one scalar GM read (includes its latency)
+    uint32_t sload_cycles = 0;       // one scalar GM read, without the memory latency (SLOAD costs
+                                     // this + gm_miss_latency(): l2 hit latency + gm latency)
     uint32_t op_cycles = 0;          // one scalar ALU op (SADD, ...)
     uint32_t flag_cycles = 0;        // SIGNAL -> WAIT hand-off
   } scalar;

@@ -4,6 +4,8 @@
 #include <functional>
 #include <exception>
 #include <memory>
+#include <optional>
+#include <queue>
 #include <sstream>
 
 #include <systemc>
@@ -13,6 +15,7 @@
 #include "sim/cost_model.h"
 #include "sim/dispatcher.h"
 #include "sim/functional.h"
+#include "sim/memory_system.h"
 #include "sim/stats.h"
 #include "sim/trace.h"
 
@@ -45,10 +48,18 @@ class Npu;
 struct Completion {
   uint32_t core, instr;
   uint64_t t;
+  MemResult mem;
 };
 
-// The channel to global memory (it models time, not data): wakes at each
-// transfer start/completion of the shared bandwidth model and hands
+// The channel to global memory (it models time, not data): the SystemC shell
+// around the memory system (the L2 policy decides what each DMA hits and
+// what goes to HBM) and the shared HBM bandwidth. Per DMA, after its setup:
+// the L2-hit bytes move at min(engine rate, L2 hit bandwidth), then the bytes
+// that missed go through the shared HBM model (as the HBM bytes they cost,
+// at up to the engine's rate scaled by HBM bytes / payload bytes); a DMA
+// with nothing to fetch completes without touching HBM. Dirty lines it
+// evicted are written back in the background (sharing HBM, waited for by
+// none). The method wakes at each start and completion and hands
 // completions to their core groups.
 class GmChannel : public sc_core::sc_module {
  public:
@@ -58,27 +69,36 @@ class GmChannel : public sc_core::sc_module {
     uint32_t core, instr;
   };
   SC_HAS_PROCESS(GmChannel);
-  GmChannel(sc_module_name n, double bytes_per_cycle, std::function<void(std::exception_ptr)> fail)
-      : sc_module(n), bw_(bytes_per_cycle), fail_(std::move(fail)) {
+  GmChannel(sc_module_name n, double bytes_per_cycle, std::unique_ptr<MemorySystem> mem,
+            std::function<void(std::exception_ptr)> fail)
+      : sc_module(n), bw_(bytes_per_cycle), capacity_(bytes_per_cycle), mem_(std::move(mem)), fail_(std::move(fail)) {
     SC_METHOD(update);
     sensitive << wake_;
     dont_initialize();
   }
-  void submit(uint64_t start, double bytes, double cap, const Owner& o) {
+  void submit(uint64_t start, const MemRequest& req, double cap, const Owner& o) {
+    const MemResult m = mem_->access(req);
     uint64_t tag;
     if (free_.empty()) {
       tag = owners_.size();
-      owners_.push_back(o);
+      owners_.push_back({o, m});
     } else {
       tag = free_.back();
       free_.pop_back();
-      owners_[tag] = o;
+      owners_[tag] = {o, m};
     }
-    bw_.add(start, bytes, cap, tag);
+    const double hit_rate = std::min(cap, mem_->hit_bytes_per_cycle(req.write));
+    const uint64_t hit_end = start + whole_cycles(double(m.hit_bytes) / hit_rate, "a DMA's L2 hit bytes");
+    if (m.writeback_bytes) bw_.add(start, double(m.writeback_bytes), capacity_, kBackground);
+    if (m.miss_bytes)
+      bw_.add(hit_end, double(m.fill_bytes), cap * double(m.fill_bytes) / double(m.miss_bytes), tag);
+    else
+      local_.push({hit_end, tag});
     wake_.notify(until(start));
   }
 
  private:
+  static constexpr uint64_t kBackground = ~uint64_t(0);  // the tag of a write-back
   void update() {
     try {
       advance();
@@ -90,22 +110,31 @@ class GmChannel : public sc_core::sc_module {
     const uint64_t now = now_cycles();
     done_.clear();
     bw_.advance(now, done_);
+    for (; !local_.empty() && local_.top().first <= now; local_.pop()) done_.push_back(local_.top().second);
     for (uint64_t tag : done_) {
-      const Owner& o = owners_[tag];
-      o.inbox->push_back({o.core, o.instr, now});
+      if (tag == kBackground) continue;
+      const Owner& o = owners_[tag].first;
+      o.inbox->push_back({o.core, o.instr, now, owners_[tag].second});
       // Immediate: the group thread is suspended in wait(wake_) whenever one
       // of its transfers is in flight, so the notification cannot be lost.
       o.wake->notify();
       free_.push_back(tag);
     }
-    if (auto next = bw_.next_event()) wake_.notify(until(*next));
+    std::optional<uint64_t> next = bw_.next_event();
+    if (!local_.empty() && (!next || local_.top().first < *next)) next = local_.top().first;
+    if (next) wake_.notify(until(*next));
   }
   SharedBandwidth bw_;
+  double capacity_;
+  std::unique_ptr<MemorySystem> mem_;
   std::function<void(std::exception_ptr)> fail_;
   sc_event wake_;
-  std::vector<Owner> owners_;
+  std::vector<std::pair<Owner, MemResult>> owners_;
   std::vector<uint64_t> free_;
   std::vector<uint64_t> done_;
+  // Completions of DMAs that do not touch HBM: (cycle, tag), earliest first.
+  using Timed = std::pair<uint64_t, uint64_t>;
+  std::priority_queue<Timed, std::vector<Timed>, std::greater<Timed>> local_;
 };
 
 // A core group: one cube core and N vector cores, each a CoreEngine, run by
@@ -138,7 +167,8 @@ class Npu : public sc_core::sc_module {
   SC_HAS_PROCESS(Npu);
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace, FunctionalState* functional)
       : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
-        gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), [this](std::exception_ptr e) { fail(e); }) {
+        gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), std::make_unique<L2Memory>(hw, p.tensors),
+           [this](std::exception_ptr e) { fail(e); }) {
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz);
     for (uint32_t g = 0; g < hw.core_groups; ++g)
       groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
@@ -325,12 +355,12 @@ void CoreGroup::execute() {
       if (flags_.total_posts() != posts)
         for (uint32_t o : active) dirty[o] |= o != c;
       for (const DmaRequest& r : requests)
-        npu_.gm.submit(r.start, r.bytes, r.cap, {&inbox_, &wake_, c, r.instr});
+        npu_.gm.submit(r.start, r.mem, r.cap, {&inbox_, &wake_, c, r.instr});
       requests.clear();
     }
     for (const Completion& cpl : inbox_) {
       core = cpl.core;
-      engines_[cpl.core].dma_done(cpl.instr, cpl.t, done);
+      engines_[cpl.core].dma_done(cpl.instr, cpl.t, cpl.mem, done);
       dirty[cpl.core] = 1;
     }
     const bool completions = !inbox_.empty();

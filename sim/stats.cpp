@@ -79,6 +79,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   const isa::Instr& in = *e.instr;
   const Cost& c = *e.cost;
   uint64_t bytes = 0;
+  const MemResult* mem = nullptr;
   Counters& ctr = per_kernel_[k];
   ++ctr.instructions;
   const uint64_t busy = pipe_busy_cycles(e);
@@ -87,7 +88,12 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   switch (isa::cost_class(in)) {
     case isa::CostClass::GmLoad:
     case isa::CostClass::GmStore:
-      ctr.add_dma(c.dir == DmaDir::Load, c.bytes, c.burst_bytes);
+      if (e.mem) {
+        mem = e.mem;
+        ctr.add_dma(c.dir == DmaDir::Load, c.bytes, mem->l2_hits, mem->l2_misses, mem->hit_bytes, mem->hbm_bytes());
+      } else {
+        ctr.add_dma(c.dir == DmaDir::Load, c.bytes, 0, 0, 0, 0);
+      }
       bytes = c.bytes;
       break;
     case isa::CostClass::ScalarLoad:
@@ -125,6 +131,12 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   ++slot.count->count;
   slot.count->bytes += bytes;
   slot.count->busy_cycles += busy;
+  if (mem) {
+    slot.count->l2_hits += mem->l2_hits;
+    slot.count->l2_misses += mem->l2_misses;
+    slot.count->l2_hit_bytes += mem->hit_bytes;
+    slot.count->hbm_bytes += mem->hbm_bytes();
+  }
 }
 
 namespace {
@@ -230,6 +242,14 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
                       {"count", v.count},
                       {"bytes", v.bytes}};
     if (op == kLaunchOp) e["launch_overhead_cycles"] = v.overhead_cycles;
+    if (op != kLaunchOp && (isa::cost_class(probe) == isa::CostClass::GmLoad ||
+                            isa::cost_class(probe) == isa::CostClass::GmStore)) {
+      // What the site's DMAs cost the memory system (README "The report").
+      e["l2_hits"] = v.l2_hits;
+      e["l2_misses"] = v.l2_misses;
+      e["l2_hit_bytes"] = v.l2_hit_bytes;
+      e["hbm_bytes"] = v.hbm_bytes;
+    }
     // Where the kernel's pipe time went: a launch holds no pipe (0).
     const uint64_t kernel_busy = per_kernel_[k].pipe_busy_cycles;
     e["busy_cycles"] = v.busy_cycles;

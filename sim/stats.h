@@ -55,6 +55,7 @@ class Stats {
     uint64_t count = 0, bytes = 0;
     uint64_t busy_cycles = 0;      // instruction entries: sum of pipe_busy_cycles
     uint64_t overhead_cycles = 0;  // launch entries only
+    uint64_t l2_hits = 0, l2_misses = 0, l2_hit_bytes = 0, hbm_bytes = 0;  // GM DMA entries only
   };
   static constexpr uint8_t kLaunchOp = 0xff;  // the op byte of a launch-site entry
   const isa::Program& p_;

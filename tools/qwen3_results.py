@@ -67,7 +67,7 @@ SCOPE1_TABLE = {
     "fused_qkrope": SCOPE1["fused_qkrope"],
     "reviewed": SCOPE1["reviewed"],
 }
-HW_KEYS = ["clock_ghz", "core_groups", "bandwidth_gbps", "burst_bytes", "submit_cycles",
+HW_KEYS = ["clock_ghz", "core_groups", "bandwidth_gbps", "sector_bytes", "submit_cycles",
            "threads", "dispatch_cycles", "launch_cycles"]
 
 
@@ -333,8 +333,8 @@ def collect(args):
                 sens.append((cfg, "dispatch_cycles", str(val), "dispatch_cycles: %d" % val,
                              replace_key(base, "dispatch_cycles", str(val), cfg), None))
         a2a3 = resolved_hw(npusim, "a2a3")
-        sens.append(("a2a3", "burst_bytes", "512", "burst_bytes: 512",
-                     replace_key(a2a3, "burst_bytes", "512", "a2a3"), None))
+        sens.append(("a2a3", "sector_bytes", "128", "l2.sector_bytes: 128",
+                     replace_key(a2a3, "sector_bytes", "128", "a2a3"), None))
         sens.append(("a2a3", "launch_cycles", "1480", "launch_cycles: 1480",
                      replace_key(a2a3, "launch_cycles", "1480", "a2a3"), None))
         for cfg, key, val, label, text, _ in sens:
@@ -581,26 +581,26 @@ def analysis(data, cfg):
            "gains" if dur(pf["scope 2"]) < dur(pb["scope 2"]) else "loses",
            U(abs(dur(pb["scope 2"]) - dur(pf["scope 2"]))), U(dur(pb["scope 3"])), U(dur(pf["scope 3"]))))
 
-    # 3. Scope 1: bursts, waves, submission.
+    # 3. Scope 1: L2 sectors, waves, submission.
     bq, fq = kernel(b["report"], "q_proj"), kernel(f["report"], "q_head_proj")
     xb, xf = bq["dma_bus_bytes"] / bq["dma_bytes"], fq["dma_bus_bytes"] / fq["dma_bytes"]
     s1 = []
     if xb > xf + 0.1:
         s1.append(
             "Scope 1 is decided by weight traffic more than by launches. The baseline's `q_proj` reads wq in "
-            "[512, 64] bf16 tiles, rows of 128 B; with %d B bursts every row pays a whole burst, so its %s MB of "
-            "payload put %s MB on the bus (x%.2f). PR 112's `q_head_proj` reads [256, 128] tiles, rows of 256 B: "
+            "[512, 64] bf16 tiles, rows of 128 B; with %d B L2 sectors a row that misses fills a whole sector, so its "
+            "%s MB of payload cost %s MB of L2 hits + HBM (x%.2f). PR 112's `q_head_proj` reads [256, 128] tiles, rows of 256 B: "
             "%s MB payload, %s MB on the bus (x%.2f). Scope 1's bus bytes are %s us of GM time in the baseline "
             "and %s us in PR 112. The baseline also puts its %d `q_proj` tasks of 4 blocks each on %d core groups "
             "(a second, partial wave) and its `kv_proj` tasks start only at %s us, behind them."
-            % (hw["burst_bytes"], mb(bq["dma_bytes"]), mb(bq["dma_bus_bytes"]), xb, mb(fq["dma_bytes"]),
+            % (hw["sector_bytes"], mb(bq["dma_bytes"]), mb(bq["dma_bus_bytes"]), xb, mb(fq["dma_bytes"]),
                mb(fq["dma_bus_bytes"]), xf, U(pb["scope 1"]["bus_floor"]), U(pf["scope 1"]["bus_floor"]),
                bq["tasks"], hw["core_groups"], fmt_us(first_start(b, "kv_proj", hw), 1)))
     else:
         s1.append(
-            "With %d B bursts neither variant pays for short rows (wq bus/payload x%.2f vs x%.2f), so PR 112's "
+            "With %d B L2 sectors neither variant pays for short rows (wq bus/payload x%.2f vs x%.2f), so PR 112's "
             "wider tiles buy little: scope 1's bus bytes are %s us of GM time in the baseline and %s us in PR 112."
-            % (hw["burst_bytes"], xb, xf, U(pb["scope 1"]["bus_floor"]), U(pf["scope 1"]["bus_floor"])))
+            % (hw["sector_bytes"], xb, xf, U(pb["scope 1"]["bus_floor"]), U(pf["scope 1"]["bus_floor"])))
     wide = [d for d in data.get("designs", []) if d["cfg"] == cfg and d["variant"] == "baseline"]
     if wide and xb > xf + 0.1:
         w = wide[0]
@@ -744,8 +744,8 @@ def sensitivity_section(data):
     for cfg in CONFIGS:
         t = {v: data["runs"]["%s/all4096/%s" % (cfg, v)]["report"]["total_us"] for v in VARIANTS}
         hw = data["hw"][cfg]
-        rows.append([cfg, "shipped (dispatch %d, launch %d, burst %d)" % (hw["dispatch_cycles"], hw["launch_cycles"],
-                                                                          hw["burst_bytes"])]
+        rows.append([cfg, "shipped (dispatch %d, launch %d, L2 sector %d)" % (hw["dispatch_cycles"], hw["launch_cycles"],
+                                                                          hw["sector_bytes"])]
                     + [fmt_us(t[v], 1) for v in VARIANTS] + [rank(t)])
         for s in data["sensitivity"]:
             if s["cfg"] == cfg:
@@ -808,8 +808,8 @@ def page(data, hand):
              "YAMLs with only `seq_lens` replaced).")
     L.append("")
     L.append("Columns: *roofline bound* = max(payload bytes / GM bandwidth, flops / cube peak) as the report computes "
-             "it, *ratio* = time / bound; *bus-byte floor* = the report's `dma_bus_bytes` (each strided row rounded "
-             "up to `dma.burst_bytes`) / GM bandwidth, the floor the model actually enforces. *Launch overhead* is "
+             "it, *ratio* = time / bound; *bus-byte floor* = the report's `dma_bus_bytes` (L2 hit bytes + HBM bytes: "
+             "a short row that misses fills a whole L2 sector) / GM bandwidth. *Launch overhead* is "
              "summed over tasks (dispatch + pickup per task; it overlaps across scheduler threads). *DMAs <= 128 B* "
              "from the report's size histogram (loads and stores), *stores <= 128 B* counted in the trace. Busy "
              "columns are cycles summed over cores.")
@@ -893,9 +893,9 @@ def sensitivity_text(data):
     hw = data["hw"]["a2a3"]
     return ("Same full-size runs (seq_lens all 4096) on modified copies of the hardware YAMLs. `dispatch_cycles` "
             "5550 (3 us) is the lower end of the runtime's stated 3-6 us per task [D from R] on a2a3 and reused [G] "
-            "on a5: 1850 (1 us) and 11100 (6 us) bracket it. a2a3 ships `burst_bytes: 128` in place of what the model "
-            "does not have, an L2 that serves the rest of each 512 B line to the task reading the neighbouring "
-            "columns; `burst_bytes: 512` charges the whole line per row, the other extreme. `launch_cycles: 1480` is the runtime's 0.8 us pickup with per-task profiling on.")
+            "on a5: 1850 (1 us) and 11100 (6 us) bracket it. a2a3's L2 fills whole 512 B lines on a "
+            "miss, whose rest serves the task reading the neighbouring columns; `l2.sector_bytes: 128` (a5's "
+            "granularity) fills only the 128 B a short row touches. `launch_cycles: 1480` is the runtime's 0.8 us pickup with per-task profiling on.")
 
 
 def design_text(data):

@@ -76,7 +76,9 @@ TEST(Hostile, SlowestAllowedCubeIsSlowerThanTheDefault) {
   Result r = run("--set hw.cube.fractals_per_cycle=0.001" + kGemm + " --report " + (d / "b.json").string());
   ASSERT_EQ(r.code, 0) << r.out;
   const auto a = read_json(d / "a.json"), b = read_json(d / "b.json");
-  EXPECT_GT(b["total_cycles"].get<uint64_t>(), 100 * a["total_cycles"].get<uint64_t>());
+  // 1000x slower matmuls; the default run is DMA-bound since GM->L1 took
+  // pto-isa's fitted rate (issue 8), so the total grows ~80x, not 1000x.
+  EXPECT_GT(b["total_cycles"].get<uint64_t>(), 50 * a["total_cycles"].get<uint64_t>());
   EXPECT_GT(b["roofline"]["cube_bound_cycles"].get<uint64_t>(), a["roofline"]["cube_bound_cycles"].get<uint64_t>());
 }
 

@@ -1,8 +1,12 @@
 // Whole-model scenarios on configs/hw/tiny.yaml, one SystemC simulation per
 // test process (ctest runs each TEST alone). Hand counts:
 //   dispatch 100 + launch 50: a task dispatched at t starts at t + 150;
-//   DMA: setup 10, then bytes at min(32 B/cycle engine, share of 32 B/cycle GM),
-//        data visible 20 cycles (GM latency) after the transfer ends.
+//   DMA: setup 10, then bytes at min(32 B/cycle engine, ...): bytes that hit
+//        the L2 at min(engine, 64 B/cycle L2) = 32, bytes that miss through the
+//        shared 32 B/cycle HBM; data visible after the L2 hit latency 5, or
+//        5 + 15 (HBM latency) = 20 when the DMA waited for HBM.
+//   Tensors start on their own 128 B line; nothing is in L2 at the start, a
+//   load's lines stay there, a store (write-back) allocates its lines.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -33,7 +37,7 @@ TEST(Sim, OneDma) {
   isa::Program p = program({{"x", 256, DType::FP32}});
   add_task(p, "load", {}, {{load(kA, kView)}});
   auto r = sim::simulate(p, tiny_hw(), {});
-  // start 150; bytes from 160; 1024 / 32 = 32 -> 192; + latency 20 = 212
+  // start 150; bytes from 160; 8 cold lines: 1024 B from HBM / 32 = 32 -> 192; + miss latency 20 = 212
   EXPECT_EQ(r.total_cycles, 212u);
   EXPECT_EQ(r.report["totals"]["load_count"], 1);
   EXPECT_EQ(r.report["totals"]["load_bytes"], 1024);
@@ -54,8 +58,10 @@ TEST(Sim, OneGemmTile) {
   // load B: 192 -> bytes 202..234 -> visible 254
   // mov A: 212 + 2 + 1024/64 = 230;  mov B: 254 -> 272
   // matmul 16x32x16: 2 fractals + fill 6 = 8: 272 -> 280
-  // store 1024 B from L0C: 280 -> bytes 290..322 -> visible 342
-  EXPECT_EQ(r.total_cycles, 342u);
+  // store 1024 B from L0C: 280 -> bytes 290..322 into L2 (write-back: no HBM,
+  // 1024 / min(32, 64) = 32) -> visible after the hit latency 5: 327 (it was 342
+  // when every store paid the GM latency 20)
+  EXPECT_EQ(r.total_cycles, 327u);
   EXPECT_EQ(r.report["totals"]["cube_busy_cycles"], 8);
   EXPECT_EQ(r.report["totals"]["flops"], 2 * 16 * 32 * 16);
 }
@@ -73,14 +79,14 @@ TEST(Sim, SiteBusyCyclesAreThePipeTimeOfTheirInstructions) {
             flag_op(Op::SIGNAL, 1)},
            {{flag_op(Op::WAIT, 1), fill(kA, 0.0f)}});
   auto r = sim::simulate(p, tiny_hw(), {});
-  // As in OneGemmTile (the pipe is held until the last byte, not + latency 20):
+  // As in OneGemmTile (the pipe is held until the last byte, not + the latency):
   //   tload A 150..192 (42: setup 10 + 1024 B / 32), tload B 192..234 (42): 84
   //   tmov A 212..230 (18), tmov B 254..272 (18): 36;  tmatmul 272..280: 8
-  //   tstore 280..322 (42; visible 342)
-  // signal after every earlier instruction: 342..347 (flag 5)
-  // wait: holds vec0's scalar pipe 150..347 waiting for the flag: counts 0
-  // fill 1024 B: 347..361 (10 + 4 * 1 = 14)
-  EXPECT_EQ(r.total_cycles, 361u);
+  //   tstore 280..322 (42; an L2 write, visible 327)
+  // signal after every earlier instruction: 327..332 (flag 5)
+  // wait: holds vec0's scalar pipe 150..332 waiting for the flag: counts 0
+  // fill 1024 B: 332..346 (10 + 4 * 1 = 14)
+  EXPECT_EQ(r.total_cycles, 346u);
   std::map<std::string, std::pair<uint64_t, double>> busy;  // op -> (busy_cycles, busy_share)
   for (const auto& s : r.report["sites"]) {
     ASSERT_EQ(s["kernel"], "gemm");
@@ -108,17 +114,33 @@ TEST(Sim, OneVectorOp) {
            {{load(kA, kView), op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), kB, kA), store(view(1, 0, 16, 16, 16), kB)}});
   auto r = sim::simulate(p, tiny_hw(), {});
   // load visible 212; exp 1024 B = 4 repeats * 4 + 10 = 26 -> 238;
-  // store 238 -> bytes 248..280 -> visible 300
-  EXPECT_EQ(r.total_cycles, 300u);
+  // store 238 -> bytes 248..280 into L2 -> visible 280 + 5 = 285
+  EXPECT_EQ(r.total_cycles, 285u);
   EXPECT_EQ(r.report["totals"]["vector_busy_cycles"], 26);
+}
+
+TEST(Sim, CrossPipeHandOffsCostPipeSyncCycles) {
+  // OneVectorOp with a set_flag/wait_flag cost of 7 cycles on each hand-off
+  // between pipes: load (MTE2) -> exp (VEC) -> store (MTE3).
+  isa::Program p = program({{"x", 256, DType::FP32}, {"y", 256, DType::FP32}});
+  add_task(p, "exp", {},
+           {{load(kA, kView), op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), kB, kA), store(view(1, 0, 16, 16, 16), kB)}});
+  auto hw = tiny_hw();
+  hw.pipe_sync_cycles = 7;
+  auto r = sim::simulate(p, hw, {});
+  // load visible 212; exp starts 212 + 7 = 219, 26 cycles -> 245; store
+  // starts 245 + 7 = 252 -> bytes 262..294 -> visible 294 + 5 = 299
+  // (OneVectorOp's 285 + 2 x 7).
+  EXPECT_EQ(r.total_cycles, 299u);
 }
 
 TEST(Sim, TwoConcurrentDmasShareGmBandwidth) {
   isa::Program p = program({{"x", 512, DType::FP32}});
   add_task(p, "two", {}, {{load(kA, kView)}, {load(kA, view(0, 256, 16, 16, 16))}});
   auto r = sim::simulate(p, tiny_hw(), {});
-  // Both vector cores start at 150, bytes from 160 at 32 / 2 = 16 B/cycle each:
-  // 1024 / 16 = 64 -> 224, visible 244 (alone it would be 212).
+  // Both vector cores start at 150, bytes from 160; both miss (different
+  // lines, cold) and share HBM at 32 / 2 = 16 B/cycle each:
+  // 1024 / 16 = 64 -> 224, visible 224 + 20 = 244 (alone it would be 212).
   EXPECT_EQ(r.total_cycles, 244u);
 }
 
@@ -162,20 +184,21 @@ TEST(Sim, DependentPairSerialises) {
   add_task(p, "produce", {}, {{fill(kA, 1.0f), store(kView, kA)}});
   add_task(p, "consume", {}, {{load(kA, kView)}}, {0});
   auto r = sim::simulate(p, tiny_hw(), {});
-  // produce: fill 150..164, store 164 -> bytes 174..206 -> visible 226.
-  // consume: ready 226, starts 376, load visible 376 + 10 + 32 + 20 = 438.
-  EXPECT_EQ(r.total_cycles, 438u);
+  // produce: fill 150..164, store 164 -> bytes 174..206 into L2 -> visible 211.
+  // consume: ready 211, starts 361; its load finds the 8 lines the store
+  // wrote: 1024 B at min(32, 64) = 32, hit latency 5: 361 + 10 + 32 + 5 = 408.
+  EXPECT_EQ(r.total_cycles, 408u);
   EXPECT_EQ(kernel_value(r.report, "consume", "dispatch_wait_cycles"), 0u);
-  // Critical path: consume waited for its dependency (released at 226, ends
-  // 438: 212 cycles), produce for its submission (0 .. 226).
+  // Critical path: consume waited for its dependency (released at 211, ends
+  // 408: 197 cycles), produce for its submission (0 .. 211).
   const auto& cp = r.report["critical_path"];
   EXPECT_EQ(cp["tasks"], 2);
   EXPECT_EQ(cp["waited_for"]["dependency"], 1);
   EXPECT_EQ(cp["waited_for"]["submit"], 1);
   EXPECT_EQ(cp["kernels"][0]["name"], "produce");
-  EXPECT_EQ(cp["kernels"][0]["cycles"], 226);
+  EXPECT_EQ(cp["kernels"][0]["cycles"], 211);
   EXPECT_EQ(cp["kernels"][1]["name"], "consume");
-  EXPECT_EQ(cp["kernels"][1]["cycles"], 212);
+  EXPECT_EQ(cp["kernels"][1]["cycles"], 197);
 }
 
 TEST(Sim, LaunchOverheadIsCountedPerTask) {
@@ -327,4 +350,27 @@ TEST(Sim, MixedTaskGivesOneRecordPerCore) {
   EXPECT_DOUBLE_EQ(kernel_stat(r.report, "mixed", "exec_us", "max"), 0.062);
   EXPECT_DOUBLE_EQ(kernel_stat(r.report, "mixed", "latency_us", "mean"), 0.098);
   EXPECT_EQ(kernel_value(r.report, "mixed", "task_cycles"), 62u);  // the group: start to last end
+}
+
+// Issue 8: short strided rows on tiny's L2 (128 B lines, 32 B sectors). A
+// [16, 4] fp32 tile of a [16, 64] fp32 tensor: 16 rows of 16 B, 256 B apart.
+TEST(Sim, ShortRowsFillWholeSectorsAndTheNeighbouringTileHits) {
+  isa::Program p = program({{"x", 16 * 64, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 4, DType::FP32), b = tile(Space::UB, 256, 16, 4, DType::FP32);
+  add_task(p, "pair", {}, {{load(a, view(0, 0, 16, 4, 64)), load(b, view(0, 4, 16, 4, 64))}});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // load A: start 150, setup -> 160. 16 cold rows, each missing one line and
+  //   filling its 32 B sector: 512 B of HBM for 256 B of payload, at up to
+  //   32 x 512 / 256 = 64 B/cycle, so HBM's 32 bounds it: 16 cycles -> 176;
+  //   visible 176 + 5 + 15 = 196.
+  // load B (columns 4..7, the other half of the same sectors): MTE2 free at
+  //   176, setup -> 186; 16 hits, 256 B at min(32, 64) = 32: 8 -> 194; visible
+  //   194 + 5 = 199.
+  EXPECT_EQ(r.total_cycles, 199u);
+  const auto& t = r.report["totals"];
+  EXPECT_EQ(t["l2_misses"], 16);
+  EXPECT_EQ(t["l2_hits"], 16);
+  EXPECT_EQ(t["hbm_bytes"], 512);
+  EXPECT_EQ(t["l2_hit_bytes"], 256);
+  EXPECT_EQ(t["dma_bus_bytes"], 768);
 }

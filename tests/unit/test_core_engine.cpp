@@ -1,5 +1,9 @@
 // CoreEngine driven by hand (no SystemC): the per-pipe timing rules on
-// configs/hw/tiny.yaml (DMA setup 10, GM 32 B/cycle, GM latency 20,
+// configs/hw/tiny.yaml (DMA setup 10, GM 32 B/cycle, vector issue 10 +
+// repeats x factor, flag hand-off 5, issue 1 cycle). The DMA completions and
+// their latency are the shell's and the memory system's: these tests hand
+// each one over with kMiss, an L2 miss's latency on tiny (hit 5 + HBM 15 = 20).
+// (Formerly: GM latency 20,
 // vector issue 10 + repeats x factor, flag hand-off 5, issue 1 cycle).
 #include <gtest/gtest.h>
 
@@ -26,6 +30,13 @@ struct Recorder {
     return sim::kUnknown;
   }
 };
+
+sim::MemResult miss_latency() {
+  sim::MemResult m;
+  m.latency_cycles = 5 + 15;  // tiny: l2.hit_latency_cycles + gm.latency_cycles
+  return m;
+}
+const sim::MemResult kMiss = miss_latency();
 
 sim::TaskContext ctx_for(const isa::Program& p, const char* core = "vec0") {
   sim::TaskContext c;
@@ -59,22 +70,30 @@ TEST_F(CoreEngineTiny, LoadLoadAddStoreFollowsPipesAndHazards) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].instr, 0u);
   EXPECT_EQ(out[0].start, 10u);
-  EXPECT_EQ(out[0].bytes, 1024.0);
+  // What the memory system is asked: 16 rows of 64 B of tensor 0 from byte 0, contiguous.
+  EXPECT_EQ(out[0].mem.tensor, 0u);
+  EXPECT_EQ(out[0].mem.offset, 0u);
+  EXPECT_EQ(out[0].mem.rows, 16u);
+  EXPECT_EQ(out[0].mem.row_bytes, 64u);
+  EXPECT_EQ(out[0].mem.stride_bytes, 64u);
+  EXPECT_FALSE(out[0].mem.write);
   out.clear();
-  e.dma_done(0, 42, r.sink);  // 1024 B / 32 B/cycle = 32 -> 42; visible at 42 + 20 = 62
+  e.dma_done(0, 42, kMiss, r.sink);  // 1024 B / 32 B/cycle = 32 -> 42; visible at 42 + 20 = 62
   EXPECT_EQ(r.end_of(0), 62u);
   e.step(flags, out, r.sink);
   ASSERT_EQ(out.size(), 1u);  // #1 starts when MTE2 frees at 42: bytes at 52
   EXPECT_EQ(out[0].start, 52u);
   out.clear();
-  e.dma_done(1, 84, r.sink);  // visible at 104
+  e.dma_done(1, 84, kMiss, r.sink);  // visible at 104
   e.step(flags, out, r.sink);
   // vadd waits for both loads: starts 104, 1024 B = 4 repeats: 10 + 4*2 = 18 -> 122
   EXPECT_EQ(r.start_of(2), 104u);
   EXPECT_EQ(r.end_of(2), 122u);
   ASSERT_EQ(out.size(), 1u);  // the store starts at 122, bytes at 132
   EXPECT_EQ(out[0].start, 132u);
-  e.dma_done(3, 164, r.sink);
+  EXPECT_EQ(out[0].mem.tensor, 1u);
+  EXPECT_TRUE(out[0].mem.write);
+  e.dma_done(3, 164, kMiss, r.sink);
   EXPECT_TRUE(e.finished());
   EXPECT_EQ(e.end_time(), 184u);
 }
@@ -93,7 +112,7 @@ TEST_F(CoreEngineTiny, SecondBufferLetsTheNextLoadOverlapCompute) {
   e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
   e.step(flags, out, r.sink);
   out.clear();
-  e.dma_done(0, 42, r.sink);
+  e.dma_done(0, 42, kMiss, r.sink);
   e.step(flags, out, r.sink);
   // exp starts at 62 (load visible); the second load starts at 42 when MTE2 frees.
   EXPECT_EQ(r.start_of(1), 62u);
@@ -114,7 +133,7 @@ TEST_F(CoreEngineTiny, SameBufferSerialisesTheNextLoadBehindCompute) {
   e.load(&p.kernels[0].vec[0], 0, ctx_for(p));
   e.step(flags, out, r.sink);
   out.clear();
-  e.dma_done(0, 42, r.sink);
+  e.dma_done(0, 42, kMiss, r.sink);
   e.step(flags, out, r.sink);
   // exp: 62 .. 62 + 10 + 4*4 = 88; the reload starts at 88, bytes at 98.
   EXPECT_EQ(r.end_of(1), 88u);

@@ -58,7 +58,6 @@ sim::Cost cost(sim::Pipe pipe, sim::DmaDir dir = sim::DmaDir::None, uint64_t byt
   c.pipe = pipe;
   c.dir = dir;
   c.bytes = bytes;
-  c.burst_bytes = bytes;
   return c;
 }
 
@@ -73,8 +72,22 @@ struct Scenario {
   sim::Stats stats{p};
 
   // A GM DMA's pipe is free kLatency before its data is visible at `end`.
-  sim::InstrEvent ev(const isa::Instr& in, const sim::Cost& c, uint64_t start, uint64_t end) {
-    return sim::InstrEvent{0, &in, &c, start, c.gm_dma() ? end - kLatency : end, end, 0};
+  sim::InstrEvent ev(const isa::Instr& in, const sim::Cost& c, uint64_t start, uint64_t end,
+                     const sim::MemResult* mem = nullptr) {
+    return sim::InstrEvent{0, &in, &c, start, c.gm_dma() ? end - kLatency : end, end, 0, mem};
+  }
+  // What the memory system said of the DMAs (by hand, tiny's 128 B lines):
+  // the first load misses its 8 lines, the second hits them; the store
+  // allocates its line (write-back: no HBM) after evicting 64 dirty bytes.
+  sim::MemResult cold = mem(0, 8, 0, 1024, 0), warm = mem(8, 0, 1024, 0, 0), stored = mem(0, 1, 128, 0, 64);
+  static sim::MemResult mem(uint64_t hits, uint64_t misses, uint64_t hit_bytes, uint64_t fill, uint64_t wb) {
+    sim::MemResult m;
+    m.l2_hits = hits;
+    m.l2_misses = misses;
+    m.hit_bytes = hit_bytes;
+    m.miss_bytes = m.fill_bytes = fill;
+    m.writeback_bytes = wb;
+    return m;
   }
 
   Scenario() {
@@ -86,8 +99,8 @@ struct Scenario {
     stats.on_dispatch(0, 0, 0, 150);
     // Two loads at site 0: each holds MTE2 from its issue to its last byte,
     // data visible 20 (latency) later: 150..192 and 192..234 -> 42 + 42.
-    stats.on_instr(0, ev(tload, load_c, 150, 212));
-    stats.on_instr(0, ev(tload, load_c, 192, 254));
+    stats.on_instr(0, ev(tload, load_c, 150, 212, &cold));
+    stats.on_instr(0, ev(tload, load_c, 192, 254, &warm));
     stats.on_instr(0, ev(vadd, vec_c, 254, 272));  // site 1: 18
     stats.on_instr(0, ev(wait, scalar_c, 150, 300));  // site 2: waiting only: 0
     stats.on_instr(0, ev(sload, scalar_c, 300, 330));  // site 2: 30
@@ -100,7 +113,7 @@ struct Scenario {
     stats.on_detected(0, 100, 358);
     // Task 1 (other): ready at 0, dispatched at 100 (waited 100).
     stats.on_dispatch(1, 0, 100, 150);
-    stats.on_instr(1, ev(tstore, store_c, 250, 284));  // 128 B: 250..264 on MTE3 -> 14
+    stats.on_instr(1, ev(tstore, store_c, 250, 284, &stored));  // 128 B: 250..264 on MTE3 -> 14
     stats.on_task_end(1, 250, 284, {284});  // exec 34
     stats.on_detected(1, 200, 284);          // latency 84
     // Task 2 (k) dispatched, runs nothing.
@@ -272,6 +285,39 @@ TEST(Counters, ExecAndLatencyPerRecordByHand) {
   const ordered_json e = empty.report(tiny_hw(), 150, {});
   EXPECT_EQ((*kernel(e, "k"))["exec_us"], (ordered_json{{"mean", 0.0}, {"min", 0.0}, {"max", 0.0}}));
   EXPECT_EQ(e["totals"]["latency_us_mean"], 0.0);
+}
+
+// What the DMAs cost the memory system, per kernel and per site.
+TEST(Counters, L2AndHbmBytesPerKernelAndSite) {
+  Scenario s;
+  const ordered_json r = s.report();
+  const ordered_json& k = *kernel(r, "k");
+  EXPECT_EQ(k["l2_hits"], 8);
+  EXPECT_EQ(k["l2_misses"], 8);
+  EXPECT_EQ(k["l2_hit_bytes"], 1024);
+  EXPECT_EQ(k["hbm_bytes"], 1024);
+  EXPECT_EQ(k["dma_bus_bytes"], 2048);  // l2_hit_bytes + hbm_bytes
+  const ordered_json& o = *kernel(r, "other");
+  EXPECT_EQ(o["l2_misses"], 1);
+  EXPECT_EQ(o["l2_hit_bytes"], 128);
+  EXPECT_EQ(o["hbm_bytes"], 64);  // the write-back it caused
+  EXPECT_EQ(r["totals"]["hbm_bytes"], 1088);
+  int dma_sites = 0;
+  for (const auto& e : r["sites"]) {
+    if (e["op"] == "tload") {
+      ++dma_sites;
+      EXPECT_EQ(e["l2_hits"], 8);
+      EXPECT_EQ(e["l2_misses"], 8);
+      EXPECT_EQ(e["l2_hit_bytes"], 1024);
+      EXPECT_EQ(e["hbm_bytes"], 1024);
+    } else if (e["op"] == "tstore") {
+      ++dma_sites;
+      EXPECT_EQ(e["hbm_bytes"], 64);
+    } else {
+      EXPECT_FALSE(e.contains("hbm_bytes")) << e.dump();  // only DMA sites carry them
+    }
+  }
+  EXPECT_EQ(dma_sites, 2);
 }
 
 TEST(Counters, TasksAndLaunchesCountEachDispatchOfAOneBlockTask) {

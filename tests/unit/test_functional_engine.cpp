@@ -35,7 +35,7 @@ void run_stream(const isa::Program& p, const std::vector<isa::Instr>& s, uint32_
   uint64_t t = 0;
   for (int guard = 0; !e.finished() && guard < 1000; ++guard) {
     e.step(flags, out, done);
-    for (const sim::DmaRequest& r : out) e.dma_done(r.instr, t += 100, done);
+    for (const sim::DmaRequest& r : out) e.dma_done(r.instr, t += 100, sim::MemResult{}, done);
     out.clear();
   }
   ASSERT_TRUE(e.finished());

@@ -46,7 +46,7 @@ const std::string kValid =
     "vector: {width_bytes: 128, issue_cycles: 9, binary: 1.1, unary: 1.2, transcendental: 1.3,"
     " reduce: 1.4, cast: 1.5, fill: 1.6, broadcast: 1.7}\n"                                   // 13
     "dma:\n"                                                                                  // 14
-    "  burst_bytes: 33\n"                                                                     // 15
+    "  # (dma.burst_bytes was here; the L2 on line 29 replaced it)\n"                         // 15
     "  gm_to_l1: {setup_cycles: 11, bytes_per_cycle: 21}\n"                                   // 16
     "  gm_to_ub: {setup_cycles: 12, bytes_per_cycle: 22}\n"                                   // 17
     "  ub_to_gm: {setup_cycles: 13, bytes_per_cycle: 23}\n"                                   // 18
@@ -60,7 +60,9 @@ const std::string kValid =
     "gm: {bandwidth_gbps: 48, latency_cycles: 19}\n"                                          // 26
     "scalar: {sload_cycles: 31, op_cycles: 2, flag_cycles: 6}\n"                              // 27
     "scheduler: {submit_cycles: 41, threads: 2, dispatch_cycles: 101, launch_cycles: 51,"
-    " completion_detect_cycles: 52, completion_cycles: 53}\n";  // 28
+    " completion_detect_cycles: 52, completion_cycles: 53}\n"                                   // 28
+    "l2: {size_kib: 2048, line_bytes: 256, sector_bytes: 64, associativity: 8, hit_latency_cycles: 43,"
+    " read_bytes_per_cycle: 44, write_bytes_per_cycle: 45, write_policy: write_through}\n";   // 29
 
 // kValid with `from` (which must occur exactly once) replaced by `to`.
 std::string with(const std::string& from, const std::string& to) {
@@ -95,24 +97,39 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_EQ(c.buffers.l0c, 128u * 1024);
   EXPECT_EQ(c.buffers.ub, 192u * 1024);
   EXPECT_EQ(c.cube.fill_cycles, 6u);
-  EXPECT_EQ(c.dma.burst_bytes, 128u);
   EXPECT_FALSE(c.dma.l0c_to_ub_path);
   // The YAML comments convert pto-isa's GiB/s at 1.85 GHz; check the arithmetic.
   const double gib_per_cycle = 1073741824.0 / 1.85e9;
-  EXPECT_NEAR(c.dma.gm_to_l1.bytes_per_cycle, 135.0 * gib_per_cycle, 0.01);
+  // GM->L1 is pto-isa's fit: peak 28.6 GiB/s, K = 1107 B -> setup K/peak.
+  EXPECT_NEAR(c.dma.gm_to_l1.bytes_per_cycle, 28.6 * gib_per_cycle, 0.01);
+  EXPECT_EQ(c.dma.gm_to_l1.setup_cycles, 67u);  // 1107 / 16.60 = 66.7
+  // The others: the flat table's rates, setup = the same K at their rate.
+  EXPECT_EQ(c.dma.gm_to_ub.setup_cycles, 19u);   // 1107 / 58.56 = 18.9
+  EXPECT_EQ(c.dma.ub_to_gm.setup_cycles, 10u);   // 1107 / 109.41 = 10.1
+  EXPECT_EQ(c.dma.l0c_to_gm.setup_cycles, 27u);  // 1107 / 40.63 = 27.2
   EXPECT_NEAR(c.dma.gm_to_ub.bytes_per_cycle, 100.9 * gib_per_cycle, 0.01);
   EXPECT_NEAR(c.dma.ub_to_gm.bytes_per_cycle, 188.5 * gib_per_cycle, 0.01);
   EXPECT_NEAR(c.dma.l0c_to_gm.bytes_per_cycle, 70.0 * gib_per_cycle, 0.01);
   EXPECT_NEAR(c.gm.bytes_per_cycle(c.clock_ghz), 864.86, 0.01);  // 1600 GB/s / 1.85 GHz
-  EXPECT_EQ(c.gm.latency_cycles, 200u);
+  // L2: 192 MiB of 512 B lines filled whole, 16 ways: 24576 sets; hit 50, miss + 150.
+  EXPECT_EQ(c.l2.size_bytes, 192u << 20);
+  EXPECT_EQ(c.l2.line_bytes, 512u);
+  EXPECT_EQ(c.l2.sector_bytes, 512u);
+  EXPECT_EQ(c.l2.associativity, 16u);
+  EXPECT_EQ(c.l2.hit_latency_cycles, 50u);
+  EXPECT_DOUBLE_EQ(c.l2.read_bytes_per_cycle, 110);
+  EXPECT_DOUBLE_EQ(c.l2.write_bytes_per_cycle, 86);
+  EXPECT_TRUE(c.l2.write_back);
+  EXPECT_EQ(c.gm.latency_cycles, 150u);
+  EXPECT_EQ(c.scalar.sload_cycles, 0u);  // + 50 + 150: an SLOAD is costed as a miss, 200
   EXPECT_EQ(c.scheduler.threads, 3u);
   EXPECT_EQ(c.scheduler.submit_cycles, 1610u);    // 0.87 us x 1850
   EXPECT_EQ(c.scheduler.dispatch_cycles, 5550u);  // 3 us x 1850
   EXPECT_EQ(c.scheduler.launch_cycles, 555u);     // 0.3 us x 1850
   EXPECT_EQ(c.scheduler.completion_detect_cycles, 925u);  // [G] 0.5 us x 1850
   EXPECT_EQ(c.scheduler.completion_cycles, 5550u);        // 3 us (middle of 2-4 us) x 1850
-  // l0c_to_ub is left to its default: the l0c_to_gm figures, as it spelled out before.
-  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 67u);
+  // l0c_to_ub is left to its default: the l0c_to_gm figures.
+  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 27u);
   EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 40.63);
 }
 
@@ -140,7 +157,14 @@ std::vector<std::pair<std::string, double>> fields_of(const HwConfig& c) {
       {"vector.cast", c.vector.cast},
       {"vector.fill", c.vector.fill},
       {"vector.broadcast", c.vector.broadcast},
-      {"dma.burst_bytes", c.dma.burst_bytes},
+      {"l2.size_bytes", c.l2.size_bytes},
+      {"l2.line_bytes", c.l2.line_bytes},
+      {"l2.sector_bytes", c.l2.sector_bytes},
+      {"l2.associativity", c.l2.associativity},
+      {"l2.hit_latency_cycles", c.l2.hit_latency_cycles},
+      {"l2.read_bytes_per_cycle", c.l2.read_bytes_per_cycle},
+      {"l2.write_bytes_per_cycle", c.l2.write_bytes_per_cycle},
+      {"l2.write_back", c.l2.write_back},
       {"dma.l0c_to_ub_path", c.dma.l0c_to_ub_path},
       {"gm.bandwidth_gbps", c.gm.bandwidth_gbps},
       {"gm.latency_cycles", c.gm.latency_cycles},
@@ -193,18 +217,20 @@ TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
   old.vector.cast = 1;
   old.vector.fill = 1;
   old.vector.broadcast = 2;
-  old.dma.burst_bytes = 128;
-  old.dma.gm_to_l1 = {67, 78.35};
-  old.dma.gm_to_ub = {67, 58.56};
-  old.dma.ub_to_gm = {67, 109.41};
-  old.dma.l0c_to_gm = {67, 40.63};
+  // Issue 8: a2a3's engines (GM->L1 the pto-isa fit, the others' setup the
+  // fit's K at their rate), its L2 (a5: 128 B sectors) and latencies.
+  old.dma.gm_to_l1 = {67, 16.60};
+  old.dma.gm_to_ub = {19, 58.56};
+  old.dma.ub_to_gm = {10, 109.41};
+  old.dma.l0c_to_gm = {27, 40.63};
+  old.l2 = {192u << 20, 512, 128, 16, 50, 110, 86, true};
   old.dma.l1_to_l0a = {10, 256};
   old.dma.l1_to_l0b = {10, 128};
   old.dma.l0c_to_ub_path = true;
   old.dma.l0c_to_ub = {10, 40.63};
   old.gm.bandwidth_gbps = 1600;
-  old.gm.latency_cycles = 200;
-  old.scalar = {200, 1, 20};
+  old.gm.latency_cycles = 150;
+  old.scalar = {0, 1, 20};
   old.scheduler = {1610, 4, 5550, 555, 925, 5550};  // completion handling: a2a3's, added later
   expect_same_config(load_hw_config(hw_file("a5")), old);
 }
@@ -235,7 +261,6 @@ TEST(HwConfigFiles, TinyMatchesItsDocumentedValues) {
   EXPECT_DOUBLE_EQ(c.vector.cast, 1);
   EXPECT_DOUBLE_EQ(c.vector.fill, 1);
   EXPECT_DOUBLE_EQ(c.vector.broadcast, 2);
-  EXPECT_EQ(c.dma.burst_bytes, 32u);
   for (const sim::EngineConfig* e :
        {&c.dma.gm_to_l1, &c.dma.gm_to_ub, &c.dma.ub_to_gm, &c.dma.l0c_to_gm, &c.dma.l0c_to_ub}) {
     EXPECT_EQ(e->setup_cycles, 10u);
@@ -248,8 +273,16 @@ TEST(HwConfigFiles, TinyMatchesItsDocumentedValues) {
   EXPECT_FALSE(c.dma.l0c_to_ub_path);
   EXPECT_DOUBLE_EQ(c.gm.bandwidth_gbps, 32);
   EXPECT_DOUBLE_EQ(c.gm.bytes_per_cycle(c.clock_ghz), 32);
-  EXPECT_EQ(c.gm.latency_cycles, 20u);
-  EXPECT_EQ(c.scalar.sload_cycles, 30u);
+  EXPECT_EQ(c.l2.size_bytes, 64u * 1024);
+  EXPECT_EQ(c.l2.line_bytes, 128u);
+  EXPECT_EQ(c.l2.sector_bytes, 32u);
+  EXPECT_EQ(c.l2.associativity, 4u);
+  EXPECT_EQ(c.l2.hit_latency_cycles, 5u);
+  EXPECT_DOUBLE_EQ(c.l2.read_bytes_per_cycle, 64);
+  EXPECT_DOUBLE_EQ(c.l2.write_bytes_per_cycle, 64);
+  EXPECT_TRUE(c.l2.write_back);
+  EXPECT_EQ(c.gm.latency_cycles, 15u);
+  EXPECT_EQ(c.scalar.sload_cycles, 10u);
   EXPECT_EQ(c.scalar.op_cycles, 1u);
   EXPECT_EQ(c.scalar.flag_cycles, 5u);
   EXPECT_EQ(c.scheduler.submit_cycles, 0u);
@@ -286,7 +319,14 @@ TEST(HwConfigParse, EveryKeyLandsInItsField) {
   EXPECT_DOUBLE_EQ(c.vector.cast, 1.5);
   EXPECT_DOUBLE_EQ(c.vector.fill, 1.6);
   EXPECT_DOUBLE_EQ(c.vector.broadcast, 1.7);
-  EXPECT_EQ(c.dma.burst_bytes, 33u);
+  EXPECT_EQ(c.l2.size_bytes, 2048u * 1024);
+  EXPECT_EQ(c.l2.line_bytes, 256u);
+  EXPECT_EQ(c.l2.sector_bytes, 64u);
+  EXPECT_EQ(c.l2.associativity, 8u);
+  EXPECT_EQ(c.l2.hit_latency_cycles, 43u);
+  EXPECT_DOUBLE_EQ(c.l2.read_bytes_per_cycle, 44);
+  EXPECT_DOUBLE_EQ(c.l2.write_bytes_per_cycle, 45);
+  EXPECT_FALSE(c.l2.write_back);
   EXPECT_EQ(c.dma.gm_to_l1.setup_cycles, 11u);
   EXPECT_DOUBLE_EQ(c.dma.gm_to_l1.bytes_per_cycle, 21);
   EXPECT_EQ(c.dma.gm_to_ub.setup_cycles, 12u);
@@ -485,7 +525,7 @@ TEST(HwConfigDefaults, SettingsListEveryKeyWithItsOrigin) {
   std::string text = with("issue_cycles: 5\n", "");
   std::vector<sim::HwSetting> s;
   sim::parse_hw_source(text, "t.yaml").resolve(&s);
-  ASSERT_EQ(s.size(), 49u);  // every value key of the schema, in schema order
+  ASSERT_EQ(s.size(), 57u);  // every value key of the schema, in schema order
   EXPECT_EQ(s[0].path, "name");
   EXPECT_EQ(s[0].value, "t");
   EXPECT_EQ(s[0].origin, "t.yaml:1");
@@ -546,8 +586,10 @@ TEST(HwConfigErrors, WrongType) {
   // An empty value has no line of its own: the key's line (11) is used.
   EXPECT_EQ(error_of(with("  ub_kib: 65", "  ub_kib:")),
             "t.yaml:11: buffers.ub_kib: expected a number, got an empty value");
-  EXPECT_EQ(error_of(with("  burst_bytes: 33", "  burst_bytes: 1e9x")),
-            "t.yaml:15: dma.burst_bytes: expected a number, got '1e9x'");
+  EXPECT_EQ(error_of(with("line_bytes: 256", "line_bytes: 1e9x")),
+            "t.yaml:29: l2.line_bytes: expected a number, got '1e9x'");
+  EXPECT_EQ(error_of(with("write_policy: write_through", "write_policy: write_around")),
+            "t.yaml:29: l2.write_policy: expected write_back or write_through, got 'write_around'");
   EXPECT_EQ(error_of(with("  gm_to_ub: {setup_cycles: 12, bytes_per_cycle: 22}", "  gm_to_ub: 22")),
             "t.yaml:17: dma.gm_to_ub: expected a map, got '22'");
   EXPECT_EQ(error_of(with("l0c_to_ub_path: true", "l0c_to_ub_path: yes")),
@@ -621,8 +663,29 @@ TEST(HwConfigErrors, YamlSyntaxErrorNamesFileAndLine) {
   EXPECT_NE(e.find(": YAML syntax error: "), std::string::npos) << e;
 }
 
+// Issue 8: the L2's geometry is checked across its keys.
+TEST(HwConfigErrors, L2GeometryMustFit) {
+  EXPECT_EQ(error_of(with("sector_bytes: 64", "sector_bytes: 96")),
+            "t.yaml:29: l2.sector_bytes: must divide l2.line_bytes (256), got 96");
+  EXPECT_EQ(error_of(with("sector_bytes: 64", "sector_bytes: 2")),
+            "t.yaml:29: l2.sector_bytes: a line holds at most 16 sectors: must be >= l2.line_bytes / 16 = 16, got 2");
+  EXPECT_EQ(error_of(with("size_kib: 2048", "size_kib: 3")),
+            "t.yaml:29: l2.size_kib: must be a whole number of sets: a multiple of l2.line_bytes x l2.associativity "
+            "= 2048 B, got 3072 B");
+  // A file without an l2 map has none: size 0, every request straight to HBM.
+  const std::string no_l2 = kValid.substr(0, kValid.find("l2: {"));
+  const HwConfig c = parse_hw_config(no_l2, "t.yaml");
+  EXPECT_EQ(c.l2.size_bytes, 0u);
+  EXPECT_EQ(c.l2.line_bytes, 512u);
+  EXPECT_EQ(c.l2.sector_bytes, 512u);  // = line_bytes
+  // burst_bytes is gone: an old file says so.
+  EXPECT_EQ(error_of(with("  # (dma.burst_bytes was here; the L2 on line 29 replaced it)", "  burst_bytes: 32")),
+            "t.yaml:15: dma: unknown key 'burst_bytes' (expected one of: gm_to_l1, gm_to_ub, ub_to_gm, l0c_to_gm, "
+            "l1_to_l0a, l1_to_l0b, l0c_to_ub_path, l0c_to_ub)");
+}
+
 TEST(HwConfigErrors, OneDocumentOnly) {
-  EXPECT_EQ(error_of(kValid + "---\nname: u\n"), "t.yaml:29: expected one YAML document; a second one starts here");
+  EXPECT_EQ(error_of(kValid + "---\nname: u\n"), "t.yaml:30: expected one YAML document; a second one starts here");
   EXPECT_EQ(error_of(""), "t.yaml:1: expected a map, got an empty value");
 }
 

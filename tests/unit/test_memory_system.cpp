@@ -1,0 +1,181 @@
+// The memory-system policy (sim/memory_system.h) without SystemC, counted by
+// hand. tiny.yaml's L2: 64 KiB, 128 B lines of 4 x 32 B sectors, 4 ways
+// (64 KiB / (128 B x 4) = 128 sets), hit latency 5; HBM latency 15, so a
+// request that waited for HBM is visible 5 + 15 = 20 cycles after its last byte.
+#include <gtest/gtest.h>
+
+#include "sim/memory_system.h"
+#include "tests/common/program_dsl.h"
+
+using isa::DType;
+using sim::MemRequest;
+using sim::MemResult;
+using testdsl::tiny_hw;
+
+namespace {
+std::vector<isa::Tensor> tensors(std::initializer_list<int64_t> bytes) {
+  std::vector<isa::Tensor> ts;
+  for (int64_t b : bytes) {
+    isa::Tensor t;
+    t.name = "t" + std::to_string(ts.size());
+    t.dtype = DType::FP32;
+    t.shape = {(b + 3) / 4};  // fp32 elements
+    ts.push_back(t);
+  }
+  return ts;
+}
+MemRequest read(uint32_t tensor, uint64_t offset, uint32_t rows, uint64_t row_bytes, uint64_t stride) {
+  return MemRequest{tensor, offset, rows, row_bytes, stride, false};
+}
+MemRequest write(uint32_t tensor, uint64_t offset, uint32_t rows, uint64_t row_bytes, uint64_t stride) {
+  return MemRequest{tensor, offset, rows, row_bytes, stride, true};
+}
+}  // namespace
+
+TEST(L2Memory, TensorsStartOnTheirOwnLine) {
+  const sim::HwConfig hw = tiny_hw();
+  // 1000 B takes 8 lines of 128 B (1024 B); 4 B takes 1; then 256 B.
+  sim::L2Memory m(hw, tensors({1000, 4, 256}));
+  EXPECT_EQ(m.base_address(0), 0u);
+  EXPECT_EQ(m.base_address(1), 1024u);
+  EXPECT_EQ(m.base_address(2), 1152u);
+  EXPECT_EQ(m.num_sets(), 128u);
+  EXPECT_EQ(m.ways(), 4u);
+}
+
+TEST(L2Memory, ColdLoadMissesEveryLineThenHits) {
+  const sim::HwConfig hw = tiny_hw();
+  sim::L2Memory m(hw, tensors({4096}));
+  // 16 rows x 64 B contiguous = 1024 B = lines 0..7, all cold.
+  MemResult r = m.access(read(0, 0, 16, 64, 64));
+  EXPECT_EQ(r.l2_misses, 8u);
+  EXPECT_EQ(r.l2_hits, 0u);
+  EXPECT_EQ(r.miss_bytes, 1024u);
+  EXPECT_EQ(r.fill_bytes, 1024u);  // whole sectors, all of them touched
+  EXPECT_EQ(r.hit_bytes, 0u);
+  EXPECT_EQ(r.latency_cycles, 20u);  // 5 + 15
+  // Again: everything is there.
+  r = m.access(read(0, 0, 16, 64, 64));
+  EXPECT_EQ(r.l2_hits, 8u);
+  EXPECT_EQ(r.l2_misses, 0u);
+  EXPECT_EQ(r.hit_bytes, 1024u);
+  EXPECT_EQ(r.hbm_bytes(), 0u);
+  EXPECT_EQ(r.latency_cycles, 5u);
+}
+
+TEST(L2Memory, AMissFillsOnlyTheSectorsItTouches) {
+  const sim::HwConfig hw = tiny_hw();  // sectors of 32 B
+  sim::L2Memory m(hw, tensors({4096}));
+  // Bytes 16..55 of line 0: sectors 0 (0..31) and 1 (32..63): one miss, 64 B filled.
+  MemResult r = m.access(read(0, 16, 1, 40, 40));
+  EXPECT_EQ(r.l2_misses, 1u);
+  EXPECT_EQ(r.miss_bytes, 40u);
+  EXPECT_EQ(r.fill_bytes, 64u);
+  // Bytes 64..95: sector 2 of the same line is not there: a miss filling 32 B.
+  r = m.access(read(0, 64, 1, 32, 32));
+  EXPECT_EQ(r.l2_misses, 1u);
+  EXPECT_EQ(r.fill_bytes, 32u);
+  // Bytes 0..95 now hit (sectors 0, 1, 2); 0..127 would miss sector 3 only.
+  r = m.access(read(0, 0, 1, 96, 96));
+  EXPECT_EQ(r.l2_hits, 1u);
+  EXPECT_EQ(r.hit_bytes, 96u);
+  r = m.access(read(0, 0, 1, 128, 128));
+  EXPECT_EQ(r.l2_misses, 1u);
+  EXPECT_EQ(r.fill_bytes, 32u);
+  EXPECT_EQ(r.miss_bytes, 128u);  // the request waits for its missing sector
+}
+
+TEST(L2Memory, ShortStridedRowsCostALineEachWhenColdAndHitForTheNeighbouringTile) {
+  // a2a3's geometry: 512 B lines filled whole (sector = line). A [8, 64] bf16
+  // tile of a [8, 512] bf16 matrix: 8 rows of 128 B, 1024 B apart.
+  sim::HwConfig hw = tiny_hw();
+  hw.l2.line_bytes = hw.l2.sector_bytes = 512;
+  hw.l2.associativity = 4;
+  hw.l2.size_bytes = 64 * 1024;  // 32 sets
+  sim::L2Memory m(hw, tensors({8 * 1024}));
+  MemResult r = m.access(read(0, 0, 8, 128, 1024));
+  EXPECT_EQ(r.l2_misses, 8u);        // a line per row
+  EXPECT_EQ(r.fill_bytes, 8u * 512);  // 4096 B from HBM for 1024 B of payload
+  EXPECT_EQ(r.miss_bytes, 1024u);
+  // The next tile (columns 64..127: byte offset 128) finds its lines there.
+  r = m.access(read(0, 128, 8, 128, 1024));
+  EXPECT_EQ(r.l2_hits, 8u);
+  EXPECT_EQ(r.l2_misses, 0u);
+  EXPECT_EQ(r.hit_bytes, 1024u);
+  EXPECT_EQ(r.hbm_bytes(), 0u);
+  EXPECT_EQ(r.latency_cycles, 5u);
+}
+
+TEST(L2Memory, LeastRecentlyUsedWayIsEvicted) {
+  // 1 KiB of 128 B lines, 2 ways: 4 sets; lines 0, 4, 8 share set 0.
+  sim::HwConfig hw = tiny_hw();
+  hw.l2.size_bytes = 1024;
+  hw.l2.associativity = 2;
+  hw.l2.sector_bytes = 128;
+  sim::L2Memory m(hw, tensors({16 * 128}));
+  auto line = [&](uint64_t n) { return m.access(read(0, n * 128, 1, 128, 128)); };
+  EXPECT_EQ(line(0).l2_misses, 1u);
+  EXPECT_EQ(line(4).l2_misses, 1u);
+  EXPECT_EQ(line(0).l2_hits, 1u);    // 0 is now the most recent
+  EXPECT_EQ(line(8).l2_misses, 1u);  // evicts 4, the least recent
+  EXPECT_EQ(line(0).l2_hits, 1u);
+  EXPECT_EQ(line(4).l2_misses, 1u);  // evicts 8
+  EXPECT_EQ(line(0).l2_hits, 1u);
+  EXPECT_EQ(line(8).l2_misses, 1u);  // evicts 4
+  EXPECT_EQ(line(1).l2_misses, 1u);  // set 1: untouched by the others
+}
+
+TEST(L2Memory, WriteBackStoresAllocateWithoutFetchAndWriteBackOnEviction) {
+  sim::HwConfig hw = tiny_hw();  // write_back
+  hw.l2.size_bytes = 1024;       // 4 sets of 2 ways, 4 sectors of 32 B per line
+  hw.l2.associativity = 2;
+  sim::L2Memory m(hw, tensors({16 * 128}));
+  // A store of 64 B into line 0: the line is allocated, 2 sectors dirty, nothing from HBM.
+  MemResult r = m.access(write(0, 0, 1, 64, 64));
+  EXPECT_EQ(r.l2_misses, 1u);
+  EXPECT_EQ(r.hit_bytes, 64u);
+  EXPECT_EQ(r.hbm_bytes(), 0u);
+  EXPECT_EQ(r.latency_cycles, 5u);
+  // Reading what was stored hits.
+  r = m.access(read(0, 0, 1, 64, 64));
+  EXPECT_EQ(r.l2_hits, 1u);
+  EXPECT_EQ(r.hit_bytes, 64u);
+  // Lines 4 and 8 (set 0) push line 0 out: its 2 dirty sectors go to HBM,
+  // charged to the load that evicted it, which does not wait for them.
+  m.access(read(0, 4 * 128, 1, 128, 128));
+  r = m.access(read(0, 8 * 128, 1, 128, 128));
+  EXPECT_EQ(r.writeback_bytes, 64u);
+  EXPECT_EQ(r.fill_bytes, 128u);
+  EXPECT_EQ(r.hbm_bytes(), 192u);
+  EXPECT_EQ(r.miss_bytes, 128u);
+}
+
+TEST(L2Memory, WriteThroughStoresGoToHbmAndLeaveTheLineForReaders) {
+  sim::HwConfig hw = tiny_hw();
+  hw.l2.write_back = false;
+  sim::L2Memory m(hw, tensors({4096}));
+  // 40 B at byte 0: sectors 0 and 1 written through (64 B), visible after 5 + 15.
+  MemResult r = m.access(write(0, 0, 1, 40, 40));
+  EXPECT_EQ(r.miss_bytes, 40u);
+  EXPECT_EQ(r.fill_bytes, 64u);
+  EXPECT_EQ(r.latency_cycles, 20u);
+  r = m.access(read(0, 0, 1, 40, 40));
+  EXPECT_EQ(r.l2_hits, 1u);
+  EXPECT_EQ(r.hbm_bytes(), 0u);
+}
+
+TEST(L2Memory, WithoutAnL2EveryByteGoesToHbmAsItIs) {
+  sim::HwConfig hw = tiny_hw();
+  hw.l2.size_bytes = 0;
+  sim::L2Memory m(hw, tensors({4096}));
+  // 4 rows of 20 B: 80 B to HBM, no line rounding, the HBM latency alone.
+  for (int i = 0; i < 2; ++i) {
+    MemResult r = m.access(read(0, 0, 4, 20, 64));
+    EXPECT_EQ(r.l2_hits + r.l2_misses, 0u);
+    EXPECT_EQ(r.miss_bytes, 80u);
+    EXPECT_EQ(r.fill_bytes, 80u);
+    EXPECT_EQ(r.latency_cycles, 15u);
+  }
+  EXPECT_EQ(sim::gm_miss_latency(hw), 15u);
+  EXPECT_EQ(sim::gm_miss_latency(tiny_hw()), 20u);
+}
