@@ -423,6 +423,7 @@ Fields hw_schema(HwConfig& c) {
       group("gm", {
                       leaf("bandwidth_gbps", real(c.gm.bandwidth_gbps, 1e-3, 1e9)),
                       leaf("latency_cycles", cycles(c.gm.latency_cycles)),
+                      leaf("core_bytes_per_cycle", real(c.gm.core_bytes_per_cycle, 0, 1e9), "0"),
                   }),
       group("scalar", {
                           leaf("sload_cycles", cycles(c.scalar.sload_cycles)),

@@ -88,6 +88,8 @@ struct HwConfig {
   struct Gm {  // HBM behind the L2
     double bandwidth_gbps = 0;       // GB/s (1e9 B/s), shared by every HBM transfer in flight
     uint32_t latency_cycles = 0;     // added (on top of the L2 hit latency) when a request waited for HBM
+    double core_bytes_per_cycle = 0; // one core's own rate for bytes that miss L2 (as many requests in
+                                     // flight as it keeps, over the miss latency); 0: only its engine
     double bytes_per_cycle(double clock) const { return bandwidth_gbps / clock; }
   } gm;
 

@@ -69,9 +69,10 @@ class GmChannel : public sc_core::sc_module {
     uint32_t core, instr;
   };
   SC_HAS_PROCESS(GmChannel);
-  GmChannel(sc_module_name n, double bytes_per_cycle, std::unique_ptr<MemorySystem> mem,
+  GmChannel(sc_module_name n, double bytes_per_cycle, double core_rate, std::unique_ptr<MemorySystem> mem,
             std::function<void(std::exception_ptr)> fail)
-      : sc_module(n), bw_(bytes_per_cycle), capacity_(bytes_per_cycle), mem_(std::move(mem)), fail_(std::move(fail)) {
+      : sc_module(n), bw_(bytes_per_cycle), capacity_(bytes_per_cycle), core_rate_(core_rate), mem_(std::move(mem)),
+        fail_(std::move(fail)) {
     SC_METHOD(update);
     sensitive << wake_;
     dont_initialize();
@@ -90,8 +91,11 @@ class GmChannel : public sc_core::sc_module {
     const double hit_rate = std::min(cap, mem_->hit_bytes_per_cycle(req.write));
     const uint64_t hit_end = start + whole_cycles(double(m.hit_bytes) / hit_rate, "a DMA's L2 hit bytes");
     if (m.writeback_bytes) bw_.add(start, double(m.writeback_bytes), capacity_, kBackground);
+    // What missed is also bounded by the core's own rate to HBM (its requests
+    // in flight over the miss latency: gm.core_bytes_per_cycle).
+    const double miss_rate = core_rate_ > 0 ? std::min(cap, core_rate_) : cap;
     if (m.miss_bytes)
-      bw_.add(hit_end, double(m.fill_bytes), cap * double(m.fill_bytes) / double(m.miss_bytes), tag);
+      bw_.add(hit_end, double(m.fill_bytes), miss_rate * double(m.fill_bytes) / double(m.miss_bytes), tag);
     else
       local_.push({hit_end, tag});
     wake_.notify(until(start));
@@ -126,6 +130,7 @@ class GmChannel : public sc_core::sc_module {
   }
   SharedBandwidth bw_;
   double capacity_;
+  double core_rate_;  // gm.core_bytes_per_cycle; 0: no limit of its own
   std::unique_ptr<MemorySystem> mem_;
   std::function<void(std::exception_ptr)> fail_;
   sc_event wake_;
@@ -167,7 +172,7 @@ class Npu : public sc_core::sc_module {
   SC_HAS_PROCESS(Npu);
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace, FunctionalState* functional)
       : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
-        gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), std::make_unique<L2Memory>(hw, p.tensors),
+        gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), hw.gm.core_bytes_per_cycle, std::make_unique<L2Memory>(hw, p.tensors),
            [this](std::exception_ptr e) { fail(e); }) {
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz);
     for (uint32_t g = 0; g < hw.core_groups; ++g)

@@ -95,7 +95,8 @@ class Simulator:
         self.runs = 0
 
     def report(self, values):
-        key = tuple(values)
+        """The report with the parameters at `values`; None: the base file as it is."""
+        key = tuple(values) if values is not None else None
         if key in self.cache:
             return self.cache[key]
         with tempfile.TemporaryDirectory() as d:
@@ -104,7 +105,7 @@ class Simulator:
                    "--report", out]
             for s in self.args.set:
                 cmd += ["--set", s]
-            for (keys, _, _), v in zip(self.args.params, values):
+            for (keys, _, _), v in zip(self.args.params, values or []):
                 for k in keys:
                     cmd += ["--set", f"hw.{k}={fmt(k, v, self.integer_keys)}"]
             p = subprocess.run(cmd, capture_output=True, text=True)
@@ -215,13 +216,13 @@ def main():
         r = sim.report(list(x))
         return np.array([math.log(simulated(r, p) / p["measured"]) for p in points])
 
-    before = residuals(start)
+    r_before = sim.report(None)  # the base file as it is (tied keys may differ there)
+    before = np.array([math.log(simulated(r_before, p) / p["measured"]) for p in points])
     # Integer keys are simulated rounded, so the steps must move them by whole units.
     scale = np.maximum(np.abs(x0), 1.0)
     fit = least_squares(residuals, x0, bounds=(lo, hi), x_scale=scale, diff_step=0.05,
                         max_nfev=args.max_evals)
     after = residuals(fit.x)
-    r_before = sim.report(start)
     r_after = sim.report(list(fit.x))
 
     rows = ["| point | measured us | before us | ratio | after us | ratio |", "|---|---|---|---|---|---|"]
