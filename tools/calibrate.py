@@ -17,6 +17,9 @@ A --param names one key, or several keys joined by commas that move together
 (one physical quantity behind several keys, e.g. the MTE2 rate of the cube and
 the vector cores); its start value is the first key's in the base file.
 
+A --param may end with :START, the value the fit starts from (default: the
+base file's value, clipped to the bounds).
+
 The fit minimises the sum of squared log ratios simulated / measured (each point
 counts by its relative error, whatever its size) over the named parameters,
 within their bounds (scipy.optimize.least_squares, trust-region reflective).
@@ -75,16 +78,19 @@ def read_measured(path):
 
 def parse_param(text):
     key, sep, rng = text.partition("=")
-    lo, sep2, hi = rng.partition(":")
-    if not sep or not sep2:
-        fail(f"--param {text}: expected KEY=LO:HI (a hw key path and its bounds)")
+    parts = rng.split(":")
+    if not sep or len(parts) not in (2, 3):
+        fail(f"--param {text}: expected KEY=LO:HI[:START] (a hw key path, its bounds, a start value)")
     try:
-        lo, hi = float(lo), float(hi)
+        nums = [float(p) for p in parts]
     except ValueError:
-        fail(f"--param {text}: bounds must be numbers")
+        fail(f"--param {text}: bounds and start must be numbers")
+    lo, hi = nums[0], nums[1]
     if not 0 <= lo < hi:
         fail(f"--param {text}: need 0 <= LO < HI")
-    return key.split(","), lo, hi
+    if len(nums) == 3 and not lo <= nums[2] <= hi:
+        fail(f"--param {text}: START must be within the bounds")
+    return key.split(","), lo, hi, (nums[2] if len(nums) == 3 else None)
 
 
 class Simulator:
@@ -105,7 +111,7 @@ class Simulator:
                    "--report", out]
             for s in self.args.set:
                 cmd += ["--set", s]
-            for (keys, _, _), v in zip(self.args.params, values or []):
+            for (keys, *_), v in zip(self.args.params, values or []):
                 for k in keys:
                     cmd += ["--set", f"hw.{k}={fmt(k, v, self.integer_keys)}"]
             p = subprocess.run(cmd, capture_output=True, text=True)
@@ -202,13 +208,13 @@ def main():
         fail(f"no npusim binary at {args.bin} (give --bin)")
     points = read_measured(args.measured)
     base, integer_keys = hw_values(args)
-    for keys, lo, hi in args.params:
+    for keys, lo, hi, _ in args.params:
         for k in keys:
             if k not in base:
                 fail(f"--param {k}: no such number in {args.hw} (see npusim hw show --hw {args.hw})")
     sim = Simulator(args, integer_keys)
-    start = [base[keys[0]] for keys, _, _ in args.params]
-    x0 = np.array([min(max(v, lo), hi) for v, (_, lo, hi) in zip(start, args.params)])
+    start = [base[keys[0]] if s0 is None else s0 for keys, _, _, s0 in args.params]
+    x0 = np.array([min(max(v, lo), hi) for v, (_, lo, hi, _) in zip(start, args.params)])
     lo = np.array([p[1] for p in args.params])
     hi = np.array([p[2] for p in args.params])
 
@@ -232,7 +238,7 @@ def main():
     rows.append("")
     rows.append("| parameter | start | fitted | bounds |")
     rows.append("|---|---|---|---|")
-    for (keys, l, h), v0, x in zip(args.params, start, fit.x):
+    for (keys, l, h, _), v0, x in zip(args.params, start, fit.x):
         rows.append(f"| `{', '.join(keys)}` | {fmt(keys[0], v0, integer_keys)} | {fmt(keys[0], x, integer_keys)} | "
                     f"{l:g}..{h:g} |")
     rows.append("")
@@ -246,7 +252,7 @@ def main():
     note = (f"{len(points)} points of {os.path.basename(args.measured)}, workload "
             f"{os.path.basename(args.workload)}{' with ' + ' '.join(args.set) if args.set else ''}")
     fitted = {k: (fmt(k, x, integer_keys), f"[F] fitted to {os.path.basename(args.measured)} (bounds {l:g}..{h:g})")
-              for (keys, l, h), x in zip(args.params, fit.x) for k in keys}
+              for (keys, l, h, _), x in zip(args.params, fit.x) for k in keys}
     base_ref = os.path.relpath(os.path.abspath(args.hw), os.path.dirname(os.path.abspath(args.output)))
     with open(args.output, "w") as f:
         f.write(nested_yaml(base_ref, fitted, note))
