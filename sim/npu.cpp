@@ -97,6 +97,7 @@ class CoreGroup : public sc_core::sc_module {
     start_at_ = start_at;
     assign_.notify(sc_core::SC_ZERO_TIME);
   }
+  sc_core::sc_process_handle thread() const { return thread_; }
 
  private:
   void run();
@@ -109,6 +110,7 @@ class CoreGroup : public sc_core::sc_module {
   std::vector<Completion> inbox_;
   int64_t task_ = -1;
   uint64_t start_at_ = 0;
+  sc_core::sc_process_handle thread_;
 };
 
 class Npu : public sc_core::sc_module {
@@ -122,6 +124,7 @@ class Npu : public sc_core::sc_module {
       groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
     name_tracks();
     SC_THREAD(schedule);
+    scheduler_ = sc_core::sc_get_last_created_process_handle();
   }
 
   void task_done(uint32_t task, uint32_t group, uint64_t start, uint64_t end) {
@@ -137,10 +140,16 @@ class Npu : public sc_core::sc_module {
     task_done_.notify(sc_core::SC_ZERO_TIME);
   }
   // The first error stops the run; simulate() rethrows it as it was thrown
-  // (bad input stays bad input, a bug stays a bug).
+  // (bad input stays bad input, a bug stays a bug). Every other thread is
+  // unwound first: one suspended in the middle of a task would never resume,
+  // and what its stack owns would leak.
   void fail(std::exception_ptr e) {
     if (error) return;
     error = e;
+    const sc_core::sc_process_handle self = sc_core::sc_get_current_process_handle();
+    for (const auto& g : groups)
+      if (g->thread() != self) g->thread().kill();
+    if (scheduler_ != self) scheduler_.kill();
     sc_core::sc_stop();
   }
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
@@ -189,6 +198,8 @@ class Npu : public sc_core::sc_module {
                                   to_string(Pipe(pi)));
     }
   }
+  sc_core::sc_process_handle scheduler_;
+
   void schedule() {
     while (!dispatcher.all_done()) {
       const uint64_t now = now_cycles();
@@ -218,15 +229,22 @@ class Npu : public sc_core::sc_module {
 CoreGroup::CoreGroup(sc_module_name n, uint32_t id, Npu& npu) : sc_module(n), id_(id), npu_(npu) {
   for (uint32_t c = 0; c <= npu.hw.vector_cores; ++c) engines_.emplace_back(npu.hw, npu.cost);
   SC_THREAD(run);
+  thread_ = sc_core::sc_get_last_created_process_handle();
 }
 
 void CoreGroup::run() {
   while (true) {
     wait(assign_);
+    std::exception_ptr error;
     try {
       execute();
+    } catch (const sc_core::sc_unwind_exception&) {
+      throw;  // Npu::fail is killing this thread
     } catch (...) {
-      npu_.fail(std::current_exception());
+      error = std::current_exception();
+    }
+    if (error) {
+      npu_.fail(error);
       return;
     }
   }
