@@ -2,6 +2,8 @@
 // each kind of bad input gives a ConfigError naming file, line, key and reason.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -343,7 +345,7 @@ TEST(HwConfigErrors, MissingFile) {
 }
 
 TEST(HwConfigErrors, FileErrorsNameThePath) {
-  std::string path = ::testing::TempDir() + "npusim_hw_config_test.yaml";
+  std::string path = ::testing::TempDir() + "npusim_hw_config_test_" + std::to_string(getpid()) + ".yaml";
   {
     std::ofstream f(path);
     f << with("vector_cores: 4", "vector_cores: x");
