@@ -84,9 +84,16 @@ stage_fuzz() {
     dict=()
     [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
     status=0
-    build-asan/bin/fuzz_"$name" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+    # The wall-clock guard: on a gradual out-of-memory libFuzzer first prints
+    # a heap profile, which can take many minutes under ASan.
+    timeout -k 10 $((fuzz_seconds + 60)) \
+      build-asan/bin/fuzz_"$name" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$work/" "${dict[@]}" \
       "$work/corpus" "tests/fuzz/corpus/$name" >"$work/log" 2>&1 || status=$?
+    if ((status == 124 || status == 137)); then
+      echo "ci: fuzz: $name: FINDING: still running $((fuzz_seconds + 60)) s after it started, killed" \
+           "(the input is lost if it had not been written yet)" >&2
+    fi
     if ((status == 0)); then
       echo "ci: fuzz: $name: $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$') runs in ${fuzz_seconds} s, nothing found"
       continue
