@@ -98,8 +98,8 @@ stage_fuzz() {
       echo "ci: fuzz: $name: $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$') runs in ${fuzz_seconds} s, nothing found"
       continue
     fi
-    echo "ci: fuzz: $name: FINDING (exit $status); the end of $work/log:" >&2
-    tail -n 40 "$work/log" >&2
+    echo "ci: fuzz: $name: FINDING (exit $status); from $work/log:" >&2
+    grep -m1 -A30 -E 'ERROR: |runtime error: |terminate called|^fuzz: ' "$work/log" >&2 || tail -n 40 "$work/log" >&2
     for artifact in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* "$work"/slow-unit-*; do
       [ -e "$artifact" ] || continue
       echo "ci: fuzz: $name: the input, $artifact (first 2 KiB; reproduce: build-asan/bin/fuzz_$name $artifact):" >&2
