@@ -153,6 +153,7 @@ class CoreGroup : public sc_core::sc_module {
     start_at_ = start_at;
     assign_.notify(sc_core::SC_ZERO_TIME);
   }
+  sc_core::sc_process_handle thread() const { return thread_; }
 
  private:
   void run();
@@ -165,6 +166,7 @@ class CoreGroup : public sc_core::sc_module {
   std::vector<Completion> inbox_;
   int64_t task_ = -1;
   uint64_t start_at_ = 0;
+  sc_core::sc_process_handle thread_;
 };
 
 class Npu : public sc_core::sc_module {
@@ -179,6 +181,7 @@ class Npu : public sc_core::sc_module {
       groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
     name_tracks();
     SC_THREAD(schedule);
+    scheduler_ = sc_core::sc_get_last_created_process_handle();
   }
 
   // `core_ends`: the end of each core's last instruction, for the cores that
@@ -201,10 +204,16 @@ class Npu : public sc_core::sc_module {
     stats.on_detected(task, dispatcher.handoff_at(task), dispatcher.detected_at(task));
   }
   // The first error stops the run; simulate() rethrows it as it was thrown
-  // (bad input stays bad input, a bug stays a bug).
+  // (bad input stays bad input, a bug stays a bug). Every other thread is
+  // unwound first: one suspended in the middle of a task would never resume,
+  // and what its stack owns would leak.
   void fail(std::exception_ptr e) {
     if (error) return;
     error = e;
+    const sc_core::sc_process_handle self = sc_core::sc_get_current_process_handle();
+    for (const auto& g : groups)
+      if (g->thread() != self) g->thread().kill();
+    if (scheduler_ != self) scheduler_.kill();
     sc_core::sc_stop();
   }
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
@@ -251,9 +260,13 @@ class Npu : public sc_core::sc_module {
                                   to_string(Pipe(pi)));
     }
   }
+  sc_core::sc_process_handle scheduler_;
+
   void schedule() {
     try {
       dispatch_all();
+    } catch (const sc_core::sc_unwind_exception&) {
+      throw;  // fail() is killing this thread
     } catch (...) {
       fail(std::current_exception());
     }
@@ -295,15 +308,22 @@ class Npu : public sc_core::sc_module {
 CoreGroup::CoreGroup(sc_module_name n, uint32_t id, Npu& npu) : sc_module(n), id_(id), npu_(npu) {
   for (uint32_t c = 0; c <= npu.hw.vector_cores; ++c) engines_.emplace_back(npu.hw, npu.cost);
   SC_THREAD(run);
+  thread_ = sc_core::sc_get_last_created_process_handle();
 }
 
 void CoreGroup::run() {
   while (true) {
     wait(assign_);
+    std::exception_ptr error;
     try {
       execute();
+    } catch (const sc_core::sc_unwind_exception&) {
+      throw;  // Npu::fail is killing this thread
     } catch (...) {
-      npu_.fail(std::current_exception());
+      error = std::current_exception();
+    }
+    if (error) {
+      npu_.fail(error);
       return;
     }
   }

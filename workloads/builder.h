@@ -22,6 +22,11 @@
 //  - Cube <-> vector data crosses GM: Channel = TSTORE + SIGNAL(flag) on the
 //    producer core, WAIT(flag) + TLOAD on the consumer core. Flag ids are unique
 //    within a launch (0, 1, 2, ...).
+//  - Calls that emit or allocate are sequenced: never two of them in the
+//    arguments of one call (`k.sub(k.mul(a, b), k.mul(c, d))`). C++ leaves the
+//    order of arguments unspecified (gcc and clang differ), and the order
+//    decides which slots the tiles get, so the program would depend on the
+//    compiler. Compute such operands into named tiles first.
 #pragma once
 
 #include <cstdint>

@@ -31,8 +31,18 @@ inline void online_softmax_combine(KernelBuilder& k, LTile& oi, LTile& mi, LTile
   LTile m_new = k.max(mi, mt);
   LTile alpha = k.exp(k.sub(mi, m_new));
   LTile beta = k.exp(k.sub(mt, m_new));
-  li = k.add(k.mul(alpha, li), k.mul(beta, lt));
-  oi = k.add(k.row_expand_mul(oi, alpha), k.row_expand_mul(ot, beta));
+  // Emitting calls are sequenced (builder.h): operands into named tiles, the
+  // right one first (what gcc did with the nested calls these replace).
+  {
+    LTile bl = k.mul(beta, lt);
+    LTile al = k.mul(alpha, li);
+    li = k.add(al, bl);
+  }
+  {
+    LTile bo = k.row_expand_mul(ot, beta);
+    LTile ao = k.row_expand_mul(oi, alpha);
+    oi = k.add(ao, bo);
+  }
   mi = m_new;
 }
 
@@ -177,8 +187,17 @@ struct Gen {
   };
   Rot rope_row(KernelBuilder& k, const LTile& lo, const LTile& hi, const LTile& cos_lo,
                const LTile& cos_hi, const LTile& sin_lo, const LTile& sin_hi) {
-    LTile rl = k.sub(k.col_expand_mul(lo, cos_lo), k.col_expand_mul(hi, sin_lo));
-    LTile rh = k.add(k.col_expand_mul(hi, cos_hi), k.col_expand_mul(lo, sin_hi));
+    LTile rl, rh;
+    {
+      LTile hs = k.col_expand_mul(hi, sin_lo);
+      LTile lc = k.col_expand_mul(lo, cos_lo);
+      rl = k.sub(lc, hs);
+    }
+    {
+      LTile ls = k.col_expand_mul(lo, sin_hi);
+      LTile hc = k.col_expand_mul(hi, cos_hi);
+      rh = k.add(hc, ls);
+    }
     return {k.cast(rl, DType::BF16), k.cast(rh, DType::BF16)};
   }
 
@@ -465,9 +484,18 @@ struct Gen {
     LTile lo = k.view(x, h, 0, u(xc)), hi = k.view(x, h, 0, u(xc + HALF));
     LTile cos_lo = k.view(cs, h, 0, 0), cos_hi = k.view(cs, h, 0, u(HALF));
     LTile sin_lo = k.view(cs, h, 0, u(D)), sin_hi = k.view(cs, h, 0, u(D + HALF));
-    LTile rl = k.sub(k.mul(lo, cos_lo), k.mul(hi, sin_lo));
+    LTile rl, rh;
+    {
+      LTile hs = k.mul(hi, sin_lo);
+      LTile lc = k.mul(lo, cos_lo);
+      rl = k.sub(lc, hs);
+    }
     k.cast(rl, DType::BF16, k.view(dst, h, 0, u(dc)));
-    LTile rh = k.add(k.mul(hi, cos_hi), k.mul(lo, sin_hi));
+    {
+      LTile ls = k.mul(lo, sin_hi);
+      LTile hc = k.mul(hi, cos_hi);
+      rh = k.add(hc, ls);
+    }
     k.cast(rh, DType::BF16, k.view(dst, h, 0, u(dc + HALF)));
   }
 
@@ -594,7 +622,8 @@ struct Gen {
         k.send(ch, acc);
         k.section("silu");
         LTile x = k.recv(ch);
-        LTile m = silu_mul(k, k.view(x, {u(BT), u(MO)}, 0, 0), k.view(x, {u(BT), u(MO)}, 0, u(MO)));
+        LTile xg = k.view(x, {u(BT), u(MO)}, 0, 0), xu = k.view(x, {u(BT), u(MO)}, 0, u(MO));
+        LTile m = silu_mul(k, xg, xu);
         k.assemble(mlp, k.cast(m, DType::BF16), {b0, m0});
       });
       pb.parallel("down_residual", H / QO, 1, [&](KernelBuilder& k, int64_t db) {

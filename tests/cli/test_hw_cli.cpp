@@ -91,7 +91,7 @@ TEST(HwCli, ShowPrintsEveryKeyWithWhereItsValueCameFrom) {
       ++values;
       EXPECT_FALSE(origin_of(l).empty()) << l;
     }
-  EXPECT_EQ(values, 57);
+  EXPECT_EQ(values, 58);
   // A default shows as "default".
   const fs::path d = tmpdir();
   std::ofstream(d / "h.yaml") << "base: a2a3\nname: h\n";

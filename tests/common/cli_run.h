@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -37,11 +38,14 @@ inline Result sh(const std::string& cmd) {
   return r;
 }
 
-// A fresh, empty directory named after the running test.
+// A fresh, empty directory named after the running test and the binary under
+// test, so suites of other build directories or worktrees running at the same
+// time do not share it (and a rerun reuses it).
 inline fs::path tmpdir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   fs::path d = fs::temp_directory_path() /
-               ("npusim_" + std::string(info->test_suite_name()) + "_" + std::string(info->name()));
+               ("npusim_" + std::string(info->test_suite_name()) + "_" + std::string(info->name()) + "_" +
+                std::to_string(std::hash<std::string>{}(kBin)));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;

@@ -2,6 +2,8 @@
 // each kind of bad input gives a ConfigError naming file, line, key and reason.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -448,7 +450,7 @@ TEST(HwConfigBases, UnknownKeyInTheDerivedFileNamesItsLine) {
   put(d / "derived.yaml", "base: base.yaml\ngm:\n  bandwith_gbps: 9\n");
   EXPECT_EQ(load_error(d / "derived.yaml"),
             (d / "derived.yaml").string() + ":3: gm: unknown key 'bandwith_gbps' (expected one of: bandwidth_gbps, "
-                                             "latency_cycles)");
+                                             "latency_cycles, core_bytes_per_cycle)");
   put(d / "top.yaml", "base: base.yaml\nclock_mhz: 9\n");
   EXPECT_EQ(load_error(d / "top.yaml").rfind((d / "top.yaml").string() + ":2: unknown key 'clock_mhz' (", 0), 0u);
   EXPECT_NE(load_error(d / "top.yaml").find(", base)"), std::string::npos);  // base is a key of a file
@@ -525,7 +527,7 @@ TEST(HwConfigDefaults, SettingsListEveryKeyWithItsOrigin) {
   std::string text = with("issue_cycles: 5\n", "");
   std::vector<sim::HwSetting> s;
   sim::parse_hw_source(text, "t.yaml").resolve(&s);
-  ASSERT_EQ(s.size(), 57u);  // every value key of the schema, in schema order
+  ASSERT_EQ(s.size(), 58u);  // every value key of the schema, in schema order
   EXPECT_EQ(s[0].path, "name");
   EXPECT_EQ(s[0].value, "t");
   EXPECT_EQ(s[0].origin, "t.yaml:1");
@@ -715,7 +717,7 @@ TEST(HwConfigErrors, MissingFile) {
 }
 
 TEST(HwConfigErrors, FileErrorsNameThePath) {
-  std::string path = ::testing::TempDir() + "npusim_hw_config_test.yaml";
+  std::string path = ::testing::TempDir() + "npusim_hw_config_test_" + std::to_string(getpid()) + ".yaml";
   {
     std::ofstream f(path);
     f << with("vector_cores: 4", "vector_cores: x");

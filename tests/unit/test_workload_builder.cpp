@@ -129,7 +129,9 @@ TEST(WorkloadBuilder, ChannelPassesThroughGm) {
   GmTensor s = pb.tensor("scratch", {16, 128}, DType::FP32, TensorKind::Scratch);
   GmTensor o = pb.tensor("o", {16, 128}, DType::FP32, TensorKind::Out);
   pb.kernel("mixed", [&](KernelBuilder& k) {
-    LTile acc = k.matmul(k.slice(a, {16, 128}, {0, 0}, Space::L1), k.slice(b, {128, 128}, {0, 0}, Space::L1));
+    LTile at = k.slice(a, {16, 128}, {0, 0}, Space::L1);
+    LTile bt = k.slice(b, {128, 128}, {0, 0}, Space::L1);
+    LTile acc = k.matmul(at, bt);
     Channel ch = k.channel(s, {16, 128}, {0, 0});
     k.send(ch, acc);
     k.assemble(o, k.exp(k.recv(ch)), {0, 0});
