@@ -160,7 +160,10 @@ def hw_values(args):
         if not v:
             stack.append((indent, k))
             continue
-        if re.fullmatch(r"[+-]?\d+", v):
+        # Integer keys by name (the value "0" of a real key's default looks like one).
+        last = path.rsplit(".", 1)[-1]
+        if last.endswith(("_cycles", "_kib", "_bytes")) or last in (
+                "threads", "core_groups", "vector_cores", "associativity", "fp32_slowdown"):
             integer_keys.add(path)
         try:
             values[path] = float(v)

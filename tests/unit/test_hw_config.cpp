@@ -102,16 +102,16 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_FALSE(c.dma.l0c_to_ub_path);
   // The YAML comments convert pto-isa's GiB/s at 1.85 GHz; check the arithmetic.
   const double gib_per_cycle = 1073741824.0 / 1.85e9;
-  // GM->L1 is pto-isa's fit: peak 28.6 GiB/s, K = 1107 B -> setup K/peak.
-  EXPECT_NEAR(c.dma.gm_to_l1.bytes_per_cycle, 28.6 * gib_per_cycle, 0.01);
-  EXPECT_EQ(c.dma.gm_to_l1.setup_cycles, 67u);  // 1107 / 16.60 = 66.7
-  // The others: the flat table's rates, setup = the same K at their rate.
-  EXPECT_EQ(c.dma.gm_to_ub.setup_cycles, 19u);   // 1107 / 58.56 = 18.9
-  EXPECT_EQ(c.dma.ub_to_gm.setup_cycles, 10u);   // 1107 / 109.41 = 10.1
-  EXPECT_EQ(c.dma.l0c_to_gm.setup_cycles, 27u);  // 1107 / 40.63 = 27.2
+  // The engines' rates: pto-isa's flat table; one fitted fixed cost for every
+  // GM engine; the FIXPIPE rate fitted (docs/results/calibration.md).
+  EXPECT_NEAR(c.dma.gm_to_l1.bytes_per_cycle, 135.0 * gib_per_cycle, 0.01);
   EXPECT_NEAR(c.dma.gm_to_ub.bytes_per_cycle, 100.9 * gib_per_cycle, 0.01);
   EXPECT_NEAR(c.dma.ub_to_gm.bytes_per_cycle, 188.5 * gib_per_cycle, 0.01);
-  EXPECT_NEAR(c.dma.l0c_to_gm.bytes_per_cycle, 70.0 * gib_per_cycle, 0.01);
+  EXPECT_DOUBLE_EQ(c.dma.l0c_to_gm.bytes_per_cycle, 96.74);  // [F]
+  for (const sim::EngineConfig* e : {&c.dma.gm_to_l1, &c.dma.gm_to_ub, &c.dma.ub_to_gm, &c.dma.l0c_to_gm})
+    EXPECT_EQ(e->setup_cycles, 230u);  // [F]
+  EXPECT_DOUBLE_EQ(c.gm.core_bytes_per_cycle, 22.82);  // [F]; pto-isa's GM->L1 fit 16.6 was the start
+  EXPECT_EQ(c.issue_interval_cycles, 4u);               // [F]
   EXPECT_NEAR(c.gm.bytes_per_cycle(c.clock_ghz), 864.86, 0.01);  // 1600 GB/s / 1.85 GHz
   // L2: 192 MiB of 512 B lines filled whole, 16 ways: 24576 sets; hit 50, miss + 150.
   EXPECT_EQ(c.l2.size_bytes, 192u << 20);
@@ -128,11 +128,11 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_EQ(c.scheduler.submit_cycles, 1610u);    // 0.87 us x 1850
   EXPECT_EQ(c.scheduler.dispatch_cycles, 5550u);  // 3 us x 1850
   EXPECT_EQ(c.scheduler.launch_cycles, 555u);     // 0.3 us x 1850
-  EXPECT_EQ(c.scheduler.completion_detect_cycles, 925u);  // [G] 0.5 us x 1850
-  EXPECT_EQ(c.scheduler.completion_cycles, 5550u);        // 3 us (middle of 2-4 us) x 1850
+  EXPECT_EQ(c.scheduler.completion_detect_cycles, 89017u);  // [F] 48 us
+  EXPECT_EQ(c.scheduler.completion_cycles, 5550u);          // 3 us (middle of 2-4 us) x 1850
   // l0c_to_ub is left to its default: the l0c_to_gm figures.
-  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 27u);
-  EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 40.63);
+  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 230u);
+  EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 96.74);
 }
 
 // Every field of a config, named, for comparing two configs field by field.
@@ -207,7 +207,7 @@ TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
   old.clock_ghz = 1.85;
   old.core_groups = 36;
   old.vector_cores = 2;
-  old.issue_interval_cycles = 1;
+  old.issue_interval_cycles = 4;  // a2a3's, fitted later
   old.buffers = {512 * 1024, 64 * 1024, 64 * 1024, 256 * 1024, 248 * 1024};
   old.cube = {6, 1, 4};
   old.vector.width_bytes = 256;
@@ -221,19 +221,20 @@ TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
   old.vector.broadcast = 2;
   // Issue 8: a2a3's engines (GM->L1 the pto-isa fit, the others' setup the
   // fit's K at their rate), its L2 (a5: 128 B sectors) and latencies.
-  old.dma.gm_to_l1 = {67, 16.60};
-  old.dma.gm_to_ub = {19, 58.56};
-  old.dma.ub_to_gm = {10, 109.41};
-  old.dma.l0c_to_gm = {27, 40.63};
+  old.dma.gm_to_l1 = {230, 78.35};  // a2a3's engines after the calibration
+  old.dma.gm_to_ub = {230, 58.56};
+  old.dma.ub_to_gm = {230, 109.41};
+  old.dma.l0c_to_gm = {230, 96.74};
   old.l2 = {192u << 20, 512, 128, 16, 50, 110, 86, true};
   old.dma.l1_to_l0a = {10, 256};
   old.dma.l1_to_l0b = {10, 128};
   old.dma.l0c_to_ub_path = true;
-  old.dma.l0c_to_ub = {10, 40.63};
+  old.dma.l0c_to_ub = {10, 96.74};  // the rate: the default, l0c_to_gm's
   old.gm.bandwidth_gbps = 1600;
   old.gm.latency_cycles = 150;
   old.scalar = {0, 1, 20};
-  old.scheduler = {1610, 4, 5550, 555, 925, 5550};  // completion handling: a2a3's, added later
+  old.scheduler = {1610, 4, 5550, 555, 89017, 5550};  // completion handling: a2a3's, added later
+  old.gm.core_bytes_per_cycle = 22.82;                 // a2a3's, added later
   expect_same_config(load_hw_config(hw_file("a5")), old);
 }
 
