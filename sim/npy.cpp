@@ -15,6 +15,20 @@
 namespace sim {
 
 namespace {
+// Elements of a shape: 0 when a dimension is 0 (however large the others),
+// else the product, which must fit int64 (NpyError otherwise).
+int64_t shape_elems(const std::vector<int64_t>& shape) {
+  for (int64_t d : shape)
+    if (d == 0) return 0;
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n))
+      throw NpyError("shape " + npy_shape_string(shape) + " has more elements than an int64 holds");
+  return n;
+}
+}  // namespace
+
+namespace {
 
 static_assert(sizeof(float) == 4 && sizeof(int32_t) == 4, "npy I/O assumes 4-byte float and int32");
 
@@ -143,8 +157,7 @@ void write_impl(const std::string& path, const std::vector<int64_t>& shape, cons
   dict.append(pad, ' ');
   dict.push_back('\n');
   if (version == 1 && dict.size() > 65535) return write_impl(path, shape, data, descr, 2);
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  const int64_t n = shape_elems(shape);
 
   OutFile f(path, "");
   f.write(kMagic, 6);
@@ -186,11 +199,7 @@ uint64_t fnv1a64(const std::string& s) {
 
 }  // namespace
 
-int64_t NpyArray::elems() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
+int64_t NpyArray::elems() const { return shape_elems(shape); }
 
 std::string npy_shape_string(const std::vector<int64_t>& shape) {
   if (shape.size() == 1) return "(" + std::to_string(shape[0]) + ",)";

@@ -303,7 +303,8 @@ def collect(args):
                     report, _ = run_npusim(npusim, hw_path, wl[(v, seq)], tmp / "r.json", trace)
                     tasks, disp, sst, sld, sst_sites = parse_trace(trace, hw["clock_ghz"])
                     trace.unlink()
-                    if max(t["end"] for t in tasks.values()) != report["total_cycles"]:
+                    # The trace has whole ns: a cycle count read back can be a cycle off.
+                    if abs(max(t["end"] for t in tasks.values()) - report["total_cycles"]) > 1:
                         sys.exit("qwen3_results: %s: trace end != total_cycles" % key)
                     walls, sim_walls = [], []
                     for _ in range(args.bench_runs):

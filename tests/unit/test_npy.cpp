@@ -357,3 +357,15 @@ TEST_F(LoadInputs, FilesOverrideTheGeneratorWithShapeAndDtypeChecks) {
   EXPECT_EQ(error_of([&] { sim::load_inputs(s, p, d.str() + "/nope", 5); }),
             d.str() + "/nope: inputs directory does not exist");
 }
+
+TEST(Npy, AnEmptyShapeWithHugeDimensionsRoundTrips) {
+  // Found by the npy fuzzer: the product of the dimensions before the 0
+  // overflowed int64 (UB) while writing an array that holds nothing.
+  TempDir d;
+  const std::vector<int64_t> shape = {104499, 4, 9220, 4499, 212, 4292, 0, 449942949672962, 2};
+  sim::write_npy(d.file("e.npy"), shape, static_cast<const int32_t*>(nullptr));
+  const sim::NpyArray a = sim::read_npy(d.file("e.npy"));
+  EXPECT_EQ(a.shape, shape);
+  EXPECT_EQ(a.elems(), 0);
+  EXPECT_TRUE(a.i32.empty());
+}
