@@ -16,18 +16,6 @@
 namespace fs = std::filesystem;
 using namespace clitest;
 
-namespace {
-
-// gemm on a2a3; `set` adds --set options.
-std::string gemm_report(const fs::path& d, const std::string& name, const std::string& set = "") {
-  const std::string out = (d / (name + ".json")).string();
-  const Result r = sh(kBin + " run -q --workload configs/workloads/gemm.yaml " + set + " --report " + out);
-  EXPECT_EQ(r.code, 0) << r.out;
-  return out;
-}
-
-}  // namespace
-
 TEST(CheckCli, IdenticalReportPasses) {
   const fs::path d = tmpdir();
   const std::string a = gemm_report(d, "a"), b = gemm_report(d, "b");

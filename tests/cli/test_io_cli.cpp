@@ -20,22 +20,8 @@ namespace {
 
 const std::string kGemm = " --workload configs/workloads/gemm.yaml";
 
-// `sh`, also checking the run ends in under 5 s.
-Result timed(const std::string& cmd) {
-  const auto t0 = std::chrono::steady_clock::now();
-  Result r = sh(cmd);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0) << cmd;
-  return r;
-}
 
-bool has(const Result& r, const std::string& s) { return r.out.find(s) != std::string::npos; }
 
-std::string gemm_report(const fs::path& d, const std::string& name) {
-  const std::string out = (d / (name + ".json")).string();
-  const Result r = sh(kBin + " run -q" + kGemm + " --report " + out);
-  EXPECT_EQ(r.code, 0) << r.out;
-  return out;
-}
 
 }  // namespace
 

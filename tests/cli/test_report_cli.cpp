@@ -19,21 +19,8 @@ using namespace clitest;
 
 namespace {
 
-Result timed(const std::string& cmd) {
-  const auto t0 = std::chrono::steady_clock::now();
-  Result r = sh(cmd);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0) << cmd;
-  return r;
-}
 
-bool has(const Result& r, const std::string& s) { return r.out.find(s) != std::string::npos; }
 
-std::string gemm_report(const fs::path& d, const std::string& name) {
-  const std::string out = (d / (name + ".json")).string();
-  const Result r = sh(kBin + " run -q --workload configs/workloads/gemm.yaml --report " + out);
-  EXPECT_EQ(r.code, 0) << r.out;
-  return out;
-}
 
 // `a` with `edit` applied, written as NAME.json in `d`.
 std::string edited(const fs::path& d, const std::string& a, const std::string& name,

@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -59,5 +60,23 @@ inline std::string read_text(const fs::path& p) {
 }
 
 inline nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
+
+// `sh`, also checking the run ends in under 5 s (hostile inputs must).
+inline Result timed(const std::string& cmd) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Result r = sh(cmd);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0) << cmd;
+  return r;
+}
+
+inline bool has(const Result& r, const std::string& s) { return r.out.find(s) != std::string::npos; }
+
+// The report of the GEMM workload on a2a3 as DIR/NAME.json; `set` adds --set options.
+inline std::string gemm_report(const fs::path& d, const std::string& name, const std::string& set = "") {
+  const std::string out = (d / (name + ".json")).string();
+  const Result r = sh(kBin + " run -q --workload configs/workloads/gemm.yaml " + set + " --report " + out);
+  EXPECT_EQ(r.code, 0) << r.out;
+  return out;
+}
 
 }  // namespace clitest
