@@ -19,9 +19,6 @@ using namespace clitest;
 
 namespace {
 
-
-
-
 // `a` with `edit` applied, written as NAME.json in `d`.
 std::string edited(const fs::path& d, const std::string& a, const std::string& name,
                    const std::function<void(nlohmann::ordered_json&)>& edit) {
