@@ -145,7 +145,6 @@ def hw_values(args):
     p = subprocess.run([args.bin, "hw", "show", "--hw", args.hw], capture_output=True, text=True)
     if p.returncode != 0:
         fail(f"npusim hw show --hw {args.hw} failed:\n{p.stderr.strip()}")
-    import re
     values, integer_keys, stack = {}, set(), []
     for line in p.stdout.splitlines():
         body = line.split("#", 1)[0].rstrip()

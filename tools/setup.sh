@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev
           libboost-program-options-dev libgtest-dev nlohmann-json3-dev
-          parallel python3 python3-matplotlib)
+          parallel python3 python3-matplotlib python3-scipy)
 
 missing=()
 for p in "${packages[@]}"; do
