@@ -307,17 +307,20 @@ Reader rate(double& dst) { return real(dst, 1e-3, 1e9); }
 // Cycles per vector repeat: 0 (free) up to 1e6.
 Reader per_repeat(double& dst) { return real(dst, 0, 1e6); }
 
-Reader boolean(bool& dst) {
-  return [&dst](const Value& v) {
+// One of two words: `yes` stores true, `no` false.
+Reader either(bool& dst, const char* yes, const char* no) {
+  return [&dst, yes, no](const Value& v) {
     const std::string* s = plain_scalar(v.node);
-    if (s && *s == "true")
+    if (s && *s == yes)
       dst = true;
-    else if (s && *s == "false")
+    else if (s && *s == no)
       dst = false;
     else
-      v.fail("expected true or false, got " + describe(v.node));
+      v.fail(std::string("expected ") + yes + " or " + no + ", got " + describe(v.node));
   };
 }
+
+Reader boolean(bool& dst) { return either(dst, "true", "false"); }
 
 // A capacity in KiB, stored in bytes; 0 allowed (none).
 Reader kib_or_zero(uint32_t& dst) {
@@ -329,18 +332,6 @@ Reader kib_or_zero(uint32_t& dst) {
   };
 }
 
-// write_back or write_through.
-Reader write_policy(bool& write_back) {
-  return [&write_back](const Value& v) {
-    const std::string* s = plain_scalar(v.node);
-    if (s && *s == "write_back")
-      write_back = true;
-    else if (s && *s == "write_through")
-      write_back = false;
-    else
-      v.fail("expected write_back or write_through, got " + describe(v.node));
-  };
-}
 
 Reader text(std::string& dst) {
   return [&dst](const Value& v) {
@@ -418,7 +409,7 @@ Fields hw_schema(HwConfig& c) {
                       leaf("hit_latency_cycles", cycles(c.l2.hit_latency_cycles), "0"),
                       leaf("read_bytes_per_cycle", rate(c.l2.read_bytes_per_cycle), "1e9"),
                       leaf("write_bytes_per_cycle", rate(c.l2.write_bytes_per_cycle), "1e9"),
-                      leaf("write_policy", write_policy(c.l2.write_back), "write_back"),
+                      leaf("write_policy", either(c.l2.write_back, "write_back", "write_through"), "write_back"),
                   }),
       group("gm", {
                       leaf("bandwidth_gbps", real(c.gm.bandwidth_gbps, 1e-3, 1e9)),
