@@ -107,9 +107,9 @@ struct Impl {
   isa::Program prog;
   uint64_t instructions = 0;  // in prog.kernels so far
   uint64_t bytes() const { return instructions * sizeof(isa::Instr) + prog.tasks.size() * kTaskBytes; }
-  // Past the limit: a BuildError saying what would be built.
-  void check_memory(const std::string& what, double estimate) const {
-    if (estimate <= double(g_program_memory_limit)) return;
+  bool over_memory(double estimate) const { return estimate > double(g_program_memory_limit); }
+  // A BuildError saying what would be built and that it passes the limit.
+  [[noreturn]] void fail_memory(const std::string& what, double estimate) const {
     throw BuildError(what + " would take about " + gib(estimate) + " of memory, more than the " +
                      gib(double(g_program_memory_limit)) + " limit (npusim run --max-memory-gib)");
   }
@@ -281,9 +281,10 @@ struct Impl {
     instructions += kern.cube.size() + kern.vec[0].size() + kern.vec[1].size();
     prog.kernels.push_back(std::move(kern));
     prog.tasks.push_back(std::move(task));
-    check_memory("the program (" + std::to_string(prog.tasks.size()) + " tasks, " + std::to_string(instructions) +
-                     " instructions so far)",
-                 double(bytes()));
+    if (over_memory(double(bytes())))  // the message is built only when it is needed
+      fail_memory("the program (" + std::to_string(prog.tasks.size()) + " tasks, " + std::to_string(instructions) +
+                      " instructions so far)",
+                  double(bytes()));
   }
 
   void record(uint32_t tensor, bool write, int64_t first, uint32_t rows, uint32_t cols,
@@ -1114,9 +1115,12 @@ void ProgramBuilder::parallel_range(std::string_view name, int64_t n, int64_t ch
   for (int64_t t0 = 0; t0 < n; t0 += chunk) {
     int64_t t1 = std::min(n, t0 + chunk);
     kernel(name, [&](KernelBuilder& k) { body(k, t0, t1); }, launch);
-    if (t0 == 0)  // every launch like the first: refuse a runaway before building it
-      impl_->check_memory("pl.parallel '" + std::string(name) + "' of " + std::to_string(launches) + " launches",
-                          double(before) + double(impl_->bytes() - before) * double(launches));
+    if (t0 != 0) continue;
+    // Every launch like the first: refuse a runaway before building it.
+    const double estimate = double(before) + double(impl_->bytes() - before) * double(launches);
+    if (impl_->over_memory(estimate))
+      impl_->fail_memory("pl.parallel '" + std::string(name) + "' of " + std::to_string(launches) + " launches",
+                         estimate);
   }
 }
 
