@@ -269,6 +269,27 @@ struct Gen {
     }
   }
 
+  // The four cos/sin halves of row `pos`.
+  struct CosSin {
+    LTile cos_lo, cos_hi, sin_lo, sin_hi;
+  };
+  CosSin load_cos_sin(KernelBuilder& k, int64_t pos) {
+    return {k.slice(rope_cos, {1, u(HALF)}, {pos, 0}), k.slice(rope_cos, {1, u(HALF)}, {pos, HALF}),
+            k.slice(rope_sin, {1, u(HALF)}, {pos, 0}), k.slice(rope_sin, {1, u(HALF)}, {pos, HALF})};
+  }
+
+  // KV head h of batch row b into the caches at `pos`: K rotated, V cast to bf16.
+  void rope_kv_to_cache(KernelBuilder& k, int64_t b, int64_t h, int64_t pos, const CosSin& cs) {
+    const int64_t row = cache_row(b, h, pos);
+    LTile k_lo = k.slice(k_proj, {1, u(HALF)}, {b, h * D});
+    LTile k_hi = k.slice(k_proj, {1, u(HALF)}, {b, h * D + HALF});
+    Rot kr = rope_row(k, k_lo, k_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
+    k.assemble(k_cache, kr.lo, {row, 0});
+    k.assemble(k_cache, kr.hi, {row, HALF});
+    LTile v = k.slice(v_proj, {1, u(D)}, {b, h * D});
+    k.assemble(v_cache, k.cast(v, DType::BF16), {row, 0});
+  }
+
   void q_pad_zero() {
     if (QPAD == QHB) return;
     pb.kernel("q_pad_zero", [&](KernelBuilder& k) {
@@ -365,24 +386,14 @@ struct Gen {
       const int64_t pos = ctx_len(b) - 1;  // orchestration-level read; cos/sin rows are views
       pb.parallel_range("rope_cache", NKV, kRopeChunk, [&](KernelBuilder& k, int64_t h0, int64_t h1) {
         k.section("rope");
-        LTile cos_lo = k.slice(rope_cos, {1, u(HALF)}, {pos, 0});
-        LTile cos_hi = k.slice(rope_cos, {1, u(HALF)}, {pos, HALF});
-        LTile sin_lo = k.slice(rope_sin, {1, u(HALF)}, {pos, 0});
-        LTile sin_hi = k.slice(rope_sin, {1, u(HALF)}, {pos, HALF});
+        const CosSin cs = load_cos_sin(k, pos);
         for (int64_t h = h0; h < h1; ++h) {
-          const int64_t row = cache_row(b, h, pos);
-          LTile k_lo = k.slice(k_proj, {1, u(HALF)}, {b, h * D});
-          LTile k_hi = k.slice(k_proj, {1, u(HALF)}, {b, h * D + HALF});
-          Rot kr = rope_row(k, k_lo, k_hi, cos_lo, cos_hi, sin_lo, sin_hi);
-          k.assemble(k_cache, kr.lo, {row, 0});
-          k.assemble(k_cache, kr.hi, {row, HALF});
-          LTile v = k.slice(v_proj, {1, u(D)}, {b, h * D});
-          k.assemble(v_cache, k.cast(v, DType::BF16), {row, 0});
+          rope_kv_to_cache(k, b, h, pos, cs);
           for (int64_t qi = 0; qi < QHB; ++qi) {
             const int64_t qc = (h * QHB + qi) * D;
             LTile q_lo = k.slice(q_proj, {1, u(HALF)}, {b, qc});
             LTile q_hi = k.slice(q_proj, {1, u(HALF)}, {b, qc + HALF});
-            Rot qr = rope_row(k, q_lo, q_hi, cos_lo, cos_hi, sin_lo, sin_hi);
+            Rot qr = rope_row(k, q_lo, q_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
             k.assemble(all_q_padded, qr.lo, {q_row(b, h, qi), 0});
             k.assemble(all_q_padded, qr.hi, {q_row(b, h, qi), HALF});
           }
@@ -396,9 +407,6 @@ struct Gen {
   // ---- fused_qkrope (PR 112) -------------------------------------------------------
 
   // The four cos/sin halves at row pos = R[r] (in-kernel scalar read).
-  struct CosSin {
-    LTile cos_lo, cos_hi, sin_lo, sin_hi;
-  };
   CosSin load_cos_sin(KernelBuilder& k, const Reg& pos) {
     return {k.slice(rope_cos, {1, u(HALF)}, At(pos, 0, 0)),
             k.slice(rope_cos, {1, u(HALF)}, At(pos, 0, HALF)),

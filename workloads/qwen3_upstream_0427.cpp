@@ -73,24 +73,15 @@ void Gen::upstream_0427() {
     const int64_t pos = ctx_len(b) - 1;
     pb.kernel("rope_kv_cache", [&](KernelBuilder& k) {
       k.section("rope");
-      LTile cos_lo = k.slice(rope_cos, {1, u(HALF)}, {pos, 0});
-      LTile cos_hi = k.slice(rope_cos, {1, u(HALF)}, {pos, HALF});
-      LTile sin_lo = k.slice(rope_sin, {1, u(HALF)}, {pos, 0});
-      LTile sin_hi = k.slice(rope_sin, {1, u(HALF)}, {pos, HALF});
+      const CosSin cs = load_cos_sin(k, pos);
       for (int64_t h = 0; h < NKV; ++h) {  // pl.range: serial over the KV heads
-        const int64_t row = cache_row(b, h, pos);
-        LTile k_lo = k.slice(k_proj, {1, u(HALF)}, {b, h * D});
-        LTile k_hi = k.slice(k_proj, {1, u(HALF)}, {b, h * D + HALF});
-        Rot kr = rope_row(k, k_lo, k_hi, cos_lo, cos_hi, sin_lo, sin_hi);
-        k.assemble(k_cache, kr.lo, {row, 0});
-        k.assemble(k_cache, kr.hi, {row, HALF});
-        LTile v = k.slice(v_proj, {1, u(D)}, {b, h * D});
-        k.assemble(v_cache, k.cast(v, DType::BF16), {row, 0});
+        rope_kv_to_cache(k, b, h, pos, cs);
         // The group's QHB query heads at once: q_proj[b, h*QHB*D .. +QHB*D] (one
         // contiguous load) as a [QHB, D] tile.
         LTile q = k.slice(q_heads, {u(QHB), u(D)}, {b * NH + h * QHB, 0});
         const Shape2 half{u(QHB), u(HALF)};
-        Rot qr = rope_row(k, k.view(q, half, 0, 0), k.view(q, half, 0, u(HALF)), cos_lo, cos_hi, sin_lo, sin_hi);
+        Rot qr = rope_row(k, k.view(q, half, 0, 0), k.view(q, half, 0, u(HALF)), cs.cos_lo, cs.cos_hi, cs.sin_lo,
+                          cs.sin_hi);
         k.assemble(all_q_padded, qr.lo, {q_row(b, h, 0), 0});
         k.assemble(all_q_padded, qr.hi, {q_row(b, h, 0), HALF});
         if (QPAD > QHB) {
