@@ -1,17 +1,26 @@
 #!/usr/bin/python3
 """Fit hardware parameters of npusim to measured per-kernel times.
 
-    tools/calibrate.py --measured M.csv --workload W.yaml --hw BASE.yaml \
+    tools/calibrate.py --measured M.csv [--measured M2.csv ...] --workload W.yaml --hw BASE.yaml \
         --param dma.gm_to_l1.bytes_per_cycle,dma.gm_to_ub.bytes_per_cycle=4:80 \
         --param scheduler.completion_cycles=0:20000 \
         [--set workload.KEY=VALUE ...] [--bin build/bin/npusim] -o fitted.yaml [--table residuals.md]
+    tools/calibrate.py --measured M.csv --workload W.yaml --hw HW.yaml --evaluate [--table residuals.md]
 
 M.csv has the columns of ../shared/calibration/measured_910b_qwen3_32b.csv:
 kernel, metric, value_us, ... where metric is exec_mean (a kernel's mean execution
 record, or over every record when kernel is "(all tasks)") or latency_mean
 (dispatch to finish; "(all tasks)" only). Every point is simulated with
 `npusim run --report` and compared with the report's kernels[].exec_us.mean,
-totals.exec_us_mean and totals.latency_us_mean.
+totals.exec_us_mean and totals.latency_us_mean. An optional column `set` holds
+workload overrides for that row's run ("workload.tiling.seq_tile=256
+workload.tiling.fuse_kv_loops=true", space-separated, added to --set), so the
+points of several tilings of one workload fit together: each distinct `set`
+is one simulation per step. An optional column `structure` names the rows in
+the residual table.
+
+--evaluate fits nothing: it prints the residual table of HW as it is (e.g.
+a fitted file against data it was not fitted to).
 
 A --param names one key, or several keys joined by commas that move together
 (one physical quantity behind several keys, e.g. the MTE2 rate of the cube and
@@ -70,7 +79,12 @@ def read_measured(path):
             fail(f"{path}:{i}: value_us '{r['value_us']}' is not a number")
         if not v > 0:
             fail(f"{path}:{i}: value_us must be > 0")
-        points.append({"kernel": r["kernel"], "metric": r["metric"], "measured": v, "line": i})
+        sets = tuple((r.get("set") or "").split())
+        for x in sets:
+            if not x.startswith("workload.") or "=" not in x:
+                fail(f"{path}:{i}: set '{x}' is not a workload.KEY=VALUE override")
+        points.append({"kernel": r["kernel"], "metric": r["metric"], "measured": v, "line": f"{path}:{i}",
+                       "structure": (r.get("structure") or "").strip(), "sets": sets})
     if not points:
         fail(f"{path}: no data points")
     return points
@@ -100,16 +114,17 @@ class Simulator:
         self.cache = {}
         self.runs = 0
 
-    def report(self, values):
-        """The report with the parameters at `values`; None: the base file as it is."""
-        key = tuple(values) if values is not None else None
+    def report(self, values, sets=()):
+        """The report with the parameters at `values` (None: the base file as it
+        is) and the workload overrides `sets`."""
+        key = (tuple(values) if values is not None else None, sets)
         if key in self.cache:
             return self.cache[key]
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "r.json")
             cmd = [self.args.bin, "run", "-q", "--hw", self.args.hw, "--workload", self.args.workload,
                    "--report", out]
-            for s in self.args.set:
+            for s in list(self.args.set) + list(sets):
                 cmd += ["--set", s]
             for (keys, *_), v in zip(self.args.params, values or []):
                 for k in keys:
@@ -137,7 +152,7 @@ def simulated(report, point):
     for k in report["kernels"]:
         if k["name"] == point["kernel"]:
             return k["exec_us"]["mean"]
-    fail(f"measured kernel '{point['kernel']}' (line {point['line']}) is not in the workload's report")
+    fail(f"measured kernel '{point['kernel']}' ({point['line']}) is not in the workload's report")
 
 
 def hw_values(args):
@@ -194,21 +209,26 @@ def nested_yaml(base, fitted, note):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--measured", required=True)
+    ap.add_argument("--measured", action="append", required=True, help="a CSV of measured points (repeatable)")
     ap.add_argument("--workload", required=True)
     ap.add_argument("--hw", required=True)
-    ap.add_argument("--param", action="append", default=[], required=True)
+    ap.add_argument("--param", action="append", default=[])
+    ap.add_argument("--evaluate", action="store_true", help="no fit: the residuals of --hw as it is")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin",
                                                   "npusim"))
-    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("-o", "--output")
     ap.add_argument("--table", help="write the residual table (markdown) here")
     ap.add_argument("--max-evals", type=int, default=200)
     args = ap.parse_args()
+    if args.evaluate and (args.param or args.output):
+        fail("--evaluate fits nothing: give no --param and no -o")
+    if not args.evaluate and not (args.param and args.output):
+        fail("give the --param(s) to fit and -o for the fitted file (or --evaluate)")
     args.params = [parse_param(p) for p in args.param]
     if not os.access(args.bin, os.X_OK):
         fail(f"no npusim binary at {args.bin} (give --bin)")
-    points = read_measured(args.measured)
+    points = [p for m in args.measured for p in read_measured(m)]
     base, integer_keys = hw_values(args)
     for keys, lo, hi, _ in args.params:
         for k in keys:
@@ -220,23 +240,38 @@ def main():
     lo = np.array([p[1] for p in args.params])
     hi = np.array([p[2] for p in args.params])
 
-    def residuals(x):
-        r = sim.report(list(x))
-        return np.array([math.log(simulated(r, p) / p["measured"]) for p in points])
+    def sim_us(values, p):
+        return simulated(sim.report(values, p["sets"]), p)
 
-    r_before = sim.report(None)  # the base file as it is (tied keys may differ there)
-    before = np.array([math.log(simulated(r_before, p) / p["measured"]) for p in points])
+    def residuals(x):
+        return np.array([math.log(sim_us(list(x), p) / p["measured"]) for p in points])
+
+    def label(p):
+        return f"{p['kernel']} {p['metric']}" + (f" ({p['structure']})" if p["structure"] else "")
+
+    # the base file as it is (tied keys may differ there)
+    before = np.array([math.log(sim_us(None, p) / p["measured"]) for p in points])
+    if args.evaluate:
+        rows = ["| point | measured us | simulated us | ratio |", "|---|---|---|---|"]
+        rows += [f"| {label(p)} | {p['measured']:.2f} | {sim_us(None, p):.2f} | {math.exp(b):.2f} |"
+                 for p, b in zip(points, before)]
+        rows += ["", f"rms log error {math.sqrt(np.mean(before ** 2)):.3f}; {sim.runs} simulations"]
+        table = "\n".join(rows) + "\n"
+        print(table)
+        if args.table:
+            with open(args.table, "w") as f:
+                f.write(table)
+        return
     # Integer keys are simulated rounded, so the steps must move them by whole units.
     scale = np.maximum(np.abs(x0), 1.0)
     fit = least_squares(residuals, x0, bounds=(lo, hi), x_scale=scale, diff_step=0.05,
                         max_nfev=args.max_evals)
     after = residuals(fit.x)
-    r_after = sim.report(list(fit.x))
 
     rows = ["| point | measured us | before us | ratio | after us | ratio |", "|---|---|---|---|---|---|"]
     for p, b, a in zip(points, before, after):
-        rows.append(f"| {p['kernel']} {p['metric']} | {p['measured']:.2f} | {simulated(r_before, p):.2f} | "
-                    f"{math.exp(b):.2f} | {simulated(r_after, p):.2f} | {math.exp(a):.2f} |")
+        rows.append(f"| {label(p)} | {p['measured']:.2f} | {sim_us(None, p):.2f} | "
+                    f"{math.exp(b):.2f} | {sim_us(list(fit.x), p):.2f} | {math.exp(a):.2f} |")
     rows.append("")
     rows.append("| parameter | start | fitted | bounds |")
     rows.append("|---|---|---|---|")
@@ -251,9 +286,10 @@ def main():
     if args.table:
         with open(args.table, "w") as f:
             f.write(table)
-    note = (f"{len(points)} points of {os.path.basename(args.measured)}, workload "
+    data = " + ".join(os.path.basename(m) for m in args.measured)
+    note = (f"{len(points)} points of {data}, workload "
             f"{os.path.basename(args.workload)}{' with ' + ' '.join(args.set) if args.set else ''}")
-    fitted = {k: (fmt(k, x, integer_keys), f"[F] fitted to {os.path.basename(args.measured)} (bounds {l:g}..{h:g})")
+    fitted = {k: (fmt(k, x, integer_keys), f"[F] fitted to {data} (bounds {l:g}..{h:g})")
               for (keys, l, h, _), x in zip(args.params, fit.x) for k in keys}
     base_ref = os.path.relpath(os.path.abspath(args.hw), os.path.dirname(os.path.abspath(args.output)))
     with open(args.output, "w") as f:
