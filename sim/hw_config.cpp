@@ -367,6 +367,7 @@ Fields hw_schema(HwConfig& c) {
       leaf("vector_cores", integer(c.vector_cores, 1, 8)),
       leaf("issue_cycles", cycles(c.issue_interval_cycles), "1"),
       leaf("pipe_sync_cycles", cycles(c.pipe_sync_cycles), "0"),
+      leaf("task_entry_cycles", cycles(c.task_entry_cycles), "0"),
       group("buffers", {
                            leaf("l1_kib", kib(b.l1)),
                            leaf("l0a_kib", kib(b.l0a)),

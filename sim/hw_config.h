@@ -43,6 +43,9 @@ struct HwConfig {
                                        // task is issued at task start + i * issue_interval_cycles
   uint32_t pipe_sync_cycles = 0;       // an instruction that waits for one on another pipe of its
                                        // core starts this much later (the set_flag/wait_flag hand-off)
+  uint32_t task_entry_cycles = 0;      // each core of a task starts issuing this long after the task
+                                       // starts (kernel entry: instruction fetch, argument set-up);
+                                       // inside the core's execution record
 
   struct Buffers {  // capacities in bytes (keys l1_kib, ... give KiB)
     uint32_t l1 = 0, l0a = 0, l0b = 0, l0c = 0, ub = 0;

@@ -354,7 +354,7 @@ void CoreGroup::execute() {
     const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
     if (s.empty()) continue;
     ctx.core = c == 0 ? "cube" : "vec" + std::to_string(c - 1);
-    engines_[c].load(&s, start_at_, ctx);
+    engines_[c].load(&s, start_at_ + npu_.hw.task_entry_cycles, ctx);
     active.push_back(c);
   }
   flags_.reset();

@@ -54,8 +54,25 @@ struct Interval {
 };
 
 struct SpaceAlloc {
-  uint32_t capacity = 0, cursor = 0;
+  uint32_t capacity = 0;
   std::vector<Interval> live;  // sorted by begin
+};
+
+// Where one allocation of a loop iteration went.
+struct Placement {
+  Space space = Space::UB;
+  uint32_t begin = 0, size = 0;  // size 0: none
+};
+
+// A KernelBuilder::loop in progress: the allocations of its last `stages`
+// iterations, by iteration % stages and then by order within the iteration.
+// After the first iteration `stages` drops to as many copies of that
+// iteration's tiles as the space free at the loop's start holds, as the
+// compiler caps a pipeline's depth (at least 1).
+struct LoopFrame {
+  uint32_t stages = 1, iter = 0, pos = 0;
+  std::vector<std::vector<Placement>> past;
+  uint64_t free_at_start[isa::kNumSpaces] = {}, first_iter_bytes[isa::kNumSpaces] = {};
 };
 
 struct RegSlot {
@@ -168,30 +185,69 @@ struct Impl {
     free_slots.push_back(s);
   }
 
-  // Rotating first fit: the first gap at or after the end of the last
-  // allocation, else the first gap from the start. Returns kNone if none fits.
-  uint32_t alloc(Space sp, uint32_t size, uint32_t align) {
-    SpaceAlloc& a = spaces[int(sp)];
-    auto up = [align](uint32_t x) { return (x + align - 1) / align * align; };
-    uint32_t pos = kNone;
-    size_t ins = 0;
-    for (int pass = 0; pass < 2 && pos == kNone; ++pass) {
-      for (size_t i = 0; i <= a.live.size(); ++i) {
-        uint32_t gs = i == 0 ? 0 : a.live[i - 1].end;
-        uint32_t ge = i == a.live.size() ? a.capacity : a.live[i].begin;
-        if (pass == 0) {
-          if (ge <= a.cursor) continue;
-          gs = std::max(gs, a.cursor);
-        }
-        uint32_t st = up(gs);
-        if (uint64_t(st) + size <= ge) {
-          pos = st;
-          ins = i;
-          break;
-        }
+  // The lowest aligned address where `size` bytes fit between the live tiles
+  // without overlapping any of `avoid` ([begin, end) pairs); kNone if none.
+  static uint32_t first_fit(const SpaceAlloc& a, uint32_t size, uint32_t align,
+                            const std::vector<std::pair<uint32_t, uint32_t>>& avoid) {
+    auto up = [align](uint64_t x) { return (x + align - 1) / align * align; };
+    for (size_t i = 0; i <= a.live.size(); ++i) {
+      uint64_t gs = i == 0 ? 0 : a.live[i - 1].end;
+      uint64_t ge = i == a.live.size() ? a.capacity : a.live[i].begin;
+      uint64_t st = up(gs);
+      for (bool moved = true; moved && st + size <= ge;) {
+        moved = false;
+        for (const auto& [b, e] : avoid)
+          if (st < e && b < st + size) {
+            st = up(e);
+            moved = true;
+          }
       }
+      if (st + size <= ge) return uint32_t(st);
     }
+    return kNone;
+  }
+  static bool is_free(const SpaceAlloc& a, uint32_t begin, uint32_t size) {
+    if (uint64_t(begin) + size > a.capacity) return false;
+    for (const Interval& iv : a.live)
+      if (iv.begin < begin + size && begin < iv.end) return false;
+    return true;
+  }
+
+  // Where a new tile goes. Inside a loop (KernelBuilder::loop) the k-th
+  // allocation of iteration i takes the buffer of the k-th allocation of
+  // iteration i - stages if it is free, else the lowest address clear of the
+  // iterations still in flight (i - stages + 1 .. i - 1), else the lowest that
+  // fits. Outside loops: the lowest address that fits, so a tile freed is
+  // reused by the next one of its size (one buffer: one iteration in flight).
+  std::vector<LoopFrame> loops;
+  std::vector<std::pair<uint32_t, uint32_t>> avoid;
+  uint32_t place(Space sp, uint32_t size, uint32_t align) {
+    const SpaceAlloc& a = spaces[int(sp)];
+    if (loops.empty()) return first_fit(a, size, align, {});
+    LoopFrame& f = loops.back();
+    const uint32_t mine = f.iter % f.stages, k = f.pos++;
+    if (f.past[mine].size() <= k) f.past[mine].resize(k + 1);
+    Placement& prev = f.past[mine][k];
+    uint32_t pos = kNone;
+    if (prev.size >= size && prev.space == sp && is_free(a, prev.begin, size)) pos = prev.begin;
+    if (pos == kNone) {
+      avoid.clear();
+      for (uint32_t s = 0; s < f.stages; ++s)
+        if (s != mine)
+          for (const Placement& q : f.past[s])
+            if (q.size && q.space == sp) avoid.emplace_back(q.begin, q.begin + q.size);
+      pos = first_fit(a, size, align, avoid);
+    }
+    if (pos == kNone) pos = first_fit(a, size, align, {});
+    prev = pos == kNone ? Placement{} : Placement{sp, pos, size};
+    if (f.iter == 0) f.first_iter_bytes[int(sp)] += size;
+    return pos;
+  }
+
+  uint32_t alloc(Space sp, uint32_t size, uint32_t align) {
+    const uint32_t pos = place(sp, size, align);
     if (pos == kNone) return kNone;
+    SpaceAlloc& a = spaces[int(sp)];
     uint32_t s;
     if (!free_slots.empty()) {
       s = free_slots.back();
@@ -207,8 +263,9 @@ struct Impl {
     sl.space = sp;
     sl.live = true;
     sl.written = false;
-    a.live.insert(a.live.begin() + long(ins), Interval{pos, pos + size, s});
-    a.cursor = pos + size;
+    auto at = std::lower_bound(a.live.begin(), a.live.end(), pos,
+                               [](const Interval& iv, uint32_t p) { return iv.begin < p; });
+    a.live.insert(at, Interval{pos, pos + size, s});
     return s;
   }
 
@@ -235,11 +292,11 @@ struct Impl {
     cur_kinfo = kid;
     for (int s = 0; s < isa::kNumSpaces; ++s) {
       spaces[s].capacity = budget.capacity(Space(s));
-      spaces[s].cursor = 0;
       spaces[s].live.clear();
     }
     for (auto& stream : regs)
       for (RegSlot& r : stream) r = RegSlot{r.gen + 1, 0, 0, false};
+    loops.clear();
     KernelInfo& k = ki();
     kern = isa::Kernel{};
     kern.name = k.name;
@@ -897,6 +954,38 @@ LTile KernelBuilder::reshape(const LTile& a, Shape2 shape) {
   return d;
 }
 
+// ---- loops ----------------------------------------------------------------
+
+void KernelBuilder::loop(int64_t begin, int64_t end, int64_t step, int stages,
+                         const std::function<void(int64_t)>& body) {
+  if (step <= 0) fail(section_site_, "loop step " + std::to_string(step) + " is not positive");
+  if (stages < 1 || stages > 16)
+    fail(section_site_, "loop stage count " + std::to_string(stages) + " is out of range (1..16)");
+  auto& loops = impl_->loops;
+  const size_t depth = loops.size();
+  loops.push_back(detail::LoopFrame{uint32_t(stages), 0, 0, std::vector<std::vector<detail::Placement>>(size_t(stages))});
+  for (int s = 0; s < isa::kNumSpaces; ++s) {
+    size_t n;
+    uint32_t gap;
+    loops.back().free_at_start[s] = impl_->spaces[s].capacity - impl_->live_bytes(Space(s), &n, &gap);
+  }
+  struct Pop {  // the frame goes when the loop ends, also by an exception
+    std::vector<detail::LoopFrame>& v;
+    size_t n;
+    ~Pop() { v.resize(n); }
+  } pop{loops, depth};
+  for (int64_t i = begin; i < end; i += step) {
+    detail::LoopFrame& f = loops[depth];
+    f.pos = 0;
+    body(i);
+    detail::LoopFrame& g = loops[depth];  // body() may have grown `loops`
+    if (g.iter++ == 0)
+      for (int s = 0; s < isa::kNumSpaces; ++s)
+        if (g.first_iter_bytes[s])
+          g.stages = uint32_t(std::clamp<uint64_t>(g.free_at_start[s] / g.first_iter_bytes[s], 1, g.stages));
+  }
+}
+
 // ---- cube ---------------------------------------------------------------
 
 LTile KernelBuilder::tmov(const LTile& src, Space to) {
@@ -969,8 +1058,8 @@ void KernelBuilder::mm_steps(const LTile& acc, bool accumulate, const LTile& a, 
     if (ks < K && (!a_l1 || !b_l1))
       fail(site, "matmul needs a K split but an operand is already in L0A/L0B");
   }
-  for (uint32_t k0 = 0; k0 < K; k0 += ks) {
-    uint32_t kk = std::min(ks, K - k0);
+  auto step = [&](int64_t k0v) {
+    const uint32_t k0 = uint32_t(k0v), kk = std::min(ks, K - k0);
     LTile a0 = a_l1 ? tmov(ks == K ? a : view(a, {M, kk}, 0, k0), Space::L0A) : a;
     LTile b0 = b;
     if (b_l1)
@@ -982,7 +1071,11 @@ void KernelBuilder::mm_steps(const LTile& acc, bool accumulate, const LTile& a, 
     in.dst = acc.tile();
     in.a = a0.tile();
     in.b = b0.tile();
-  }
+  };
+  if (ks < K)
+    loop(0, K, ks, 2, step);  // the sub-steps alternate between two halves of L0A/L0B
+  else
+    step(0);
 }
 
 // ---- channels -----------------------------------------------------------
@@ -1129,7 +1222,7 @@ void ProgramBuilder::parallel(std::string_view name, int64_t n, int64_t chunk,
   parallel_range(
       name, n, chunk,
       [&](KernelBuilder& k, int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) body(k, i);
+        k.loop(b, e, 1, 1, [&](int64_t i) { body(k, i); });  // the chunk's iterations: a plain loop
       },
       launch);
 }

@@ -229,6 +229,17 @@ class KernelBuilder {
   LTile col_expand_div(const LTile& a, const LTile& row, const LTile& into = {});
   LTile reshape(const LTile& a, Shape2 shape);  // TRESHAPE (a must be dense)
 
+  // ---- loops --------------------------------------------------------------------
+  // pl.pipeline(begin, end, step, stage=stages); a plain pl.range is stage 1.
+  // body(i) for i = begin, begin + step, ... < end. The tiles an iteration
+  // allocates get `stages` buffers used in turn (iteration i reuses iteration
+  // i - stages's), so at most `stages` iterations are in flight: a load of
+  // iteration i waits until iteration i - stages is done with its buffer.
+  // Outside a loop a freed buffer is reused by the next tile that fits in it,
+  // which serialises a plain C++ loop like a stage-1 one.
+  void loop(int64_t begin, int64_t end, int64_t step, int stages,
+            const std::function<void(int64_t)>& body);
+
   // ---- cube -------------------------------------------------------------------
   // a, b in L1 (TMOV'd to L0A/L0B here) or already in L0A/L0B. K-split into
   // sub-steps when an operand exceeds half of L0A/L0B. Result fp32 in L0C.

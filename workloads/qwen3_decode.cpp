@@ -34,7 +34,12 @@ Qwen3Tiling qwen3_default_tiling(Qwen3Variant v) {
     t.seq_tile = 256;        // KV rows per attention block
   }
   // Upstream0427: the baseline's constants (upstream_structures.md lists the same
-  // SCOPE1_K_CHUNK .. MLP_OUT_CHUNK); its own keys default in Qwen3Tiling.
+  // SCOPE1_K_CHUNK .. MLP_OUT_CHUNK); its own keys default in Qwen3Tiling. Its
+  // K loops are pl.pipeline(stage=2), its RMSNorm loops stage 4 (same source).
+  if (v == Qwen3Variant::Upstream0427) {
+    t.k_loop_stages = 2;
+    t.norm_stages = 4;
+  }
   return t;
 }
 
@@ -79,6 +84,9 @@ std::string qwen3_check(const Qwen3Params& p) {
   if (t.seq_tile <= 0 || t.seq_tile > s.S_max)
     return "tiling.seq_tile: " + S(t.seq_tile) + " must be in 1..S_max=" + S(s.S_max);
   if (t.sb_batch <= 0) return "tiling.sb_batch: must be positive";
+  for (auto [key, v] : {std::pair<const char*, int64_t>{"tiling.k_loop_stages", t.k_loop_stages},
+                        {"tiling.norm_stages", t.norm_stages}})
+    if (v < 1 || v > 16) return std::string(key) + ": " + S(v) + " is outside 1..16";
   if (p.variant == Qwen3Variant::FusedQkRope && t.kv_out_chunk % s.D)
     return "tiling.kv_out_chunk: " + S(t.kv_out_chunk) + " is not a multiple of D=" + S(s.D) +
            " (fused_qkrope ropes whole KV heads per task)";

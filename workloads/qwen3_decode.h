@@ -27,6 +27,11 @@ struct Qwen3Tiling {
   int64_t scope1_k_chunk = 512, q_out_chunk = 64, kv_out_chunk = 64, batch_tile = 16;
   int64_t q_head_batch = 8, q_head_pad = 16, seq_tile = 64, sb_batch = 64;
   int64_t k_chunk = 128, mlp_out_chunk = 256;
+  // Pipelining depth (pl.pipeline(stage=N); a pl.range is 1), optional in YAML:
+  // the projections' K loops and the RMSNorm column loops. Defaults per
+  // variant: 1 where the source uses pl.range (baseline, fused_qkrope,
+  // reviewed), upstream_0427's pl.pipeline stages (K loops 2, RMSNorm 4).
+  int64_t k_loop_stages = 1, norm_stages = 1;
   // reviewed only (optional in YAML; rejected for the other variants)
   int64_t norm_chunk = 512;       // RMSNorm column chunk
   int64_t attn_group_chunk = 2;   // KV groups per attention task

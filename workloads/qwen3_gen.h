@@ -32,16 +32,17 @@ inline void online_softmax_combine(KernelBuilder& k, LTile& oi, LTile& mi, LTile
   LTile alpha = k.exp(k.sub(mi, m_new));
   LTile beta = k.exp(k.sub(mt, m_new));
   // Emitting calls are sequenced (builder.h): operands into named tiles, the
-  // right one first (what gcc did with the nested calls these replace).
+  // right one first (what gcc did with the nested calls these replace). The
+  // running sums are updated in their buffers, as a loop-carried value is.
   {
     LTile bl = k.mul(beta, lt);
     LTile al = k.mul(alpha, li);
-    li = k.add(al, bl);
+    k.add(al, bl, li);
   }
   {
     LTile bo = k.row_expand_mul(ot, beta);
     LTile ao = k.row_expand_mul(oi, alpha);
-    oi = k.add(ao, bo);
+    k.add(ao, bo, oi);
   }
   mi = m_new;
 }
@@ -61,6 +62,7 @@ struct Gen {
   // shapes and tiling, short names as in the PyPTO source
   int64_t B, S_max, NH, NKV, D, H, KVH, I, HALF;
   int64_t BT, K1, QO, KVO, QHB, QPAD, ST, SB, KC, MO, NC;
+  int KS, NS;  // pipelining stages of the K loops and of the RMSNorm loops
   int64_t max_blocks;
   float attn_scale;
 
@@ -81,6 +83,7 @@ struct Gen {
     BT = t.batch_tile, K1 = t.scope1_k_chunk, QO = t.q_out_chunk, KVO = t.kv_out_chunk;
     QHB = t.q_head_batch, QPAD = t.q_head_pad, ST = t.seq_tile, SB = t.sb_batch;
     KC = t.k_chunk, MO = t.mlp_out_chunk, NC = t.norm_chunk;
+    KS = int(t.k_loop_stages), NS = int(t.norm_stages);
     max_blocks = (S_max + ST - 1) / ST;
     attn_scale = float(1.0 / std::sqrt(double(D)));
   }
@@ -161,23 +164,24 @@ struct Gen {
     const Shape2 cs{u(BT), u(chunk)};
     k.section("sum of squares");
     LTile sq_sum = k.fill({u(BT), 1}, DType::FP32, 0.0f);
-    for (int64_t k0 = 0; k0 < H; k0 += chunk) {
+    k.loop(0, H, chunk, NS, [&](int64_t k0) {
       LTile xt = k.slice(x, cs, {b0, k0});
       if (xt.dtype() != DType::FP32) xt = k.cast(xt, DType::FP32);
       LTile sq = k.mul(xt, xt);
-      sq_sum = k.add(sq_sum, k.row_sum(sq));
-    }
+      LTile rs = k.row_sum(sq);
+      k.add(sq_sum, rs, sq_sum);  // the loop-carried sum stays in its buffer
+    });
     LTile inv = k.muls(sq_sum, 1.0f / float(H));
     inv = k.adds(inv, kEps);
     inv = k.recip(k.sqrt(inv));
     k.section("normalize");
-    for (int64_t k0 = 0; k0 < H; k0 += chunk) {
+    k.loop(0, H, chunk, NS, [&](int64_t k0) {
       LTile xt = k.slice(x, cs, {b0, k0});
       if (xt.dtype() != DType::FP32) xt = k.cast(xt, DType::FP32);
       LTile g = k.slice(gamma, {1, u(chunk)}, {0, k0});
       LTile n = k.col_expand_mul(k.row_expand_mul(xt, inv), g);
       k.assemble(dst, k.cast(n, DType::BF16), {b0, k0});
-    }
+    });
   }
 
   // Spec 2.3 on [1, HALF] rows (baseline / fused): lo' = lo*cos_lo - hi*sin_lo,
@@ -205,11 +209,11 @@ struct Gen {
   LTile proj_loop(KernelBuilder& k, const GmTensor& a, int64_t a_row0, const GmTensor& w, int64_t col0,
                   int64_t ncols, int64_t K, int64_t kstep) {
     LTile acc;
-    for (int64_t k0 = 0; k0 < K; k0 += kstep) {
+    k.loop(0, K, kstep, KS, [&](int64_t k0) {
       LTile ta = k.slice(a, {u(BT), u(kstep)}, {a_row0, k0}, Space::L1);
       LTile tb = k.slice(w, {u(kstep), u(ncols)}, {k0, col0}, Space::L1);
       acc = k0 == 0 ? k.matmul(ta, tb) : k.matmul_acc(acc, ta, tb);
-    }
+    });
     return acc;
   }
 
@@ -223,12 +227,12 @@ struct Gen {
       const int64_t crow0 = cache_row(b, gi, 0);
       pb.parallel_range(names.qk, nblk, SB, [&](KernelBuilder& k, int64_t s0, int64_t s1) {
         LTile q = k.slice(all_q_padded, {u(QPAD), u(D)}, {q_row(b, gi, 0), 0}, Space::L1);
-        for (int64_t sb = s0; sb < s1; ++sb) {
+        k.loop(s0, s1, 1, 1, [&](int64_t sb) {  // the chunk's blocks: a plain loop
           const int64_t vl = valid_len(sb);
           LTile kt = k.slice(k_cache, {u(ST), u(D)}, {crow0 + sb * ST, 0}, Space::L1, {u(vl), u(D)});
           LTile sc = k.matmul(q, kt, /*transpose_b=*/true);
           k.assemble(raw_scores, sc, {slot(b, gi, sb) * QPAD, 0});
-        }
+        });
       });
       pb.parallel(names.softmax, nblk, SB, [&](KernelBuilder& k, int64_t sb) {
         const int64_t vl = valid_len(sb);
@@ -253,16 +257,16 @@ struct Gen {
       });
       pb.kernel(names.online, [&](KernelBuilder& k) {
         LTile oi, mi, li;
-        for (int64_t sb = 0; sb < nblk; ++sb) {
+        k.loop(0, nblk, 1, 1, [&](int64_t sb) {  // pl.range over the blocks
           LTile ot = k.slice(oi_tmp, {u(QHB), u(D)}, {slot(b, gi, sb) * QPAD, 0});
           LTile mt = k.slice(cur_mi, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
           LTile lt = k.slice(cur_li, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
           if (sb == 0) {
             oi = ot, mi = mt, li = lt;
-            continue;
+            return;
           }
           online_softmax_combine(k, oi, mi, li, ot, mt, lt);
-        }
+        });
         LTile ctxt = k.cast(k.row_expand_div(oi, li), DType::BF16);
         k.assemble(attn_out, k.reshape(ctxt, {1, u(QHB * D)}), {b, gi * QHB * D});
       });
@@ -317,13 +321,7 @@ struct Gen {
     for (int64_t m0 = 0; m0 < I; m0 += MO) mlp_block(b0, m0);
     for (int64_t d0 = 0; d0 < H; d0 += KC) {
       pb.kernel("down", [&](KernelBuilder& k) {
-        LTile acc;
-        for (int64_t k0 = 0; k0 < I; k0 += MO) {
-          LTile a = k.slice(mlp, {u(BT), u(MO)}, {b0, k0}, Space::L1);
-          LTile w = k.slice(w_down, {u(MO), u(KC)}, {k0, d0}, Space::L1);
-          acc = k0 == 0 ? k.matmul(a, w) : k.matmul_acc(acc, a, w);
-        }
-        k.assemble(down_acc, acc, {b0, d0});
+        k.assemble(down_acc, proj_loop(k, mlp, b0, w_down, d0, KC, I, MO), {b0, d0});
       });
       pb.kernel("final_residual", [&](KernelBuilder& k) {
         LTile d = k.slice(down_acc, {u(BT), u(KC)}, {b0, d0});
@@ -361,13 +359,13 @@ struct Gen {
   // is loaded once and used by both matmuls; both results stored to GM.
   void kv_shared_loop(KernelBuilder& k, int64_t b0, int64_t kv0) {
     LTile kacc, vacc;
-    for (int64_t k0 = 0; k0 < H; k0 += K1) {
+    k.loop(0, H, K1, KS, [&](int64_t k0) {
       LTile a = k.slice(normed, {u(BT), u(K1)}, {b0, k0}, Space::L1);
       LTile bk = k.slice(wk, {u(K1), u(KVO)}, {k0, kv0}, Space::L1);
       LTile bv = k.slice(wv, {u(K1), u(KVO)}, {k0, kv0}, Space::L1);
       kacc = k0 == 0 ? k.matmul(a, bk) : k.matmul_acc(kacc, a, bk);
       vacc = k0 == 0 ? k.matmul(a, bv) : k.matmul_acc(vacc, a, bv);
-    }
+    });
     k.assemble(k_proj, kacc, {b0, kv0});
     k.assemble(v_proj, vacc, {b0, kv0});
   }
@@ -559,7 +557,7 @@ struct Gen {
         k.section("matmul");
         LTile acc = k.alloc({u(BT), u(2 * w)}, DType::FP32, Space::L0C);
         LTile kacc = k.view(acc, {u(BT), u(w)}, 0, 0), vacc = k.view(acc, {u(BT), u(w)}, 0, u(w));
-        for (int64_t k0 = 0; k0 < H; k0 += K1) {
+        k.loop(0, H, K1, KS, [&](int64_t k0) {
           LTile a = k.slice(normed, {u(BT), u(K1)}, {b0, k0}, Space::L1);
           LTile bk = k.slice(wk, {u(K1), u(w)}, {k0, h0 * D}, Space::L1);
           LTile bv = k.slice(wv, {u(K1), u(w)}, {k0, h0 * D}, Space::L1);
@@ -570,7 +568,7 @@ struct Gen {
             k.matmul_acc(kacc, a, bk);
             k.matmul_acc(vacc, a, bv);
           }
-        }
+        });
         Channel ch = k.channel(kv_acc, {u(BT), u(2 * w)}, {b0, 2 * h0 * D});
         k.send(ch, acc);
         k.section("rope");
@@ -614,7 +612,7 @@ struct Gen {
         k.section("matmul");
         LTile acc = k.alloc({u(BT), u(2 * MO)}, DType::FP32, Space::L0C);
         LTile g = k.view(acc, {u(BT), u(MO)}, 0, 0), up = k.view(acc, {u(BT), u(MO)}, 0, u(MO));
-        for (int64_t k0 = 0; k0 < H; k0 += KC) {
+        k.loop(0, H, KC, KS, [&](int64_t k0) {
           LTile a = k.slice(post_norm, {u(BT), u(KC)}, {b0, k0}, Space::L1);
           LTile wg = k.slice(w_gate, {u(KC), u(MO)}, {k0, m0}, Space::L1);
           LTile wu = k.slice(w_up, {u(KC), u(MO)}, {k0, m0}, Space::L1);
@@ -625,7 +623,7 @@ struct Gen {
             k.matmul_acc(g, a, wg);
             k.matmul_acc(up, a, wu);
           }
-        }
+        });
         Channel ch = k.channel(gu_acc, {u(BT), u(2 * MO)}, {b0, 2 * m0});
         k.send(ch, acc);
         k.section("silu");
@@ -688,10 +686,10 @@ struct Gen {
       k.send(o_ch[size_t(j)], k.view(o, {u(QHB), u(D)}));
     };
     qk(0);
-    for (int64_t j = 0; j < n; ++j) {
+    k.loop(0, n, 1, 2, [&](int64_t j) {  // one block ahead: two blocks' buffers in flight
       if (j + 1 < n) qk(j + 1);
       sv(j);
-    }
+    });
     // vector stream (vec 0)
     k.section("softmax");
     LTile ebuf[2];
@@ -721,10 +719,10 @@ struct Gen {
       online_softmax_combine(k, oi, mi, li, ot, mt, lt);
     };
     softmax(0);
-    for (int64_t j = 0; j < n; ++j) {
+    k.loop(0, n, 1, 2, [&](int64_t j) {
       if (j + 1 < n) softmax(j + 1);
       combine(j);
-    }
+    });
     LTile ctxt = k.cast(k.row_expand_div(oi, li), DType::BF16);
     k.assemble(attn_out, k.reshape(ctxt, {1, u(QHB * D)}), {b, g * QHB * D});
   }

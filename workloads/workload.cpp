@@ -280,6 +280,9 @@ isa::Program qwen3(Map& root, const YAML::Node& doc) {
   T.sb_batch = t.req_pos("sb_batch");
   T.k_chunk = t.req_pos("k_chunk");
   T.mlp_out_chunk = t.req_pos("mlp_out_chunk");
+  const Qwen3Tiling mine = qwen3_default_tiling(p.variant);
+  T.k_loop_stages = t.opt_pos("k_loop_stages", mine.k_loop_stages);
+  T.norm_stages = t.opt_pos("norm_stages", mine.norm_stages);
   const Qwen3Tiling def = qwen3_default_tiling(Qwen3Variant::Reviewed);
   for (const char* key : {"norm_chunk", "attn_group_chunk", "mlp_task_blocks"}) {
     if (t.has(key) && p.variant != Qwen3Variant::Reviewed)

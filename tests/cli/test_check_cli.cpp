@@ -42,11 +42,12 @@ TEST(CheckCli, MoreDmasFailNamingTheKernel) {
       kernel_row = true;
   EXPECT_TRUE(kernel_row) << r.out;
   EXPECT_NE(r.out.find("--update"), std::string::npos) << r.out;
-  // The other way round it shrank: fine, unless --strict.
-  r = sh(kBin + " check " + base + " --baseline " + more);
+  // The other way round the DMA counts halve: fine, unless --strict (time
+  // moves by a few percent either way with the K step, so 10% lets it be).
+  r = sh(kBin + " check " + base + " --baseline " + more + " --tolerance 10%");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("shrank"), std::string::npos) << r.out;
-  r = sh(kBin + " check " + base + " --baseline " + more + " --strict");
+  r = sh(kBin + " check " + base + " --baseline " + more + " --tolerance 10% --strict");
   EXPECT_EQ(r.code, 1) << r.out;
   // A wide enough tolerance lets the growth through.
   r = sh(kBin + " check " + more + " --baseline " + base + " --tolerance 1000%");

@@ -79,9 +79,9 @@ TEST(HwCli, ShowPrintsEveryKeyWithWhereItsValueCameFrom) {
   EXPECT_EQ(origin_of(shown(r.out, "  threads: 4")),
             "configs/hw/a5.yaml:" + std::to_string(line_of("configs/hw/a5.yaml", "threads:")));
   EXPECT_EQ(origin_of(shown(r.out, "  bandwidth_gbps: 4000")), "--set hw.gm.bandwidth_gbps=4000");
-  EXPECT_EQ(origin_of(shown(r.out, "    bytes_per_cycle: 96.74")), "");  // l0c_to_gm's and l0c_to_ub's: twice
+  EXPECT_EQ(origin_of(shown(r.out, "    bytes_per_cycle: 40.63")), "");  // l0c_to_gm's and l0c_to_ub's: twice
   EXPECT_NE(r.out.find("  l0c_to_ub:\n    setup_cycles: 10"), std::string::npos) << r.out;
-  EXPECT_EQ(origin_of(shown(r.out.substr(r.out.find("  l0c_to_ub:")), "    bytes_per_cycle: 96.74")),
+  EXPECT_EQ(origin_of(shown(r.out.substr(r.out.find("  l0c_to_ub:")), "    bytes_per_cycle: 40.63")),
             "default (= dma.l0c_to_gm.bytes_per_cycle)")
       << r.out;
   // Every key of the schema, each with an origin.
@@ -91,7 +91,7 @@ TEST(HwCli, ShowPrintsEveryKeyWithWhereItsValueCameFrom) {
       ++values;
       EXPECT_FALSE(origin_of(l).empty()) << l;
     }
-  EXPECT_EQ(values, 58);
+  EXPECT_EQ(values, 59);
   // A default shows as "default".
   const fs::path d = tmpdir();
   std::ofstream(d / "h.yaml") << "base: a2a3\nname: h\n";

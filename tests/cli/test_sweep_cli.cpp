@@ -408,7 +408,7 @@ TEST(SweepCli, EmitJobsRunByGnuParallelThenCollectGiveTheLocalCsv) {
 TEST(SweepCli, CsvHasEveryNumericTotalOfTheReport) {
   const fs::path d = tmpdir();
   std::ofstream(d / "one.yaml") << "hw: configs/hw/a2a3.yaml\nworkload: configs/workloads/gemm.yaml\n"
-                                   "axes: {hw.gm.bandwidth_gbps: [1600]}\n";
+                                   "axes: {hw.gm.bandwidth_gbps: [968]}\n";
   ASSERT_EQ(sh(kBin + " sweep " + (d / "one.yaml").string() + " -o " + (d / "r.csv").string()).code, 0);
   ASSERT_EQ(sh(kBin + " run -q --workload configs/workloads/gemm.yaml --report " + (d / "r.json").string()).code, 0);
   std::ifstream in(d / "r.json");

@@ -102,17 +102,21 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_FALSE(c.dma.l0c_to_ub_path);
   // The YAML comments convert pto-isa's GiB/s at 1.85 GHz; check the arithmetic.
   const double gib_per_cycle = 1073741824.0 / 1.85e9;
-  // The engines' rates: pto-isa's flat table; one fitted fixed cost for every
-  // GM engine; the FIXPIPE rate fitted (docs/results/calibration.md).
+  // The engines' rates: pto-isa's flat table; fitted fixed costs, one for the
+  // cube core's GM engines, one each for the vector core's MTE2 and MTE3
+  // (docs/results/calibration.md).
   EXPECT_NEAR(c.dma.gm_to_l1.bytes_per_cycle, 135.0 * gib_per_cycle, 0.01);
   EXPECT_NEAR(c.dma.gm_to_ub.bytes_per_cycle, 100.9 * gib_per_cycle, 0.01);
   EXPECT_NEAR(c.dma.ub_to_gm.bytes_per_cycle, 188.5 * gib_per_cycle, 0.01);
-  EXPECT_DOUBLE_EQ(c.dma.l0c_to_gm.bytes_per_cycle, 96.74);  // [F]
-  for (const sim::EngineConfig* e : {&c.dma.gm_to_l1, &c.dma.gm_to_ub, &c.dma.ub_to_gm, &c.dma.l0c_to_gm})
-    EXPECT_EQ(e->setup_cycles, 230u);  // [F]
-  EXPECT_DOUBLE_EQ(c.gm.core_bytes_per_cycle, 22.82);  // [F]; pto-isa's GM->L1 fit 16.6 was the start
-  EXPECT_EQ(c.issue_interval_cycles, 4u);               // [F]
-  EXPECT_NEAR(c.gm.bytes_per_cycle(c.clock_ghz), 864.86, 0.01);  // 1600 GB/s / 1.85 GHz
+  EXPECT_NEAR(c.dma.l0c_to_gm.bytes_per_cycle, 70.0 * gib_per_cycle, 0.01);
+  EXPECT_EQ(c.dma.gm_to_l1.setup_cycles, 172u);  // [F]
+  EXPECT_EQ(c.dma.l0c_to_gm.setup_cycles, 172u);  // [F] the same value
+  EXPECT_EQ(c.dma.gm_to_ub.setup_cycles, 92u);    // [F]
+  EXPECT_EQ(c.dma.ub_to_gm.setup_cycles, 180u);   // [F]
+  EXPECT_DOUBLE_EQ(c.gm.core_bytes_per_cycle, 39.48);  // [F]; pto-isa's GM->L1 fit 16.6 was the start
+  EXPECT_EQ(c.issue_interval_cycles, 4u);               // [G]
+  EXPECT_EQ(c.task_entry_cycles, 3104u);                // [F] 1.7 us
+  EXPECT_NEAR(c.gm.bytes_per_cycle(c.clock_ghz), 523.24, 0.01);  // [F] 968 GB/s / 1.85 GHz
   // L2: 192 MiB of 512 B lines filled whole, 16 ways: 24576 sets; hit 50, miss + 150.
   EXPECT_EQ(c.l2.size_bytes, 192u << 20);
   EXPECT_EQ(c.l2.line_bytes, 512u);
@@ -128,11 +132,11 @@ TEST(HwConfigFiles, A2a3) {
   EXPECT_EQ(c.scheduler.submit_cycles, 1610u);    // 0.87 us x 1850
   EXPECT_EQ(c.scheduler.dispatch_cycles, 5550u);  // 3 us x 1850
   EXPECT_EQ(c.scheduler.launch_cycles, 555u);     // 0.3 us x 1850
-  EXPECT_EQ(c.scheduler.completion_detect_cycles, 89017u);  // [F] 48 us
+  EXPECT_EQ(c.scheduler.completion_detect_cycles, 97381u);  // [F] 53 us
   EXPECT_EQ(c.scheduler.completion_cycles, 5550u);          // 3 us (middle of 2-4 us) x 1850
   // l0c_to_ub is left to its default: the l0c_to_gm figures.
-  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 230u);
-  EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 96.74);
+  EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 172u);
+  EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 40.63);
 }
 
 // Every field of a config, named, for comparing two configs field by field.
@@ -142,6 +146,8 @@ std::vector<std::pair<std::string, double>> fields_of(const HwConfig& c) {
       {"core_groups", c.core_groups},
       {"vector_cores", c.vector_cores},
       {"issue_interval_cycles", c.issue_interval_cycles},
+      {"task_entry_cycles", c.task_entry_cycles},
+      {"pipe_sync_cycles", c.pipe_sync_cycles},
       {"buffers.l1", c.buffers.l1},
       {"buffers.l0a", c.buffers.l0a},
       {"buffers.l0b", c.buffers.l0b},
@@ -221,20 +227,21 @@ TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
   old.vector.broadcast = 2;
   // Issue 8: a2a3's engines (GM->L1 the pto-isa fit, the others' setup the
   // fit's K at their rate), its L2 (a5: 128 B sectors) and latencies.
-  old.dma.gm_to_l1 = {230, 78.35};  // a2a3's engines after the calibration
-  old.dma.gm_to_ub = {230, 58.56};
-  old.dma.ub_to_gm = {230, 109.41};
-  old.dma.l0c_to_gm = {230, 96.74};
+  old.dma.gm_to_l1 = {172, 78.35};  // a2a3's engines after the calibration
+  old.dma.gm_to_ub = {92, 58.56};
+  old.dma.ub_to_gm = {180, 109.41};
+  old.dma.l0c_to_gm = {172, 40.63};
   old.l2 = {192u << 20, 512, 128, 16, 50, 110, 86, true};
   old.dma.l1_to_l0a = {10, 256};
   old.dma.l1_to_l0b = {10, 128};
   old.dma.l0c_to_ub_path = true;
-  old.dma.l0c_to_ub = {10, 96.74};  // the rate: the default, l0c_to_gm's
-  old.gm.bandwidth_gbps = 1600;
+  old.dma.l0c_to_ub = {10, 40.63};  // the rate: the default, l0c_to_gm's
+  old.gm.bandwidth_gbps = 968;      // a2a3's fitted rate
   old.gm.latency_cycles = 150;
   old.scalar = {0, 1, 20};
-  old.scheduler = {1610, 4, 5550, 555, 89017, 5550};  // completion handling: a2a3's, added later
-  old.gm.core_bytes_per_cycle = 22.82;                 // a2a3's, added later
+  old.scheduler = {1610, 4, 5550, 555, 97381, 5550};  // completion handling: a2a3's, added later
+  old.gm.core_bytes_per_cycle = 39.48;                 // a2a3's, added later
+  old.task_entry_cycles = 3104;                        // a2a3's, added later
   expect_same_config(load_hw_config(hw_file("a5")), old);
 }
 
@@ -528,7 +535,7 @@ TEST(HwConfigDefaults, SettingsListEveryKeyWithItsOrigin) {
   std::string text = with("issue_cycles: 5\n", "");
   std::vector<sim::HwSetting> s;
   sim::parse_hw_source(text, "t.yaml").resolve(&s);
-  ASSERT_EQ(s.size(), 58u);  // every value key of the schema, in schema order
+  ASSERT_EQ(s.size(), 59u);  // every value key of the schema, in schema order
   EXPECT_EQ(s[0].path, "name");
   EXPECT_EQ(s[0].value, "t");
   EXPECT_EQ(s[0].origin, "t.yaml:1");

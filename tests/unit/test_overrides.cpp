@@ -138,7 +138,7 @@ TEST(Overrides, HwSetOnAKeyOnlyTheBaseHas) {
   // A map merges with the base's: the other key is kept.
   const sim::HwConfig m = cli::load_hw_source(a5, {parse_override("hw.gm={latency_cycles: 3}")}).resolve();
   EXPECT_EQ(m.gm.latency_cycles, 3u);
-  EXPECT_DOUBLE_EQ(m.gm.bandwidth_gbps, 1600);
+  EXPECT_DOUBLE_EQ(m.gm.bandwidth_gbps, 968);
   // A key left to its default.
   std::string text = sim::read_file(kSrc + "/configs/hw/tiny.yaml", "hardware");
   const size_t at = text.find("issue_cycles: 1 ");

@@ -709,3 +709,58 @@ TEST(Qwen3Upstream0427, OtherVariantsKeepTheirKernelNames) {
   for (const char* k : {"qk", "sv", "gate", "up", "silu_mul"}) EXPECT_GT(l[k], 0u) << k;
   for (const char* k : {"qk_matmul", "sv_matmul", "gate_proj", "silu"}) EXPECT_EQ(l.count(k), 0u) << k;
 }
+
+namespace {
+// The distinct buffer offsets the loads of `tensor` land at in the first task
+// of kernel `name` (its loads [from, to): one loop's): how many iterations of
+// the loop its tiles let be in flight.
+std::set<uint32_t> load_buffers(const isa::Program& p, const std::string& name, const std::string& tensor,
+                                size_t from = 0, size_t to = SIZE_MAX) {
+  const uint32_t t = *p.find_tensor(tensor);
+  for (const isa::Task& task : p.tasks) {
+    const isa::Kernel& k = p.kernels[task.kernel];
+    if (k.name != name) continue;
+    std::set<uint32_t> at;
+    size_t n = 0;
+    for_each_instr(k, [&](const isa::Instr& in) {
+      if (in.op == Op::TLOAD && in.gm.tensor == t && n >= from && n < to) at.insert(in.dst.offset);
+      n += in.op == Op::TLOAD && in.gm.tensor == t;
+    });
+    return at;
+  }
+  ADD_FAILURE() << "no kernel " << name;
+  return {};
+}
+}  // namespace
+
+TEST(Qwen3Upstream0427, LoopsPipelineAsTheSourceSays) {
+  // upstream_structures.md: the 04-27 K loops are pl.pipeline(stage=2), its
+  // RMSNorm loops stage 4; the baseline's source uses pl.range (one buffer).
+  const isa::Program& up = full("upstream_0427");
+  EXPECT_EQ(load_buffers(up, "q_proj", "wq").size(), 2u);              // 16 K steps, 2 buffers
+  EXPECT_EQ(load_buffers(up, "out_proj_residual", "wo").size(), 2u);
+  // The sum-of-squares loop, H / 512 = 16 chunks at stage 4: an iteration
+  // takes 17408 (bf16 [16,512] + a pad row) + 2 x 34816 (fp32 cast, square)
+  // + 68 (row sum) = 87108 B of UB, and the 196540 B free at the loop's start
+  // hold 2 of them: the depth is capped at 2, as the compiler caps it.
+  EXPECT_EQ(load_buffers(up, "rmsnorm", "hidden_states", 0, 16).size(), 2u);
+  // The attention blocks are a plain loop: one buffer for the K tile.
+  EXPECT_EQ(load_buffers(up, "qk_matmul", "k_cache").size(), 1u);
+  // (block 0's tile becomes the accumulator, so from block 1 on)
+  EXPECT_EQ(load_buffers(up, "online_softmax", "all_oi_tmp", 1).size(), 1u);
+  const isa::Program& base = full("baseline");
+  EXPECT_EQ(load_buffers(base, "q_proj", "wq").size(), 1u);
+  EXPECT_EQ(load_buffers(base, "rmsnorm", "hidden_states", 0, 16).size(), 1u);
+  // The stage counts are tiling keys: upstream_0427 with pl.range loops.
+  Qwen3Params q;
+  q.variant = Qwen3Variant::Upstream0427;
+  q.tiling = qwen3_default_tiling(Qwen3Variant::Upstream0427);
+  q.tiling.k_loop_stages = 1;
+  q.tiling.norm_stages = 1;
+  q.seq_lens.assign(16, 64);
+  const isa::Program p = build_qwen3_decode(q);
+  EXPECT_EQ(load_buffers(p, "q_proj", "wq").size(), 1u);
+  EXPECT_EQ(load_buffers(p, "rmsnorm", "hidden_states", 0, 16).size(), 1u);
+  q.tiling.k_loop_stages = 17;
+  EXPECT_EQ(qwen3_check(q), "tiling.k_loop_stages: 17 is outside 1..16");
+}
