@@ -3,6 +3,8 @@
 #include "isa/ops.h"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 #include <tuple>
 
 namespace isa {
@@ -129,23 +131,58 @@ bool Program::operator==(const Program& o) const {
          std::tie(o.tensors, o.sites, o.kernels, o.tasks);
 }
 
+namespace {
+
+// The bytes of one tensor written so far, as disjoint spans [begin, end)
+// keyed by begin, each with the task that wrote it last.
+struct LastWriters {
+  struct Span {
+    uint64_t end;
+    uint32_t task;
+  };
+  std::map<uint64_t, Span> spans;
+
+  // The first span that ends after b.
+  std::map<uint64_t, Span>::iterator first_after(uint64_t b) {
+    auto it = spans.upper_bound(b);
+    if (it != spans.begin() && std::prev(it)->second.end > b) --it;
+    return it;
+  }
+  // Adds the last writer of every byte of [b, e) that has one.
+  void collect(uint64_t b, uint64_t e, std::vector<uint32_t>& out) {
+    for (auto it = first_after(b); it != spans.end() && it->first < e; ++it) out.push_back(it->second.task);
+  }
+  // Task t is now the last writer of [b, e).
+  void write(uint64_t b, uint64_t e, uint32_t t) {
+    auto it = first_after(b);
+    if (it != spans.end() && it->first < b) {  // keep the head of a span that starts before b
+      const Span s = it->second;
+      it->second.end = b;
+      it = spans.emplace_hint(std::next(it), b, s);
+    }
+    while (it != spans.end() && it->first < e) {
+      if (it->second.end > e) {  // keep the tail of a span that ends after e
+        spans.emplace_hint(std::next(it), e, it->second);
+      }
+      it = spans.erase(it);
+    }
+    spans.emplace_hint(it, b, Span{e, t});
+  }
+};
+
+}  // namespace
+
 void derive_task_deps(Program& p) {
-  // Per tensor, the writes seen so far: (range, task). A task depends on
-  // every earlier writer of a range it reads or writes.
-  std::vector<std::vector<std::pair<GmRange, uint32_t>>> writers(p.tensors.size());
+  std::vector<LastWriters> last(p.tensors.size());
   for (uint32_t t = 0; t < p.tasks.size(); ++t) {
     Task& task = p.tasks[t];
     std::vector<uint32_t> deps = std::move(task.deps);  // explicit deps stay
-    auto scan = [&](const GmRange& r) {
-      for (const auto& [w, wt] : writers.at(r.tensor))
-        if (w.overlaps(r)) deps.push_back(wt);
-    };
-    for (const GmRange& r : task.reads) scan(r);
-    for (const GmRange& r : task.writes) scan(r);
+    for (const GmRange& r : task.reads) last.at(r.tensor).collect(r.begin, r.end, deps);
+    for (const GmRange& r : task.writes) last.at(r.tensor).collect(r.begin, r.end, deps);
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
     task.deps = std::move(deps);
-    for (const GmRange& r : task.writes) writers[r.tensor].push_back({r, t});
+    for (const GmRange& r : task.writes) last[r.tensor].write(r.begin, r.end, t);
   }
 }
 

@@ -168,13 +168,25 @@ struct ProgramError : InputError {
   using InputError::InputError;
 };
 
-// Add to Task::deps from reads/writes: a task depends on every earlier task
-// that wrote a region it reads or writes (RAW and WAW, as the runtime does;
-// write-after-read is not tracked on hardware either). Deps already there
-// (a text program's deps=[...]) are kept; the result is sorted, without
-// duplicates, so deriving twice changes nothing. validate_program checks that
-// the ranges cover what the instructions touch; run it first (it also checks
-// the tensor indices this relies on).
+// Add to Task::deps from reads/writes: a task depends on the last earlier
+// writer of each byte it reads (read-after-write) or writes (write-after-
+// write). A writer whose bytes a later one overwrote is reached through that
+// one, which depends on it: the order is that of "every earlier writer of a
+// byte it touches", in shorter lists where bytes are rewritten (in no shipped
+// workload). Per tensor, the written bytes are kept as spans with their last
+// writer: a range costs log(spans) plus the spans it overlaps.
+// As the PTO2 runtime: its tensor map keeps producers only (hw-native-sys/
+// simpler, src/a2a3/runtime/tensormap_and_ringbuffer/runtime/
+// pto_dep_compute.h: compute_task_fanin looks up the writers of a task's INPUT
+// and INOUT arguments, register_task_outputs records its INOUT and
+// OUTPUT_EXISTING ones), so write-after-read is no edge. Unlike it, npusim
+// orders every write after the earlier writers: the runtime does so for INOUT
+// only, not for a write-only OUTPUT_EXISTING (pypto's pl.Out).
+// Deps already there (a text program's deps=[...]) are kept; the result is
+// sorted, without duplicates, so deriving twice changes nothing.
+// validate_program checks that the ranges cover what the instructions touch
+// and are not empty; run it first (it also checks the tensor indices this
+// relies on).
 void derive_task_deps(Program& p);
 
 }  // namespace isa

@@ -49,8 +49,9 @@
 //     access outside them is an error at the task's line, naming the kernel,
 //     stream, instruction, site and the uncovered range. Ranges may be wider
 //     than the accesses (e.g. a hull).
-//   - derived: deps gains every earlier task that writes a range this task
-//     reads or writes (read-after-write, write-after-write). deps=[...] may be
+//   - derived: deps gains the last earlier writer of each byte this task
+//     reads or writes (read-after-write, write-after-write; an earlier writer
+//     that a later one overwrote is reached through it). deps=[...] may be
 //     omitted; the ones given are kept, so a dependency that is not through GM
 //     can still be forced. disasm prints the resulting deps.
 //   instr  := MNEMONIC OPERANDS FLAGWORD* EXTRA* "@" SITE
