@@ -94,9 +94,9 @@ isa::Program build_dma_sweep(const DmaSweepParams& p) {
       for (int64_t i = b; i < e; ++i) k.assemble(G, t, {i * p.rows, 0});
     } else {
       const Space sp = p.direction == DmaDirection::GmToL1 ? Space::L1 : Space::UB;
-      // Each handle dies at the end of its iteration: the rotating allocator
-      // puts the next transfer elsewhere, so transfers can overlap.
-      for (int64_t i = b; i < e; ++i) k.slice(G, shape, {i * p.rows, 0}, sp);
+      // Double buffered (pl.pipeline(stage=2)): a transfer's latency overlaps
+      // the next one instead of its buffer waiting for it.
+      k.loop(b, e, 1, 2, [&](int64_t i) { k.slice(G, shape, {i * p.rows, 0}, sp); });
     }
   });
   return pb.finish();
