@@ -333,10 +333,12 @@ void CoreGroup::execute() {
   const uint32_t task = uint32_t(task_);
   const isa::Program& p = npu_.p;
   const isa::Kernel& k = p.kernels[p.tasks[task].kernel];
-  if (k.vec.size() > npu_.hw.vector_cores)
-    throw SimError("task " + std::to_string(task) + " (kernel '" + k.name + "') has " +
-                   std::to_string(k.vec.size()) + " vector streams but hardware '" + npu_.hw.name +
-                   "' has " + std::to_string(npu_.hw.vector_cores) + " vector cores per group");
+  // An empty vector stream needs no core.
+  for (size_t v = npu_.hw.vector_cores; v < k.vec.size(); ++v)
+    if (!k.vec[v].empty())
+      throw SimError("task " + std::to_string(task) + " (kernel '" + k.name + "') has instructions for vector core " +
+                     std::to_string(v) + " but hardware '" + npu_.hw.name + "' has " +
+                     std::to_string(npu_.hw.vector_cores) + " vector cores per group");
   // Engines that have work: index 0 is the cube core, 1 + i vector core i.
   std::vector<uint32_t> active;
   TaskContext ctx;

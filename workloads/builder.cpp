@@ -13,7 +13,7 @@ using isa::Op;
 using isa::Space;
 using isa::Tile;
 
-uint32_t Budget::capacity(Space s) const {
+uint32_t Target::capacity(Space s) const {
   switch (s) {
     case Space::L1: return l1;
     case Space::L0A: return l0a;
@@ -39,7 +39,7 @@ GmTensor GmTensor::reshape(int64_t new_rows, int64_t new_cols) const {
 namespace detail {
 
 constexpr uint32_t kNone = UINT32_MAX;
-constexpr int kStreams = 3;  // cube, vec0, vec1
+constexpr int kStreams = 1 + 8;  // cube, then up to 8 vector cores (the hardware configs' limit)
 
 struct Slot {
   uint32_t gen = 1;
@@ -87,7 +87,7 @@ struct KernelInfo {
   uint32_t launch_site = kNone, compute_site = kNone;
   std::vector<uint32_t> load_site, store_site, sload_site, signal_site, wait_site;  // by tensor
   std::vector<std::pair<const char*, uint32_t>> labels;
-  size_t last_sizes[kStreams] = {0, 0, 0};
+  size_t last_sizes[kStreams] = {};
 };
 
 struct Rect {  // a 2-D GM access: rows x cols elements, rows `stride` apart
@@ -120,7 +120,7 @@ std::string gib(double bytes) {
 }
 
 struct Impl {
-  Budget budget;
+  Target target;
   isa::Program prog;
   uint64_t instructions = 0;  // in prog.kernels so far
   uint64_t bytes() const { return instructions * sizeof(isa::Instr) + prog.tasks.size() * kTaskBytes; }
@@ -291,7 +291,7 @@ struct Impl {
     in_launch = true;
     cur_kinfo = kid;
     for (int s = 0; s < isa::kNumSpaces; ++s) {
-      spaces[s].capacity = budget.capacity(Space(s));
+      spaces[s].capacity = target.capacity(Space(s));
       spaces[s].live.clear();
     }
     for (auto& stream : regs)
@@ -300,10 +300,9 @@ struct Impl {
     KernelInfo& k = ki();
     kern = isa::Kernel{};
     kern.name = k.name;
-    kern.vec.resize(2);
+    kern.vec.resize(target.vector_cores);
     kern.cube.reserve(k.last_sizes[0]);
-    kern.vec[0].reserve(k.last_sizes[1]);
-    kern.vec[1].reserve(k.last_sizes[2]);
+    for (size_t v = 0; v < kern.vec.size(); ++v) kern.vec[v].reserve(k.last_sizes[1 + v]);
     rects.clear();
     channels.clear();
     for (auto& lr : last_rect)
@@ -333,9 +332,11 @@ struct Impl {
     task.site = k.launch_site;
     finish_ranges(task);
     k.last_sizes[0] = kern.cube.size();
-    k.last_sizes[1] = kern.vec[0].size();
-    k.last_sizes[2] = kern.vec[1].size();
-    instructions += kern.cube.size() + kern.vec[0].size() + kern.vec[1].size();
+    instructions += kern.cube.size();
+    for (size_t v = 0; v < kern.vec.size(); ++v) {
+      k.last_sizes[1 + v] = kern.vec[v].size();
+      instructions += kern.vec[v].size();
+    }
     prog.kernels.push_back(std::move(kern));
     prog.tasks.push_back(std::move(task));
     if (over_memory(double(bytes())))  // the message is built only when it is needed
@@ -528,7 +529,10 @@ void KernelBuilder::fail(uint32_t site, const std::string& msg) const {
 }
 
 void KernelBuilder::on_vec(int v) {
-  if (v < 0 || v > 1) fail(kNone, "on_vec(" + std::to_string(v) + "): a core group has vector cores 0 and 1");
+  const Target& t = impl_->target;
+  if (v < 0 || uint32_t(v) >= t.vector_cores)
+    fail(kNone, "on_vec(" + std::to_string(v) + "): a core group of " + t.name + " has " +
+                    std::to_string(t.vector_cores) + " vector core" + (t.vector_cores == 1 ? "" : "s"));
   cur_vec_ = v;
 }
 
@@ -565,13 +569,14 @@ LTile KernelBuilder::make_tile(Shape2 shape, DType dt, Space space, uint32_t sit
   bool pad = shape.rows > 1 && (space == Space::L1 || space == Space::L0C || space == Space::UB);
   uint64_t size = bytes + (pad ? uint64_t(shape.cols) * d : 0);
   uint32_t align = (space == Space::L0A || space == Space::L0B || space == Space::L0C) ? 512 : 32;
-  uint32_t cap = impl_->budget.capacity(space);
+  uint32_t cap = impl_->target.capacity(space);
   uint32_t slot = size > cap ? kNone : impl_->alloc(space, uint32_t(size), align);
   if (slot == kNone) {
     size_t n;
     uint32_t gap;
     uint32_t used = impl_->live_bytes(space, &n, &gap);
-    fail(site, std::string(space_name(space)) + " overflow: a " + shape_str(shape.rows, shape.cols, dt) +
+    fail(site, std::string(space_name(space)) + " overflow on " + impl_->target.name + ": a " +
+                   shape_str(shape.rows, shape.cols, dt) +
                    " tile needs " + std::to_string(size) + " B; " + std::to_string(used) + " B of " +
                    std::to_string(cap) + " B are held by " + std::to_string(n) +
                    " live tiles (largest free gap " + std::to_string(gap) + " B)");
@@ -1046,7 +1051,7 @@ void KernelBuilder::mm_steps(const LTile& acc, bool accumulate, const LTile& a, 
   if (!a_l1 && a.space() != Space::L0A) fail(site, "matmul a must be in L1 or L0A");
   if (!b_l1 && b.space() != Space::L0B) fail(site, "matmul b must be in L1 or L0B");
   uint32_t da = isa::dtype_bytes(a.dtype()), db = isa::dtype_bytes(b.dtype());
-  uint32_t half_a = impl_->budget.l0a / 2, half_b = impl_->budget.l0b / 2;
+  uint32_t half_a = impl_->target.l0a / 2, half_b = impl_->target.l0b / 2;
   uint32_t ks = K;
   if ((a_l1 && uint64_t(M) * K * da > half_a) || (b_l1 && uint64_t(K) * N * db > half_b)) {
     uint64_t ka = a_l1 ? half_a / (uint64_t(M) * da) : K;
@@ -1134,8 +1139,11 @@ LTile KernelBuilder::recv(const Channel& ch, Space dst, Label label) {
 // ---------------------------------------------------------------------------
 // ProgramBuilder
 
-ProgramBuilder::ProgramBuilder(Budget budget) : impl_(std::make_unique<Impl>()) {
-  impl_->budget = budget;
+ProgramBuilder::ProgramBuilder(Target target) : impl_(std::make_unique<Impl>()) {
+  if (target.vector_cores < 1 || target.vector_cores + 1 > uint32_t(detail::kStreams))
+    throw BuildError("target '" + target.name + "': " + std::to_string(target.vector_cores) +
+                     " vector cores per group; the builder supports 1.." + std::to_string(detail::kStreams - 1));
+  impl_->target = std::move(target);
 }
 ProgramBuilder::~ProgramBuilder() = default;
 
@@ -1228,6 +1236,8 @@ void ProgramBuilder::parallel(std::string_view name, int64_t n, int64_t chunk,
 }
 
 const isa::Program& ProgramBuilder::program() const { return impl_->prog; }
+const Target& ProgramBuilder::target() const { return impl_->target; }
+const Target& KernelBuilder::target() const { return impl_->target; }
 
 void set_program_memory_limit(uint64_t bytes) { detail::g_program_memory_limit = bytes; }
 

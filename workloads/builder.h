@@ -38,19 +38,13 @@
 #include <vector>
 
 #include "isa/isa.h"
+#include "workloads/target.h"
 
 namespace workloads {
 
 // A generator-side error: names the kernel and the source site involved.
 struct BuildError : isa::InputError {
   using isa::InputError::InputError;
-};
-
-// Local buffer capacities the builder allocates against (bytes). Defaults: the
-// smallest shipped config (A2/A3 core group).
-struct Budget {
-  uint32_t l1 = 512 * 1024, l0a = 64 * 1024, l0b = 64 * 1024, l0c = 128 * 1024, ub = 192 * 1024;
-  uint32_t capacity(isa::Space s) const;
 };
 
 // A site label. Must be a string literal: the builder caches sites by the
@@ -166,8 +160,10 @@ class KernelBuilder {
 
   // ---- where instructions go -------------------------------------------
   // Vector ops, UB loads/stores and SLOADs go to the current vector core
-  // (default 0). Loads into L1, stores from L0C, TMOV and TMATMUL go to cube.
+  // (default 0; 0 .. target().vector_cores - 1). Loads into L1, stores from
+  // L0C, TMOV and TMATMUL go to cube.
   void on_vec(int v);
+  const Target& target() const;
   int vec() const { return cur_vec_; }
   // Site label for compute instructions emitted from now on ("compute" until set).
   void section(Label label);
@@ -299,7 +295,8 @@ void set_program_memory_limit(uint64_t bytes);
 
 class ProgramBuilder {
  public:
-  explicit ProgramBuilder(Budget budget = {});
+  explicit ProgramBuilder(Target target = {});
+  const Target& target() const;
   ~ProgramBuilder();
   ProgramBuilder(const ProgramBuilder&) = delete;
   ProgramBuilder& operator=(const ProgramBuilder&) = delete;

@@ -12,8 +12,8 @@ using isa::TensorKind;
 
 static uint32_t u32(int64_t v) { return uint32_t(v); }
 
-isa::Program build_gemm(const GemmParams& p) {
-  ProgramBuilder pb;
+isa::Program build_gemm(const GemmParams& p, const Target& target) {
+  ProgramBuilder pb(target);
   GmTensor A = pb.tensor("a", {p.M, p.K}, DType::BF16, TensorKind::In);
   GmTensor B = pb.tensor("b", {p.K, p.N}, DType::BF16, TensorKind::In);
   GmTensor C = pb.tensor("c", {p.M, p.N}, DType::FP32, TensorKind::Out);
@@ -39,8 +39,8 @@ const std::vector<std::string>& vector_chain_op_names() {
   return names;
 }
 
-isa::Program build_vector_chain(const VectorChainParams& p) {
-  ProgramBuilder pb;
+isa::Program build_vector_chain(const VectorChainParams& p, const Target& target) {
+  ProgramBuilder pb(target);
   GmTensor X = pb.tensor("x", {p.rows, p.cols}, DType::FP32, TensorKind::In);
   GmTensor Y = pb.tensor("y", {p.rows, p.cols}, DType::FP32, TensorKind::In);
   GmTensor O = pb.tensor("out", {p.rows, p.cols}, DType::FP32, TensorKind::Out);
@@ -80,8 +80,8 @@ isa::Program build_vector_chain(const VectorChainParams& p) {
   return pb.finish();
 }
 
-isa::Program build_dma_sweep(const DmaSweepParams& p) {
-  ProgramBuilder pb;
+isa::Program build_dma_sweep(const DmaSweepParams& p, const Target& target) {
+  ProgramBuilder pb(target);
   const int64_t elems = p.bytes / 2;  // bf16
   const int64_t cols = elems / p.rows;
   GmTensor G = pb.tensor("buf", {p.count * p.rows, cols}, DType::BF16,
@@ -102,8 +102,8 @@ isa::Program build_dma_sweep(const DmaSweepParams& p) {
   return pb.finish();
 }
 
-isa::Program build_many_kernels(const ManyKernelsParams& p) {
-  ProgramBuilder pb;
+isa::Program build_many_kernels(const ManyKernelsParams& p, const Target& target) {
+  ProgramBuilder pb(target);
   const int64_t n = p.kernels;
   GmTensor X = pb.tensor("x", {p.chain ? p.rows : n * p.rows, p.cols}, DType::FP32, TensorKind::In);
   GmTensor Y = pb.tensor("y", {(p.chain ? n + 1 : n) * p.rows, p.cols}, DType::FP32,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "isa/isa.h"
+#include "workloads/target.h"
 
 namespace workloads {
 
@@ -17,7 +18,7 @@ struct GemmParams {
   int64_t tile_m = 128, tile_n = 128, tile_k = 256;
   int64_t tiles_per_task = 1;
 };
-isa::Program build_gemm(const GemmParams& p);
+isa::Program build_gemm(const GemmParams& p, const Target& target = {});
 
 // A chain of element-wise ops over [tile_rows, tile_cols] fp32 tiles of
 // x[rows, cols]; binary ops take the matching tile of y. Result stored to out.
@@ -30,7 +31,7 @@ struct VectorChainParams {
   std::vector<std::string> ops = {"mul", "add", "exp", "muls", "recip"};
   float scalar = 0.5f;
 };
-isa::Program build_vector_chain(const VectorChainParams& p);
+isa::Program build_vector_chain(const VectorChainParams& p, const Target& target = {});
 // The op names vector_chain accepts.
 const std::vector<std::string>& vector_chain_op_names();
 
@@ -44,7 +45,7 @@ struct DmaSweepParams {
   int64_t tasks = 1;
   DmaDirection direction = DmaDirection::GmToUb;
 };
-isa::Program build_dma_sweep(const DmaSweepParams& p);
+isa::Program build_dma_sweep(const DmaSweepParams& p, const Target& target = {});
 
 // Many small kernels (load [rows, cols] fp32, add a scalar, store): launch
 // overhead. Independent by default; chain: each reads the previous one's output.
@@ -53,6 +54,6 @@ struct ManyKernelsParams {
   int64_t rows = 16, cols = 64;
   bool chain = false;
 };
-isa::Program build_many_kernels(const ManyKernelsParams& p);
+isa::Program build_many_kernels(const ManyKernelsParams& p, const Target& target = {});
 
 }  // namespace workloads

@@ -118,10 +118,10 @@ std::string qwen3_check(const Qwen3Params& p) {
   return "";
 }
 
-isa::Program build_qwen3_decode(const Qwen3Params& p) {
+isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target) {
   std::string err = qwen3_check(p);
   if (!err.empty()) throw BuildError("qwen3_32b_decode: " + err);
-  qwen3_impl::Gen g(p);
+  qwen3_impl::Gen g(p, target);
   g.tensors();
   switch (p.variant) {
     case Qwen3Variant::Baseline: g.baseline(); break;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "isa/isa.h"
+#include "workloads/target.h"
 
 namespace workloads {
 
@@ -64,7 +65,7 @@ std::string qwen3_check(const Qwen3Params& p);
 
 // Generates the program (throws BuildError on a builder-level problem, e.g. a
 // kernel whose live tiles do not fit the local buffers).
-isa::Program build_qwen3_decode(const Qwen3Params& p);
+isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target = {});
 
 // Deterministic uniform seq_lens: x = mt19937(seed); value_i = min + x() % (max - min + 1).
 std::vector<int32_t> uniform_seq_lens(int64_t n, int64_t min, int64_t max, uint32_t seed);

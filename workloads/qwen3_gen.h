@@ -75,7 +75,7 @@ struct Gen {
   GmTensor o_acc, gate_acc, up_acc, down_acc;                 // baseline, fused (o/down: reviewed too)
   GmTensor rope_cs, kv_acc, gu_acc;                           // reviewed
 
-  explicit Gen(const Qwen3Params& params) : p(params) {
+  Gen(const Qwen3Params& params, const Target& target) : p(params), pb(target) {
     const Qwen3Shapes& s = p.shapes;
     const Qwen3Tiling& t = p.tiling;
     B = s.B, S_max = s.S_max, NH = s.NH, NKV = s.NKV, D = s.D, H = s.H, KVH = NKV * D, I = s.I;
@@ -514,11 +514,12 @@ struct Gen {
     const GmTensor v_by_head = v_cache.reshape(B * NKV, S_max * D);
 
     for (int64_t b0 = 0; b0 < B; b0 += BT) {
-      // Scope 1a: RMSNorm on vec 0; vec 1 gathers the cos/sin rows of each
-      // batch row's position once for every RoPE that follows.
+      // Scope 1a: RMSNorm on vec 0; the last vector core (vec 1 on a2a3)
+      // gathers the cos/sin rows of each batch row's position once for every
+      // RoPE that follows.
       pb.kernel("rmsnorm", [&](KernelBuilder& k) {
         rmsnorm_body(k, hidden, in_rms_w, normed, b0, NC);
-        k.on_vec(1);
+        k.on_vec(int(k.target().vector_cores) - 1);
         k.section("gather cos/sin");
         LTile cs = k.alloc({u(BT), u(2 * D)}, DType::FP32);
         for (int64_t bi = 0; bi < BT; ++bi) {

@@ -7,40 +7,43 @@
 
 namespace workloads::qwen3_impl {
 
-// A block of a mixed cube + 2-vector kernel (out_proj_residual,
+// A block of a mixed cube + vector kernel (out_proj_residual,
 // down_proj_residual): the cube computes acc = a[b0.., :K] x w[:K, col0..+n]
-// in steps of kstep; the batch rows are split between the two vector cores
-// (vec 0 the first ceil(BT/2), vec 1 the rest), each gets its rows of acc
-// through its own channel, adds the matching rows of `resid` (fp32) and stores
-// them into dst (cast to dst's dtype).
+// in steps of kstep; the batch rows are split between the group's vector
+// cores (on a2a3 two: vec 0 the first ceil(BT/2), vec 1 the rest), each gets
+// its rows of acc through its own channel, adds the matching rows of `resid`
+// (fp32) and stores them into dst (cast to dst's dtype).
 void Gen::split_residual_block(KernelBuilder& k, const GmTensor& a, const GmTensor& w, int64_t col0, int64_t n,
                                int64_t K, int64_t kstep, const GmTensor& scratch, const GmTensor& resid,
                                const GmTensor& dst, int64_t b0) {
-  const int64_t r0[2] = {0, (BT + 1) / 2};
-  const int64_t nr[2] = {(BT + 1) / 2, BT / 2};
-  LTile res[2];
+  const int64_t nv = std::min<int64_t>(k.target().vector_cores, BT);
+  std::vector<int64_t> r0(static_cast<size_t>(nv)), nr(static_cast<size_t>(nv));
+  for (int64_t v = 0, r = 0; v < nv; ++v) {  // the first BT % nv cores take one row more
+    nr[size_t(v)] = BT / nv + (v < BT % nv ? 1 : 0);
+    r0[size_t(v)] = r;
+    r += nr[size_t(v)];
+  }
+  std::vector<LTile> res(static_cast<size_t>(nv));
   k.section("residual");
-  for (int v = 0; v < 2; ++v) {  // the vector cores prefetch their residual rows
-    if (!nr[v]) continue;
-    k.on_vec(v);
-    res[v] = k.slice(resid, {u(nr[v]), u(n)}, {b0 + r0[v], col0});
-    if (res[v].dtype() != DType::FP32) res[v] = k.cast(res[v], DType::FP32);
+  for (int64_t v = 0; v < nv; ++v) {  // the vector cores prefetch their residual rows
+    k.on_vec(int(v));
+    LTile& rv = res[size_t(v)];
+    rv = k.slice(resid, {u(nr[size_t(v)]), u(n)}, {b0 + r0[size_t(v)], col0});
+    if (rv.dtype() != DType::FP32) rv = k.cast(rv, DType::FP32);
   }
   k.section("matmul");
   LTile acc = proj_loop(k, a, b0, w, col0, n, K, kstep);
-  Channel ch[2];
-  for (int v = 0; v < 2; ++v) {
-    if (!nr[v]) continue;
-    ch[v] = k.channel(scratch, {u(nr[v]), u(n)}, {b0 + r0[v], col0});
-    k.send(ch[v], nr[v] == BT ? acc : k.view(acc, {u(nr[v]), u(n)}, u(r0[v]), 0));
+  std::vector<Channel> ch(static_cast<size_t>(nv));
+  for (int64_t v = 0; v < nv; ++v) {
+    ch[size_t(v)] = k.channel(scratch, {u(nr[size_t(v)]), u(n)}, {b0 + r0[size_t(v)], col0});
+    k.send(ch[size_t(v)], nr[size_t(v)] == BT ? acc : k.view(acc, {u(nr[size_t(v)]), u(n)}, u(r0[size_t(v)]), 0));
   }
   k.section("residual");
-  for (int v = 0; v < 2; ++v) {
-    if (!nr[v]) continue;
-    k.on_vec(v);
-    LTile y = k.add(k.recv(ch[v]), res[v]);
+  for (int64_t v = 0; v < nv; ++v) {
+    k.on_vec(int(v));
+    LTile y = k.add(k.recv(ch[size_t(v)]), res[size_t(v)]);
     if (dst.dtype != DType::FP32) y = k.cast(y, dst.dtype);
-    k.assemble(dst, y, {b0 + r0[v], col0});
+    k.assemble(dst, y, {b0 + r0[size_t(v)], col0});
   }
   k.on_vec(0);
 }

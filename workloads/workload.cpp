@@ -163,7 +163,7 @@ void need_multiple(Map& m, const std::string& key, const std::string& what, int6
            what + "=" + std::to_string(whole) + " is not a multiple of " + std::to_string(part));
 }
 
-isa::Program gemm(Map& root) {
+isa::Program gemm(Map& root, const Target& target) {
   GemmParams p;
   Map s = root.sub("shapes");
   p.M = s.req_pos("M");
@@ -180,10 +180,10 @@ isa::Program gemm(Map& root) {
   need_multiple(t, "tile_k", "K", p.K, p.tile_k);
   t.finish();
   root.finish();
-  return build_gemm(p);
+  return build_gemm(p, target);
 }
 
-isa::Program vector_chain(Map& root) {
+isa::Program vector_chain(Map& root, const Target& target) {
   VectorChainParams p;
   Map s = root.sub("shapes");
   p.rows = s.req_pos("rows");
@@ -213,10 +213,10 @@ isa::Program vector_chain(Map& root) {
   }
   p.scalar = float(root.opt_double("scalar", 0.5));
   root.finish();
-  return build_vector_chain(p);
+  return build_vector_chain(p, target);
 }
 
-isa::Program dma_sweep(Map& root) {
+isa::Program dma_sweep(Map& root, const Target& target) {
   DmaSweepParams p;
   p.count = root.req_pos("count");
   p.bytes = root.req_pos("bytes");
@@ -235,10 +235,10 @@ isa::Program dma_sweep(Map& root) {
     root.fail(root.line_of_key("tasks"), "tasks",
               "tasks=" + std::to_string(p.tasks) + " exceeds count=" + std::to_string(p.count));
   root.finish();
-  return build_dma_sweep(p);
+  return build_dma_sweep(p, target);
 }
 
-isa::Program many_kernels(Map& root) {
+isa::Program many_kernels(Map& root, const Target& target) {
   ManyKernelsParams p;
   p.kernels = root.req_pos("kernels");
   Map t = root.sub("tile");
@@ -247,10 +247,10 @@ isa::Program many_kernels(Map& root) {
   t.finish();
   p.chain = root.opt_bool("chain", false);
   root.finish();
-  return build_many_kernels(p);
+  return build_many_kernels(p, target);
 }
 
-isa::Program qwen3(Map& root, const YAML::Node& doc) {
+isa::Program qwen3(Map& root, const YAML::Node& doc, const Target& target) {
   Qwen3Params p;
   p.variant = root.req_choice<Qwen3Variant>("variant", {{"baseline", Qwen3Variant::Baseline},
                                                         {"fused_qkrope", Qwen3Variant::FusedQkRope},
@@ -355,21 +355,21 @@ isa::Program qwen3(Map& root, const YAML::Node& doc) {
     std::string path = colon == std::string::npos ? "" : err.substr(0, colon);
     throw WorkloadError(root.file() + ":" + std::to_string(line_of_path(doc, path)) + ": " + err);
   }
-  return build_qwen3_decode(p);
+  return build_qwen3_decode(p, target);
 }
 
 }  // namespace
 
-isa::Program build_workload(const YAML::Node& doc, const std::string& filename) {
+isa::Program build_workload(const YAML::Node& doc, const std::string& filename, const Target& target) {
   Map root(filename, doc, "", 1);
   std::string kind = root.req_str("workload");
   root.allow("description");
   try {
-    if (kind == "gemm") return gemm(root);
-    if (kind == "vector_chain") return vector_chain(root);
-    if (kind == "dma_sweep") return dma_sweep(root);
-    if (kind == "many_kernels") return many_kernels(root);
-    if (kind == "qwen3_32b_decode") return qwen3(root, doc);
+    if (kind == "gemm") return gemm(root, target);
+    if (kind == "vector_chain") return vector_chain(root, target);
+    if (kind == "dma_sweep") return dma_sweep(root, target);
+    if (kind == "many_kernels") return many_kernels(root, target);
+    if (kind == "qwen3_32b_decode") return qwen3(root, doc, target);
   } catch (const BuildError& e) {
     throw WorkloadError(filename + ":" + std::to_string(root.line_of_key("workload")) +
                         ": workload: generating '" + kind + "': " + e.what());
@@ -379,7 +379,7 @@ isa::Program build_workload(const YAML::Node& doc, const std::string& filename) 
                 "' (gemm, vector_chain, dma_sweep, many_kernels, qwen3_32b_decode)");
 }
 
-isa::Program build_workload_file(const std::string& path) {
+isa::Program build_workload_file(const std::string& path, const Target& target) {
   // As sim::check_input_file (tools/cli reads through it; workloads/ does not
   // link sim/): a directory read as a stream throws std::ios_base::failure, a
   // device reads forever.
@@ -397,7 +397,7 @@ isa::Program build_workload_file(const std::string& path) {
   } catch (const YAML::ParserException& e) {
     throw WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }
-  return build_workload(doc, path);
+  return build_workload(doc, path, target);
 }
 
 }  // namespace workloads

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "isa/isa.h"
+#include "workloads/target.h"
 
 namespace YAML {
 class Node;
@@ -20,10 +21,10 @@ struct WorkloadError : isa::InputError {
   using isa::InputError::InputError;
 };
 
-// Reads the YAML file and generates its program.
-isa::Program build_workload_file(const std::string& path);
+// Reads the YAML file and generates its program, laid out for `target`.
+isa::Program build_workload_file(const std::string& path, const Target& target = {});
 // Same from a parsed document (sweeps edit keys first); `filename` stands for
 // the file in messages.
-isa::Program build_workload(const YAML::Node& root, const std::string& filename);
+isa::Program build_workload(const YAML::Node& root, const std::string& filename, const Target& target = {});
 
 }  // namespace workloads

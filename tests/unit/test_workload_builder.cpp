@@ -262,3 +262,17 @@ TEST(WorkloadBuilder, ParallelSplitsIntoChunks) {
   EXPECT_EQ(p.tasks.size(), 3u);  // ceil(10/4)
   EXPECT_EQ(ranges, (std::vector<std::pair<int64_t, int64_t>>{{0, 4}, {4, 8}, {8, 10}}));
 }
+
+TEST(WorkloadBuilder, AVectorCoreTheTargetDoesNotHaveIsAnError) {
+  Target t;
+  t.name = "one_vec";
+  t.vector_cores = 1;
+  ProgramBuilder pb(t);
+  std::string e = error_of([&] { pb.kernel("k", [&](KernelBuilder& k) { k.on_vec(1); }); });
+  EXPECT_NE(e.find("on_vec(1): a core group of one_vec has 1 vector core"), std::string::npos) << e;
+  // A kernel gets one vector stream per vector core of the target.
+  ProgramBuilder pb2(t);
+  GmTensor x = pb2.tensor("x", {16, 128}, DType::FP32, TensorKind::In);
+  pb2.kernel("k", [&](KernelBuilder& k) { k.slice(x, {16, 128}, {0, 0}); });
+  EXPECT_EQ(pb2.finish().kernels[0].vec.size(), 1u);
+}

@@ -51,19 +51,35 @@ bool any_for(const std::vector<Override>& os, const char* target) {
   return false;
 }
 
-isa::Program load_workload(const std::string& path, const std::vector<Override>& os) {
-  if (!any_for(os, "workload")) return workloads::build_workload_file(path);
+// What a workload generator may assume of `hw`'s core group.
+workloads::Target target_of(const sim::HwConfig& hw) {
+  workloads::Target t;
+  t.name = hw.name;
+  t.l1 = hw.buffers.l1;
+  t.l0a = hw.buffers.l0a;
+  t.l0b = hw.buffers.l0b;
+  t.l0c = hw.buffers.l0c;
+  t.ub = hw.buffers.ub;
+  t.vector_cores = hw.vector_cores;
+  t.l0c_to_ub = hw.dma.l0c_to_ub_path;
+  return t;
+}
+
+isa::Program load_workload(const std::string& path, const std::vector<Override>& os,
+                           const workloads::Target& target) {
+  if (!any_for(os, "workload")) return workloads::build_workload_file(path, target);
   YAML::Node doc = load_workload_yaml(path);
   for (const Override& o : os)
     if (o.target == "workload") apply_override(doc, o, path);
   try {
-    return workloads::build_workload(doc, path);
+    return workloads::build_workload(doc, path, target);
   } catch (const workloads::WorkloadError& e) {
     throw workloads::WorkloadError(explain_workload_error(e.what(), path, os));
   }
 }
 
-isa::Program load_program(const po::variables_map& vm, const std::vector<Override>& os = {}) {
+isa::Program load_program(const po::variables_map& vm, const std::vector<Override>& os = {},
+                          const workloads::Target& target = {}) {
   if (vm.count("program") && vm.count("workload"))
     throw po::error("give either --workload or --program, not both");
   if (vm.count("program") && any_for(os, "workload"))
@@ -72,7 +88,7 @@ isa::Program load_program(const po::variables_map& vm, const std::vector<Overrid
   isa::Program p = vm.count("program")
                        ? isa::parse_program(sim::read_file(vm["program"].as<std::string>(), "program"),
                                             vm["program"].as<std::string>(), &src)
-                       : load_workload(vm["workload"].as<std::string>(), os);
+                       : load_workload(vm["workload"].as<std::string>(), os, target);
   // Checks, among the rest, that each task's reads/writes cover what its
   // instructions touch; the dependencies are then derived from them (a text
   // program's deps=[...] are kept; a generated program's are already derived).
@@ -126,7 +142,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
     workloads::set_program_memory_limit(max_bytes);
-    const isa::Program p = load_program(vm, os);
+    const isa::Program p = load_program(vm, os, target_of(hw));
     sim::RunOptions opts;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
