@@ -106,8 +106,8 @@ bool Kernel::operator==(const Kernel& o) const {
 }
 
 bool Task::operator==(const Task& o) const {
-  return std::tie(kernel, site, reads, writes, deps) ==
-         std::tie(o.kernel, o.site, o.reads, o.writes, o.deps);
+  return std::tie(kernel, site, block, blocks, reads, writes, deps) ==
+         std::tie(o.kernel, o.site, o.block, o.blocks, o.reads, o.writes, o.deps);
 }
 
 uint64_t Program::instruction_count() const {
@@ -174,15 +174,34 @@ struct LastWriters {
 
 void derive_task_deps(Program& p) {
   std::vector<LastWriters> last(p.tensors.size());
-  for (uint32_t t = 0; t < p.tasks.size(); ++t) {
-    Task& task = p.tasks[t];
-    std::vector<uint32_t> deps = std::move(task.deps);  // explicit deps stay
-    for (const GmRange& r : task.reads) last.at(r.tensor).collect(r.begin, r.end, deps);
-    for (const GmRange& r : task.writes) last.at(r.tensor).collect(r.begin, r.end, deps);
-    std::sort(deps.begin(), deps.end());
-    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-    task.deps = std::move(deps);
-    for (const GmRange& r : task.writes) last[r.tensor].write(r.begin, r.end, t);
+  // A launch at a time (one task, or the blocks of a pl.spmd launch): its
+  // blocks depend on what the launch depends on, never on each other, and on
+  // every block of a launch they depend on.
+  std::vector<uint32_t> found;
+  for (uint32_t first = 0; first < p.tasks.size();) {
+    const uint32_t end = first + std::max<uint32_t>(p.tasks[first].blocks - p.tasks[first].block, 1);
+    found.clear();
+    for (uint32_t t = first; t < end; ++t) {
+      const Task& task = p.tasks[t];
+      for (const GmRange& r : task.reads) last.at(r.tensor).collect(r.begin, r.end, found);
+      for (const GmRange& r : task.writes) last.at(r.tensor).collect(r.begin, r.end, found);
+    }
+    const size_t derived = found.size();
+    for (size_t i = 0; i < derived; ++i) {  // the other blocks of each launch found
+      const Task& d = p.tasks[found[i]];
+      for (uint32_t b = 0; b < d.blocks; ++b) found.push_back(found[i] - d.block + b);
+    }
+    for (uint32_t t = first; t < end; ++t) {
+      Task& task = p.tasks[t];
+      std::vector<uint32_t> deps = std::move(task.deps);  // explicit deps stay
+      deps.insert(deps.end(), found.begin(), found.end());
+      std::sort(deps.begin(), deps.end());
+      deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+      task.deps = std::move(deps);
+    }
+    for (uint32_t t = first; t < end; ++t)
+      for (const GmRange& r : p.tasks[t].writes) last[r.tensor].write(r.begin, r.end, t);
+    first = end;
   }
 }
 

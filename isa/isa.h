@@ -142,10 +142,17 @@ struct Kernel {
   bool operator==(const Kernel& o) const;
 };
 
-// One launch: the orchestration reached a kernel block once.
+// One dispatch to a core group. A submitted task is one launch of a kernel
+// block: a plain launch is one Task; a pl.spmd launch of N blocks is N
+// consecutive Tasks, block 0..N-1 of `blocks` = N, each with its kernel (the
+// block's instructions) and ranges. The orchestrator submits the N blocks
+// once; the scheduler dispatches each to its own core group; they share
+// their dependencies (each block waits for every block of the launches the
+// launch depends on), as the runtime tracks a task, not its blocks.
 struct Task {
   uint32_t kernel = 0;  // index into Program::kernels
   uint32_t site = 0;    // source site of the launch (index into sites)
+  uint32_t block = 0, blocks = 1;  // pl.spmd: this block of how many
   std::vector<GmRange> reads, writes;
   std::vector<uint32_t> deps;  // indices of earlier tasks that must finish first
   bool operator==(const Task& o) const;
@@ -182,6 +189,9 @@ struct ProgramError : InputError {
 // OUTPUT_EXISTING ones), so write-after-read is no edge. Unlike it, npusim
 // orders every write after the earlier writers: the runtime does so for INOUT
 // only, not for a write-only OUTPUT_EXISTING (pypto's pl.Out).
+// The blocks of a pl.spmd launch share their deps (the union of what each
+// block found, widened to every block of each launch found) and none depends
+// on another block of its own launch: the runtime tracks the submitted task.
 // Deps already there (a text program's deps=[...]) are kept; the result is
 // sorted, without duplicates, so deriving twice changes nothing.
 // validate_program checks that the ranges cover what the instructions touch

@@ -174,7 +174,9 @@ class Printer {
   }
 
   void task(size_t index, const Task& t) {
-    o_ += "task " + num(index) + " kernel=" + num(t.kernel) + " site=" + num(t.site) + " deps=";
+    o_ += "task " + num(index) + " kernel=" + num(t.kernel) + " site=" + num(t.site);
+    if (t.blocks > 1) o_ += " block=" + num(t.block) + '/' + num(t.blocks);
+    o_ += " deps=";
     print_list(o_, t.deps, [&](uint32_t d) { o_ += num(d); });
     o_ += " reads=";
     print_list(o_, t.reads, [&](const GmRange& r) { range(r); });
@@ -702,6 +704,10 @@ class Parser {
         t.kernel = integer<uint32_t>("kernel index");
       } else if (key == "site") {
         t.site = integer<uint32_t>("site index");
+      } else if (key == "block") {  // block=B/N: block B of a pl.spmd launch of N
+        t.block = integer<uint32_t>("block index");
+        if (!accept("/")) fail("block= expects B/N (block B of N), e.g. block=0/4");
+        t.blocks = integer<uint32_t>("block count");
       } else if (key == "deps") {
         list("deps", [&] { t.deps.push_back(integer<uint32_t>("task index")); });
       } else if (key == "reads") {

@@ -99,6 +99,17 @@ class Validator {
            std::to_string(p_.kernels.size()) + " kernels)");
     ctx_ += " (" + kernel_name(t.kernel) + ")";
     check_site(t.site);
+    if (t.blocks == 0 || t.block >= t.blocks)
+      fail("block " + std::to_string(t.block) + " of " + std::to_string(t.blocks) + " is out of range");
+    if (t.block > 0) {  // the blocks of a launch are consecutive tasks of one site
+      const Task* prev = index > 0 ? &p_.tasks[index - 1] : nullptr;
+      if (!prev || prev->blocks != t.blocks || prev->block + 1 != t.block || prev->site != t.site)
+        fail("block " + std::to_string(t.block) + "/" + std::to_string(t.blocks) +
+             " does not follow block " + std::to_string(t.block - 1) + " of the same launch (same site and count)");
+    }
+    if (t.block + 1 < t.blocks && (index + 1 >= p_.tasks.size() || p_.tasks[index + 1].block != t.block + 1))
+      fail("block " + std::to_string(t.block) + "/" + std::to_string(t.blocks) + " is not followed by block " +
+           std::to_string(t.block + 1));
     for (uint32_t d : t.deps)
       if (d >= index) fail("dep " + std::to_string(d) + " is not an earlier task");
     for (const GmRange& r : t.reads) check_range(r, "read");

@@ -67,10 +67,10 @@ struct StatCounter {  // durations in cycles
 // the report's (and the CSV's): append new counters before the histogram.
 #define NPUSIM_COUNTERS(X)                                                                                        \
   X(tasks, Sum, "tasks", nullptr, kNone,                                                                          \
-    "tasks of the program that ran; a task counts once however many blocks it runs as")                           \
+    "submitted tasks that ran; a pl.spmd task counts once however many blocks it runs as")                        \
   X(launches, Sum, "launches", "launches", kGated,                                                                \
-    "dispatches of a block onto a core group, each paying launch_overhead_cycles; equal to tasks today (every "   \
-    "task is one block), a pl.spmd task of N blocks will be N")                                                   \
+    "dispatches of a block onto a core group, each paying launch_overhead_cycles: one per task, N for a "         \
+    "pl.spmd task of N blocks")                                                                                   \
   X(launch_overhead_cycles, Sum, "cycles", "overhead cy", kNone,                                                  \
     "per launch: the scheduler's dispatch time plus the core's pickup time")                                      \
   X(dispatch_wait_cycles, Sum, "cycles", nullptr, kNone,                                                          \

@@ -11,6 +11,7 @@ constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 
 Dispatcher::Dispatcher(const isa::Program& p, const HwConfig& hw)
     : s_(hw.scheduler),
+      submit_at_(p.tasks.size()),
       deps_left_(p.tasks.size()),
       deps_done_at_(p.tasks.size(), 0),
       succ_(p.tasks.size()),
@@ -24,7 +25,10 @@ Dispatcher::Dispatcher(const isa::Program& p, const HwConfig& hw)
       latest_dep_(p.tasks.size(), -1) {
   for (uint32_t g = 0; g < hw.core_groups; ++g)
     owner_[g] = uint32_t(uint64_t(g) * hw.scheduler.threads / hw.core_groups);
+  uint64_t launches = 0;
   for (uint32_t t = 0; t < p.tasks.size(); ++t) {
+    if (p.tasks[t].block == 0) ++launches;
+    submit_at_[t] = launches * s_.submit_cycles;
     deps_left_[t] = uint32_t(p.tasks[t].deps.size());
     for (uint32_t d : p.tasks[t].deps) succ_[d].push_back(t);
     if (deps_left_[t] == 0) ready_.push_back(t);
@@ -56,7 +60,7 @@ std::optional<Dispatcher::Decision> Dispatcher::next(uint64_t now) const {
   if (first_group == kNever) return best;
   // The lowest-numbered task ready by the time a group is: else the one ready first.
   const uint64_t t0 = std::max(now, first_group);
-  auto ready_at = [&](uint32_t t) { return std::max<uint64_t>(uint64_t(t + 1) * s_.submit_cycles, deps_done_at_[t]); };
+  auto ready_at = [&](uint32_t t) { return std::max(submit_at_[t], deps_done_at_[t]); };
   uint32_t task = ready_.front();
   for (uint32_t t : ready_) {
     if (ready_at(t) <= t0) {
@@ -95,7 +99,7 @@ void Dispatcher::commit(const Decision& d) {
   }
   r.dispatch_at = d.dispatch_at;
   r.group = d.group;
-  const uint64_t submit = uint64_t(d.task + 1) * s_.submit_cycles;
+  const uint64_t submit = submit_at_[d.task];
   if (latest_dep_[d.task] >= 0 && d.dispatch_at == deps_done_at_[d.task] && deps_done_at_[d.task] >= submit) {
     r.bound = Bound::Dependency;
     r.pred = latest_dep_[d.task];

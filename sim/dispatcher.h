@@ -2,7 +2,11 @@
 // npu.cpp asks it what to do next and tells it what happened).
 //
 // Model (docs/architecture.md, "Scheduler"):
-// - the orchestrator submits task i at (i + 1) * submit_cycles;
+// - the orchestrator submits its k-th launch at (k + 1) * submit_cycles; the
+//   blocks of a pl.spmd launch are submitted together, each then dispatched
+//   on its own (dispatch and pickup per block, to any free group), as the
+//   runtime's threads dispatch an SPMD task block by block as cores free up
+//   (hw-native-sys/simpler, scheduler_dispatch.cpp);
 // - each scheduler thread owns a contiguous block of the core groups (as the
 //   runtime gives each thread its share of the cores); only the owner
 //   dispatches to a group and handles the completions of its tasks;
@@ -89,6 +93,7 @@ class Dispatcher {
   uint64_t group_available(uint32_t g) const;  // when a dispatch to g could start; ~0: busy
 
   HwConfig::Scheduler s_;
+  std::vector<uint64_t> submit_at_;  // per task: when its launch is submitted
   std::vector<uint32_t> deps_left_;
   std::vector<uint64_t> deps_done_at_;  // per task: release time of its last-released dependency
   std::vector<std::vector<uint32_t>> succ_;

@@ -33,9 +33,8 @@ Counters Stats::totals() const {
 
 void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead) {
   Counters& c = per_kernel_[kernel_of_task_[task]];
-  // Every task is dispatched once today, as one block, so both count here.
-  // A pl.spmd task of N blocks (issue 11) will count one task and N launches.
-  ++c.tasks;
+  // A submitted task counts once (at its block 0); every block is a launch.
+  if (p_.tasks[task].block == 0) ++c.tasks;
   ++c.launches;
   c.launch_overhead_cycles += overhead;
   c.dispatch_wait_cycles += dispatch_at - ready_at;

@@ -1225,6 +1225,23 @@ void ProgramBuilder::parallel_range(std::string_view name, int64_t n, int64_t ch
   }
 }
 
+void ProgramBuilder::spmd(std::string_view name, int64_t blocks, const std::function<void(KernelBuilder&, int64_t)>& body,
+                          Label launch) {
+  if (blocks <= 0 || blocks > 65536)
+    throw BuildError("spmd '" + std::string(name) + "': " + std::to_string(blocks) + " blocks (1..65536)");
+  const uint64_t before = impl_->bytes();
+  for (int64_t b = 0; b < blocks; ++b) {
+    kernel(name, [&](KernelBuilder& k) { body(k, b); }, launch);
+    isa::Task& t = impl_->prog.tasks.back();
+    t.block = uint32_t(b);
+    t.blocks = uint32_t(blocks);
+    if (b != 0) continue;
+    const double estimate = double(before) + double(impl_->bytes() - before) * double(blocks);
+    if (impl_->over_memory(estimate))
+      impl_->fail_memory("pl.spmd '" + std::string(name) + "' of " + std::to_string(blocks) + " blocks", estimate);
+  }
+}
+
 void ProgramBuilder::parallel(std::string_view name, int64_t n, int64_t chunk,
                               const std::function<void(KernelBuilder&, int64_t)>& body, Label launch) {
   parallel_range(

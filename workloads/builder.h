@@ -315,6 +315,11 @@ class ProgramBuilder {
   // from one launch site; task t runs body(k, i) for i in [t*chunk, min(n, (t+1)*chunk)).
   void parallel(std::string_view name, int64_t n, int64_t chunk,
                 const std::function<void(KernelBuilder&, int64_t)>& body, Label launch = {});
+  // pl.at around pl.spmd(blocks): one submitted task of `blocks` blocks,
+  // each dispatched to its own core group; body(k, b) emits block b (its
+  // instructions may differ by b, as get_block_idx() offsets them).
+  void spmd(std::string_view name, int64_t blocks, const std::function<void(KernelBuilder&, int64_t)>& body,
+            Label launch = {});
   // Same split, the body gets its range [begin, end) (for per-task prologues).
   void parallel_range(std::string_view name, int64_t n, int64_t chunk,
                       const std::function<void(KernelBuilder&, int64_t, int64_t)>& body,

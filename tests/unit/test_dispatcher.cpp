@@ -152,3 +152,34 @@ TEST(Dispatcher, CompletionIsDetectedThenHandledBeforeTheGroupIsFree) {
   EXPECT_EQ(path[1].from, 0u);
   EXPECT_EQ(path[1].to, 214u);
 }
+
+TEST(Dispatcher, TheBlocksOfAnSpmdTaskAreSubmittedOnceAndDispatchedEachToItsGroup) {
+  auto hw = tiny_hw();  // 2 core groups, 1 thread: dispatch 100, pickup 50
+  hw.scheduler.submit_cycles = 1000;
+  isa::Program p = program({});
+  for (uint32_t b = 0; b < 2; ++b) {  // one pl.spmd(2) launch ...
+    add_task(p, "spmd", {}, {});
+    p.tasks.back().block = b;
+    p.tasks.back().blocks = 2;
+  }
+  add_task(p, "next", {}, {});  // ... then a plain one
+  sim::Dispatcher d(p, hw);
+  auto b0 = d.next(0);
+  ASSERT_TRUE(b0);
+  EXPECT_EQ(b0->task, 0u);
+  EXPECT_EQ(b0->ready_at, 1000u);  // the launch is the orchestrator's first submission
+  d.commit(*b0);
+  auto b1 = d.next(0);
+  ASSERT_TRUE(b1);
+  EXPECT_EQ(b1->task, 1u);
+  EXPECT_EQ(b1->ready_at, 1000u);     // submitted with block 0, not 1000 later
+  EXPECT_EQ(b1->group, 1u);           // its own core group
+  EXPECT_EQ(b1->dispatch_at, 1100u);  // a dispatch of its own: after block 0's (1000 + 100)
+  EXPECT_EQ(b1->start_at, 1250u);     // + dispatch 100 + pickup 50
+  d.commit(*b1);
+  d.complete(0, 1500);
+  auto n = d.next(1500);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->task, 2u);
+  EXPECT_EQ(n->ready_at, 2000u);  // the second launch: submitted at 2 x 1000
+}

@@ -153,3 +153,31 @@ TEST(IsaDeps, ShippedWorkloadsKeepTheirDependencies) {
 
 }  // namespace
 }  // namespace isa
+
+TEST(IsaDeps, TheBlocksOfALaunchShareItsDependencies) {
+  // Launch A: 2 blocks, each writing half of x. Launch B: one task reading
+  // x's first half only. Launch C: 2 blocks, block 1 reading what A's block 1
+  // wrote, both writing y (the same bytes: blocks never depend on each other).
+  isa::Program p;
+  p.tensors.push_back(isa::Tensor{"x", {32}, isa::DType::FP32, isa::TensorKind::Scratch, {}});
+  p.tensors.push_back(isa::Tensor{"y", {32}, isa::DType::FP32, isa::TensorKind::Out, {}});
+  auto task = [&](uint32_t block, uint32_t blocks, std::vector<isa::GmRange> r, std::vector<isa::GmRange> w) {
+    isa::Task t;
+    t.block = block;
+    t.blocks = blocks;
+    t.reads = std::move(r);
+    t.writes = std::move(w);
+    p.tasks.push_back(t);
+  };
+  task(0, 2, {}, {{0, 0, 64}});                 // 0: A block 0
+  task(1, 2, {}, {{0, 64, 128}});               // 1: A block 1
+  task(0, 1, {{0, 0, 64}}, {});                 // 2: B reads block 0's bytes only
+  task(0, 2, {}, {{1, 0, 128}});                // 3: C block 0
+  task(1, 2, {{0, 64, 128}}, {{1, 0, 128}});    // 4: C block 1
+  isa::derive_task_deps(p);
+  EXPECT_EQ(p.tasks[0].deps, std::vector<uint32_t>{});
+  EXPECT_EQ(p.tasks[1].deps, std::vector<uint32_t>{});
+  EXPECT_EQ(p.tasks[2].deps, (std::vector<uint32_t>{0, 1}));  // every block of A
+  EXPECT_EQ(p.tasks[3].deps, (std::vector<uint32_t>{0, 1}));  // what block 1 found, for block 0 too
+  EXPECT_EQ(p.tasks[4].deps, (std::vector<uint32_t>{0, 1}));  // not block 3 (its own launch)
+}

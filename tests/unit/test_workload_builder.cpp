@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "isa/text.h"
+#include "isa/validate.h"
 #include "workloads/builder.h"
 
 using namespace workloads;
@@ -275,4 +277,35 @@ TEST(WorkloadBuilder, AVectorCoreTheTargetDoesNotHaveIsAnError) {
   GmTensor x = pb2.tensor("x", {16, 128}, DType::FP32, TensorKind::In);
   pb2.kernel("k", [&](KernelBuilder& k) { k.slice(x, {16, 128}, {0, 0}); });
   EXPECT_EQ(pb2.finish().kernels[0].vec.size(), 1u);
+}
+
+TEST(WorkloadBuilder, AnSpmdLaunchIsConsecutiveBlocksOfOneSiteAndRoundTripsAsText) {
+  ProgramBuilder pb;
+  GmTensor x = pb.tensor("x", {48, 128}, DType::FP32, TensorKind::In);
+  GmTensor y = pb.tensor("y", {48, 128}, DType::FP32, TensorKind::Out);
+  pb.spmd("s", 3, [&](KernelBuilder& k, int64_t b) {  // block b: rows [16b, 16b + 16)
+    k.assemble(y, k.slice(x, {16, 128}, {16 * b, 0}), {16 * b, 0});
+  });
+  isa::Program p = pb.finish();
+  ASSERT_EQ(p.tasks.size(), 3u);
+  for (uint32_t b = 0; b < 3; ++b) {
+    EXPECT_EQ(p.tasks[b].block, b);
+    EXPECT_EQ(p.tasks[b].blocks, 3u);
+    EXPECT_EQ(p.tasks[b].site, p.tasks[0].site);
+    EXPECT_EQ(p.kernels[p.tasks[b].kernel].vec[0][0].gm.offset, int64_t(b) * 16 * 128);  // its own rows
+  }
+  const std::string text = isa::print_program(p);
+  EXPECT_NE(text.find(" block=2/3 "), std::string::npos) << text;
+  isa::Program q = isa::parse_program(text, "t.npu");
+  isa::validate_program(q);
+  EXPECT_EQ(q, p);
+  // A block out of its launch's order is refused, naming the task.
+  q.tasks[1].block = 2;
+  std::string e;
+  try {
+    isa::validate_program(q);
+  } catch (const isa::ProgramError& x) {
+    e = x.what();
+  }
+  EXPECT_NE(e.find("task 0 (kernel 0 's'): block 0/3 is not followed by block 1"), std::string::npos) << e;
 }
