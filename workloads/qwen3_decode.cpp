@@ -18,6 +18,7 @@ const char* to_string(Qwen3Variant v) {
     case Qwen3Variant::FusedQkRope: return "fused_qkrope";
     case Qwen3Variant::Reviewed: return "reviewed";
     case Qwen3Variant::Upstream0427: return "upstream_0427";
+    case Qwen3Variant::Upstream: return "upstream";
   }
   return "?";
 }
@@ -37,6 +38,20 @@ Qwen3Tiling qwen3_default_tiling(Qwen3Variant v) {
   // SCOPE1_K_CHUNK .. MLP_OUT_CHUNK); its own keys default in Qwen3Tiling. Its
   // K loops are pl.pipeline(stage=2), its RMSNorm loops stage 4 (same source).
   if (v == Qwen3Variant::Upstream0427) {
+    t.k_loop_stages = 2;
+    t.norm_stages = 4;
+  }
+  if (v == Qwen3Variant::Upstream) {  // upstream_structures.md, "upstream today"
+    t.scope1_k_chunk = 128;   // K tile of the q / kv projections
+    t.q_out_chunk = 256;      // q_proj block width; out_proj / down tile width
+    t.kv_out_chunk = 256;     // K and V columns per kv_proj block (4 blocks)
+    t.seq_tile = 256;         // KV rows per attention block
+    t.k_chunk = 128;          // K tile of out_proj, gate, up, down
+    t.mlp_out_chunk = 256;    // gate / up / silu block width
+    t.attn_group_chunk = 2;   // KV groups per attention block (pl.spmd(4))
+    t.mlp_task_blocks = 2;    // blocks per gate / up / silu task (pl.spmd(2): 512 columns)
+    t.out_proj_chunk = 2;     // 256-column tiles per out_proj_residual task (16 tasks)
+    t.down_proj_chunk = 2;    // per down_proj_residual task (16 tasks)
     t.k_loop_stages = 2;
     t.norm_stages = 4;
   }
@@ -102,6 +117,16 @@ std::string qwen3_check(const Qwen3Params& p) {
     if (t.attn_group_chunk <= 0) return "tiling.attn_group_chunk: must be positive";
     if (t.mlp_task_blocks <= 0) return "tiling.mlp_task_blocks: must be positive";
   }
+  if (p.variant == Qwen3Variant::Upstream) {
+    if (!(e = multiple("tiling.norm_chunk", "H", s.H, t.norm_chunk)).empty()) return e;
+    if (!(e = multiple("tiling.attn_group_chunk", "NKV", s.NKV, t.attn_group_chunk)).empty()) return e;
+    if (!(e = multiple("tiling.out_proj_chunk", "H/q_out_chunk", s.H / t.q_out_chunk, t.out_proj_chunk)).empty())
+      return e;
+    if (!(e = multiple("tiling.down_proj_chunk", "H/q_out_chunk", s.H / t.q_out_chunk, t.down_proj_chunk)).empty())
+      return e;
+    if (!(e = multiple("tiling.mlp_task_blocks", "I/mlp_out_chunk", s.I / t.mlp_out_chunk, t.mlp_task_blocks)).empty())
+      return e;
+  }
   if (p.variant == Qwen3Variant::Upstream0427) {
     if (!(e = multiple("tiling.out_proj_k_chunk", "H", s.H, t.out_proj_k_chunk)).empty()) return e;
     for (auto [key, v] : {std::pair<const char*, int64_t>{"tiling.q_proj_chunk", t.q_proj_chunk},
@@ -128,6 +153,7 @@ isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target) {
     case Qwen3Variant::FusedQkRope: g.fused_qkrope(); break;
     case Qwen3Variant::Reviewed: g.reviewed(); break;
     case Qwen3Variant::Upstream0427: g.upstream_0427(); break;
+    case Qwen3Variant::Upstream: g.upstream(); break;
   }
   return g.pb.finish();
 }

@@ -5,6 +5,8 @@
 //   reviewed       PR 112's reviews applied (mixed cube+vector kernels, see docs)
 //   upstream_0427  upstream as of 2026-04-27, the structure the calibration data
 //                  was measured on (shared/workloads/upstream_structures.md)
+//   upstream       upstream today: pl.spmd projections and attention stages,
+//                  mixed out/down kernels, ~266 tasks (same file, "upstream today")
 #pragma once
 
 #include <cstdint>
@@ -16,7 +18,7 @@
 
 namespace workloads {
 
-enum class Qwen3Variant { Baseline, FusedQkRope, Reviewed, Upstream0427 };
+enum class Qwen3Variant { Baseline, FusedQkRope, Reviewed, Upstream0427, Upstream };
 const char* to_string(Qwen3Variant v);
 
 struct Qwen3Shapes {

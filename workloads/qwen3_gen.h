@@ -128,6 +128,7 @@ struct Gen {
     switch (p.variant) {
       case Qwen3Variant::Baseline:
       case Qwen3Variant::Upstream0427:
+      case Qwen3Variant::Upstream:
         q_proj = pb.tensor("q_proj", {B, H}, DType::FP32, TK::Scratch);
         k_proj = pb.tensor("k_proj", {B, KVH}, DType::FP32, TK::Scratch);
         v_proj = pb.tensor("v_proj", {B, KVH}, DType::FP32, TK::Scratch);
@@ -219,57 +220,71 @@ struct Gen {
 
   // ---- baseline / fused_qkrope: scope 2 attention (spec 4, baseline) ----------
 
+  // The attention stages of (batch row b, KV group gi), one body each, over
+  // the context's blocks of ST rows: the baseline launches them per group,
+  // upstream per two groups (pl.spmd blocks).
+  int64_t ctx_blocks(int64_t b) { return (ctx_len(b) + ST - 1) / ST; }
+  int64_t valid_len(int64_t b, int64_t sb) { return std::min(ST, ctx_len(b) - sb * ST); }
+  // Scores of blocks [s0, s1): Q [QPAD, D] x K tile^T, stored to all_raw_scores.
+  void qk_body(KernelBuilder& k, int64_t b, int64_t gi, int64_t s0, int64_t s1) {
+    const int64_t crow0 = cache_row(b, gi, 0);
+    LTile q = k.slice(all_q_padded, {u(QPAD), u(D)}, {q_row(b, gi, 0), 0}, Space::L1);
+    k.loop(s0, s1, 1, 1, [&](int64_t sb) {  // the chunk's blocks: a plain loop
+      const int64_t vl = valid_len(b, sb);
+      LTile kt = k.slice(k_cache, {u(ST), u(D)}, {crow0 + sb * ST, 0}, Space::L1, {u(vl), u(D)});
+      LTile sc = k.matmul(q, kt, /*transpose_b=*/true);
+      k.assemble(raw_scores, sc, {slot(b, gi, sb) * QPAD, 0});
+    });
+  }
+  // Masked softmax of block sb: exp (bf16) into its 16-row slot, m and l.
+  void softmax_body(KernelBuilder& k, int64_t b, int64_t gi, int64_t sb) {
+    const int64_t vl = valid_len(b, sb);
+    LTile s = k.slice(raw_scores, {u(QHB), u(ST)}, {slot(b, gi, sb) * QPAD, 0}, Space::UB, {u(QHB), u(vl)});
+    s = k.fillpad(s, kNegInf);
+    s = k.muls(s, attn_scale);
+    LTile m = k.row_max(s);
+    LTile e = k.exp(k.row_expand_sub(s, m));
+    LTile eb = k.cast(e, DType::BF16);
+    LTile l = k.row_sum(k.cast(eb, DType::FP32));
+    k.assemble(exp_padded, eb, {slot(b, gi, sb) * QPAD, 0});
+    k.assemble(cur_mi, m, {slot(b, gi, sb) * QHB, 0});
+    k.assemble(cur_li, l, {slot(b, gi, sb) * QHB, 0});
+  }
+  // exp [QPAD, ST] x V tile of block sb into all_oi_tmp.
+  void sv_body(KernelBuilder& k, int64_t b, int64_t gi, int64_t sb) {
+    const int64_t vl = valid_len(b, sb);
+    LTile e = k.slice(exp_padded, {u(QPAD), u(ST)}, {slot(b, gi, sb) * QPAD, 0}, Space::L1);
+    LTile vt = k.slice(v_cache, {u(ST), u(D)}, {cache_row(b, gi, 0) + sb * ST, 0}, Space::L1, {u(vl), u(D)});
+    LTile o = k.matmul(vl == ST ? e : k.view(e, {u(QPAD), u(vl)}), vt);
+    k.assemble(oi_tmp, o, {slot(b, gi, sb) * QPAD, 0});
+  }
+  // The online-softmax combine over the group's blocks; its [1, QHB*D] bf16
+  // context into attn_out.
+  void online_body(KernelBuilder& k, int64_t b, int64_t gi) {
+    LTile oi, mi, li;
+    k.loop(0, ctx_blocks(b), 1, 1, [&](int64_t sb) {  // pl.range over the blocks
+      LTile ot = k.slice(oi_tmp, {u(QHB), u(D)}, {slot(b, gi, sb) * QPAD, 0});
+      LTile mt = k.slice(cur_mi, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
+      LTile lt = k.slice(cur_li, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
+      if (sb == 0) {
+        oi = ot, mi = mt, li = lt;
+        return;
+      }
+      online_softmax_combine(k, oi, mi, li, ot, mt, lt);
+    });
+    LTile ctxt = k.cast(k.row_expand_div(oi, li), DType::BF16);
+    k.assemble(attn_out, k.reshape(ctxt, {1, u(QHB * D)}), {b, gi * QHB * D});
+  }
+
+  // Per KV group four launches: qk and sv as pl.parallel over the context's
+  // blocks (chunks of SB), softmax likewise, one online_softmax task.
   void attention_stages(int64_t b, const AttnNames& names = {}) {
-    const int64_t ctx = ctx_len(b);
-    const int64_t nblk = (ctx + ST - 1) / ST;
-    auto valid_len = [&](int64_t sb) { return std::min(ST, ctx - sb * ST); };
+    const int64_t nblk = ctx_blocks(b);
     for (int64_t gi = 0; gi < NKV; ++gi) {
-      const int64_t crow0 = cache_row(b, gi, 0);
-      pb.parallel_range(names.qk, nblk, SB, [&](KernelBuilder& k, int64_t s0, int64_t s1) {
-        LTile q = k.slice(all_q_padded, {u(QPAD), u(D)}, {q_row(b, gi, 0), 0}, Space::L1);
-        k.loop(s0, s1, 1, 1, [&](int64_t sb) {  // the chunk's blocks: a plain loop
-          const int64_t vl = valid_len(sb);
-          LTile kt = k.slice(k_cache, {u(ST), u(D)}, {crow0 + sb * ST, 0}, Space::L1, {u(vl), u(D)});
-          LTile sc = k.matmul(q, kt, /*transpose_b=*/true);
-          k.assemble(raw_scores, sc, {slot(b, gi, sb) * QPAD, 0});
-        });
-      });
-      pb.parallel(names.softmax, nblk, SB, [&](KernelBuilder& k, int64_t sb) {
-        const int64_t vl = valid_len(sb);
-        LTile s = k.slice(raw_scores, {u(QHB), u(ST)}, {slot(b, gi, sb) * QPAD, 0}, Space::UB,
-                          {u(QHB), u(vl)});
-        s = k.fillpad(s, kNegInf);
-        s = k.muls(s, attn_scale);
-        LTile m = k.row_max(s);
-        LTile e = k.exp(k.row_expand_sub(s, m));
-        LTile eb = k.cast(e, DType::BF16);
-        LTile l = k.row_sum(k.cast(eb, DType::FP32));
-        k.assemble(exp_padded, eb, {slot(b, gi, sb) * QPAD, 0});
-        k.assemble(cur_mi, m, {slot(b, gi, sb) * QHB, 0});
-        k.assemble(cur_li, l, {slot(b, gi, sb) * QHB, 0});
-      });
-      pb.parallel(names.sv, nblk, SB, [&](KernelBuilder& k, int64_t sb) {
-        const int64_t vl = valid_len(sb);
-        LTile e = k.slice(exp_padded, {u(QPAD), u(ST)}, {slot(b, gi, sb) * QPAD, 0}, Space::L1);
-        LTile vt = k.slice(v_cache, {u(ST), u(D)}, {crow0 + sb * ST, 0}, Space::L1, {u(vl), u(D)});
-        LTile o = k.matmul(vl == ST ? e : k.view(e, {u(QPAD), u(vl)}), vt);
-        k.assemble(oi_tmp, o, {slot(b, gi, sb) * QPAD, 0});
-      });
-      pb.kernel(names.online, [&](KernelBuilder& k) {
-        LTile oi, mi, li;
-        k.loop(0, nblk, 1, 1, [&](int64_t sb) {  // pl.range over the blocks
-          LTile ot = k.slice(oi_tmp, {u(QHB), u(D)}, {slot(b, gi, sb) * QPAD, 0});
-          LTile mt = k.slice(cur_mi, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
-          LTile lt = k.slice(cur_li, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
-          if (sb == 0) {
-            oi = ot, mi = mt, li = lt;
-            return;
-          }
-          online_softmax_combine(k, oi, mi, li, ot, mt, lt);
-        });
-        LTile ctxt = k.cast(k.row_expand_div(oi, li), DType::BF16);
-        k.assemble(attn_out, k.reshape(ctxt, {1, u(QHB * D)}), {b, gi * QHB * D});
-      });
+      pb.parallel_range(names.qk, nblk, SB, [&](KernelBuilder& k, int64_t s0, int64_t s1) { qk_body(k, b, gi, s0, s1); });
+      pb.parallel(names.softmax, nblk, SB, [&](KernelBuilder& k, int64_t sb) { softmax_body(k, b, gi, sb); });
+      pb.parallel(names.sv, nblk, SB, [&](KernelBuilder& k, int64_t sb) { sv_body(k, b, gi, sb); });
+      pb.kernel(names.online, [&](KernelBuilder& k) { online_body(k, b, gi); });
     }
   }
 
@@ -650,6 +665,8 @@ struct Gen {
   // ---- upstream_0427 (workloads/qwen3_upstream_0427.cpp) -------------------------
 
   void upstream_0427();
+  void rope_kv_cache_body(KernelBuilder& k, int64_t b, int64_t pos);
+  void upstream();  // workloads/qwen3_upstream.cpp
   void split_residual_block(KernelBuilder& k, const GmTensor& a, const GmTensor& w, int64_t col0, int64_t n,
                             int64_t K, int64_t kstep, const GmTensor& scratch, const GmTensor& resid,
                             const GmTensor& dst, int64_t b0);

@@ -48,6 +48,30 @@ void Gen::split_residual_block(KernelBuilder& k, const GmTensor& a, const GmTens
   k.on_vec(0);
 }
 
+// Batch row b's RoPE, cache writes and Q padding (one vector kernel, PR 171):
+// per KV head (pl.range), K rotated and V into the caches at pos, the group's
+// QHB query heads rotated as one [QHB, D] tile, the pad rows zeroed.
+void Gen::rope_kv_cache_body(KernelBuilder& k, int64_t b, int64_t pos) {
+  const GmTensor q_heads = q_proj.reshape(B * NH, D);  // row b*NH + head: one head of q_proj
+  k.section("rope");
+  const CosSin cs = load_cos_sin(k, pos);
+  for (int64_t h = 0; h < NKV; ++h) {  // pl.range: serial over the KV heads
+    rope_kv_to_cache(k, b, h, pos, cs);
+    // The group's QHB query heads at once: q_proj[b, h*QHB*D .. +QHB*D] (one
+    // contiguous load) as a [QHB, D] tile.
+    LTile q = k.slice(q_heads, {u(QHB), u(D)}, {b * NH + h * QHB, 0});
+    const Shape2 half{u(QHB), u(HALF)};
+    Rot qr = rope_row(k, k.view(q, half, 0, 0), k.view(q, half, 0, u(HALF)), cs.cos_lo, cs.cos_hi, cs.sin_lo,
+                      cs.sin_hi);
+    k.assemble(all_q_padded, qr.lo, {q_row(b, h, 0), 0});
+    k.assemble(all_q_padded, qr.hi, {q_row(b, h, 0), HALF});
+    if (QPAD > QHB) {
+      LTile z = k.cast(k.fill({u(QPAD - QHB), u(D)}, DType::FP32, 0.0f), DType::BF16);
+      k.assemble(all_q_padded, z, {q_row(b, h, QHB), 0});
+    }
+  }
+}
+
 void Gen::upstream_0427() {
   const Qwen3Tiling& t = p.tiling;
   for (int64_t b0 = 0; b0 < B; b0 += BT) {  // scope 1
@@ -71,28 +95,9 @@ void Gen::upstream_0427() {
 
   // Scope 2, per batch row: seq_lens[b] read at orchestration level (the cos/sin
   // rows are views at pos), one rope_kv_cache task, then the four attention stages.
-  const GmTensor q_heads = q_proj.reshape(B * NH, D);  // row b*NH + head: one head of q_proj
   for (int64_t b = 0; b < B; ++b) {
     const int64_t pos = ctx_len(b) - 1;
-    pb.kernel("rope_kv_cache", [&](KernelBuilder& k) {
-      k.section("rope");
-      const CosSin cs = load_cos_sin(k, pos);
-      for (int64_t h = 0; h < NKV; ++h) {  // pl.range: serial over the KV heads
-        rope_kv_to_cache(k, b, h, pos, cs);
-        // The group's QHB query heads at once: q_proj[b, h*QHB*D .. +QHB*D] (one
-        // contiguous load) as a [QHB, D] tile.
-        LTile q = k.slice(q_heads, {u(QHB), u(D)}, {b * NH + h * QHB, 0});
-        const Shape2 half{u(QHB), u(HALF)};
-        Rot qr = rope_row(k, k.view(q, half, 0, 0), k.view(q, half, 0, u(HALF)), cs.cos_lo, cs.cos_hi, cs.sin_lo,
-                          cs.sin_hi);
-        k.assemble(all_q_padded, qr.lo, {q_row(b, h, 0), 0});
-        k.assemble(all_q_padded, qr.hi, {q_row(b, h, 0), HALF});
-        if (QPAD > QHB) {
-          LTile z = k.cast(k.fill({u(QPAD - QHB), u(D)}, DType::FP32, 0.0f), DType::BF16);
-          k.assemble(all_q_padded, z, {q_row(b, h, QHB), 0});
-        }
-      }
-    });
+    pb.kernel("rope_kv_cache", [&](KernelBuilder& k) { rope_kv_cache_body(k, b, pos); });
     attention_stages(b, {"qk_matmul", "softmax", "sv_matmul", "online_softmax"});
   }
 

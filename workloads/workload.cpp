@@ -255,7 +255,8 @@ isa::Program qwen3(Map& root, const YAML::Node& doc, const Target& target) {
   p.variant = root.req_choice<Qwen3Variant>("variant", {{"baseline", Qwen3Variant::Baseline},
                                                         {"fused_qkrope", Qwen3Variant::FusedQkRope},
                                                         {"reviewed", Qwen3Variant::Reviewed},
-                                                        {"upstream_0427", Qwen3Variant::Upstream0427}});
+                                                        {"upstream_0427", Qwen3Variant::Upstream0427},
+                                                        {"upstream", Qwen3Variant::Upstream}});
 
   Map s = root.sub("shapes");
   Qwen3Shapes& S = p.shapes;
@@ -283,26 +284,29 @@ isa::Program qwen3(Map& root, const YAML::Node& doc, const Target& target) {
   const Qwen3Tiling mine = qwen3_default_tiling(p.variant);
   T.k_loop_stages = t.opt_pos("k_loop_stages", mine.k_loop_stages);
   T.norm_stages = t.opt_pos("norm_stages", mine.norm_stages);
-  const Qwen3Tiling def = qwen3_default_tiling(Qwen3Variant::Reviewed);
-  for (const char* key : {"norm_chunk", "attn_group_chunk", "mlp_task_blocks"}) {
-    if (t.has(key) && p.variant != Qwen3Variant::Reviewed)
-      t.fail(t.line_of_key(key), t.key_path(key), "only used by variant reviewed");
+  // The keys of some variants only (a key of another variant is an error).
+  using V = Qwen3Variant;
+  const std::vector<std::pair<const char*, std::vector<V>>> only = {
+      {"norm_chunk", {V::Reviewed, V::Upstream}},       {"attn_group_chunk", {V::Reviewed, V::Upstream}},
+      {"mlp_task_blocks", {V::Reviewed, V::Upstream}},  {"out_proj_k_chunk", {V::Upstream0427}},
+      {"fuse_kv_loops", {V::Upstream0427}},             {"q_proj_chunk", {V::Upstream0427}},
+      {"kv_proj_chunk", {V::Upstream0427}},             {"out_proj_chunk", {V::Upstream0427, V::Upstream}},
+      {"down_proj_chunk", {V::Upstream0427, V::Upstream}}};
+  for (const auto& [key, variants] : only) {
+    if (!t.has(key) || std::find(variants.begin(), variants.end(), p.variant) != variants.end()) continue;
+    std::string names;
+    for (V v : variants) names += std::string(names.empty() ? "" : ", ") + to_string(v);
+    t.fail(t.line_of_key(key), t.key_path(key), "only used by variant" + std::string(variants.size() > 1 ? "s " : " ") + names);
   }
-  T.norm_chunk = t.opt_pos("norm_chunk", def.norm_chunk);
-  T.attn_group_chunk = t.opt_pos("attn_group_chunk", def.attn_group_chunk);
-  T.mlp_task_blocks = t.opt_pos("mlp_task_blocks", def.mlp_task_blocks);
-  const Qwen3Tiling up = qwen3_default_tiling(Qwen3Variant::Upstream0427);
-  for (const char* key :
-       {"out_proj_k_chunk", "fuse_kv_loops", "q_proj_chunk", "kv_proj_chunk", "out_proj_chunk", "down_proj_chunk"}) {
-    if (t.has(key) && p.variant != Qwen3Variant::Upstream0427)
-      t.fail(t.line_of_key(key), t.key_path(key), "only used by variant upstream_0427");
-  }
-  T.out_proj_k_chunk = t.opt_pos("out_proj_k_chunk", up.out_proj_k_chunk);
-  T.fuse_kv_loops = t.opt_bool("fuse_kv_loops", up.fuse_kv_loops);
-  T.q_proj_chunk = t.opt_pos("q_proj_chunk", up.q_proj_chunk);
-  T.kv_proj_chunk = t.opt_pos("kv_proj_chunk", up.kv_proj_chunk);
-  T.out_proj_chunk = t.opt_pos("out_proj_chunk", up.out_proj_chunk);
-  T.down_proj_chunk = t.opt_pos("down_proj_chunk", up.down_proj_chunk);
+  T.norm_chunk = t.opt_pos("norm_chunk", mine.norm_chunk);
+  T.attn_group_chunk = t.opt_pos("attn_group_chunk", mine.attn_group_chunk);
+  T.mlp_task_blocks = t.opt_pos("mlp_task_blocks", mine.mlp_task_blocks);
+  T.out_proj_k_chunk = t.opt_pos("out_proj_k_chunk", mine.out_proj_k_chunk);
+  T.fuse_kv_loops = t.opt_bool("fuse_kv_loops", mine.fuse_kv_loops);
+  T.q_proj_chunk = t.opt_pos("q_proj_chunk", mine.q_proj_chunk);
+  T.kv_proj_chunk = t.opt_pos("kv_proj_chunk", mine.kv_proj_chunk);
+  T.out_proj_chunk = t.opt_pos("out_proj_chunk", mine.out_proj_chunk);
+  T.down_proj_chunk = t.opt_pos("down_proj_chunk", mine.down_proj_chunk);
   t.finish();
 
   Map q = root.sub("seq_lens");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <set>
 #include <vector>
 
 #include "isa/isa.h"
@@ -92,10 +93,15 @@ TEST(IsaDeps, WriteAcrossSpans) {
 // The definition the derivation implements: a task depends on every earlier
 // task that wrote a byte it reads or writes, here all pairs compared.
 std::vector<Deps> all_pairs(const Program& p) {
-  std::vector<Deps> deps(p.tasks.size());
-  for (uint32_t t = 0; t < p.tasks.size(); ++t) {
+  // Per task, every earlier task of another launch whose writes it touches;
+  // then per launch (the blocks of a pl.spmd task) the union of its blocks',
+  // widened to every block of each launch found.
+  const size_t n = p.tasks.size();
+  auto first_of = [&](uint32_t t) { return t - p.tasks[t].block; };
+  std::vector<Deps> deps(n);
+  for (uint32_t t = 0; t < n; ++t) {
     const Task& task = p.tasks[t];
-    for (uint32_t w = 0; w < t; ++w) {
+    for (uint32_t w = 0; w < first_of(t); ++w) {
       bool hit = false;
       for (const GmRange& wr : p.tasks[w].writes) {
         for (const GmRange& r : task.reads) hit |= wr.overlaps(r);
@@ -103,6 +109,13 @@ std::vector<Deps> all_pairs(const Program& p) {
       }
       if (hit) deps[t].push_back(w);
     }
+  }
+  for (uint32_t first = 0; first < n; first += p.tasks[first].blocks) {
+    std::set<uint32_t> u;
+    for (uint32_t t = first; t < first + p.tasks[first].blocks; ++t)
+      for (uint32_t d : deps[t])
+        for (uint32_t b = 0; b < p.tasks[d].blocks; ++b) u.insert(first_of(d) + b);
+    for (uint32_t t = first; t < first + p.tasks[first].blocks; ++t) deps[t].assign(u.begin(), u.end());
   }
   return deps;
 }

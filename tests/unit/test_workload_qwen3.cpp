@@ -764,3 +764,41 @@ TEST(Qwen3Upstream0427, LoopsPipelineAsTheSourceSays) {
   q.tiling.k_loop_stages = 17;
   EXPECT_EQ(qwen3_check(q), "tiling.k_loop_stages: 17 is outside 1..16");
 }
+
+// ---- upstream (shared/workloads/upstream_structures.md, "upstream today") ----
+
+TEST(Qwen3Upstream, SubmittedTasksAndBlocksPerKernel) {
+  const isa::Program& p = full("upstream");
+  std::map<std::string, std::pair<size_t, size_t>> n;  // kernel: (submitted tasks, blocks)
+  for (const isa::Task& t : p.tasks) {
+    auto& c = n[p.kernels[t.kernel].name];
+    c.first += t.block == 0;
+    ++c.second;
+  }
+  const std::map<std::string, std::pair<size_t, size_t>> want = {
+      {"rmsnorm", {1, 1}},
+      {"q_proj", {1, 32}},              // pl.spmd(H / 256 = 32)
+      {"kv_proj", {1, 4}},              // pl.spmd(NKV*D / 256 = 4)
+      {"rope_kv_cache", {16, 16}},      // one per batch row
+      {"qk_matmul", {16, 64}},          // per row pl.spmd(NKV / 2 groups per block = 4)
+      {"softmax", {16, 64}},
+      {"sv_matmul", {16, 64}},
+      {"online_softmax", {16, 64}},
+      {"out_proj_residual", {16, 16}},  // H / (256 x 2 tiles) = 16 mixed tasks
+      {"post_rmsnorm", {1, 1}},
+      {"gate_proj", {50, 100}},         // I / (256 x 2 blocks) = 50 pl.spmd(2) tasks
+      {"up_proj", {50, 100}},
+      {"silu", {50, 100}},
+      {"down_proj_residual", {16, 16}}};
+  EXPECT_EQ(n, want);
+  size_t submitted = 0;
+  for (const auto& [k, c] : n) submitted += c.first;
+  EXPECT_EQ(submitted, 266u);  // 1 + 1 + 1 + 16 x 5 + 16 + 1 + 3 x 50 + 16
+  // A qk_matmul block takes two KV groups: 2 x 16 context blocks of 256 rows
+  // (4096 / 256), each matmul in two K sub-steps (the transposed [256,128]
+  // bf16 K tile is 64 KiB, over half of L0B's 64 KiB): 2 x 16 x 2.
+  EXPECT_EQ(per_task(p, "qk_matmul", Op::TMATMUL), 2u * 16u * 2u);
+  // Every spmd block of one launch shares the launch's dependencies.
+  for (size_t t = 1; t < p.tasks.size(); ++t)
+    if (p.tasks[t].block > 0) EXPECT_EQ(p.tasks[t].deps, p.tasks[t - 1].deps) << t;
+}
