@@ -2,6 +2,8 @@
 // (`--hw` and `--set hw.*` reach the generator as a workloads::Target).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "tests/common/cli_run.h"
@@ -36,4 +38,33 @@ TEST(TargetCli, ATilingFitsTheBuffersOfTheHardwareItRunsOn) {
          " --set hw.buffers.ub_kib=192");
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("UB overflow on a5:"), std::string::npos) << r.out;
+}
+
+TEST(TargetCli, EveryShippedQwen3_14bWorkloadRunsOnA2a3AndA5AndItsSmallOneChecks) {
+  for (const char* v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427", "upstream"}) {
+    for (const char* hw : {"a2a3", "a5"}) {
+      Result r = sh(kBin + " run -q --hw configs/hw/" + hw + ".yaml --workload configs/workloads/qwen3_14b_decode_" +
+                    v + ".yaml");
+      EXPECT_EQ(r.code, 0) << v << " on " << hw << "\n" << r.out;
+    }
+    Result r = sh(kBin + " run -q --workload configs/workloads/qwen3_14b_decode_" + std::string(v) +
+                  "_small.yaml --check");
+    EXPECT_EQ(r.code, 0) << v << " small\n" << r.out;
+    EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+  }
+}
+
+// docs/workloads.md shows the whole of a Qwen3-8B workload: it runs as given.
+TEST(Docs, Qwen3_8bExampleRuns) {
+  std::ifstream in(std::string(NPUSIM_SOURCE_DIR) + "/docs/workloads.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const size_t at = doc.find("```yaml\nworkload: qwen3_decode\nvariant: upstream\nshapes: {B: 16, S_max: 4096, NH: 32");
+  ASSERT_NE(at, std::string::npos) << "the Qwen3-8B example is gone from docs/workloads.md";
+  const size_t b = at + 8, e = doc.find("```", b);
+  const fs::path d = tmpdir();
+  std::ofstream(d / "qwen3_8b.yaml") << doc.substr(b, e - b);
+  Result r = sh(kBin + " run -q --workload " + (d / "qwen3_8b.yaml").string() + " --report " + (d / "r.json").string());
+  EXPECT_EQ(r.code, 0) << r.out;
 }

@@ -172,7 +172,7 @@ TEST(WorkloadYaml, Upstream0427TilingKeys) {
 TEST(WorkloadYaml, TypesAndValues) {
   EXPECT_EQ(error_of("workload: nope\n"),
             "test.yaml:1: workload: unknown workload 'nope' (gemm, vector_chain, dma_sweep, many_kernels, "
-            "qwen3_32b_decode)");
+            "qwen3_decode)");
   EXPECT_EQ(error_of("workload: gemm\nshapes: {M: abc, N: 1, K: 1}\ntiling: {tile_m: 1, tile_n: 1, tile_k: 1}\n"),
             "test.yaml:2: shapes.M: expected an integer, got 'abc'");
   EXPECT_EQ(error_of("workload: gemm\nshapes: {M: 256, N: 1024, K: 2048}\ntiling: {tile_m: 100, tile_n: 128, tile_k: 256}\n"),
