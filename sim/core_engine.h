@@ -119,6 +119,7 @@ class CoreEngine {
   const HwConfig& hw_;
   const CostModel& cm_;
   const std::vector<isa::Instr>* stream_ = nullptr;
+  bool cube_ = false;  // this engine runs the cube core's stream
   TaskContext ctx_;
   std::vector<Decoded> dec_;
   std::vector<uint32_t> deps_;

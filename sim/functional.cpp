@@ -119,7 +119,10 @@ uint8_t* FunctionalState::tile_ptr(Core& c, const isa::Tile& t, const char* role
        << isa::to_string(t.space) << " capacity of " << cap << " B";
     throw SimError(os.str());
   }
-  auto& b = c.buf[int(t.space)];
+  // L0C is the cube core's: a vector core reads it there (the L0C -> UB path;
+  // its SIGNAL / WAIT orders the read after the cube's write).
+  Core& owner = t.space == Space::L0C ? core_at(cur_group_, 0, "L0C") : c;
+  auto& b = owner.buf[int(t.space)];
   if (!b) b.reset(new uint8_t[cap]());
   return b.get() + t.offset;
 }

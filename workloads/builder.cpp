@@ -85,7 +85,7 @@ struct RegSlot {
 struct KernelInfo {
   std::string name;
   uint32_t launch_site = kNone, compute_site = kNone;
-  std::vector<uint32_t> load_site, store_site, sload_site, signal_site, wait_site;  // by tensor
+  std::vector<uint32_t> load_site, store_site, sload_site, signal_site, wait_site, move_site;  // by tensor
   std::vector<std::pair<const char*, uint32_t>> labels;
   size_t last_sizes[kStreams] = {};
 };
@@ -105,6 +105,7 @@ struct RangeRec {
 
 struct ChannelState {
   int send_stream = -1, recv_stream = -1;
+  LTile held;  // on chip: the L0C tile sent, kept allocated to the end of the launch
 };
 
 // The memory a program under construction takes, estimated as it grows:
@@ -1085,7 +1086,7 @@ void KernelBuilder::mm_steps(const LTile& acc, bool accumulate, const LTile& a, 
 
 // ---- channels -----------------------------------------------------------
 
-Channel KernelBuilder::channel(const GmTensor& t, Shape2 shape, At at, Shape2 valid) {
+Channel KernelBuilder::channel(const GmTensor& t, Shape2 shape, At at, Shape2 valid, bool on_chip) {
   if (at.reg) fail(section_site_, "channels use static GM positions");
   Channel c;
   c.flag = int(impl_->channels.size());
@@ -1093,6 +1094,7 @@ Channel KernelBuilder::channel(const GmTensor& t, Shape2 shape, At at, Shape2 va
   c.at = at;
   c.shape = shape;
   c.valid = Shape2{valid.rows ? valid.rows : shape.rows, valid.cols ? valid.cols : shape.cols};
+  c.on_chip = on_chip && impl_->target.l0c_to_ub;
   impl_->channels.emplace_back();
   return c;
 }
@@ -1111,7 +1113,12 @@ void KernelBuilder::send(const Channel& ch, const LTile& src, Label label) {
   if (src.space() == Space::L0C) stream = 0;
   else if (src.space() == Space::UB) stream = vec_stream();
   else fail(site, "send from L0C (cube) or UB (vector) only");
-  dma_store(stream, ch.tensor, src, ch.at, site);
+  if (ch.on_chip) {
+    if (src.space() != Space::L0C) fail(site, "an on-chip channel sends a cube result (from L0C)");
+    cs.held = src;
+  } else {
+    dma_store(stream, ch.tensor, src, ch.at, site);
+  }
   Instr& in = emit(stream, Op::SIGNAL,
                    impl_->tensor_site(impl_->ki().signal_site, ch.tensor.id, "signal"));
   in.imm = float(ch.flag);
@@ -1126,12 +1133,22 @@ LTile KernelBuilder::recv(const Channel& ch, Space dst, Label label) {
     fail(site, "channel flag " + std::to_string(ch.flag) + " received twice");
   if (dst != Space::UB && dst != Space::L1) fail(site, "recv into UB (vector) or L1 (cube) only");
   int stream = dst == Space::L1 ? 0 : vec_stream();
+  const detail::ChannelState& cs = impl_->channels[size_t(ch.flag)];
+  if (ch.on_chip && (dst != Space::UB || !cs.held))
+    fail(site, "an on-chip channel is received into UB, after its send");
   Instr& w = emit(stream, Op::WAIT, impl_->tensor_site(impl_->ki().wait_site, ch.tensor.id, "wait"));
   w.imm = float(ch.flag);
   LTile t = make_tile(ch.shape, ch.tensor.dtype, dst, site);
   t.t_.valid_rows = ch.valid.rows == ch.shape.rows ? 0 : uint16_t(ch.valid.rows);
   t.t_.valid_cols = ch.valid.cols == ch.shape.cols ? 0 : uint16_t(ch.valid.cols);
-  dma_load(stream, t, ch.tensor, ch.at, site);
+  if (ch.on_chip) {  // FIXPIPE L0C -> this vector core's UB, converting to the channel's dtype
+    Instr& m = emit(stream, Op::TMOV, impl_->tensor_site(impl_->ki().move_site, ch.tensor.id, "move"));
+    m.dst = t.tile();
+    m.a = cs.held.tile();
+    mark_written(t);
+  } else {
+    dma_load(stream, t, ch.tensor, ch.at, site);
+  }
   impl_->channels[size_t(ch.flag)].recv_stream = stream;
   return t;
 }

@@ -147,6 +147,7 @@ struct Channel {
   GmTensor tensor;
   At at;
   Shape2 shape, valid;  // tile shape on the receiving side; valid = GM extent
+  bool on_chip = false;  // L0C -> UB without GM (asked for, and the target has the path)
 };
 
 // Emits one launch (task + kernel body). Obtained from ProgramBuilder::kernel
@@ -242,14 +243,20 @@ class KernelBuilder {
   LTile matmul(const LTile& a, const LTile& b, bool transpose_b = false, const LTile& into = {});
   LTile matmul_acc(const LTile& acc, const LTile& a, const LTile& b, bool transpose_b = false);
 
-  // ---- cube <-> vector hand-off through GM -------------------------------------
+  // ---- cube <-> vector hand-off ----------------------------------------------------
   // A channel over `t` at `at`: the producer stores its tile's valid region
   // there; the consumer loads a [shape] tile whose valid part is `valid`
-  // (default: all of shape).
-  Channel channel(const GmTensor& t, Shape2 shape, At at, Shape2 valid = {});
-  // Producer side: TSTORE src (L0C on cube, UB on the current vector core), SIGNAL.
+  // (default: all of shape). With `on_chip` and a target that has the L0C ->
+  // UB path (a5), a cube result crosses on chip instead: the cube SIGNALs,
+  // the vector core WAITs and TMOVs the tile from L0C into its UB (no GM
+  // bytes); the L0C tile stays allocated to the end of the launch, so
+  // nothing on the cube overwrites it before the vector core has read it.
+  Channel channel(const GmTensor& t, Shape2 shape, At at, Shape2 valid = {}, bool on_chip = false);
+  // Producer side: TSTORE src (L0C on cube, UB on the current vector core), SIGNAL;
+  // on chip: SIGNAL only.
   void send(const Channel& ch, const LTile& src, Label label = {});
-  // Consumer side: WAIT, TLOAD into UB (current vector core) or L1 (cube).
+  // Consumer side: WAIT, TLOAD into UB (current vector core) or L1 (cube);
+  // on chip: WAIT, TMOV L0C -> UB.
   LTile recv(const Channel& ch, isa::Space dst = isa::Space::UB, Label label = {});
 
  private:

@@ -553,7 +553,7 @@ struct Gen {
         LTile cs = k.slice(rope_cs, {u(BT), u(2 * D)}, {b0, 0});
         k.section("matmul");
         LTile acc = proj_loop(k, normed, b0, wq, h0 * D, nh * D, H, K1);
-        Channel ch = k.channel(q_acc, {u(BT), u(nh * D)}, {b0, h0 * D});
+        Channel ch = k.channel(q_acc, {u(BT), u(nh * D)}, {b0, h0 * D}, {}, /*on_chip=*/true);
         k.send(ch, acc);
         k.section("rope");
         LTile x = k.recv(ch);
@@ -585,7 +585,7 @@ struct Gen {
             k.matmul_acc(vacc, a, bv);
           }
         });
-        Channel ch = k.channel(kv_acc, {u(BT), u(2 * w)}, {b0, 2 * h0 * D});
+        Channel ch = k.channel(kv_acc, {u(BT), u(2 * w)}, {b0, 2 * h0 * D}, {}, /*on_chip=*/true);
         k.send(ch, acc);
         k.section("rope");
         LTile x = k.recv(ch);
@@ -616,7 +616,7 @@ struct Gen {
         LTile h32 = k.cast(k.slice(hidden, {u(BT), u(QO)}, {b0, o0}), DType::FP32);
         k.section("matmul");
         LTile acc = proj_loop(k, attn_out, b0, wo, o0, QO, H, KC);
-        Channel ch = k.channel(o_acc, {u(BT), u(QO)}, {b0, o0});
+        Channel ch = k.channel(o_acc, {u(BT), u(QO)}, {b0, o0}, {}, /*on_chip=*/true);
         k.send(ch, acc);
         k.section("residual");
         k.assemble(resid1, k.add(k.recv(ch), h32), {b0, o0});
@@ -640,7 +640,7 @@ struct Gen {
             k.matmul_acc(up, a, wu);
           }
         });
-        Channel ch = k.channel(gu_acc, {u(BT), u(2 * MO)}, {b0, 2 * m0});
+        Channel ch = k.channel(gu_acc, {u(BT), u(2 * MO)}, {b0, 2 * m0}, {}, /*on_chip=*/true);
         k.send(ch, acc);
         k.section("silu");
         LTile x = k.recv(ch);
@@ -654,7 +654,7 @@ struct Gen {
         LTile r = k.slice(resid1, {u(BT), u(QO)}, {b0, d0});
         k.section("matmul");
         LTile acc = proj_loop(k, mlp, b0, w_down, d0, QO, I, KC);
-        Channel ch = k.channel(down_acc, {u(BT), u(QO)}, {b0, d0});
+        Channel ch = k.channel(down_acc, {u(BT), u(QO)}, {b0, d0}, {}, /*on_chip=*/true);
         k.send(ch, acc);
         k.section("residual");
         k.assemble(out, k.cast(k.add(k.recv(ch), r), DType::BF16), {b0, d0});

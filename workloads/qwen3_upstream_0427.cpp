@@ -11,7 +11,9 @@ namespace workloads::qwen3_impl {
 // down_proj_residual): the cube computes acc = a[b0.., :K] x w[:K, col0..+n]
 // in steps of kstep; the batch rows are split between the group's vector
 // cores (on a2a3 two: vec 0 the first ceil(BT/2), vec 1 the rest), each gets
-// its rows of acc through its own channel, adds the matching rows of `resid`
+// its rows of acc through its own channel (on chip where the target has the
+// L0C -> UB path, as PTOAS compiles push / pop on a5; through GM on a2a3),
+// adds the matching rows of `resid`
 // (fp32) and stores them into dst (cast to dst's dtype).
 void Gen::split_residual_block(KernelBuilder& k, const GmTensor& a, const GmTensor& w, int64_t col0, int64_t n,
                                int64_t K, int64_t kstep, const GmTensor& scratch, const GmTensor& resid,
@@ -35,7 +37,7 @@ void Gen::split_residual_block(KernelBuilder& k, const GmTensor& a, const GmTens
   LTile acc = proj_loop(k, a, b0, w, col0, n, K, kstep);
   std::vector<Channel> ch(static_cast<size_t>(nv));
   for (int64_t v = 0; v < nv; ++v) {
-    ch[size_t(v)] = k.channel(scratch, {u(nr[size_t(v)]), u(n)}, {b0 + r0[size_t(v)], col0});
+    ch[size_t(v)] = k.channel(scratch, {u(nr[size_t(v)]), u(n)}, {b0 + r0[size_t(v)], col0}, {}, /*on_chip=*/true);
     k.send(ch[size_t(v)], nr[size_t(v)] == BT ? acc : k.view(acc, {u(nr[size_t(v)]), u(n)}, u(r0[size_t(v)]), 0));
   }
   k.section("residual");

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/common/cli_run.h"
 
 using namespace clitest;
@@ -66,5 +68,24 @@ TEST(Docs, Qwen3_8bExampleRuns) {
   const fs::path d = tmpdir();
   std::ofstream(d / "qwen3_8b.yaml") << doc.substr(b, e - b);
   Result r = sh(kBin + " run -q --workload " + (d / "qwen3_8b.yaml").string() + " --report " + (d / "r.json").string());
+  EXPECT_EQ(r.code, 0) << r.out;
+}
+
+TEST(TargetCli, OnA5ReviewedHandsCubeResultsOverOnChip) {
+  // a5 has the L0C -> UB path: reviewed's single-channel mixed kernels
+  // (q_proj_rope, kv_proj_rope_cache, o_proj_residual, gate_up_silu,
+  // down_residual) skip their GM scratch round trip, so it moves fewer GM
+  // bytes than on a2a3, and its numbers still check.
+  const fs::path d = tmpdir();
+  auto bytes = [&](const std::string& hw) {
+    const std::string out = (d / (hw + ".json")).string();
+    Result r = sh(kBin + " run -q --hw configs/hw/" + hw +
+                  ".yaml --workload configs/workloads/qwen3_32b_decode_reviewed.yaml --report " + out);
+    EXPECT_EQ(r.code, 0) << r.out;
+    std::ifstream in(out);
+    return nlohmann::json::parse(in)["totals"]["dma_bytes"].get<uint64_t>();
+  };
+  EXPECT_LT(bytes("a5"), bytes("a2a3"));
+  Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --workload configs/workloads/qwen3_32b_decode_reviewed_small.yaml --check");
   EXPECT_EQ(r.code, 0) << r.out;
 }

@@ -309,3 +309,37 @@ TEST(WorkloadBuilder, AnSpmdLaunchIsConsecutiveBlocksOfOneSiteAndRoundTripsAsTex
   }
   EXPECT_NE(e.find("task 0 (kernel 0 's'): block 0/3 is not followed by block 1"), std::string::npos) << e;
 }
+
+TEST(WorkloadBuilder, AnOnChipChannelMovesL0cToUbWhereTheTargetHasThePath) {
+  for (bool path : {false, true}) {
+    Target t;
+    t.l0c_to_ub = path;
+    ProgramBuilder pb(t);
+    GmTensor a = pb.tensor("a", {16, 128}, DType::BF16, TensorKind::In);
+    GmTensor b = pb.tensor("b", {128, 128}, DType::BF16, TensorKind::In);
+    GmTensor s = pb.tensor("scratch", {16, 128}, DType::FP32, TensorKind::Scratch);
+    GmTensor o = pb.tensor("o", {16, 128}, DType::FP32, TensorKind::Out);
+    pb.kernel("mixed", [&](KernelBuilder& k) {
+      LTile acc = k.matmul(k.slice(a, {16, 128}, {0, 0}, Space::L1), k.slice(b, {128, 128}, {0, 0}, Space::L1));
+      Channel ch = k.channel(s, {16, 128}, {0, 0}, {}, /*on_chip=*/true);
+      k.send(ch, acc);
+      k.assemble(o, k.recv(ch), {0, 0});
+    });
+    isa::Program p = pb.finish();
+    const isa::Kernel& k = p.kernels[0];
+    // Without the path the channel crosses GM: the cube stores, vec 0 loads.
+    // With it: no scratch bytes; vec 0 WAITs and TMOVs the cube's L0C tile.
+    EXPECT_EQ(count(k.cube, Op::TSTORE), path ? 0u : 1u) << path;
+    EXPECT_EQ(count(k.vec[0], Op::TLOAD), path ? 0u : 1u) << path;
+    EXPECT_EQ(count(k.vec[0], Op::TMOV), path ? 1u : 0u) << path;
+    EXPECT_EQ(count(k.cube, Op::SIGNAL), 1u);
+    EXPECT_EQ(count(k.vec[0], Op::WAIT), 1u);
+    if (path) {
+      for (const auto& in : k.vec[0])
+        if (in.op == Op::TMOV) {
+          EXPECT_EQ(in.a.space, Space::L0C);
+          EXPECT_EQ(in.dst.space, Space::UB);
+        }
+    }
+  }
+}
