@@ -11,6 +11,7 @@
 
 #include "workloads/builder.h"
 #include "workloads/micro.h"
+#include "workloads/qwen3_check.h"
 #include "workloads/qwen3_decode.h"
 
 namespace workloads {
@@ -250,7 +251,7 @@ isa::Program many_kernels(Map& root, const Target& target) {
   return build_many_kernels(p, target);
 }
 
-isa::Program qwen3(Map& root, const YAML::Node& doc, const Target& target) {
+Workload qwen3(Map& root, const YAML::Node& doc, const Target& target) {
   Qwen3Params p;
   p.variant = root.req_choice<Qwen3Variant>("variant", {{"baseline", Qwen3Variant::Baseline},
                                                         {"fused_qkrope", Qwen3Variant::FusedQkRope},
@@ -359,20 +360,29 @@ isa::Program qwen3(Map& root, const YAML::Node& doc, const Target& target) {
     std::string path = colon == std::string::npos ? "" : err.substr(0, colon);
     throw WorkloadError(root.file() + ":" + std::to_string(line_of_path(doc, path)) + ": " + err);
   }
-  return build_qwen3_decode(p, target);
+  Workload w;
+  w.program = build_qwen3_decode(p, target);
+  w.check = qwen3_check_for(p);
+  return w;
+}
+
+Workload only(isa::Program p) {
+  Workload w;
+  w.program = std::move(p);
+  return w;
 }
 
 }  // namespace
 
-isa::Program build_workload(const YAML::Node& doc, const std::string& filename, const Target& target) {
+Workload load_workload(const YAML::Node& doc, const std::string& filename, const Target& target) {
   Map root(filename, doc, "", 1);
   std::string kind = root.req_str("workload");
   root.allow("description");
   try {
-    if (kind == "gemm") return gemm(root, target);
-    if (kind == "vector_chain") return vector_chain(root, target);
-    if (kind == "dma_sweep") return dma_sweep(root, target);
-    if (kind == "many_kernels") return many_kernels(root, target);
+    if (kind == "gemm") return only(gemm(root, target));
+    if (kind == "vector_chain") return only(vector_chain(root, target));
+    if (kind == "dma_sweep") return only(dma_sweep(root, target));
+    if (kind == "many_kernels") return only(many_kernels(root, target));
     // Any dense Qwen3 decoder: its shapes are the file's (qwen3_32b_decode, the
     // first one shipped, stays a name for it).
     if (kind == "qwen3_decode" || kind == "qwen3_32b_decode") return qwen3(root, doc, target);
@@ -385,7 +395,7 @@ isa::Program build_workload(const YAML::Node& doc, const std::string& filename, 
                 "' (gemm, vector_chain, dma_sweep, many_kernels, qwen3_decode)");
 }
 
-isa::Program build_workload_file(const std::string& path, const Target& target) {
+Workload load_workload_file(const std::string& path, const Target& target) {
   // As sim::check_input_file (tools/cli reads through it; workloads/ does not
   // link sim/): a directory read as a stream throws std::ios_base::failure, a
   // device reads forever.
@@ -403,7 +413,15 @@ isa::Program build_workload_file(const std::string& path, const Target& target) 
   } catch (const YAML::ParserException& e) {
     throw WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }
-  return build_workload(doc, path, target);
+  return load_workload(doc, path, target);
+}
+
+isa::Program build_workload(const YAML::Node& doc, const std::string& filename, const Target& target) {
+  return load_workload(doc, filename, target).program;
+}
+
+isa::Program build_workload_file(const std::string& path, const Target& target) {
+  return load_workload_file(path, target).program;
 }
 
 }  // namespace workloads

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "isa/isa.h"
+#include "workloads/check.h"
 #include "workloads/target.h"
 
 namespace YAML {
@@ -21,10 +22,14 @@ struct WorkloadError : isa::InputError {
   using isa::InputError::InputError;
 };
 
-// Reads the YAML file and generates its program, laid out for `target`.
-isa::Program build_workload_file(const std::string& path, const Target& target = {});
+// Reads the YAML file and generates its program, laid out for `target`,
+// with the workload's reference check where it has one (a Qwen3 layer).
+Workload load_workload_file(const std::string& path, const Target& target = {});
 // Same from a parsed document (sweeps edit keys first); `filename` stands for
 // the file in messages.
+Workload load_workload(const YAML::Node& root, const std::string& filename, const Target& target = {});
+// The program alone.
+isa::Program build_workload_file(const std::string& path, const Target& target = {});
 isa::Program build_workload(const YAML::Node& root, const std::string& filename, const Target& target = {});
 
 }  // namespace workloads

@@ -359,7 +359,12 @@ TEST(CliFunctional, AWrongProgramFailsTheCheckWithExitOne) {
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 6, " 0.5");
   std::ofstream(d / "q.txt") << text;
+  // A text program has no reference of its own: the workload it came from lends its.
   Result r = sh(kBin + " run -q --check --program " + (d / "q.txt").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--check: a text program has no reference of its own; name the workload it came from with "
+                       "--check-with FILE"), std::string::npos) << r.out;
+  r = sh(kBin + " run -q --check-with " + kSmall + " --program " + (d / "q.txt").string());
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("): FAIL"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("out: 0/1024 mismatched"), std::string::npos) << r.out;
@@ -370,8 +375,7 @@ TEST(CliFunctional, BadInputsAndNonQwen3ChecksAreExitTwo) {
   const fs::path d = tmpdir();
   Result r = sh(kBin + " run -q --check --workload configs/workloads/gemm.yaml");
   EXPECT_EQ(r.code, 2) << r.out;
-  EXPECT_NE(r.out.find("--check needs a Qwen3 decode program: it has no tensor 'hidden_states'"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("--check: this workload has no reference to check against"), std::string::npos) << r.out;
   std::ofstream(d / "wq.npy") << "not a numpy file";
   r = sh(kBin + " run -q --functional --workload " + kSmall + " --inputs " + d.string());
   EXPECT_EQ(r.code, 2) << r.out;

@@ -65,36 +65,39 @@ workloads::Target target_of(const sim::HwConfig& hw) {
   return t;
 }
 
-isa::Program load_workload(const std::string& path, const std::vector<Override>& os,
-                           const workloads::Target& target) {
-  if (!any_for(os, "workload")) return workloads::build_workload_file(path, target);
+workloads::Workload load_workload(const std::string& path, const std::vector<Override>& os,
+                                  const workloads::Target& target) {
+  if (!any_for(os, "workload")) return workloads::load_workload_file(path, target);
   YAML::Node doc = load_workload_yaml(path);
   for (const Override& o : os)
     if (o.target == "workload") apply_override(doc, o, path);
   try {
-    return workloads::build_workload(doc, path, target);
+    return workloads::load_workload(doc, path, target);
   } catch (const workloads::WorkloadError& e) {
     throw workloads::WorkloadError(explain_workload_error(e.what(), path, os));
   }
 }
 
-isa::Program load_program(const po::variables_map& vm, const std::vector<Override>& os = {},
-                          const workloads::Target& target = {}) {
+// The program of --workload (with its reference check) or --program (none).
+workloads::Workload load_program(const po::variables_map& vm, const std::vector<Override>& os = {},
+                                 const workloads::Target& target = {}) {
   if (vm.count("program") && vm.count("workload"))
     throw po::error("give either --workload or --program, not both");
   if (vm.count("program") && any_for(os, "workload"))
     throw po::error("--set workload.* needs --workload (a text program has no workload keys)");
   isa::SourceMap src;
-  isa::Program p = vm.count("program")
-                       ? isa::parse_program(sim::read_file(vm["program"].as<std::string>(), "program"),
-                                            vm["program"].as<std::string>(), &src)
-                       : load_workload(vm["workload"].as<std::string>(), os, target);
+  workloads::Workload w;
+  if (vm.count("program"))
+    w.program = isa::parse_program(sim::read_file(vm["program"].as<std::string>(), "program"),
+                                   vm["program"].as<std::string>(), &src);
+  else
+    w = load_workload(vm["workload"].as<std::string>(), os, target);
   // Checks, among the rest, that each task's reads/writes cover what its
   // instructions touch; the dependencies are then derived from them (a text
   // program's deps=[...] are kept; a generated program's are already derived).
-  isa::validate_program(p, vm.count("program") ? &src : nullptr);
-  isa::derive_task_deps(p);
-  return p;
+  isa::validate_program(w.program, vm.count("program") ? &src : nullptr);
+  isa::derive_task_deps(w.program);
+  return w;
 }
 
 // "[4096, 4096, ... 16 values]": the start of a list of values for messages.
@@ -125,7 +128,10 @@ int cmd_run(const std::vector<std::string>& args) {
         "functional: read input tensors from DIR/NAME.npy (missing ones are generated); implies --functional")(
         "seed", po::value<uint64_t>()->default_value(1), "functional: seed of the generated inputs")(
         "dump", po::value<std::string>(), "functional: write every tensor to DIR/NAME.npy after the run")(
-        "check", "functional: compare with the Qwen3 decode reference (rtol = atol = 3e-3); exit 1 on mismatch")(
+        "check", "functional: judge the run with the workload's reference check (a Qwen3 decode layer: its "
+                 "reference, rtol = atol = 3e-3); exit 1 on mismatch")(
+        "check-with", po::value<std::string>(),
+        "functional: --check with the reference of this workload file (for a --program edited from its disasm)")(
         "max-cycles", po::value<uint64_t>()->default_value(sim::RunOptions::kDefaultMaxCycles),
         "stop with an error if simulated time would pass this cycle (a runaway run); at most 2^53")(
         "max-memory-gib", po::value<double>()->default_value(8),
@@ -142,14 +148,16 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
     workloads::set_program_memory_limit(max_bytes);
-    const isa::Program p = load_program(vm, os, target_of(hw));
+    workloads::Workload w = load_program(vm, os, target_of(hw));
+    const isa::Program& p = w.program;
     sim::RunOptions opts;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
-    const bool functional = vm.count("functional") || vm.count("inputs") || vm.count("dump") || vm.count("check");
+    const bool check = vm.count("check") || vm.count("check-with");
+    if (vm.count("check-with"))  // the reference of that workload (its program is not run)
+      w.check = workloads::load_workload_file(vm["check-with"].as<std::string>(), target_of(hw)).check;
+    const bool functional = vm.count("functional") || vm.count("inputs") || vm.count("dump") || check;
     std::unique_ptr<sim::FunctionalState> state;
-    workloads::Qwen3Shape shape;
-    workloads::Qwen3Outputs ref;
     if (functional) {
       const uint64_t need = sim::FunctionalState::memory_bytes(p, hw);
       if (need > max_bytes)
@@ -172,9 +180,14 @@ int cmd_run(const std::vector<std::string>& args) {
         std::printf("functional: %zu input tensors read from %s, %zu generated with seed %llu\n", in.loaded.size(),
                     dir.empty() ? "(none)" : dir.c_str(), in.generated.size(),
                     static_cast<unsigned long long>(vm["seed"].as<uint64_t>()));
-      if (vm.count("check")) {
-        shape = qwen3_shape_of(p);
-        ref = qwen3_reference_of(p, *state, shape);  // before the run: the inputs
+      if (check) {
+        if (!w.check)
+          throw isa::InputError(vm.count("program")
+                                    ? "--check: a text program has no reference of its own; name the workload it "
+                                      "came from with --check-with FILE"
+                                    : "--check: this workload has no reference to check against (the Qwen3 "
+                                      "decode workloads have one)");
+        w.check->take_inputs(p, StateValues(p, *state));  // before the run: the inputs
       }
       opts.functional = state.get();
     }
@@ -183,9 +196,9 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
     if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());
-    if (vm.count("check")) {
-      const CheckReport c = check_qwen3(p, *state, shape, ref);
-      std::cout << format_check_report(c);
+    if (check) {
+      const workloads::CheckReport c = w.check->judge(p, StateValues(p, *state));
+      std::cout << c.format();
       if (!c.ok()) return kRegression;
     }
     return kOk;
@@ -201,7 +214,7 @@ int cmd_disasm(const std::vector<std::string>& args) {
     po::variables_map vm;
     if (!parse(args, desc, vm, "usage: npusim disasm --workload FILE [-o FILE]")) return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
-    const std::string text = isa::print_program(load_program(vm));
+    const std::string text = isa::print_program(load_program(vm).program);
     if (vm.count("output")) {
       sim::write_file(vm["output"].as<std::string>(), text, "the program");
     } else {
