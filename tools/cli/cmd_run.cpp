@@ -95,7 +95,8 @@ int cmd_run(const std::vector<std::string>& args) {
   return guarded([&] {
     po::options_description desc("npusim run options");
     desc.add_options()("help,h", "this help")(
-        "hw", po::value<std::string>()->default_value("configs/hw/a2a3.yaml"), "hardware config (YAML)")(
+        "hw", po::value<std::string>()->default_value(default_hw_file()),
+        "hardware config (YAML); default: configs/hw/a2a3.yaml of npusim's tree, from any directory")(
         "workload", po::value<std::string>(), "workload description (configs/workloads/*.yaml)")(
         "program", po::value<std::string>(), "a program in the text format (see `npusim disasm`)")(
         "report", po::value<std::string>(), "write the JSON report to this file")(
@@ -121,7 +122,7 @@ int cmd_run(const std::vector<std::string>& args) {
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const std::vector<Override> os = overrides(vm);
-    const sim::HwConfig hw = load_hw_source(vm["hw"].as<std::string>(), os).resolve();
+    const sim::HwConfig hw = load_hw_source(vm["hw"].as<std::string>(), os, vm["hw"].defaulted()).resolve();
     const double max_gib = vm["max-memory-gib"].as<double>();
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
