@@ -2,7 +2,11 @@
 // runs into, end to end through the binary.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <regex>
 #include <string>
 
 #include "tests/common/cli_run.h"
@@ -41,4 +45,104 @@ TEST(FirstHour, UnreadableDefaultHwSaysItIsTheDefault) {
   EXPECT_TRUE(has(r, "cannot read hardware file tree/configs/hw/a2a3.yaml")) << r.out;  // below the working dir
   EXPECT_TRUE(has(r, "the default --hw")) << r.out;
   EXPECT_TRUE(has(r, "pass --hw FILE")) << r.out;
+}
+
+namespace {
+
+// FNV-1a 64 of a file, as 16 hex digits: what provenance records.
+std::string fnv1a64_of(const fs::path& p) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const char c : read_text(p)) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+bool is_commit(const std::string& s) {
+  return s == "unknown" || std::regex_match(s, std::regex("[0-9a-f]{12}(-dirty)?"));
+}
+
+}  // namespace
+
+TEST(FirstHour, VersionPrintsTheVersionAndCommit) {
+  const Result r = sh(kBin + " --version");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(r.out, m, std::regex("npusim ([0-9]+\\.[0-9]+\\.[0-9]+) \\(commit (\\S+)\\)\n")))
+      << r.out;
+  EXPECT_TRUE(is_commit(m[2])) << r.out;
+}
+
+// Outside a git checkout the commit is "unknown".
+TEST(FirstHour, VersionScriptSaysUnknownOutsideGit) {
+  const fs::path d = tmpdir();
+  const Result r = sh("cmake -DSRC=" + d.string() + " -DOUT=" + (d / "v.h").string() +
+                      " -DVERSION=9.8.7 -P tools/version.cmake");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string h = read_text(d / "v.h");
+  EXPECT_TRUE(has({0, h}, "#define NPUSIM_VERSION \"9.8.7\"")) << h;
+  EXPECT_TRUE(has({0, h}, "#define NPUSIM_COMMIT \"unknown\"")) << h;
+}
+
+// Every report says what it was made from: version, commit, the files with
+// their content hashes (the hw file's bases too), the --set overrides in
+// order, the seed of a functional run.
+TEST(FirstHour, ReportRecordsItsProvenance) {
+  const fs::path d = tmpdir();
+  const std::string out = (d / "r.json").string();
+  const Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --workload configs/workloads/gemm.yaml"
+                             " --set workload.tiling.tile_k=128 --set hw.gm.bandwidth_gbps=800"
+                             " --set workload.tiling.tile_k=64 --report " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const nlohmann::json p = read_json(out)["provenance"];
+  EXPECT_TRUE(std::regex_match(p["npusim"].get<std::string>(), std::regex("[0-9]+\\.[0-9]+\\.[0-9]+"))) << p;
+  EXPECT_TRUE(is_commit(p["commit"])) << p;
+  EXPECT_EQ(p["hw"]["path"], "configs/hw/a5.yaml");
+  EXPECT_EQ(p["hw"]["fnv1a64"], fnv1a64_of(kSrc + "/configs/hw/a5.yaml"));
+  ASSERT_EQ(p["hw_bases"].size(), 1u) << p;
+  EXPECT_EQ(p["hw_bases"][0]["path"], "configs/hw/a2a3.yaml");
+  EXPECT_EQ(p["hw_bases"][0]["fnv1a64"], fnv1a64_of(kSrc + "/configs/hw/a2a3.yaml"));
+  EXPECT_EQ(p["workload"]["path"], "configs/workloads/gemm.yaml");
+  EXPECT_EQ(p["workload"]["fnv1a64"], fnv1a64_of(kSrc + "/configs/workloads/gemm.yaml"));
+  EXPECT_EQ(p["set"], nlohmann::json({"workload.tiling.tile_k=128", "hw.gm.bandwidth_gbps=800",
+                                      "workload.tiling.tile_k=64"}));
+  EXPECT_FALSE(p.contains("seed")) << p;  // timing only: nothing generated
+
+  // A text program is recorded as such.
+  ASSERT_EQ(sh(kBin + " disasm --workload configs/workloads/gemm.yaml -o " + (d / "p.txt").string()).code, 0);
+  ASSERT_EQ(sh(kBin + " run -q --program " + (d / "p.txt").string() + " --report " + out).code, 0);
+  const nlohmann::json q = read_json(out)["provenance"];
+  EXPECT_EQ(q["program"]["path"], (d / "p.txt").string());
+  EXPECT_EQ(q["program"]["fnv1a64"], fnv1a64_of(d / "p.txt"));
+  EXPECT_FALSE(q.contains("workload")) << q;
+}
+
+// compare prints each report's provenance (and reports without one, such as
+// the committed baselines, still compare); check ignores it; a provenance of
+// the wrong shape is exit 2 naming the JSON path.
+TEST(FirstHour, CompareShowsProvenanceAndCheckIgnoresIt) {
+  const fs::path d = tmpdir();
+  const std::string a = gemm_report(d, "a"), b = gemm_report(d, "b", "--set workload.tiling.tile_k=128");
+  Result r = sh(kBin + " compare " + a + " " + b + " tests/baselines/qwen3_32b_decode_reviewed.a2a3.json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(has(r, "a:             workload configs/workloads/gemm.yaml [" +
+                         fnv1a64_of(kSrc + "/configs/workloads/gemm.yaml").substr(0, 8) + "], hw configs/hw/a2a3.yaml"))
+      << r.out;
+  EXPECT_TRUE(has(r, "], --set workload.tiling.tile_k=128; npusim ")) << r.out;
+  EXPECT_TRUE(has(r, "qwen3_32b_decode_reviewed.a2a3: no provenance")) << r.out;
+
+  r = sh(kBin + " check " + a + " --baseline " + a + " --tolerance 0 --strict");
+  EXPECT_EQ(r.code, 0) << r.out;
+
+  nlohmann::json j = read_json(a);
+  j["provenance"]["set"] = "workload.tiling.tile_k=128";
+  {
+    std::ofstream(d / "bad.json") << j.dump(2);
+  }
+  r = sh(kBin + " compare " + a + " " + (d / "bad.json").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "bad.json: provenance.set: expected an array, got a string")) << r.out;
 }

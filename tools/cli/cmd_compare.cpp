@@ -119,6 +119,35 @@ void counter_rows(const std::vector<const ordered_json*>& objs, bool skip_zero, 
   }
 }
 
+// What a report was made from, on one line: "workload W [hash], hw H [hash]
+// (bases ...), --set K=V ..., seed N; npusim V (commit C)" (hashes: the first
+// 8 hex digits of FNV-1a 64). load_report checked the types read here.
+std::string provenance_line(const ordered_json& r) {
+  const auto it = r.find("provenance");
+  if (it == r.end()) return "no provenance (a report of an npusim before 0.1.0)";
+  const ordered_json& p = *it;
+  auto file = [](const ordered_json& f) {
+    std::string s = f.value("path", std::string("?"));
+    const std::string h = f.value("fnv1a64", std::string());
+    if (!h.empty()) s += " [" + h.substr(0, 8) + "]";
+    return s;
+  };
+  std::string out;
+  for (const char* k : {"workload", "program"})
+    if (p.contains(k)) out += std::string(k) + " " + file(p[k]);
+  if (p.contains("hw")) {
+    out += std::string(out.empty() ? "" : ", ") + "hw " + file(p["hw"]);
+    if (p.contains("hw_bases"))
+      for (const auto& b : p["hw_bases"]) out += " <- base " + file(b);
+  }
+  if (p.contains("set"))
+    for (const auto& o : p["set"]) out += ", --set " + o.get<std::string>();
+  if (p.contains("seed")) out += ", seed " + p["seed"].dump();
+  if (p.contains("npusim") || p.contains("commit"))
+    out += "; npusim " + p.value("npusim", std::string("?")) + " (commit " + p.value("commit", std::string("?")) + ")";
+  return out;
+}
+
 void header(const std::string& title, const std::vector<std::string>& names) {
   std::printf("%-28s", title.c_str());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -153,6 +182,9 @@ int cmd_compare(const std::vector<std::string>& args) {
       names.push_back(report_label(f));
     }
     // load_report checked every key read here: present where required, a number.
+    for (size_t i = 0; i < reports.size(); ++i)
+      std::printf("%-14s %s\n", (names[i] + ":").c_str(), provenance_line(reports[i]).c_str());
+    std::printf("\n");
     header("totals", names);
     {
       std::vector<std::optional<double>> cycles;

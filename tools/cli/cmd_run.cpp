@@ -17,6 +17,7 @@
 #include "tools/cli/cli.h"
 #include "tools/cli/functional.h"
 #include "tools/cli/overrides.h"
+#include "tools/cli/provenance.h"
 #include "workloads/builder.h"
 #include "workloads/workload.h"
 
@@ -81,6 +82,19 @@ isa::Program load_program(const po::variables_map& vm, const std::vector<Overrid
   return p;
 }
 
+// What the report was made from (its "provenance").
+ProvenanceInputs provenance_inputs(const po::variables_map& vm, const sim::HwSource& hw, bool functional) {
+  ProvenanceInputs in;
+  in.hw_files = hw.files();
+  in.input_kind = vm.count("workload") ? "workload" : "program";
+  in.input_path = vm[in.input_kind].as<std::string>();
+  if (vm.count("set")) in.overrides = vm["set"].as<std::vector<std::string>>();
+  in.functional = functional;
+  in.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("inputs")) in.inputs_dir = vm["inputs"].as<std::string>();
+  return in;
+}
+
 // "[4096, 4096, ... 16 values]": the start of a list of values for messages.
 std::string head_of(const std::vector<int32_t>& v) {
   std::string s = "[";
@@ -122,7 +136,8 @@ int cmd_run(const std::vector<std::string>& args) {
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const std::vector<Override> os = overrides(vm);
-    const sim::HwConfig hw = load_hw_source(vm["hw"].as<std::string>(), os, vm["hw"].defaulted()).resolve();
+    const sim::HwSource hw_source = load_hw_source(vm["hw"].as<std::string>(), os, vm["hw"].defaulted());
+    const sim::HwConfig hw = hw_source.resolve();
     const double max_gib = vm["max-memory-gib"].as<double>();
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
@@ -165,6 +180,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     sim::RunResult r = sim::simulate(p, hw, opts);
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
+    r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
     if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());

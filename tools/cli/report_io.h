@@ -29,6 +29,10 @@ nlohmann::ordered_json parse_report(const std::string& text, const std::string& 
 //   the other summed counters are numbers when present, a histogram an
 //   object of numbers when present (reports of older versions lack the
 //   counters added since).
+// - provenance, when present (reports before it lack it): an object whose
+//   npusim and commit are strings, hw, workload, program and each of
+//   hw_bases objects with string path and fnv1a64, set an array of strings,
+//   seed a number; other keys are not looked at.
 // Every number must be >= 0. E.g. "base.json: kernels[3].dma_count: expected
 // a number, got a string".
 void validate_report(const nlohmann::ordered_json& r, const std::string& file);
