@@ -2,12 +2,16 @@
 // runs into, end to end through the binary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/common/cli_run.h"
 
@@ -145,4 +149,52 @@ TEST(FirstHour, CompareShowsProvenanceAndCheckIgnoresIt) {
   r = sh(kBin + " compare " + a + " " + (d / "bad.json").string());
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_TRUE(has(r, "bad.json: provenance.set: expected an array, got a string")) << r.out;
+}
+
+// The summary leads with the critical path, labels sums over tasks as such,
+// sorts the kernels by their share of task cycles and says what the columns sum.
+TEST(FirstHour, SummaryLeadsWithTheCriticalPathAndSortsKernelsByTimeShare) {
+  const fs::path d = tmpdir();
+  const Result r = sh(kBin + " run --workload configs/workloads/qwen3_32b_decode_fused_qkrope_small.yaml --report " +
+                      (d / "r.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const nlohmann::json j = read_json(d / "r.json");
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(r.out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  ASSERT_GT(lines.size(), 3u) << r.out;
+  EXPECT_EQ(lines[0].rfind("npusim: a2a3", 0), 0u) << r.out;
+  EXPECT_EQ(lines[1].rfind("critical path: ", 0), 0u) << r.out;
+  const auto& top = j["critical_path"]["kernels"][0];
+  char share[32];
+  std::snprintf(share, sizeof share, " (%.1f%%)",
+                100.0 * top["cycles"].get<double>() / j["total_cycles"].get<double>());
+  EXPECT_NE(lines[1].find(top["name"].get<std::string>() + " " + std::to_string(top["cycles"].get<uint64_t>()) +
+                          " cycles" + share),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(has(r, "; summed over tasks: launch overhead " +
+                         std::to_string(j["totals"]["launch_overhead_cycles"].get<uint64_t>()) + " cycles, dispatch wait "))
+      << r.out;
+
+  // The table: the kernels in decreasing task cycles, each with its share.
+  std::vector<std::pair<uint64_t, std::string>> want;
+  for (const auto& k : j["kernels"]) want.push_back({k["task_cycles"].get<uint64_t>(), k["name"].get<std::string>()});
+  std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  size_t at = 0;
+  while (at < lines.size() && lines[at].rfind("kernel ", 0) != 0) ++at;
+  ASSERT_LT(at + want.size(), lines.size()) << r.out;
+  EXPECT_NE(lines[at].find("time %  path %"), std::string::npos) << lines[at];
+  const double all = j["totals"]["task_cycles"].get<double>();
+  for (size_t i = 0; i < want.size(); ++i) {
+    std::istringstream row(lines[at + 1 + i]);
+    std::string name, pct;
+    row >> name >> pct;
+    EXPECT_EQ(name, want[i].second.substr(0, 22)) << r.out;
+    std::snprintf(share, sizeof share, "%.1f%%", 100.0 * double(want[i].first) / all);
+    EXPECT_EQ(pct, share) << lines[at + 1 + i];
+  }
+  EXPECT_TRUE(has(r, "task cycles: the sum over\nthe kernel's tasks of (end - start) on their core group")) << r.out;
 }
