@@ -198,3 +198,79 @@ TEST(FirstHour, SummaryLeadsWithTheCriticalPathAndSortsKernelsByTimeShare) {
   }
   EXPECT_TRUE(has(r, "task cycles: the sum over\nthe kernel's tasks of (end - start) on their core group")) << r.out;
 }
+
+namespace {
+
+std::string last_line(const std::string& out) {
+  std::string s = out;
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s.substr(s.find_last_of('\n') + 1);
+}
+
+}  // namespace
+
+// disasm takes the workload overrides run takes; the program it prints runs
+// like the workload with them.
+TEST(FirstHour, DisasmAcceptsSet) {
+  const fs::path d = tmpdir();
+  const std::string set = " --set workload.tiling.tile_k=128";
+  Result r = sh(kBin + " disasm --workload configs/workloads/gemm.yaml" + set + " -o " + (d / "p.txt").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(sh(kBin + " run -q --program " + (d / "p.txt").string() + " --report " + (d / "p.json").string()).code, 0);
+  const nlohmann::json p = read_json(d / "p.json"), w = read_json(gemm_report(d, "w", set)),
+                       plain = read_json(gemm_report(d, "plain"));
+  EXPECT_EQ(p["total_cycles"], w["total_cycles"]);
+  EXPECT_EQ(p["totals"]["dma_count"], w["totals"]["dma_count"]);
+  EXPECT_NE(p["totals"]["dma_count"], plain["totals"]["dma_count"]);  // the --set took effect
+  r = sh(kBin + " disasm --workload configs/workloads/gemm.yaml --set hw.clock_ghz=1");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "--set hw.clock_ghz: only workload.* keys")) << r.out;
+  r = sh(kBin + " disasm --workload configs/workloads/gemm.yaml --set workload.tiling.tile_kk=1");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "--set workload.tiling.tile_kk: no such key in configs/workloads/gemm.yaml")) << r.out;
+}
+
+// compare: total_us to the hundredth, the roofline bound and ratio, bus bytes and flops.
+TEST(FirstHour, CompareShowsMicrosecondsRooflineBusBytesAndFlops) {
+  const fs::path d = tmpdir();
+  const std::string a = gemm_report(d, "a"), b = gemm_report(d, "b", "--set workload.tiling.tile_k=128");
+  const Result r = sh(kBin + " compare " + a + " " + b);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const nlohmann::json ja = read_json(a);
+  char us[32];
+  std::snprintf(us, sizeof us, "%.2f", ja["total_us"].get<double>());
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  total_us +" + std::string(us) + " "))) << r.out;
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("\n  roofline bound_cycles +" + std::to_string(ja["roofline"]["bound_cycles"].get<uint64_t>()) +
+                        " ")))
+      << r.out;
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.2f", ja["roofline"]["ratio"].get<double>());
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  roofline ratio +" + std::string(ratio) + " "))) << r.out;
+  for (const char* k : {"dma_bus_bytes", "flops"})
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\n  ") + k + " +" +
+                                                    std::to_string(ja["totals"][k].get<uint64_t>()) + " ")))
+        << k << "\n" << r.out;
+}
+
+// check: what moved first, the verdict last; never "ok" when it fails.
+TEST(FirstHour, CheckPrintsTheVerdictLastAndNeverOkWhenItFails) {
+  const fs::path d = tmpdir();
+  const std::string base = gemm_report(d, "base"), more = gemm_report(d, "more", "--set workload.tiling.tile_k=128");
+  // Fewer DMAs than the baseline: passes, the shrinking listed before the verdict.
+  Result r = sh(kBin + " check " + base + " --baseline " + more + " --tolerance 10%");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_LT(r.out.find("shrank past 10%"), r.out.find("check: ok ("));
+  EXPECT_EQ(last_line(r.out).rfind("check: ok (", 0), 0u) << r.out;
+  EXPECT_FALSE(has(r, "metrics within")) << r.out;  // they are not all within it
+  // --strict: the same is a failure, and nothing says ok.
+  r = sh(kBin + " check " + base + " --baseline " + more + " --tolerance 10% --strict");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_FALSE(has(r, "check: ok")) << r.out;
+  EXPECT_EQ(last_line(r.out).rfind("check: FAILED (", 0), 0u) << r.out;
+  // Growth: a failure.
+  r = sh(kBin + " check " + more + " --baseline " + base + " --tolerance 1%");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_FALSE(has(r, "check: ok")) << r.out;
+  EXPECT_EQ(last_line(r.out).rfind("check: FAILED (", 0), 0u) << r.out;
+}

@@ -194,16 +194,20 @@ int cmd_compare(const std::vector<std::string>& args) {
         totals.push_back(&r["totals"]);
       }
       row("total_cycles", cycles);
-      counter_rows(totals, false, true);
-    }
-    {
-      std::vector<std::optional<double>> us, ratio;
-      for (const auto& r : reports) {
-        us.push_back(r["total_us"].get<double>());
-        ratio.push_back(r["roofline"]["ratio"].get<double>() * 100);
+      std::vector<std::optional<double>> us;
+      for (const auto& r : reports) us.push_back(r["total_us"].get<double>());
+      row("total_us", us, 2);
+      // The roofline: its bound (reports before it was recorded lack the
+      // cycles: "-") and simulated / bound.
+      for (const char* k : {"bound_cycles", "gm_bound_cycles", "cube_bound_cycles"}) {
+        std::vector<std::optional<double>> v;
+        for (const auto& r : reports) v.push_back(value(r["roofline"], k));
+        row(std::string("roofline ") + k, v);
       }
-      row("total_us (x1)", us);
-      row("roofline ratio (x100)", ratio);
+      std::vector<std::optional<double>> ratio;
+      for (const auto& r : reports) ratio.push_back(r["roofline"]["ratio"].get<double>());
+      row("roofline ratio", ratio, 2);
+      counter_rows(totals, false, true);
     }
     // Kernels in order of first appearance across the reports.
     std::vector<std::string> kernels;

@@ -198,11 +198,19 @@ int cmd_disasm(const std::vector<std::string>& args) {
     po::options_description desc("npusim disasm options");
     desc.add_options()("help,h", "this help")("workload", po::value<std::string>(), "workload description")(
         "program", po::value<std::string>(), "a text program (parsed, validated and printed again)")(
-        "output,o", po::value<std::string>(), "write here instead of stdout");
+        "output,o", po::value<std::string>(), "write here instead of stdout")(
+        "set", po::value<std::vector<std::string>>()->composing(),
+        "workload.KEY=VALUE: change a key of the workload YAML first, as for `npusim run`; repeatable");
     po::variables_map vm;
-    if (!parse(args, desc, vm, "usage: npusim disasm --workload FILE [-o FILE]")) return kOk;
+    if (!parse(args, desc, vm, "usage: npusim disasm --workload FILE [--set workload.KEY=VALUE ...] [-o FILE]"))
+      return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
-    const std::string text = isa::print_program(load_program(vm));
+    const std::vector<Override> os = overrides(vm);
+    for (const Override& o : os)
+      if (o.target != "workload")
+        throw po::error("disasm: --set " + o.key() + ": only workload.* keys (the program does not depend on the "
+                        "hardware)");
+    const std::string text = isa::print_program(load_program(vm, os));
     if (vm.count("output")) {
       sim::write_file(vm["output"].as<std::string>(), text, "the program");
     } else {

@@ -115,6 +115,7 @@ void validate_report(const ordered_json& r, const std::string& file) {
   const ordered_json& roof = *c.member(r, "", "roofline", true);
   c.expect(roof, "roofline", T::object, "an object");
   c.number(roof, "roofline", "ratio", true);
+  for (const char* k : {"bound_cycles", "gm_bound_cycles", "cube_bound_cycles"}) c.number(roof, "roofline", k, false);
   const ordered_json& totals = *c.member(r, "", "totals", true);
   c.expect(totals, "totals", T::object, "an object");
   c.counters(totals, "totals", true);

@@ -22,7 +22,8 @@ nlohmann::ordered_json parse_report(const std::string& text, const std::string& 
 // Throws isa::InputError "FILE: JSON.PATH: what is wrong" unless `r` has what
 // `check`, `compare` and `sweep` read, with the right types:
 // - an object with the numbers total_cycles and total_us, the object
-//   roofline with the number ratio, the object totals and the array kernels;
+//   roofline with the number ratio (and bound_cycles, gm_bound_cycles,
+//   cube_bound_cycles numbers when present), the object totals and the array kernels;
 // - totals and kernels[i] (an object with a string name; no two kernels
 //   share one): every counter of the registry (sim/counters.h) that `check`
 //   compares (kGated: launches, dma_count, dma_bytes) is a required number;
