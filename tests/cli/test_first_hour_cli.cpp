@@ -274,3 +274,38 @@ TEST(FirstHour, CheckPrintsTheVerdictLastAndNeverOkWhenItFails) {
   EXPECT_FALSE(has(r, "check: ok")) << r.out;
   EXPECT_EQ(last_line(r.out).rfind("check: FAILED (", 0), 0u) << r.out;
 }
+
+// An output that cannot be written is found before the simulation runs: the
+// error names the flag and the path (a run that would fail at cycle 1 shows
+// which came first), and the check leaves nothing behind.
+TEST(FirstHour, OutputPathsAreCheckedBeforeTheRun) {
+  const fs::path d = tmpdir();
+  const std::string run = kBin + " run -q --workload configs/workloads/gemm.yaml --max-cycles 1";
+  const std::string small =
+      kBin + " run -q --workload configs/workloads/qwen3_32b_decode_baseline_small.yaml --max-cycles 1";
+  { std::ofstream(d / "file") << "x"; }
+  struct Case {
+    std::string cmd, message;
+  } cases[] = {
+      {run + " --report " + (d / "no/r.json").string(),
+       "cannot write --report " + (d / "no/r.json").string() + ": No such file or directory (checked before the run)"},
+      {run + " --trace " + d.string(), "cannot write --trace " + d.string() + ": Is a directory"},
+      {small + " --dump " + (d / "file/dump").string(), "cannot write --dump " + (d / "file/dump").string() + ": "},
+  };
+  for (const Case& c : cases) {
+    const Result r = sh(c.cmd);
+    EXPECT_EQ(r.code, 2) << c.cmd << "\n" << r.out;
+    EXPECT_TRUE(has(r, c.message)) << c.cmd << "\n" << r.out;
+    EXPECT_FALSE(has(r, "--max-cycles")) << r.out;  // the run did not start
+  }
+  // Writable outputs pass the check and the run fails as it would; the check
+  // neither truncated an existing report nor left new files or directories.
+  { std::ofstream(d / "old.json") << "old"; }
+  const Result r = sh(small + " --report " + (d / "old.json").string() + " --trace " + (d / "t.json").string() +
+                      " --dump " + (d / "dump/deeper").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "--max-cycles")) << r.out;
+  EXPECT_EQ(read_text(d / "old.json"), "old");
+  EXPECT_FALSE(fs::exists(d / "t.json"));
+  EXPECT_FALSE(fs::exists(d / "dump"));
+}

@@ -16,6 +16,7 @@
 #include "sim/stats.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/functional.h"
+#include "tools/cli/outputs.h"
 #include "tools/cli/overrides.h"
 #include "tools/cli/provenance.h"
 #include "workloads/builder.h"
@@ -135,6 +136,10 @@ int cmd_run(const std::vector<std::string>& args) {
                "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
+    // An output that cannot be written is an error now, not after the run.
+    for (const char* flag : {"report", "trace"})
+      if (vm.count(flag)) check_output_file(std::string("--") + flag, vm[flag].as<std::string>());
+    if (vm.count("dump")) check_output_dir("--dump", vm["dump"].as<std::string>());
     const std::vector<Override> os = overrides(vm);
     const sim::HwSource hw_source = load_hw_source(vm["hw"].as<std::string>(), os, vm["hw"].defaulted());
     const sim::HwConfig hw = hw_source.resolve();
