@@ -309,3 +309,58 @@ TEST(FirstHour, OutputPathsAreCheckedBeforeTheRun) {
   EXPECT_FALSE(fs::exists(d / "t.json"));
   EXPECT_FALSE(fs::exists(d / "dump"));
 }
+
+// tools/setup.sh with a wrong argument prints its usage and exits 2 before it
+// installs or builds anything (dpkg-query, apt-get, sudo and cmake are
+// stand-ins here that record being called).
+TEST(FirstHour, SetupShWithAWrongArgumentDoesNothingButSayItsUsage) {
+  const fs::path d = tmpdir();
+  fs::create_directories(d / "bin");
+  for (const char* tool : {"dpkg-query", "apt-get", "sudo", "cmake", "ctest"}) {
+    const fs::path f = d / "bin" / tool;
+    std::ofstream(f) << "#!/bin/sh\necho " << tool << " >> " << (d / "called").string() << "\n";
+    fs::permissions(f, fs::perms::owner_all);
+  }
+  for (const std::string args : {"", "bogus", "run extra", "--help"}) {
+    const Result r = sh("PATH=" + (d / "bin").string() + ":$PATH tools/setup.sh " + args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_TRUE(has(r, "usage: tools/setup.sh run|test")) << args << "\n" << r.out;
+    EXPECT_FALSE(fs::exists(d / "called")) << args << ": called " << read_text(d / "called");
+  }
+}
+
+// A file that does not exist has no line: it is never "FILE:0:".
+TEST(FirstHour, AMissingFileIsNotReportedAtLineZero) {
+  for (const std::string cmd : {" run -q --workload nope.yaml", " run -q --workload nope.yaml --set workload.x=1",
+                                " disasm --workload nope.yaml"}) {
+    const Result r = sh(kBin + cmd);
+    EXPECT_EQ(r.code, 2) << cmd << "\n" << r.out;
+    EXPECT_TRUE(has(r, "cannot read workload file nope.yaml: No such file or directory")) << cmd << "\n" << r.out;
+    EXPECT_FALSE(has(r, ":0:")) << cmd << "\n" << r.out;
+  }
+}
+
+// A sweep's progress line shortens a long error from the start: the cause at
+// its end stays.
+TEST(FirstHour, SweepProgressKeepsTheEndOfALongError) {
+  const fs::path d = tmpdir();
+  const fs::path deep = d / std::string(120, 'w');
+  fs::create_directories(deep);
+  fs::copy_file(kSrc + "/configs/workloads/dma_sweep.yaml", deep / "dma_sweep.yaml");
+  std::ofstream(d / "s.yaml") << "hw: configs/hw/a2a3.yaml\n"
+                                 "workload: " << (deep / "dma_sweep.yaml").string() << "\n"
+                                 "axes:\n"
+                                 "  workload.bytes: [1001]\n";
+  const Result r = sh(kBin + " sweep " + (d / "s.yaml").string() + " -j 1 -o " + (d / "r.csv").string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  std::string progress;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);)
+    if (l.find("point 0 error: ") != std::string::npos) progress = l;
+  ASSERT_FALSE(progress.empty()) << r.out;
+  const std::string m = progress.substr(progress.find("point 0 error: ") + 15);
+  EXPECT_EQ(m.rfind("...", 0), 0u) << progress;  // shortened
+  EXPECT_NE(m.find("is not a multiple of 2*rows=2 (bf16 rows of equal size) (from --set workload.bytes=1001) ("),
+            std::string::npos)
+      << progress;
+}

@@ -351,7 +351,8 @@ int run_local(const Spec& spec, const std::string& out, const LocalOptions& opt)
     std::string what = "point " + std::to_string(c.point.index) + " " + (ok ? "ok" : "error");
     if (!ok) {
       std::string m = row[status_col + 1];
-      if (m.size() > 160) m = m.substr(0, 157) + "...";
+      // The end of a long message is its cause (the start names the file).
+      if (m.size() > 160) m = "..." + m.substr(m.size() - 157);
       what += ": " + m;
     }
     std::fprintf(stderr, "sweep: %zu/%zu done, %zu failed, %s elapsed, ETA %s | %s (%.2f s)\n", done, total, failed,

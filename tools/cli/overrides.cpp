@@ -172,7 +172,7 @@ YAML::Node load_workload_yaml(const std::string& path) {
   try {
     return YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    throw workloads::WorkloadError(path + ":0: cannot read the file");
+    throw workloads::WorkloadError("cannot read workload file " + path);  // no line to point at
   } catch (const YAML::ParserException& e) {
     throw workloads::WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }
