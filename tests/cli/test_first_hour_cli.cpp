@@ -364,3 +364,42 @@ TEST(FirstHour, SweepProgressKeepsTheEndOfALongError) {
             std::string::npos)
       << progress;
 }
+
+// compare --help and sweep --help say what they take, what they print and
+// their exit codes; the sweep file shown in the help is a valid one.
+TEST(FirstHour, CompareAndSweepHelpDescribeInputsAndExitCodes) {
+  Result r = sh(kBin + " compare --help");
+  EXPECT_EQ(r.code, 0) << r.out;
+  for (const char* s : {"usage: npusim compare A.json B.json", "Prints two or more reports of `npusim run --report`", "provenance",
+                        "Exit status: 0 printed; 2 bad input", "3 an internal error"})
+    EXPECT_TRUE(has(r, s)) << s << "\n" << r.out;
+  r = sh(kBin + " check --help");
+  EXPECT_TRUE(has(r, "Exit status: 0 ok (or --update wrote BASE); 1 a regression; 2 bad input")) << r.out;
+
+  r = sh(kBin + " sweep --help");
+  EXPECT_EQ(r.code, 0) << r.out;
+  for (const char* s : {"The sweep file (YAML", "axes:", "zip:", "timeout:", "The CSV\nhas a row per point",
+                        "Exit status: 0 every point has a row", "1 --collect", "2 bad input", "128+N"})
+    EXPECT_TRUE(has(r, s)) << s << "\n" << r.out;
+  // The example: the indented lines after "The sweep file", up to a blank line.
+  std::istringstream in(r.out);
+  std::string yaml;
+  bool on = false;
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind("The sweep file", 0) == 0) {
+      on = true;
+      continue;
+    }
+    if (!on) continue;
+    if (l.empty()) break;
+    yaml += l.substr(2) + "\n";
+  }
+  const fs::path d = tmpdir();
+  std::ofstream(d / "s.yaml") << yaml;
+  r = sh(kBin + " sweep " + (d / "s.yaml").string() + " --emit-jobs " + (d / "jobs").string());
+  ASSERT_EQ(r.code, 0) << yaml << r.out;
+  std::istringstream jobs(read_text(d / "jobs/jobs.txt"));
+  size_t n = 0;
+  for (std::string l; std::getline(jobs, l);) ++n;
+  EXPECT_EQ(n, 2u * 2u * 2u) << yaml;  // tile_k x hw x the zip group
+}

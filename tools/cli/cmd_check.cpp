@@ -42,6 +42,8 @@ int cmd_check(const std::vector<std::string>& args) {
       std::cout << "usage: npusim check REPORT.json --baseline BASE.json [--tolerance 1%] [--strict] [--update]\n"
                    "Compares total_cycles and the launches, dma_count and dma_bytes of the totals and of each\n"
                    "kernel; exit 1 when one grew past the tolerance (printing what and by how much), 0 otherwise.\n"
+                   "Exit status: 0 ok (or --update wrote BASE); 1 a regression; 2 bad input (an option, a file\n"
+                   "missing or not a report); 3 an internal error (a bug in npusim).\n"
                 << desc;
       return kOk;
     }

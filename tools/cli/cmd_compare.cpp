@@ -162,13 +162,25 @@ void header(const std::string& title, const std::vector<std::string>& names) {
 int cmd_compare(const std::vector<std::string>& args) {
   return guarded([&] {
     po::options_description desc("npusim compare options");
-    desc.add_options()("help,h", "this help")("reports", po::value<std::vector<std::string>>(), "reports");
+    desc.add_options()("help,h", "this help")("reports", po::value<std::vector<std::string>>(),
+                                              "the reports (positional): JSON files of `npusim run --report`");
     po::positional_options_description pos;
     pos.add("reports", -1);
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: npusim compare A.json B.json [C.json ...]\n" << desc;
+      std::cout << "usage: npusim compare A.json B.json [C.json ...]\n"
+                   "Prints two or more reports of `npusim run --report` side by side, each column named by its\n"
+                   "file (without .json): first what each report was made from (its provenance: workload, hw\n"
+                   "and their hashes, --set overrides, npusim version and commit), then total_cycles, total_us,\n"
+                   "the roofline bound and ratio and every counter of the totals, then per kernel every counter\n"
+                   "that is not 0 in all reports. After the first report each value has its change against the\n"
+                   "first: a percentage, \"=\" when equal, +N when the first is 0, nothing when one is missing.\n"
+                   "Reports of older versions (without newer counters or provenance) compare; a file that is not\n"
+                   "shaped like a report is an error naming the file and the JSON path.\n"
+                   "\nExit status: 0 printed; 2 bad input (fewer than two reports, a file missing or not a\n"
+                   "report); 3 an internal error (a bug in npusim).\n\n"
+                << desc;
       return kOk;
     }
     po::notify(vm);
