@@ -213,8 +213,7 @@ int cmd_disasm(const std::vector<std::string>& args) {
     const std::vector<Override> os = overrides(vm);
     for (const Override& o : os)
       if (o.target != "workload")
-        throw po::error("disasm: --set " + o.key() + ": only workload.* keys (the program does not depend on the "
-                        "hardware)");
+        throw po::error("disasm: --set " + o.key() + ": only workload.* keys (disasm takes no hardware file)");
     const std::string text = isa::print_program(load_program(vm, os));
     if (vm.count("output")) {
       sim::write_file(vm["output"].as<std::string>(), text, "the program");
