@@ -1,5 +1,6 @@
 // Text form of an isa::Program: a line-oriented, human-readable dump that
-// parses back to the identical program.
+// parses back to the identical program. docs/text_format.md is the user's
+// guide, with a program per construct (a test runs each).
 //
 //   # npusim program v1
 //   tensor x [4,8] fp32 in
@@ -30,8 +31,10 @@
 //   tensor := "tensor" NAME "[" dims "]" DTYPE KIND (" init=[" int,* "]")?
 //             KIND: in | out | inout | scratch        DTYPE: bf16 | fp16 | fp32 | int32
 //   site   := "site" INDEX STRING
-//   kernel := "kernel" INDEX NAME, then "cube", instrs, ("vec" INDEX, instrs)*, "end"
-//             (each on its own line; vec indices count up from 0)
+//   kernel := "kernel" INDEX NAME, then ("cube", instrs)?, ("vec" INDEX, instrs)*, "end"
+//             (each on its own line; vec indices count up from 0; "cube" may be
+//             left out when the cube stream is empty, and comes before any "vec";
+//             the printer always writes it)
 //   task   := "task" INDEX "kernel="K "site="S "deps=[" T,* "]"
 //             "reads=[" RANGE,* "]" "writes=[" RANGE,* "]"   (fields in any order;
 //             kernel= and site= required; a missing list is empty)

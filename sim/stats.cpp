@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -274,9 +275,34 @@ std::string format_summary(const ordered_json& r) {
   std::ostringstream os;
   char line[512];
   const auto& t = r["totals"];
+  const uint64_t total = r["total_cycles"].get<uint64_t>();
+  // "12.3%" of `whole`; "-" when there is no whole.
+  auto percent = [](double part, double whole) {
+    char buf[32];
+    if (whole > 0) std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * part / whole);
+    else std::snprintf(buf, sizeof buf, "-");
+    return std::string(buf);
+  };
   std::snprintf(line, sizeof line, "npusim: %s @ %.3g GHz: %llu cycles = %.2f us\n",
-                r["hw"].get<std::string>().c_str(), r["clock_ghz"].get<double>(),
-                (unsigned long long)r["total_cycles"].get<uint64_t>(), r["total_us"].get<double>());
+                r["hw"].get<std::string>().c_str(), r["clock_ghz"].get<double>(), (unsigned long long)total,
+                r["total_us"].get<double>());
+  os << line;
+  // The answer first: which kernels the end of the run waited on.
+  const auto& cp = r["critical_path"];
+  const auto& w = cp["waited_for"];
+  os << "critical path: " << cp["tasks"].get<uint64_t>() << " tasks; longest:";
+  for (size_t i = 0; i < cp["kernels"].size() && i < 3; ++i) {
+    const auto& k = cp["kernels"][i];
+    const uint64_t c = k["cycles"].get<uint64_t>();
+    std::snprintf(line, sizeof line, "%s %s %llu cycles (%s)", i ? "," : "", k["name"].get<std::string>().c_str(),
+                  (unsigned long long)c, percent(double(c), double(total)).c_str());
+    os << line;
+  }
+  std::snprintf(line, sizeof line,
+                "; its tasks waited for the scheduler %llu times, a dependency %llu, a core group %llu, "
+                "submission %llu\n",
+                (unsigned long long)w["scheduler"].get<uint64_t>(), (unsigned long long)w["dependency"].get<uint64_t>(),
+                (unsigned long long)w["core_group"].get<uint64_t>(), (unsigned long long)w["submit"].get<uint64_t>());
   os << line;
   const auto& rf = r["roofline"];
   std::snprintf(line, sizeof line,
@@ -286,12 +312,12 @@ std::string format_summary(const ordered_json& r) {
                 (unsigned long long)rf["cube_bound_cycles"].get<uint64_t>(), rf["ratio"].get<double>());
   os << line;
   std::snprintf(line, sizeof line,
-                "tasks %llu, launch overhead %llu cycles, dispatch wait %llu cycles, %llu instructions\n"
+                "tasks %llu, %llu instructions; summed over tasks: launch overhead %llu cycles, dispatch wait %llu "
+                "cycles\n"
                 "DMAs %llu (%s): loads %llu (%s), stores %llu (%s); scalar GM reads %llu\n",
-                (unsigned long long)t["tasks"].get<uint64_t>(),
+                (unsigned long long)t["tasks"].get<uint64_t>(), (unsigned long long)t["instructions"].get<uint64_t>(),
                 (unsigned long long)t["launch_overhead_cycles"].get<uint64_t>(),
                 (unsigned long long)t["dispatch_wait_cycles"].get<uint64_t>(),
-                (unsigned long long)t["instructions"].get<uint64_t>(),
                 (unsigned long long)t["dma_count"].get<uint64_t>(),
                 human_bytes(t["dma_bytes"].get<uint64_t>()).c_str(),
                 (unsigned long long)t["load_count"].get<uint64_t>(),
@@ -300,40 +326,39 @@ std::string format_summary(const ordered_json& r) {
                 human_bytes(t["store_bytes"].get<uint64_t>()).c_str(),
                 (unsigned long long)t["scalar_reads"].get<uint64_t>());
   os << line;
-  std::snprintf(line, sizeof line, "execution records %llu: exec mean %.2f us, latency mean %.2f us\n",
+  std::snprintf(line, sizeof line, "execution records %llu: exec mean %.2f us, latency mean %.2f us\n\n",
                 (unsigned long long)t["exec_records"].get<uint64_t>(), t["exec_us_mean"].get<double>(),
                 t["latency_us_mean"].get<double>());
   os << line;
-  const auto& cp = r["critical_path"];
-  const auto& w = cp["waited_for"];
-  std::snprintf(line, sizeof line,
-                "critical path: %llu tasks, waiting for the scheduler %llu, dependencies %llu, a core group "
-                "%llu, submission %llu; longest:",
-                (unsigned long long)cp["tasks"].get<uint64_t>(), (unsigned long long)w["scheduler"].get<uint64_t>(),
-                (unsigned long long)w["dependency"].get<uint64_t>(),
-                (unsigned long long)w["core_group"].get<uint64_t>(), (unsigned long long)w["submit"].get<uint64_t>());
-  os << line;
-  for (size_t i = 0; i < cp["kernels"].size() && i < 3; ++i) {
-    const auto& k = cp["kernels"][i];
-    std::snprintf(line, sizeof line, "%s %s %llu cycles", i ? "," : "", k["name"].get<std::string>().c_str(),
-                  (unsigned long long)k["cycles"].get<uint64_t>());
-    os << line;
-  }
-  os << "\n\n";
-  // One row per kernel: every counter the registry shows in the summary.
+  // One row per kernel, most task cycles first: its share of all kernels'
+  // task cycles, of the critical path, then every counter the registry shows
+  // in the summary.
   std::vector<const CounterInfo*> cols;
   for (const CounterInfo& c : counters())
     if (c.summary && c.agg != Agg::Histogram) cols.push_back(&c);
   auto width = [](const CounterInfo* c) { return int(std::max<size_t>(11, std::strlen(c->summary))); };
-  std::snprintf(line, sizeof line, "%-22s", "kernel");
+  std::map<std::string, uint64_t> on_path;
+  for (const auto& k : cp["kernels"]) on_path[k["name"].get<std::string>()] = k["cycles"].get<uint64_t>();
+  std::vector<const ordered_json*> rows;
+  for (const auto& k : r["kernels"]) rows.push_back(&k);
+  std::stable_sort(rows.begin(), rows.end(), [](const ordered_json* a, const ordered_json* b) {
+    return (*a)["task_cycles"].get<uint64_t>() > (*b)["task_cycles"].get<uint64_t>();
+  });
+  const double all_task_cycles = double(t["task_cycles"].get<uint64_t>());
+  std::snprintf(line, sizeof line, "%-22s %7s %7s", "kernel", "time %", "path %");
   os << line;
   for (const CounterInfo* c : cols) {
     std::snprintf(line, sizeof line, " %*s", width(c), c->summary);
     os << line;
   }
   os << "\n";
-  for (const auto& k : r["kernels"]) {
-    std::snprintf(line, sizeof line, "%-22.22s", k["name"].get<std::string>().c_str());
+  for (const ordered_json* kp : rows) {
+    const auto& k = *kp;
+    const std::string name = k["name"].get<std::string>();
+    const auto path = on_path.find(name);
+    std::snprintf(line, sizeof line, "%-22.22s %7s %7s", name.c_str(),
+                  percent(double(k["task_cycles"].get<uint64_t>()), all_task_cycles).c_str(),
+                  path == on_path.end() ? "-" : percent(double(path->second), double(total)).c_str());
     os << line;
     for (const CounterInfo* c : cols) {
       std::string text;
@@ -350,6 +375,11 @@ std::string format_summary(const ordered_json& r) {
     }
     os << "\n";
   }
+  os << "time %: the kernel's share of all kernels' task cycles (rows sorted by it). task cycles: the sum over\n"
+        "the kernel's tasks of (end - start) on their core group; tasks on different core groups overlap, so the\n"
+        "column adds up to more than the run's cycles. path %: the kernel's cycles on the critical path / the\n"
+        "run's cycles. The other counts are sums over the kernel's tasks; exec us and latency us are means per\n"
+        "execution record.\n";
   return os.str();
 }
 

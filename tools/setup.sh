@@ -7,6 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage() { echo "usage: tools/setup.sh run|test" >&2; }
+# The argument first: a wrong one installs and builds nothing.
+if [ "$#" -ne 1 ] || { [ "$1" != run ] && [ "$1" != test ]; }; then
+  usage
+  exit 2
+fi
+
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev
           libboost-program-options-dev libgtest-dev nlohmann-json3-dev
           parallel python3 python3-matplotlib python3-scipy)
@@ -32,7 +39,7 @@ case "${1:-}" in
       --workload configs/workloads/qwen3_32b_decode_fused_qkrope.yaml ;;
   test)
     exec ctest --test-dir build --output-on-failure -j"$(nproc)" ;;
-  *)
-    echo "usage: tools/setup.sh run|test" >&2
+  *)  # not reached: checked above
+    usage
     exit 2 ;;
 esac

@@ -3,6 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <set>
@@ -405,11 +408,18 @@ Workload load_workload_file(const std::string& path, const Target& target) {
   if (std::filesystem::is_character_file(st) || std::filesystem::is_block_file(st) ||
       std::filesystem::is_socket(st))
     throw WorkloadError(path + " is a device, not a workload file");
+  // Missing or unreadable: the reason, and no line to point at.
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    std::fclose(f);
+  } else {
+    const int err = errno;
+    throw WorkloadError("cannot read workload file " + path + ": " + std::strerror(err));
+  }
   YAML::Node doc;
   try {
     doc = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    throw WorkloadError(path + ":0: cannot read the file");
+    throw WorkloadError("cannot read workload file " + path);
   } catch (const YAML::ParserException& e) {
     throw WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }

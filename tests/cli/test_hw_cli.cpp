@@ -55,9 +55,11 @@ std::string origin_of(const std::string& line) {
   return at == std::string::npos ? "" : line.substr(at + 4);
 }
 
+// Without the wall times and the provenance (which names the files run).
 nlohmann::json report_without_sim(const fs::path& p) {
   nlohmann::json j = read_json(p);
   j.erase("sim");
+  j.erase("provenance");
   return j;
 }
 

@@ -99,7 +99,8 @@ int cmd_bench(const std::vector<std::string>& args) {
   return guarded([&] {
     po::options_description desc("npusim bench options");
     desc.add_options()("help,h", "this help")(
-        "hw", po::value<std::string>()->default_value("configs/hw/a2a3.yaml"), "hardware config")(
+        "hw", po::value<std::string>()->default_value(default_hw_file()),
+        "hardware config; default: configs/hw/a2a3.yaml of npusim's tree, from any directory")(
         "tasks", po::value<uint32_t>()->default_value(2000), "synthetic tasks")(
         "steps", po::value<uint32_t>()->default_value(50), "K-steps per task (10 instructions each)");
     po::variables_map vm;
@@ -109,7 +110,7 @@ int cmd_bench(const std::vector<std::string>& args) {
       return kOk;
     }
     po::notify(vm);
-    const sim::HwConfig hw = sim::load_hw_config(vm["hw"].as<std::string>());
+    const sim::HwConfig hw = load_hw_source(vm["hw"].as<std::string>(), {}, vm["hw"].defaulted()).resolve();
     const isa::Program p = synthetic(vm["tasks"].as<uint32_t>(), vm["steps"].as<uint32_t>());
     const sim::RunResult r = sim::simulate(p, hw, {});
     const double wall = r.report["sim"]["wall_s"].get<double>();

@@ -119,6 +119,35 @@ void counter_rows(const std::vector<const ordered_json*>& objs, bool skip_zero, 
   }
 }
 
+// What a report was made from, on one line: "workload W [hash], hw H [hash]
+// (bases ...), --set K=V ..., seed N; npusim V (commit C)" (hashes: the first
+// 8 hex digits of FNV-1a 64). load_report checked the types read here.
+std::string provenance_line(const ordered_json& r) {
+  const auto it = r.find("provenance");
+  if (it == r.end()) return "no provenance (a report of an npusim before 0.1.0)";
+  const ordered_json& p = *it;
+  auto file = [](const ordered_json& f) {
+    std::string s = f.value("path", std::string("?"));
+    const std::string h = f.value("fnv1a64", std::string());
+    if (!h.empty()) s += " [" + h.substr(0, 8) + "]";
+    return s;
+  };
+  std::string out;
+  for (const char* k : {"workload", "program"})
+    if (p.contains(k)) out += std::string(k) + " " + file(p[k]);
+  if (p.contains("hw")) {
+    out += std::string(out.empty() ? "" : ", ") + "hw " + file(p["hw"]);
+    if (p.contains("hw_bases"))
+      for (const auto& b : p["hw_bases"]) out += " <- base " + file(b);
+  }
+  if (p.contains("set"))
+    for (const auto& o : p["set"]) out += ", --set " + o.get<std::string>();
+  if (p.contains("seed")) out += ", seed " + p["seed"].dump();
+  if (p.contains("npusim") || p.contains("commit"))
+    out += "; npusim " + p.value("npusim", std::string("?")) + " (commit " + p.value("commit", std::string("?")) + ")";
+  return out;
+}
+
 void header(const std::string& title, const std::vector<std::string>& names) {
   std::printf("%-28s", title.c_str());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -133,13 +162,25 @@ void header(const std::string& title, const std::vector<std::string>& names) {
 int cmd_compare(const std::vector<std::string>& args) {
   return guarded([&] {
     po::options_description desc("npusim compare options");
-    desc.add_options()("help,h", "this help")("reports", po::value<std::vector<std::string>>(), "reports");
+    desc.add_options()("help,h", "this help")("reports", po::value<std::vector<std::string>>(),
+                                              "the reports (positional): JSON files of `npusim run --report`");
     po::positional_options_description pos;
     pos.add("reports", -1);
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: npusim compare A.json B.json [C.json ...]\n" << desc;
+      std::cout << "usage: npusim compare A.json B.json [C.json ...]\n"
+                   "Prints two or more reports of `npusim run --report` side by side, each column named by its\n"
+                   "file (without .json): first what each report was made from (its provenance: workload, hw\n"
+                   "and their hashes, --set overrides, npusim version and commit), then total_cycles, total_us,\n"
+                   "the roofline bound and ratio and every counter of the totals, then per kernel every counter\n"
+                   "that is not 0 in all reports. After the first report each value has its change against the\n"
+                   "first: a percentage, \"=\" when equal, +N when the first is 0, nothing when one is missing.\n"
+                   "Reports of older versions (without newer counters or provenance) compare; a file that is not\n"
+                   "shaped like a report is an error naming the file and the JSON path.\n"
+                   "\nExit status: 0 printed; 2 bad input (fewer than two reports, a file missing or not a\n"
+                   "report); 3 an internal error (a bug in npusim).\n\n"
+                << desc;
       return kOk;
     }
     po::notify(vm);
@@ -153,6 +194,9 @@ int cmd_compare(const std::vector<std::string>& args) {
       names.push_back(report_label(f));
     }
     // load_report checked every key read here: present where required, a number.
+    for (size_t i = 0; i < reports.size(); ++i)
+      std::printf("%-14s %s\n", (names[i] + ":").c_str(), provenance_line(reports[i]).c_str());
+    std::printf("\n");
     header("totals", names);
     {
       std::vector<std::optional<double>> cycles;
@@ -162,16 +206,20 @@ int cmd_compare(const std::vector<std::string>& args) {
         totals.push_back(&r["totals"]);
       }
       row("total_cycles", cycles);
-      counter_rows(totals, false, true);
-    }
-    {
-      std::vector<std::optional<double>> us, ratio;
-      for (const auto& r : reports) {
-        us.push_back(r["total_us"].get<double>());
-        ratio.push_back(r["roofline"]["ratio"].get<double>() * 100);
+      std::vector<std::optional<double>> us;
+      for (const auto& r : reports) us.push_back(r["total_us"].get<double>());
+      row("total_us", us, 2);
+      // The roofline: its bound (reports before it was recorded lack the
+      // cycles: "-") and simulated / bound.
+      for (const char* k : {"bound_cycles", "gm_bound_cycles", "cube_bound_cycles"}) {
+        std::vector<std::optional<double>> v;
+        for (const auto& r : reports) v.push_back(value(r["roofline"], k));
+        row(std::string("roofline ") + k, v);
       }
-      row("total_us (x1)", us);
-      row("roofline ratio (x100)", ratio);
+      std::vector<std::optional<double>> ratio;
+      for (const auto& r : reports) ratio.push_back(r["roofline"]["ratio"].get<double>());
+      row("roofline ratio", ratio, 2);
+      counter_rows(totals, false, true);
     }
     // Kernels in order of first appearance across the reports.
     std::vector<std::string> kernels;

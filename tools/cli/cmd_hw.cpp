@@ -71,7 +71,8 @@ int cmd_hw(const std::vector<std::string>& args) {
     if (args[0] != "show") throw po::error("hw: unknown subcommand '" + args[0] + "' (expected: show)");
     po::options_description desc("npusim hw show options");
     desc.add_options()("help,h", "this help")(
-        "hw", po::value<std::string>()->default_value("configs/hw/a2a3.yaml"), "hardware config (YAML)")(
+        "hw", po::value<std::string>()->default_value(default_hw_file()),
+        "hardware config (YAML); default: configs/hw/a2a3.yaml of npusim's tree, from any directory")(
         "set", po::value<std::vector<std::string>>()->composing(),
         "hw.KEY=VALUE: change a key of the hardware description, as for `npusim run`; repeatable");
     po::variables_map vm;
@@ -88,7 +89,7 @@ int cmd_hw(const std::vector<std::string>& args) {
         os.push_back(parse_override(s));
         if (os.back().target != "hw") throw po::error("hw show: --set " + os.back().key() + ": only hw.* keys");
       }
-    const sim::HwSource hw = load_hw_source(vm["hw"].as<std::string>(), os);
+    const sim::HwSource hw = load_hw_source(vm["hw"].as<std::string>(), os, vm["hw"].defaulted());
     std::vector<sim::HwSetting> settings;
     hw.resolve(&settings);
     std::cout << format_hw_settings(hw.files(), settings);

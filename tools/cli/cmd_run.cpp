@@ -16,7 +16,9 @@
 #include "sim/stats.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/functional.h"
+#include "tools/cli/outputs.h"
 #include "tools/cli/overrides.h"
+#include "tools/cli/provenance.h"
 #include "workloads/builder.h"
 #include "workloads/workload.h"
 
@@ -100,6 +102,19 @@ workloads::Workload load_program(const po::variables_map& vm, const std::vector<
   return w;
 }
 
+// What the report was made from (its "provenance").
+ProvenanceInputs provenance_inputs(const po::variables_map& vm, const sim::HwSource& hw, bool functional) {
+  ProvenanceInputs in;
+  in.hw_files = hw.files();
+  in.input_kind = vm.count("workload") ? "workload" : "program";
+  in.input_path = vm[in.input_kind].as<std::string>();
+  if (vm.count("set")) in.overrides = vm["set"].as<std::vector<std::string>>();
+  in.functional = functional;
+  in.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("inputs")) in.inputs_dir = vm["inputs"].as<std::string>();
+  return in;
+}
+
 // "[4096, 4096, ... 16 values]": the start of a list of values for messages.
 std::string head_of(const std::vector<int32_t>& v) {
   std::string s = "[";
@@ -114,7 +129,8 @@ int cmd_run(const std::vector<std::string>& args) {
   return guarded([&] {
     po::options_description desc("npusim run options");
     desc.add_options()("help,h", "this help")(
-        "hw", po::value<std::string>()->default_value("configs/hw/a2a3.yaml"), "hardware config (YAML)")(
+        "hw", po::value<std::string>()->default_value(default_hw_file()),
+        "hardware config (YAML); default: configs/hw/a2a3.yaml of npusim's tree, from any directory")(
         "workload", po::value<std::string>(), "workload description (configs/workloads/*.yaml)")(
         "program", po::value<std::string>(), "a program in the text format (see `npusim disasm`)")(
         "report", po::value<std::string>(), "write the JSON report to this file")(
@@ -142,8 +158,13 @@ int cmd_run(const std::vector<std::string>& args) {
                "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
+    // An output that cannot be written is an error now, not after the run.
+    for (const char* flag : {"report", "trace"})
+      if (vm.count(flag)) check_output_file(std::string("--") + flag, vm[flag].as<std::string>());
+    if (vm.count("dump")) check_output_dir("--dump", vm["dump"].as<std::string>());
     const std::vector<Override> os = overrides(vm);
-    const sim::HwConfig hw = load_hw_source(vm["hw"].as<std::string>(), os).resolve();
+    const sim::HwSource hw_source = load_hw_source(vm["hw"].as<std::string>(), os, vm["hw"].defaulted());
+    const sim::HwConfig hw = hw_source.resolve();
     const double max_gib = vm["max-memory-gib"].as<double>();
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
@@ -193,6 +214,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     sim::RunResult r = sim::simulate(p, hw, opts);
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
+    r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
     if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());
@@ -210,11 +232,18 @@ int cmd_disasm(const std::vector<std::string>& args) {
     po::options_description desc("npusim disasm options");
     desc.add_options()("help,h", "this help")("workload", po::value<std::string>(), "workload description")(
         "program", po::value<std::string>(), "a text program (parsed, validated and printed again)")(
-        "output,o", po::value<std::string>(), "write here instead of stdout");
+        "output,o", po::value<std::string>(), "write here instead of stdout")(
+        "set", po::value<std::vector<std::string>>()->composing(),
+        "workload.KEY=VALUE: change a key of the workload YAML first, as for `npusim run`; repeatable");
     po::variables_map vm;
-    if (!parse(args, desc, vm, "usage: npusim disasm --workload FILE [-o FILE]")) return kOk;
+    if (!parse(args, desc, vm, "usage: npusim disasm --workload FILE [--set workload.KEY=VALUE ...] [-o FILE]"))
+      return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
-    const std::string text = isa::print_program(load_program(vm).program);
+    const std::vector<Override> os = overrides(vm);
+    for (const Override& o : os)
+      if (o.target != "workload")
+        throw po::error("disasm: --set " + o.key() + ": only workload.* keys (disasm takes no hardware file)");
+    const std::string text = isa::print_program(load_program(vm, os).program);
     if (vm.count("output")) {
       sim::write_file(vm["output"].as<std::string>(), text, "the program");
     } else {

@@ -351,7 +351,8 @@ int run_local(const Spec& spec, const std::string& out, const LocalOptions& opt)
     std::string what = "point " + std::to_string(c.point.index) + " " + (ok ? "ok" : "error");
     if (!ok) {
       std::string m = row[status_col + 1];
-      if (m.size() > 160) m = m.substr(0, 157) + "...";
+      // The end of a long message is its cause (the start names the file).
+      if (m.size() > 160) m = "..." + m.substr(m.size() - 157);
       what += ": " + m;
     }
     std::fprintf(stderr, "sweep: %zu/%zu done, %zu failed, %s elapsed, ETA %s | %s (%.2f s)\n", done, total, failed,
@@ -541,9 +542,29 @@ int cmd_sweep(const std::vector<std::string>& args) {
                    "       npusim sweep SWEEP.yaml --emit-jobs DIR [--bin PATH]\n"
                    "       npusim sweep --collect DIR -o results.csv\n"
                 << desc
-                << "\nEach point runs as a child `npusim run` (its own process group) that hands its report back\n"
+                << "\nThe sweep file (YAML; file paths relative to the working directory):\n"
+                   "  hw: configs/hw/a2a3.yaml                # the base hardware file\n"
+                   "  workload: configs/workloads/gemm.yaml   # the base workload file\n"
+                   "  axes:                                   # each key is one dimension of the product\n"
+                   "    workload.tiling.tile_k: [128, 256]    # a key path, as for `run --set KEY=VALUE`\n"
+                   "    hw: [configs/hw/a2a3.yaml, configs/hw/a5.yaml]   # or a base file itself\n"
+                   "  zip:                                    # optional: each group is one dimension whose\n"
+                   "    - hw.scheduler.dispatch_cycles: [1850, 5550]     # keys move together (equal lengths)\n"
+                   "      hw.scheduler.launch_cycles: [185, 555]\n"
+                   "  timeout: 600                            # optional: seconds a point may run\n"
+                   "  description: tile_k against the hardware   # optional\n"
+                   "\nPoints are the cartesian product of the axes and zip groups (first one outermost). The CSV\n"
+                   "has a row per point: point, a column per axis, status (ok or error), error, total_cycles,\n"
+                   "total_us, every summed counter, exec_us_mean, latency_us_mean, roofline_ratio; each row is\n"
+                   "written as its point finishes, a line of progress goes to stderr. A point that fails (a\n"
+                   "tile that does not fit) is an error row; the others still run.\n"
+                   "\nEach point runs as a child `npusim run` (its own process group) that hands its report back\n"
                    "through a pipe: a sweep leaves no temporary files, and its children die with it, even on\n"
-                   "kill -9. A point killed by the timeout gets an error row; --resume --retry-failed reruns it.\n";
+                   "kill -9. A point killed by the timeout gets an error row; --resume --retry-failed reruns it.\n"
+                   "\nExit status: 0 every point has a row (error rows included: they are data); 1 --collect:\n"
+                   "points without a result (listed on stderr); 2 bad input (the sweep file, an option, an\n"
+                   "output that cannot be written); 3 an internal error (a bug in npusim); 128+N stopped by\n"
+                   "signal N (the finished rows are kept: --resume).\n";
       return kOk;
     }
     po::notify(vm);

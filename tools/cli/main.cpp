@@ -9,6 +9,7 @@
 #include <systemc>
 
 #include "tools/cli/cli.h"
+#include "tools/cli/provenance.h"
 
 namespace {
 const char* kUsage =
@@ -24,7 +25,7 @@ const char* kUsage =
     "  report-keys  the report's counters: key, unit, aggregation, meaning [--markdown]\n"
     "  hw show  the hardware description resolved (bases, defaults, --set), each value with its origin:\n"
     "           npusim hw show --hw FILE [--set hw.KEY=VALUE ...]\n"
-    "Run `npusim <command> --help` for a command's options.\n";
+    "Run `npusim <command> --help` for a command's options; `npusim --version` for the version and commit.\n";
 }
 
 namespace {
@@ -59,6 +60,10 @@ int dispatch(int argc, char** argv) {
   if (cmd == "check") return cli::cmd_check(args);
   if (cmd == "report-keys") return cli::cmd_report_keys(args);
   if (cmd == "hw") return cli::cmd_hw(args);
+  if (cmd == "--version" || cmd == "-V") {
+    std::printf("npusim %s (commit %s)\n", cli::npusim_version(), cli::npusim_commit());
+    return cli::kOk;
+  }
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return cli::kOk;

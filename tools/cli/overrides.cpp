@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 
 #include "sim/file_io.h"
 #include "workloads/workload.h"
@@ -124,11 +125,31 @@ void apply_override(sim::HwSource& hw, const Override& o) {
   hw.set(o.path, parse_value(o), o.origin());
 }
 
-sim::HwSource load_hw_source(const std::string& file, const std::vector<Override>& os) {
+sim::HwSource load_hw_source(const std::string& file, const std::vector<Override>& os, bool defaulted) {
+  if (defaulted) {
+    try {
+      sim::check_input_file(file, "hardware");
+    } catch (const sim::FileError& e) {
+      throw sim::ConfigError(std::string(e.what()) +
+                             " (the default --hw, as none was given; pass --hw FILE, e.g. --hw "
+                             "NPUSIM_SOURCE/configs/hw/a2a3.yaml)");
+    }
+  }
   sim::HwSource hw = sim::load_hw_source(file);
   for (const Override& o : os)
     if (o.target == "hw") apply_override(hw, o);
   return hw;
+}
+
+std::string default_hw_file() {
+  namespace fs = std::filesystem;
+  const fs::path f = (fs::path(sim::hw_preset_dir()) / "a2a3.yaml").lexically_normal();
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  if (ec || !f.is_absolute()) return f.string();
+  const fs::path rel = f.lexically_relative(cwd);
+  if (rel.empty() || *rel.begin() == "..") return f.string();
+  return rel.string();
 }
 
 void apply_override(YAML::Node& root, const Override& o, const std::string& file) {
@@ -151,7 +172,7 @@ YAML::Node load_workload_yaml(const std::string& path) {
   try {
     return YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    throw workloads::WorkloadError(path + ":0: cannot read the file");
+    throw workloads::WorkloadError("cannot read workload file " + path);  // no line to point at
   } catch (const YAML::ParserException& e) {
     throw workloads::WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }

@@ -56,8 +56,17 @@ void apply_override(YAML::Node& root, const Override& o, const std::string& file
 void apply_override(sim::HwSource& hw, const Override& o);
 
 // The hardware file `file` with its bases, and the hw.* overrides of `os`
-// on top, in order (the last one of a key wins).
-sim::HwSource load_hw_source(const std::string& file, const std::vector<Override>& os);
+// on top, in order (the last one of a key wins). `defaulted`: `file` is
+// default_hw_file() because no --hw was given; a message about reading it
+// then says so and how to give one.
+sim::HwSource load_hw_source(const std::string& file, const std::vector<Override>& os, bool defaulted = false);
+
+// The default of --hw (run, hw show, bench): a2a3.yaml in the presets of the
+// tree the binary belongs to (sim::hw_preset_dir(): <tree>/configs/hw next to
+// <tree>/<build>/bin/npusim, else the source tree it was built from), so it
+// does not depend on the working directory. Named relative to the working
+// directory when it lies below it ("configs/hw/a2a3.yaml" in the tree).
+std::string default_hw_file();
 
 // A workload file's YAML document, not yet validated; throws
 // workloads::WorkloadError with the messages build_workload_file gives.

@@ -115,6 +115,7 @@ void validate_report(const ordered_json& r, const std::string& file) {
   const ordered_json& roof = *c.member(r, "", "roofline", true);
   c.expect(roof, "roofline", T::object, "an object");
   c.number(roof, "roofline", "ratio", true);
+  for (const char* k : {"bound_cycles", "gm_bound_cycles", "cube_bound_cycles"}) c.number(roof, "roofline", k, false);
   const ordered_json& totals = *c.member(r, "", "totals", true);
   c.expect(totals, "totals", T::object, "an object");
   c.counters(totals, "totals", true);
@@ -132,6 +133,33 @@ void validate_report(const ordered_json& r, const std::string& file) {
       c.fail(at + ".name", "kernel " + name.dump() + " appears twice (also kernels[" + std::to_string(it->second) +
                                "])");
     c.counters(k, at, false);
+  }
+  // What the report was made from (reports before it lack it); `compare`
+  // prints the parts checked here, whatever else it holds is ignored.
+  if (const ordered_json* p = c.member(r, "", "provenance", false)) {
+    c.expect(*p, "provenance", T::object, "an object");
+    auto string = [&](const ordered_json& obj, const std::string& at, const char* key) {
+      if (const ordered_json* v = c.member(obj, at, key, false)) c.expect(*v, Checker::join(at, key), T::string, "a string");
+    };
+    auto file = [&](const ordered_json& f, const std::string& at) {
+      c.expect(f, at, T::object, "an object");
+      string(f, at, "path");
+      string(f, at, "fnv1a64");
+    };
+    string(*p, "provenance", "npusim");
+    string(*p, "provenance", "commit");
+    for (const char* key : {"hw", "workload", "program"})
+      if (const ordered_json* f = c.member(*p, "provenance", key, false)) file(*f, std::string("provenance.") + key);
+    if (const ordered_json* b = c.member(*p, "provenance", "hw_bases", false)) {
+      c.expect(*b, "provenance.hw_bases", T::array, "an array");
+      for (size_t i = 0; i < b->size(); ++i) file((*b)[i], "provenance.hw_bases[" + std::to_string(i) + "]");
+    }
+    if (const ordered_json* set = c.member(*p, "provenance", "set", false)) {
+      c.expect(*set, "provenance.set", T::array, "an array");
+      for (size_t i = 0; i < set->size(); ++i)
+        c.expect((*set)[i], "provenance.set[" + std::to_string(i) + "]", T::string, "a string");
+    }
+    c.number(*p, "provenance", "seed", false);
   }
 }
 

@@ -22,13 +22,18 @@ nlohmann::ordered_json parse_report(const std::string& text, const std::string& 
 // Throws isa::InputError "FILE: JSON.PATH: what is wrong" unless `r` has what
 // `check`, `compare` and `sweep` read, with the right types:
 // - an object with the numbers total_cycles and total_us, the object
-//   roofline with the number ratio, the object totals and the array kernels;
+//   roofline with the number ratio (and bound_cycles, gm_bound_cycles,
+//   cube_bound_cycles numbers when present), the object totals and the array kernels;
 // - totals and kernels[i] (an object with a string name; no two kernels
 //   share one): every counter of the registry (sim/counters.h) that `check`
 //   compares (kGated: launches, dma_count, dma_bytes) is a required number;
 //   the other summed counters are numbers when present, a histogram an
 //   object of numbers when present (reports of older versions lack the
 //   counters added since).
+// - provenance, when present (reports before it lack it): an object whose
+//   npusim and commit are strings, hw, workload, program and each of
+//   hw_bases objects with string path and fnv1a64, set an array of strings,
+//   seed a number; other keys are not looked at.
 // Every number must be >= 0. E.g. "base.json: kernels[3].dma_count: expected
 // a number, got a string".
 void validate_report(const nlohmann::ordered_json& r, const std::string& file);
