@@ -52,7 +52,7 @@ constexpr int64_t kMaxReg = int64_t(1) << 31;
 }  // namespace
 
 std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<Instr>& stream,
-                                            const std::vector<bool>& known) {
+                                            const std::vector<bool>& known, uint32_t block) {
   std::array<std::optional<int64_t>, kNumRegs> regs{};  // nullopt: not known before the run
   std::vector<InstrAccess> out;
   for (uint32_t i = 0; i < stream.size(); ++i) {
@@ -76,7 +76,9 @@ std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<
       }
       out.push_back({i, a});
     }
-    if ((in.op == Op::SLOAD || in.op == Op::SADD) && (in.reg < 0 || in.reg >= kNumRegs)) continue;
+    if ((in.op == Op::SLOAD || in.op == Op::SADD || in.op == Op::SBLOCK) && (in.reg < 0 || in.reg >= kNumRegs))
+      continue;
+    if (in.op == Op::SBLOCK) regs[size_t(in.reg)] = int64_t(block);
     if (in.op == Op::SLOAD) {
       std::optional<int64_t>& r = regs[size_t(in.reg)];
       r.reset();

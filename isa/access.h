@@ -47,7 +47,8 @@ struct InstrAccess {
 // Walks `stream` tracking the registers whose values are known (`known`:
 // from known_before_run). Expects a structurally valid stream (tensor
 // indices in range); an unresolvable offset yields `whole`.
+// `block`: the task's block index, the value an SBLOCK gives its register.
 std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<Instr>& stream,
-                                            const std::vector<bool>& known);
+                                            const std::vector<bool>& known, uint32_t block = 0);
 
 }  // namespace isa

@@ -123,6 +123,7 @@ std::vector<OpInfo> build_table() {
           .cost(C::ScalarLoad),
       Row(Op::SADD, "sadd").operands({O::Reg, O::Imm}).no_arrow().dst(0).reg_read().check(Check::IntImm)
           .pipe(Pipe::SCALAR).cost(C::ScalarOp),
+      Row(Op::SBLOCK, "sblock").operands({O::Reg}).no_arrow().dst(0).pipe(Pipe::SCALAR).cost(C::ScalarOp),
       Row(Op::SIGNAL, "signal").operands({O::Imm}).no_arrow().dst(0).check(Check::FlagImm).pipe(Pipe::SCALAR)
           .cost(C::Signal),
       Row(Op::WAIT, "wait").operands({O::Imm}).no_arrow().dst(0).check(Check::FlagImm).pipe(Pipe::SCALAR)

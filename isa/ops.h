@@ -38,6 +38,7 @@ enum class Op : uint8_t {
   TRESHAPE,    // treshape D <- A         dst is a re-shaped view of a's bytes (no data moves, no cost)
   SLOAD,       // sload R <- G            R[reg] = gm (one element)               [SCALAR]
   SADD,        // sadd R I                R[reg] += int(imm)
+  SBLOCK,      // sblock R                R[reg] = the task's block index (pl.spmd; 0 for a plain task)
   SIGNAL,      // signal I                post flag int(imm) to the task's flag board, after all earlier instructions
   WAIT,        // wait I                  consume flag int(imm); later instructions wait for it
 };

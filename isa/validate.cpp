@@ -202,7 +202,7 @@ class Validator {
     const Kernel& k = p_.kernels[task.kernel];
     const std::vector<GmRange> reads = merged(task.reads), writes = merged(task.writes);
     const auto stream = [&](const std::vector<Instr>& s, int sid, const std::string& name) {
-      for (const InstrAccess& ia : stream_gm_accesses(p_, s, known)) {
+      for (const InstrAccess& ia : stream_gm_accesses(p_, s, known, task.block)) {
         const GmAccess& a = ia.access;
         const std::vector<GmRange>& cover = a.write ? writes : reads;
         const uint64_t size = uint64_t(std::max<int64_t>(0, p_.tensors[a.tensor].bytes()));

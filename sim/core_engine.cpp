@@ -195,6 +195,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     // The register's value, for offsets later in the stream.
     if (in.op == Op::SLOAD) regs[in.reg] = ctx_.read_int ? ctx_.read_int(in.gm.tensor, d.gm_offset) : 0;
     else if (in.op == Op::SADD) regs[in.reg] += int64_t(in.imm);
+    else if (in.op == Op::SBLOCK) regs[in.reg] = ctx_.block;
     regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
   }
 }

@@ -69,6 +69,7 @@ struct InstrEvent {
 struct TaskContext {
   const isa::Program* program = nullptr;
   uint32_t task = 0;
+  uint32_t block = 0;  // the task's block index (pl.spmd), for SBLOCK
   std::string core;  // "cube", "vec0", ...
   // Value of an int32 GM element (seq_lens), for SLOAD during decode.
   std::function<int64_t(uint32_t tensor, int64_t elem)> read_int;

@@ -348,7 +348,7 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
   }
 }
 
-void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset) {
+void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset, uint32_t block) {
   Core& c = core_at(group, core, isa::mnemonic(in).c_str());
   cur_group_ = group;
   cur_core_ = core;
@@ -388,13 +388,16 @@ void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& i
       return;
     case Op::SLOAD:
     case Op::SADD:
+    case Op::SBLOCK:
       if (in.reg < 0 || in.reg >= isa::kNumRegs)
         throw SimError(where(group, core, &in) + ": register R" + std::to_string(in.reg) + " out of range");
       if (in.op == Op::SLOAD) {
         check_gm(in, gm_offset);
         c.regs[in.reg] = read_int(in.gm.tensor, gm_offset);
-      } else {
+      } else if (in.op == Op::SADD) {
         c.regs[in.reg] += int64_t(in.imm);
+      } else {
+        c.regs[in.reg] = block;
       }
       return;
     case Op::SIGNAL:

@@ -71,7 +71,8 @@ class FunctionalState {
   // (InstrEvent::gm_offset: the static offset plus R[reg] * reg_scale).
   // Throws SimError for a tile outside its buffer or a GM access outside its
   // tensor (the timing engine rejects both earlier in a normal run).
-  void execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset);
+  // `block`: the task's block index (pl.spmd), the value SBLOCK reads.
+  void execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset, uint32_t block = 0);
 
   // An int32 tensor element (TaskContext::read_int in functional mode).
   // Throws SimError for a float tensor or an element out of range.

@@ -219,7 +219,7 @@ class Npu : public sc_core::sc_module {
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
     // Events arrive in an order that respects every data dependency, so the
     // semantics can run here (docs/architecture.md, "Functional mode").
-    if (functional) functional->execute(group, core, *e.instr, e.gm_offset);
+    if (functional) functional->execute(group, core, *e.instr, e.gm_offset, p.tasks[task].block);
     stats.on_instr(task, e);
     if (!tracer || e.instr->op == isa::Op::TRESHAPE) return;
     const uint32_t tid = 1 + core * kNumPipes + uint32_t(e.cost->pipe);
@@ -344,6 +344,7 @@ void CoreGroup::execute() {
   TaskContext ctx;
   ctx.program = &p;
   ctx.task = task;
+  ctx.block = p.tasks[task].block;
   if (FunctionalState* f = npu_.functional) {
     ctx.read_int = [f](uint32_t tensor, int64_t elem) -> int64_t { return f->read_int(tensor, elem); };
   } else {

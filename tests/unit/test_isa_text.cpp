@@ -91,7 +91,8 @@ GmRange range(uint32_t t, uint64_t b, uint64_t e) {
   return r;
 }
 
-constexpr int kNumMnemonics = 4 + 6 + 6 + 5 + 3 + 2 + 6 + 6 + 1 + 5;
+// ... + 6: treshape, sload, sadd, sblock, signal, wait
+constexpr int kNumMnemonics = 4 + 6 + 6 + 5 + 3 + 2 + 6 + 6 + 1 + 6;
 
 // Kernel 0 uses every opcode and every sub-op; kernels 2.. hold the odd
 // corners: unused fields set, out-of-range indices, names that need quotes.
@@ -129,6 +130,7 @@ Program everything() {
       I(Op::TRESHAPE, 2).dst(tile(Space::L1, 0, 32, 32, DType::BF16)).a(l1),
       I(Op::SLOAD, 3).reg(15).gm(view(1, 3, 1, 1, 1)),
       I(Op::SADD, 3).reg(15).imm(-1),
+      I(Op::SBLOCK, 3).reg(14),
       I(Op::SIGNAL, 3).imm(0),
       I(Op::WAIT, 3).imm(7),
   };
