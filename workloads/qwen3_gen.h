@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/blocks.h"
 #include "workloads/builder.h"
 #include "workloads/qwen3_decode.h"
 
@@ -23,29 +24,6 @@ constexpr int64_t kProjChunk = 4;  // baseline q_proj / kv_proj: pl.parallel(...
 constexpr int64_t kRopeChunk = 8;  // baseline rope_cache: pl.parallel(NKV, chunk=8)
 
 inline uint32_t u(int64_t v) { return uint32_t(v); }
-
-// One online-softmax combine step (spec section 2.5): fold a block's output
-// ot, row max mt and row sum lt into the running (oi, mi, li).
-inline void online_softmax_combine(KernelBuilder& k, LTile& oi, LTile& mi, LTile& li, const LTile& ot, const LTile& mt,
-                            const LTile& lt) {
-  LTile m_new = k.max(mi, mt);
-  LTile alpha = k.exp(k.sub(mi, m_new));
-  LTile beta = k.exp(k.sub(mt, m_new));
-  // Emitting calls are sequenced (builder.h): operands into named tiles, the
-  // right one first (what gcc did with the nested calls these replace). The
-  // running sums are updated in their buffers, as a loop-carried value is.
-  {
-    LTile bl = k.mul(beta, lt);
-    LTile al = k.mul(alpha, li);
-    k.add(al, bl, li);
-  }
-  {
-    LTile bo = k.row_expand_mul(ot, beta);
-    LTile ao = k.row_expand_mul(oi, alpha);
-    k.add(ao, bo, oi);
-  }
-  mi = m_new;
-}
 
 // Kernel names of the four attention stages and of the MLP kernels (upstream
 // renamed them; the defaults are the baseline's).
@@ -74,6 +52,7 @@ struct Gen {
   GmTensor q_acc, k_acc, v_acc;                               // fused_qkrope, reviewed (q_acc)
   GmTensor o_acc, gate_acc, up_acc, down_acc;                 // baseline, fused (o/down: reviewed too)
   GmTensor rope_cs, kv_acc, gu_acc;                           // reviewed
+  blocks::Attention att;  // the four attention stages' layout (after tensors())
 
   Gen(const Qwen3Params& params, const Target& target) : p(params), pb(target) {
     const Qwen3Shapes& s = p.shapes;
@@ -120,6 +99,12 @@ struct Gen {
       cur_mi = pb.tensor("all_cur_mi", {slots * QHB, 1}, DType::FP32, TK::Scratch);
       cur_li = pb.tensor("all_cur_li", {slots * QHB, 1}, DType::FP32, TK::Scratch);
     }
+    att.q_padded = all_q_padded, att.k_cache = k_cache, att.v_cache = v_cache;
+    att.scores = raw_scores, att.exp = exp_padded, att.o_blocks = oi_tmp;
+    att.m_blocks = cur_mi, att.l_blocks = cur_li, att.out = attn_out;
+    att.groups = NKV, att.qheads = QHB, att.qpad = QPAD, att.D = D, att.block = ST, att.max_ctx = S_max;
+    att.scale = attn_scale;
+    att.ctx_len = [this](int64_t b) { return ctx_len(b); };
     resid1 = pb.tensor("resid1_tile", {B, H}, DType::FP32, TK::Scratch);
     post_norm = pb.tensor("post_norm_tile", {B, H}, DType::BF16, TK::Scratch);
     mlp = pb.tensor("mlp_tile", {B, I}, DType::BF16, TK::Scratch);
@@ -158,133 +143,30 @@ struct Gen {
 
   // ---- shared pieces ---------------------------------------------------------
 
-  // Spec 2.1 / 2.7: RMSNorm of rows [b0, b0+BT) of x (bf16 or fp32) in `chunk`
-  // column chunks, two passes; result bf16 into dst.
+  // The variant's tiling bound to the building blocks (workloads/blocks.h):
+  // RMSNorm of the batch tile's rows [b0, b0 + BT) of x, in `chunk` chunks.
   void rmsnorm_body(KernelBuilder& k, const GmTensor& x, const GmTensor& gamma, const GmTensor& dst,
                     int64_t b0, int64_t chunk) {
-    const Shape2 cs{u(BT), u(chunk)};
-    k.section("sum of squares");
-    LTile sq_sum = k.fill({u(BT), 1}, DType::FP32, 0.0f);
-    k.loop(0, H, chunk, NS, [&](int64_t k0) {
-      LTile xt = k.slice(x, cs, {b0, k0});
-      if (xt.dtype() != DType::FP32) xt = k.cast(xt, DType::FP32);
-      LTile sq = k.mul(xt, xt);
-      LTile rs = k.row_sum(sq);
-      k.add(sq_sum, rs, sq_sum);  // the loop-carried sum stays in its buffer
-    });
-    LTile inv = k.muls(sq_sum, 1.0f / float(H));
-    inv = k.adds(inv, kEps);
-    inv = k.recip(k.sqrt(inv));
-    k.section("normalize");
-    k.loop(0, H, chunk, NS, [&](int64_t k0) {
-      LTile xt = k.slice(x, cs, {b0, k0});
-      if (xt.dtype() != DType::FP32) xt = k.cast(xt, DType::FP32);
-      LTile g = k.slice(gamma, {1, u(chunk)}, {0, k0});
-      LTile n = k.col_expand_mul(k.row_expand_mul(xt, inv), g);
-      k.assemble(dst, k.cast(n, DType::BF16), {b0, k0});
-    });
+    blocks::rmsnorm(k, x, gamma, dst, b0, BT, chunk, NS, kEps);
   }
 
-  // Spec 2.3 on [1, HALF] rows (baseline / fused): lo' = lo*cos_lo - hi*sin_lo,
-  // hi' = hi*cos_hi + lo*sin_hi, as col_expand_mul by the [1, HALF] cos/sin rows.
-  struct Rot {
-    LTile lo, hi;
-  };
-  Rot rope_row(KernelBuilder& k, const LTile& lo, const LTile& hi, const LTile& cos_lo,
-               const LTile& cos_hi, const LTile& sin_lo, const LTile& sin_hi) {
-    LTile rl, rh;
-    {
-      LTile hs = k.col_expand_mul(hi, sin_lo);
-      LTile lc = k.col_expand_mul(lo, cos_lo);
-      rl = k.sub(lc, hs);
-    }
-    {
-      LTile ls = k.col_expand_mul(lo, sin_hi);
-      LTile hc = k.col_expand_mul(hi, cos_hi);
-      rh = k.add(hc, ls);
-    }
-    return {k.cast(rl, DType::BF16), k.cast(rh, DType::BF16)};
-  }
-
-  // A matmul K loop: acc = sum over k0 of A[.., k0:k0+kstep] x W[k0:k0+kstep, ..].
+  // A projection K loop over the batch tile: acc = a[a_row0.., :K] x w[:K, col0..+ncols].
   LTile proj_loop(KernelBuilder& k, const GmTensor& a, int64_t a_row0, const GmTensor& w, int64_t col0,
                   int64_t ncols, int64_t K, int64_t kstep) {
-    LTile acc;
-    k.loop(0, K, kstep, KS, [&](int64_t k0) {
-      LTile ta = k.slice(a, {u(BT), u(kstep)}, {a_row0, k0}, Space::L1);
-      LTile tb = k.slice(w, {u(kstep), u(ncols)}, {k0, col0}, Space::L1);
-      acc = k0 == 0 ? k.matmul(ta, tb) : k.matmul_acc(acc, ta, tb);
-    });
-    return acc;
+    return blocks::projection(k, a, a_row0, BT, w, col0, ncols, K, kstep, KS);
   }
 
   // ---- baseline / fused_qkrope: scope 2 attention (spec 4, baseline) ----------
 
-  // The attention stages of (batch row b, KV group gi), one body each, over
-  // the context's blocks of ST rows: the baseline launches them per group,
-  // upstream per two groups (pl.spmd blocks).
-  int64_t ctx_blocks(int64_t b) { return (ctx_len(b) + ST - 1) / ST; }
-  int64_t valid_len(int64_t b, int64_t sb) { return std::min(ST, ctx_len(b) - sb * ST); }
-  // Scores of blocks [s0, s1): Q [QPAD, D] x K tile^T, stored to all_raw_scores.
-  void qk_body(KernelBuilder& k, int64_t b, int64_t gi, int64_t s0, int64_t s1) {
-    const int64_t crow0 = cache_row(b, gi, 0);
-    LTile q = k.slice(all_q_padded, {u(QPAD), u(D)}, {q_row(b, gi, 0), 0}, Space::L1);
-    k.loop(s0, s1, 1, 1, [&](int64_t sb) {  // the chunk's blocks: a plain loop
-      const int64_t vl = valid_len(b, sb);
-      LTile kt = k.slice(k_cache, {u(ST), u(D)}, {crow0 + sb * ST, 0}, Space::L1, {u(vl), u(D)});
-      LTile sc = k.matmul(q, kt, /*transpose_b=*/true);
-      k.assemble(raw_scores, sc, {slot(b, gi, sb) * QPAD, 0});
-    });
-  }
-  // Masked softmax of block sb: exp (bf16) into its 16-row slot, m and l.
-  void softmax_body(KernelBuilder& k, int64_t b, int64_t gi, int64_t sb) {
-    const int64_t vl = valid_len(b, sb);
-    LTile s = k.slice(raw_scores, {u(QHB), u(ST)}, {slot(b, gi, sb) * QPAD, 0}, Space::UB, {u(QHB), u(vl)});
-    s = k.fillpad(s, kNegInf);
-    s = k.muls(s, attn_scale);
-    LTile m = k.row_max(s);
-    LTile e = k.exp(k.row_expand_sub(s, m));
-    LTile eb = k.cast(e, DType::BF16);
-    LTile l = k.row_sum(k.cast(eb, DType::FP32));
-    k.assemble(exp_padded, eb, {slot(b, gi, sb) * QPAD, 0});
-    k.assemble(cur_mi, m, {slot(b, gi, sb) * QHB, 0});
-    k.assemble(cur_li, l, {slot(b, gi, sb) * QHB, 0});
-  }
-  // exp [QPAD, ST] x V tile of block sb into all_oi_tmp.
-  void sv_body(KernelBuilder& k, int64_t b, int64_t gi, int64_t sb) {
-    const int64_t vl = valid_len(b, sb);
-    LTile e = k.slice(exp_padded, {u(QPAD), u(ST)}, {slot(b, gi, sb) * QPAD, 0}, Space::L1);
-    LTile vt = k.slice(v_cache, {u(ST), u(D)}, {cache_row(b, gi, 0) + sb * ST, 0}, Space::L1, {u(vl), u(D)});
-    LTile o = k.matmul(vl == ST ? e : k.view(e, {u(QPAD), u(vl)}), vt);
-    k.assemble(oi_tmp, o, {slot(b, gi, sb) * QPAD, 0});
-  }
-  // The online-softmax combine over the group's blocks; its [1, QHB*D] bf16
-  // context into attn_out.
-  void online_body(KernelBuilder& k, int64_t b, int64_t gi) {
-    LTile oi, mi, li;
-    k.loop(0, ctx_blocks(b), 1, 1, [&](int64_t sb) {  // pl.range over the blocks
-      LTile ot = k.slice(oi_tmp, {u(QHB), u(D)}, {slot(b, gi, sb) * QPAD, 0});
-      LTile mt = k.slice(cur_mi, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
-      LTile lt = k.slice(cur_li, {u(QHB), 1}, {slot(b, gi, sb) * QHB, 0});
-      if (sb == 0) {
-        oi = ot, mi = mt, li = lt;
-        return;
-      }
-      online_softmax_combine(k, oi, mi, li, ot, mt, lt);
-    });
-    LTile ctxt = k.cast(k.row_expand_div(oi, li), DType::BF16);
-    k.assemble(attn_out, k.reshape(ctxt, {1, u(QHB * D)}), {b, gi * QHB * D});
-  }
-
   // Per KV group four launches: qk and sv as pl.parallel over the context's
   // blocks (chunks of SB), softmax likewise, one online_softmax task.
   void attention_stages(int64_t b, const AttnNames& names = {}) {
-    const int64_t nblk = ctx_blocks(b);
+    const int64_t nblk = att.blocks_of(b);
     for (int64_t gi = 0; gi < NKV; ++gi) {
-      pb.parallel_range(names.qk, nblk, SB, [&](KernelBuilder& k, int64_t s0, int64_t s1) { qk_body(k, b, gi, s0, s1); });
-      pb.parallel(names.softmax, nblk, SB, [&](KernelBuilder& k, int64_t sb) { softmax_body(k, b, gi, sb); });
-      pb.parallel(names.sv, nblk, SB, [&](KernelBuilder& k, int64_t sb) { sv_body(k, b, gi, sb); });
-      pb.kernel(names.online, [&](KernelBuilder& k) { online_body(k, b, gi); });
+      pb.parallel_range(names.qk, nblk, SB, [&](KernelBuilder& k, int64_t s0, int64_t s1) { att.qk(k, b, gi, s0, s1); });
+      pb.parallel(names.softmax, nblk, SB, [&](KernelBuilder& k, int64_t sb) { att.softmax(k, b, gi, sb); });
+      pb.parallel(names.sv, nblk, SB, [&](KernelBuilder& k, int64_t sb) { att.sv(k, b, gi, sb); });
+      pb.kernel(names.online, [&](KernelBuilder& k) { att.online(k, b, gi); });
     }
   }
 
@@ -302,7 +184,7 @@ struct Gen {
     const int64_t row = cache_row(b, h, pos);
     LTile k_lo = k.slice(k_proj, {1, u(HALF)}, {b, h * D});
     LTile k_hi = k.slice(k_proj, {1, u(HALF)}, {b, h * D + HALF});
-    Rot kr = rope_row(k, k_lo, k_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
+    blocks::Rotated kr = blocks::rope_halves(k, k_lo, k_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
     k.assemble(k_cache, kr.lo, {row, 0});
     k.assemble(k_cache, kr.hi, {row, HALF});
     LTile v = k.slice(v_proj, {1, u(D)}, {b, h * D});
@@ -358,14 +240,8 @@ struct Gen {
     pb.kernel(names.silu, [&](KernelBuilder& k) {
       LTile g = k.slice(gate_acc, {u(BT), u(MO)}, {b0, m0});
       LTile up = k.slice(up_acc, {u(BT), u(MO)}, {b0, m0});
-      k.assemble(mlp, k.cast(silu_mul(k, g, up), DType::BF16), {b0, m0});
+      k.assemble(mlp, k.cast(blocks::silu_mul(k, g, up), DType::BF16), {b0, m0});
     });
-  }
-
-  // Spec 2.8: gate * 1/(1 + exp(-gate)) * up.
-  LTile silu_mul(KernelBuilder& k, const LTile& g, const LTile& up) {
-    LTile t = k.recip(k.adds(k.exp(k.neg(g)), 1.0f));
-    return k.mul(k.mul(g, t), up);
   }
 
   // ---- baseline ---------------------------------------------------------------
@@ -406,7 +282,7 @@ struct Gen {
             const int64_t qc = (h * QHB + qi) * D;
             LTile q_lo = k.slice(q_proj, {1, u(HALF)}, {b, qc});
             LTile q_hi = k.slice(q_proj, {1, u(HALF)}, {b, qc + HALF});
-            Rot qr = rope_row(k, q_lo, q_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
+            blocks::Rotated qr = blocks::rope_halves(k, q_lo, q_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
             k.assemble(all_q_padded, qr.lo, {q_row(b, h, qi), 0});
             k.assemble(all_q_padded, qr.hi, {q_row(b, h, qi), HALF});
           }
@@ -445,7 +321,7 @@ struct Gen {
             CosSin cs = load_cos_sin(k, pos);
             LTile q_lo = k.slice(q_acc, {1, u(HALF)}, {b, qh * D});
             LTile q_hi = k.slice(q_acc, {1, u(HALF)}, {b, qh * D + HALF});
-            Rot r = rope_row(k, q_lo, q_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
+            blocks::Rotated r = blocks::rope_halves(k, q_lo, q_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
             k.assemble(all_q_padded, r.lo, {q_row(b, gi, qi), 0});
             k.assemble(all_q_padded, r.hi, {q_row(b, gi, qi), HALF});
           }
@@ -466,7 +342,7 @@ struct Gen {
               const int64_t kvh = c / D;
               LTile k_lo = k.slice(k_acc, {1, u(HALF)}, {b, c});
               LTile k_hi = k.slice(k_acc, {1, u(HALF)}, {b, c + HALF});
-              Rot r = rope_row(k, k_lo, k_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
+              blocks::Rotated r = blocks::rope_halves(k, k_lo, k_hi, cs.cos_lo, cs.cos_hi, cs.sin_lo, cs.sin_hi);
               k.assemble(k_cache, r.lo, At(pos, cache_row(b, kvh, 0), 0));
               k.assemble(k_cache, r.hi, At(pos, cache_row(b, kvh, 0), HALF));
             }
@@ -645,7 +521,7 @@ struct Gen {
         k.section("silu");
         LTile x = k.recv(ch);
         LTile xg = k.view(x, {u(BT), u(MO)}, 0, 0), xu = k.view(x, {u(BT), u(MO)}, 0, u(MO));
-        LTile m = silu_mul(k, xg, xu);
+        LTile m = blocks::silu_mul(k, xg, xu);
         k.assemble(mlp, k.cast(m, DType::BF16), {b0, m0});
       });
       pb.parallel("down_residual", H / QO, 1, [&](KernelBuilder& k, int64_t db) {
@@ -667,9 +543,15 @@ struct Gen {
   void upstream_0427();
   void rope_kv_cache_body(KernelBuilder& k, int64_t b, int64_t pos);
   void upstream();  // workloads/qwen3_upstream.cpp
+  // A mixed cube + vector residual block over the batch tile (blocks::mixed_residual).
   void split_residual_block(KernelBuilder& k, const GmTensor& a, const GmTensor& w, int64_t col0, int64_t n,
                             int64_t K, int64_t kstep, const GmTensor& scratch, const GmTensor& resid,
-                            const GmTensor& dst, int64_t b0);
+                            const GmTensor& dst, int64_t b0) {
+    blocks::MixedResidual m;
+    m.a = a, m.w = w, m.scratch = scratch, m.resid = resid, m.dst = dst;
+    m.row0 = b0, m.rows = BT, m.col0 = col0, m.n = n, m.K = K, m.kstep = kstep, m.stages = KS;
+    blocks::mixed_residual(k, m);
+  }
 
   // Flash attention for (b, group g) inside one mixed kernel: per block the
   // cube computes scores and e @ v, the vector core the masked softmax and the
@@ -734,7 +616,7 @@ struct Gen {
         oi = ot, mi = mt, li = lt;
         return;
       }
-      online_softmax_combine(k, oi, mi, li, ot, mt, lt);
+      blocks::online_softmax_combine(k, oi, mi, li, ot, mt, lt);
     };
     softmax(0);
     k.loop(0, n, 1, 2, [&](int64_t j) {

@@ -26,22 +26,22 @@ void Gen::upstream() {
   // stages, each one pl.spmd task whose blocks take GPB KV groups each.
   for (int64_t b = 0; b < B; ++b) {
     const int64_t pos = ctx_len(b) - 1;
-    const int64_t nblk = ctx_blocks(b);
+    const int64_t nblk = att.blocks_of(b);
     pb.kernel("rope_kv_cache", [&](KernelBuilder& k) { rope_kv_cache_body(k, b, pos); });
     auto groups = [&](KernelBuilder& k, int64_t blk, const std::function<void(int64_t)>& f) {
       k.loop(blk * GPB, (blk + 1) * GPB, 1, 1, f);  // the block's groups: a plain loop
     };
     pb.spmd("qk_matmul", NKV / GPB, [&](KernelBuilder& k, int64_t blk) {
-      groups(k, blk, [&](int64_t g) { qk_body(k, b, g, 0, nblk); });
+      groups(k, blk, [&](int64_t g) { att.qk(k, b, g, 0, nblk); });
     });
     pb.spmd("softmax", NKV / GPB, [&](KernelBuilder& k, int64_t blk) {
-      groups(k, blk, [&](int64_t g) { k.loop(0, nblk, 1, 1, [&](int64_t sb) { softmax_body(k, b, g, sb); }); });
+      groups(k, blk, [&](int64_t g) { k.loop(0, nblk, 1, 1, [&](int64_t sb) { att.softmax(k, b, g, sb); }); });
     });
     pb.spmd("sv_matmul", NKV / GPB, [&](KernelBuilder& k, int64_t blk) {
-      groups(k, blk, [&](int64_t g) { k.loop(0, nblk, 1, 1, [&](int64_t sb) { sv_body(k, b, g, sb); }); });
+      groups(k, blk, [&](int64_t g) { k.loop(0, nblk, 1, 1, [&](int64_t sb) { att.sv(k, b, g, sb); }); });
     });
     pb.spmd("online_softmax", NKV / GPB, [&](KernelBuilder& k, int64_t blk) {
-      groups(k, blk, [&](int64_t g) { online_body(k, b, g); });
+      groups(k, blk, [&](int64_t g) { att.online(k, b, g); });
     });
   }
 
@@ -68,7 +68,7 @@ void Gen::upstream() {
         const int64_t c = m0 + j * MO;
         LTile g = k.slice(gate_acc, {u(BT), u(MO)}, {b0, c});
         LTile up = k.slice(up_acc, {u(BT), u(MO)}, {b0, c});
-        k.assemble(mlp, k.cast(silu_mul(k, g, up), DType::BF16), {b0, c});
+        k.assemble(mlp, k.cast(blocks::silu_mul(k, g, up), DType::BF16), {b0, c});
       });
     }
     pb.parallel("down_proj_residual", H / QO, t.down_proj_chunk, [&](KernelBuilder& k, int64_t db) {

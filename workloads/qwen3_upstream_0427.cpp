@@ -7,49 +7,6 @@
 
 namespace workloads::qwen3_impl {
 
-// A block of a mixed cube + vector kernel (out_proj_residual,
-// down_proj_residual): the cube computes acc = a[b0.., :K] x w[:K, col0..+n]
-// in steps of kstep; the batch rows are split between the group's vector
-// cores (on a2a3 two: vec 0 the first ceil(BT/2), vec 1 the rest), each gets
-// its rows of acc through its own channel (on chip where the target has the
-// L0C -> UB path, as PTOAS compiles push / pop on a5; through GM on a2a3),
-// adds the matching rows of `resid`
-// (fp32) and stores them into dst (cast to dst's dtype).
-void Gen::split_residual_block(KernelBuilder& k, const GmTensor& a, const GmTensor& w, int64_t col0, int64_t n,
-                               int64_t K, int64_t kstep, const GmTensor& scratch, const GmTensor& resid,
-                               const GmTensor& dst, int64_t b0) {
-  const int64_t nv = std::min<int64_t>(k.target().vector_cores, BT);
-  std::vector<int64_t> r0(static_cast<size_t>(nv)), nr(static_cast<size_t>(nv));
-  for (int64_t v = 0, r = 0; v < nv; ++v) {  // the first BT % nv cores take one row more
-    nr[size_t(v)] = BT / nv + (v < BT % nv ? 1 : 0);
-    r0[size_t(v)] = r;
-    r += nr[size_t(v)];
-  }
-  std::vector<LTile> res(static_cast<size_t>(nv));
-  k.section("residual");
-  for (int64_t v = 0; v < nv; ++v) {  // the vector cores prefetch their residual rows
-    k.on_vec(int(v));
-    LTile& rv = res[size_t(v)];
-    rv = k.slice(resid, {u(nr[size_t(v)]), u(n)}, {b0 + r0[size_t(v)], col0});
-    if (rv.dtype() != DType::FP32) rv = k.cast(rv, DType::FP32);
-  }
-  k.section("matmul");
-  LTile acc = proj_loop(k, a, b0, w, col0, n, K, kstep);
-  std::vector<Channel> ch(static_cast<size_t>(nv));
-  for (int64_t v = 0; v < nv; ++v) {
-    ch[size_t(v)] = k.channel(scratch, {u(nr[size_t(v)]), u(n)}, {b0 + r0[size_t(v)], col0}, {}, /*on_chip=*/true);
-    k.send(ch[size_t(v)], nr[size_t(v)] == BT ? acc : k.view(acc, {u(nr[size_t(v)]), u(n)}, u(r0[size_t(v)]), 0));
-  }
-  k.section("residual");
-  for (int64_t v = 0; v < nv; ++v) {
-    k.on_vec(int(v));
-    LTile y = k.add(k.recv(ch[size_t(v)]), res[size_t(v)]);
-    if (dst.dtype != DType::FP32) y = k.cast(y, dst.dtype);
-    k.assemble(dst, y, {b0 + r0[size_t(v)], col0});
-  }
-  k.on_vec(0);
-}
-
 // Batch row b's RoPE, cache writes and Q padding (one vector kernel, PR 171):
 // per KV head (pl.range), K rotated and V into the caches at pos, the group's
 // QHB query heads rotated as one [QHB, D] tile, the pad rows zeroed.
@@ -63,7 +20,7 @@ void Gen::rope_kv_cache_body(KernelBuilder& k, int64_t b, int64_t pos) {
     // contiguous load) as a [QHB, D] tile.
     LTile q = k.slice(q_heads, {u(QHB), u(D)}, {b * NH + h * QHB, 0});
     const Shape2 half{u(QHB), u(HALF)};
-    Rot qr = rope_row(k, k.view(q, half, 0, 0), k.view(q, half, 0, u(HALF)), cs.cos_lo, cs.cos_hi, cs.sin_lo,
+    blocks::Rotated qr = blocks::rope_halves(k, k.view(q, half, 0, 0), k.view(q, half, 0, u(HALF)), cs.cos_lo, cs.cos_hi, cs.sin_lo,
                       cs.sin_hi);
     k.assemble(all_q_padded, qr.lo, {q_row(b, h, 0), 0});
     k.assemble(all_q_padded, qr.hi, {q_row(b, h, 0), HALF});
