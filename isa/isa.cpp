@@ -93,8 +93,20 @@ int64_t Tensor::elems() const {
 }
 
 bool Tensor::operator==(const Tensor& o) const {
-  return std::tie(name, shape, dtype, kind, init) ==
-         std::tie(o.name, o.shape, o.dtype, o.kind, o.init);
+  return std::tie(name, shape, dtype, kind, init, role) ==
+         std::tie(o.name, o.shape, o.dtype, o.kind, o.init, o.role);
+}
+
+const char* to_string(InputRole r) {
+  switch (r) {
+    case InputRole::Data: return "data";
+    case InputRole::Weight: return "weight";
+    case InputRole::Gain: return "gain";
+    case InputRole::Cache: return "cache";
+    case InputRole::RopeCos: return "rope_cos";
+    case InputRole::RopeSin: return "rope_sin";
+  }
+  return "?";
 }
 
 bool GmRange::operator==(const GmRange& o) const {

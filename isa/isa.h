@@ -105,12 +105,25 @@ std::string mnemonic(const Instr& in);
 
 enum class TensorKind : uint8_t { In, Out, InOut, Scratch };
 
+// What an input tensor holds, for the values a functional run generates for
+// it (sim/npy.h, generate_input); the workload that declares it says so.
+enum class InputRole : uint8_t {
+  Data,     // activations and the like: uniform in [-0.5, 0.5)
+  Weight,   // a linear layer's [fan_in, fan_out] weight: uniform in +-1/sqrt(fan_in)
+  Gain,     // a norm's scale: 1 + uniform in [-0.1, 0.1)
+  Cache,    // a KV cache: uniform in [-1, 1)
+  RopeCos,  // [S, D] cos(p * inv_freq) of a rotary embedding (no draws)
+  RopeSin,  // [S, D] sin(...)
+};
+const char* to_string(InputRole r);
+
 struct Tensor {
   std::string name;
   std::vector<int64_t> shape;  // row-major; GM views index it as flat elements
   DType dtype = DType::FP32;
   TensorKind kind = TensorKind::Scratch;
   std::vector<int32_t> init;  // int32 tensors only: initial values (e.g. seq_lens)
+  InputRole role = InputRole::Data;
 
   // Throw ProgramError when the size passes kMaxTensorBytes (or int64).
   int64_t elems() const;

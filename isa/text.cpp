@@ -160,6 +160,7 @@ class Printer {
       o_ += " init=";
       print_list(o_, t.init, [&](int32_t v) { o_ += num(v); });
     }
+    if (t.role != InputRole::Data) o_ += std::string(" role=") + to_string(t.role);
     o_ += '\n';
   }
 
@@ -549,6 +550,19 @@ class Parser {
     ws();
     if (accept("init="))
       list("the init values", [&] { t.init.push_back(integer<int32_t>("init value")); });
+    ws();
+    if (accept("role=")) {  // what a functional run generates for it
+      const size_t rb = pos_;
+      const std::string_view r = word();
+      bool found = false;
+      for (InputRole x : {InputRole::Data, InputRole::Weight, InputRole::Gain, InputRole::Cache, InputRole::RopeCos,
+                          InputRole::RopeSin})
+        if (r == to_string(x)) t.role = x, found = true;
+      if (!found) {
+        pos_ = rb;
+        fail("bad tensor role " + shown() + " (expected data, weight, gain, cache, rope_cos or rope_sin)");
+      }
+    }
     expect_eol();
     const auto [it, fresh] = names_.emplace(t.name, int64_t(p_.tensors.size()));
     if (!fresh) it->second = -1;  // ambiguous from now on

@@ -28,7 +28,8 @@
 // Grammar. One item per line; blank lines and lines whose first non-blank
 // character is '#' are ignored; indentation and repeated blanks are free.
 //
-//   tensor := "tensor" NAME "[" dims "]" DTYPE KIND (" init=[" int,* "]")?
+//   tensor := "tensor" NAME "[" dims "]" DTYPE KIND (" init=[" int,* "]")? (" role=" ROLE)?
+//             ROLE: data (default) | weight | gain | cache | rope_cos | rope_sin
 //             KIND: in | out | inout | scratch        DTYPE: bf16 | fp16 | fp32 | int32
 //   site   := "site" INDEX STRING
 //   kernel := "kernel" INDEX NAME, then ("cube", instrs)?, ("vec" INDEX, instrs)*, "end"

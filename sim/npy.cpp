@@ -323,10 +323,10 @@ void generate_input(FunctionalState& state, const isa::Program& program, uint32_
   }
   std::vector<float> v(n);
   const std::string& name = t.name;
-  if (name == "rope_cos" || name == "rope_sin") {
+  if (t.role == isa::InputRole::RopeCos || t.role == isa::InputRole::RopeSin) {
     const int64_t d = t.shape.empty() ? 1 : t.shape.back();
     const int64_t half = std::max<int64_t>(d / 2, 1);
-    const bool is_cos = name == "rope_cos";
+    const bool is_cos = t.role == isa::InputRole::RopeCos;
     for (size_t i = 0; i < n; ++i) {
       const int64_t p = int64_t(i) / d, j = int64_t(i) % d;
       const double inv_freq = std::pow(1e6, -2.0 * double(j % half) / double(d));
@@ -338,14 +338,13 @@ void generate_input(FunctionalState& state, const isa::Program& program, uint32_
   }
   std::mt19937_64 rng(splitmix64(seed ^ splitmix64(fnv1a64(name))));
   double scale = 1.0, bias = 0.0;
-  if (name == "wq" || name == "wk" || name == "wv" || name == "wo" || name == "w_gate" || name == "w_up" ||
-      name == "w_down") {
+  if (t.role == isa::InputRole::Weight) {
     const int64_t fan_in = t.shape.size() >= 2 ? t.shape[0] : int64_t(n);
     scale = 2.0 / std::sqrt(double(std::max<int64_t>(fan_in, 1)));
-  } else if (name == "input_rms_weight" || name == "post_rms_weight") {
+  } else if (t.role == isa::InputRole::Gain) {
     scale = 0.2;
     bias = 1.0;
-  } else if (name == "k_cache" || name == "v_cache") {
+  } else if (t.role == isa::InputRole::Cache) {
     scale = 2.0;
   }
   for (size_t i = 0; i < n; ++i) {

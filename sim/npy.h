@@ -73,18 +73,19 @@ InputsReport load_inputs(FunctionalState& state, const isa::Program& program, co
 // share a tensor name get the same data). Per tensor, std::mt19937_64 is
 // seeded with splitmix64(seed ^ splitmix64(fnv1a64(name))); each element
 // draws u = (next() >> 40) * 2^-24 - 0.5, uniform in [-0.5, 0.5) on a 2^-24
-// grid, in row-major order. Values, by tensor name (Qwen3 decode spec names):
-// - wq, wk, wv, wo, w_gate, w_up, w_down: 2u / sqrt(fan_in), fan_in = the
-//   first dimension (rows: the K of x @ W), i.e. uniform in
-//   [-1/sqrt(fan_in), 1/sqrt(fan_in)) as PyTorch's nn.Linear initialises;
-// - input_rms_weight, post_rms_weight: 1 + 0.2u, in [0.9, 1.1);
-// - k_cache, v_cache: 2u, in [-1, 1) (the spread of the projected k/v);
+// grid, in row-major order. Values, by the tensor's role (isa::InputRole,
+// which the workload that declares it sets):
+// - weight: 2u / sqrt(fan_in), fan_in = the first dimension (rows: the K of
+//   x @ W), i.e. uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)) as PyTorch's
+//   nn.Linear initialises;
+// - gain: 1 + 0.2u, in [0.9, 1.1);
+// - cache: 2u, in [-1, 1) (the spread of the projected k/v);
 // - rope_cos, rope_sin [S, D]: cos / sin(p * inv_freq[j mod D/2]) for row p,
 //   column j, with inv_freq[i] = 1e6^(-2i/D) (Qwen3's rope_theta, half-split
 //   layout), computed in double; no draws;
 // - int32 tensors: the tensor's init values when it has them, else zeros
 //   (random integers could be out-of-range offsets); no draws;
-// - any other float tensor (hidden_states, ...): u, in [-0.5, 0.5).
+// - data (any other float tensor): u, in [-0.5, 0.5).
 // Every value is then rounded to the tensor's dtype (nearest even).
 void generate_input(FunctionalState& state, const isa::Program& program, uint32_t tensor, uint64_t seed);
 

@@ -1165,7 +1165,7 @@ ProgramBuilder::ProgramBuilder(Target target) : impl_(std::make_unique<Impl>()) 
 ProgramBuilder::~ProgramBuilder() = default;
 
 GmTensor ProgramBuilder::tensor(const std::string& name, std::vector<int64_t> shape, DType dt,
-                                isa::TensorKind kind, std::vector<int32_t> init) {
+                                isa::TensorKind kind, std::vector<int32_t> init, isa::InputRole role) {
   if (impl_->prog.find_tensor(name)) throw BuildError("GM tensor '" + name + "' defined twice");
   if (shape.empty()) throw BuildError("GM tensor '" + name + "' has no shape");
   for (int64_t d : shape)
@@ -1176,6 +1176,7 @@ GmTensor ProgramBuilder::tensor(const std::string& name, std::vector<int64_t> sh
   T.dtype = dt;
   T.kind = kind;
   T.init = std::move(init);
+  T.role = role;
   if (!T.init.empty() && (dt != DType::INT32 || int64_t(T.init.size()) != T.elems()))
     throw BuildError("GM tensor '" + name + "': init values need an int32 tensor of matching size");
   GmTensor g;

@@ -309,8 +309,9 @@ class ProgramBuilder {
   ProgramBuilder& operator=(const ProgramBuilder&) = delete;
 
   // A GM tensor (pl.create_tensor at orchestration level for Scratch).
+  // `role`: what a functional run generates for an input (isa::InputRole).
   GmTensor tensor(const std::string& name, std::vector<int64_t> shape, isa::DType dt,
-                  isa::TensorKind kind, std::vector<int32_t> init = {});
+                  isa::TensorKind kind, std::vector<int32_t> init = {}, isa::InputRole role = isa::InputRole::Data);
   // pl.tensor.read at orchestration level: the device CPU reads the value while
   // building the graph. No instruction; the value comes from the tensor's init.
   int64_t read_scalar(const GmTensor& t, int64_t index) const;

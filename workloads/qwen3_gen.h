@@ -69,21 +69,22 @@ struct Gen {
 
   void tensors() {
     using TK = TensorKind;
+    using Role = isa::InputRole;
     hidden = pb.tensor("hidden_states", {B, H}, DType::BF16, TK::In);
-    in_rms_w = pb.tensor("input_rms_weight", {1, H}, DType::FP32, TK::In);
-    post_rms_w = pb.tensor("post_rms_weight", {1, H}, DType::FP32, TK::In);
-    wq = pb.tensor("wq", {H, H}, DType::BF16, TK::In);
-    wk = pb.tensor("wk", {H, KVH}, DType::BF16, TK::In);
-    wv = pb.tensor("wv", {H, KVH}, DType::BF16, TK::In);
-    wo = pb.tensor("wo", {H, H}, DType::BF16, TK::In);
-    w_gate = pb.tensor("w_gate", {H, I}, DType::BF16, TK::In);
-    w_up = pb.tensor("w_up", {H, I}, DType::BF16, TK::In);
-    w_down = pb.tensor("w_down", {I, H}, DType::BF16, TK::In);
+    in_rms_w = pb.tensor("input_rms_weight", {1, H}, DType::FP32, TK::In, {}, Role::Gain);
+    post_rms_w = pb.tensor("post_rms_weight", {1, H}, DType::FP32, TK::In, {}, Role::Gain);
+    wq = pb.tensor("wq", {H, H}, DType::BF16, TK::In, {}, Role::Weight);
+    wk = pb.tensor("wk", {H, KVH}, DType::BF16, TK::In, {}, Role::Weight);
+    wv = pb.tensor("wv", {H, KVH}, DType::BF16, TK::In, {}, Role::Weight);
+    wo = pb.tensor("wo", {H, H}, DType::BF16, TK::In, {}, Role::Weight);
+    w_gate = pb.tensor("w_gate", {H, I}, DType::BF16, TK::In, {}, Role::Weight);
+    w_up = pb.tensor("w_up", {H, I}, DType::BF16, TK::In, {}, Role::Weight);
+    w_down = pb.tensor("w_down", {I, H}, DType::BF16, TK::In, {}, Role::Weight);
     seq_lens = pb.tensor("seq_lens", {B}, DType::INT32, TK::In, p.seq_lens);
-    rope_cos = pb.tensor("rope_cos", {S_max, D}, DType::FP32, TK::In);
-    rope_sin = pb.tensor("rope_sin", {S_max, D}, DType::FP32, TK::In);
-    k_cache = pb.tensor("k_cache", {B * NKV * S_max, D}, DType::BF16, TK::InOut);
-    v_cache = pb.tensor("v_cache", {B * NKV * S_max, D}, DType::BF16, TK::InOut);
+    rope_cos = pb.tensor("rope_cos", {S_max, D}, DType::FP32, TK::In, {}, Role::RopeCos);
+    rope_sin = pb.tensor("rope_sin", {S_max, D}, DType::FP32, TK::In, {}, Role::RopeSin);
+    k_cache = pb.tensor("k_cache", {B * NKV * S_max, D}, DType::BF16, TK::InOut, {}, Role::Cache);
+    v_cache = pb.tensor("v_cache", {B * NKV * S_max, D}, DType::BF16, TK::InOut, {}, Role::Cache);
     out = pb.tensor("out", {B, H}, DType::BF16, TK::Out);
 
     // GM scratch. Tensors the PyPTO source creates inside a loop get one slot

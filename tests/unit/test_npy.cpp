@@ -72,12 +72,13 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 isa::Tensor tensor(const std::string& name, std::vector<int64_t> shape, DType t,
-                   isa::TensorKind kind = isa::TensorKind::In) {
+                   isa::TensorKind kind = isa::TensorKind::In, isa::InputRole role = isa::InputRole::Data) {
   isa::Tensor x;
   x.name = name;
   x.shape = std::move(shape);
   x.dtype = t;
   x.kind = kind;
+  x.role = role;
   return x;
 }
 
@@ -211,12 +212,13 @@ class LoadInputs : public ::testing::Test {
   sim::HwConfig hw = testdsl::tiny_hw();
   isa::Program p;
   void SetUp() override {
-    p.tensors = {tensor("wq", {3, 4}, DType::BF16),
-                 tensor("input_rms_weight", {1, 4}, DType::FP32),
+    using R = isa::InputRole;  // the role decides the values, not the name
+    p.tensors = {tensor("wq", {3, 4}, DType::BF16, isa::TensorKind::In, R::Weight),
+                 tensor("input_rms_weight", {1, 4}, DType::FP32, isa::TensorKind::In, R::Gain),
                  tensor("seq_lens", {2}, DType::INT32),
-                 tensor("k_cache", {8, 4}, DType::BF16, isa::TensorKind::InOut),
-                 tensor("rope_cos", {3, 4}, DType::FP32),
-                 tensor("rope_sin", {3, 4}, DType::FP32),
+                 tensor("k_cache", {8, 4}, DType::BF16, isa::TensorKind::InOut, R::Cache),
+                 tensor("rope_cos", {3, 4}, DType::FP32, isa::TensorKind::In, R::RopeCos),
+                 tensor("rope_sin", {3, 4}, DType::FP32, isa::TensorKind::In, R::RopeSin),
                  tensor("hidden_states", {2, 4}, DType::BF16),
                  tensor("out", {2, 4}, DType::BF16, isa::TensorKind::Out),
                  tensor("scratch", {5}, DType::FP32, isa::TensorKind::Scratch)};
@@ -368,4 +370,22 @@ TEST(Npy, AnEmptyShapeWithHugeDimensionsRoundTrips) {
   EXPECT_EQ(a.shape, shape);
   EXPECT_EQ(a.elems(), 0);
   EXPECT_TRUE(a.i32.empty());
+}
+
+TEST(InputRoles, TheRoleTheWorkloadGaveDecidesTheValuesNotTheName) {
+  sim::HwConfig hw = testdsl::tiny_hw();
+  isa::Program p;
+  // A gain under a weight's name, and data under a gain's name.
+  p.tensors = {tensor("wq", {4, 8}, DType::FP32, isa::TensorKind::In, isa::InputRole::Gain),
+               tensor("input_rms_weight", {4, 8}, DType::FP32, isa::TensorKind::In, isa::InputRole::Data)};
+  sim::FunctionalState s(p, hw);
+  sim::load_inputs(s, p, "", 1);
+  for (float x : s.get_float(0)) {  // gain: 1 + 0.2u, in [0.9, 1.1)
+    EXPECT_GE(x, 0.9f);
+    EXPECT_LT(x, 1.1f);
+  }
+  for (float x : s.get_float(1)) {  // data: u, in [-0.5, 0.5)
+    EXPECT_GE(x, -0.5f);
+    EXPECT_LT(x, 0.5f);
+  }
 }
