@@ -245,11 +245,14 @@ class Npu : public sc_core::sc_module {
   uint64_t last_end = 0;
 
  private:
+  // Trace processes: core group g is pid g + 1, the scheduler the one after
+  // them (it is shown first: name_tracks names it first).
+  uint32_t scheduler_pid() const { return hw.core_groups + 1; }
   void name_tracks() {
     if (!tracer) return;
-    tracer->name_process(0, "scheduler");
+    tracer->name_process(scheduler_pid(), "scheduler");
     for (uint32_t t = 0; t < hw.scheduler.threads; ++t)
-      tracer->name_thread(0, t, "scheduler thread " + std::to_string(t));
+      tracer->name_thread(scheduler_pid(), t, "scheduler thread " + std::to_string(t));
     for (uint32_t g = 0; g < hw.core_groups; ++g) {
       tracer->name_process(g + 1, "core group " + std::to_string(g));
       tracer->name_thread(g + 1, 0, "tasks");
@@ -287,15 +290,15 @@ class Npu : public sc_core::sc_module {
       if (d->kind == Dispatcher::Kind::Completion) {
         on_detected(d->task);
         if (tracer)
-          tracer->event(0, d->thread, p.kernels[p.tasks[d->task].kernel].name, "completion", d->handle_at,
-                        d->handle_at + hw.scheduler.completion_cycles,
+          tracer->event(scheduler_pid(), d->thread, p.kernels[p.tasks[d->task].kernel].name, "completion",
+                        d->handle_at, d->handle_at + hw.scheduler.completion_cycles,
                         "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
         continue;
       }
       stats.on_dispatch(d->task, d->ready_at, d->dispatch_at, dispatcher.overhead_cycles());
       if (tracer)
-        tracer->event(0, d->thread, p.kernels[p.tasks[d->task].kernel].name, "dispatch", d->dispatch_at,
-                      d->dispatch_at + hw.scheduler.dispatch_cycles,
+        tracer->event(scheduler_pid(), d->thread, p.kernels[p.tasks[d->task].kernel].name, "dispatch",
+                      d->dispatch_at, d->dispatch_at + hw.scheduler.dispatch_cycles,
                       "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
       groups[d->group]->assign(d->task, d->start_at);
     }

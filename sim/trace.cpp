@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +37,13 @@ void TraceWriter::event(uint32_t pid, uint32_t tid, const std::string& name, con
 }
 
 void TraceWriter::write(const std::string& path) const {
+  // The lanes and processes that have events; only they are named.
+  std::set<std::pair<uint32_t, uint32_t>> lanes;
+  for (const Ev& e : events_) {
+    if (e.pid == 0) throw std::logic_error("trace: an event on pid 0 (pids start at 1)");
+    lanes.insert({e.pid, e.tid});
+    lanes.insert({e.pid, ~0u});
+  }
   OutFile f(path, "the trace");
   f.printf("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
   bool first = true;
@@ -42,16 +51,24 @@ void TraceWriter::write(const std::string& path) const {
     if (!first) f.write(",\n");
     first = false;
   };
+  // Sort indices in naming order: Perfetto otherwise orders processes by how
+  // many events they have.
+  uint32_t process_rank = 0;
+  std::map<uint32_t, uint32_t> thread_rank;  // per pid
   for (const auto& [key, name] : names_) {
+    const auto [pid, tid] = key;
+    const uint32_t rank = tid == ~0u ? process_rank++ : thread_rank[pid]++;
+    if (!lanes.count(key)) continue;
     sep();
     const std::string quoted = nlohmann::json(name).dump();
-    if (key.second == ~0u)
-      f.printf("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":%s}}",
-                   key.first, quoted.c_str());
+    if (tid == ~0u)
+      f.printf("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":%s}},\n"
+               "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":%u,\"args\":{\"sort_index\":%u}}",
+               pid, quoted.c_str(), pid, rank);
     else
-      f.printf(
-                   "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":%s}}",
-                   key.first, key.second, quoted.c_str());
+      f.printf("{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":%s}},\n"
+               "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%u,\"tid\":%u,\"args\":{\"sort_index\":%u}}",
+               pid, tid, quoted.c_str(), pid, tid, rank);
   }
   std::vector<size_t> order(events_.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -13,7 +13,11 @@ namespace sim {
 class TraceWriter {
  public:
   explicit TraceWriter(double clock_ghz) : clock_ghz_(clock_ghz) {}
-  // Name a track once; pid/tid are small integers chosen by the caller.
+  // Name a track once; pid/tid are small integers chosen by the caller, pid
+  // at least 1 (Perfetto's JSON importer takes pid 0 for the kernel's idle
+  // process). Processes are shown in the order they are named, and a
+  // process's lanes in the order they are named; a process or lane without
+  // events is left out of the file.
   void name_process(uint32_t pid, const std::string& name);
   void name_thread(uint32_t pid, uint32_t tid, const std::string& name);
   // A complete event [start, end) in cycles; `name` and `cat` are interned.
@@ -31,7 +35,7 @@ class TraceWriter {
   uint32_t intern(const std::string& s);
   double clock_ghz_;
   std::vector<std::string> strings_;
-  std::vector<std::pair<std::pair<uint32_t, uint32_t>, std::string>> names_;  // (pid, tid|~0) -> name
+  std::vector<std::pair<std::pair<uint32_t, uint32_t>, std::string>> names_;  // (pid, tid|~0) -> name, in naming order
   std::vector<Ev> events_;
   std::vector<std::pair<std::string, uint32_t>> index_;  // sorted for intern lookups
 };
