@@ -13,6 +13,19 @@
 
 namespace sim {
 
+TraceWriter::TraceWriter(double clock_ghz, const TraceFilter& filter)
+    : ns_per_cycle_(1.0 / clock_ghz), filter_(filter) {}
+
+uint64_t TraceWriter::ns(uint64_t cycles) const { return uint64_t(std::llround(double(cycles) * ns_per_cycle_)); }
+
+bool TraceWriter::keeps(TraceLevel level, uint64_t start, uint64_t end) const {
+  using Detail = TraceFilter::Detail;
+  if (filter_.detail == (level == TraceLevel::Task ? Detail::Pipes : Detail::Tasks)) return false;
+  const double t0 = double(ns(start)), t1 = double(ns(end));
+  const double lo = filter_.from_us * 1000, hi = filter_.to_us * 1000;
+  return t0 < hi && (t1 > lo || t0 >= lo);
+}
+
 uint32_t TraceWriter::intern(const std::string& s) {
   auto it = std::lower_bound(index_.begin(), index_.end(), s,
                              [](const auto& e, const std::string& v) { return e.first < v; });
@@ -31,8 +44,9 @@ void TraceWriter::name_thread(uint32_t pid, uint32_t tid, const std::string& nam
   names_.push_back({{pid, tid}, name});
 }
 
-void TraceWriter::event(uint32_t pid, uint32_t tid, const std::string& name, const std::string& cat,
-                        uint64_t start, uint64_t end, const std::string& args_json) {
+void TraceWriter::event(TraceLevel level, uint32_t pid, uint32_t tid, const std::string& name,
+                        const std::string& cat, uint64_t start, uint64_t end, const std::string& args_json) {
+  if (!keeps(level, start, end)) return;
   events_.push_back({pid, tid, intern(name), intern(cat), start, end, args_json});
 }
 
@@ -79,10 +93,7 @@ void TraceWriter::write(const std::string& path) const {
   });
   std::vector<std::string> quoted(strings_.size());
   for (size_t i = 0; i < strings_.size(); ++i) quoted[i] = nlohmann::json(strings_[i]).dump();
-  // Times go out as whole nanoseconds (printed as us with 3 decimals), each
-  // edge rounded once, so back-to-back events on a lane never overlap.
-  const double ns_per_cycle = 1.0 / clock_ghz_;
-  auto ns = [&](uint64_t cycles) { return uint64_t(std::llround(double(cycles) * ns_per_cycle)); };
+  // Times go out as whole nanoseconds, printed as us with 3 decimals.
   for (size_t i : order) {
     const Ev& e = events_[i];
     sep();

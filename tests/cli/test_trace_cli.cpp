@@ -1,11 +1,14 @@
 // npusim run --trace: what the trace file holds and how its options shape it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -61,4 +64,112 @@ TEST(TraceCli, EveryPidIsPositiveAndEveryNamedLaneHasEvents) {
     if (e["ph"] == "M" && e["name"] == "thread_name") {
       EXPECT_EQ(e["args"]["name"].get<std::string>().rfind("vec", 0), std::string::npos) << e;
     }
+}
+
+namespace {
+
+bool task_level(const nlohmann::json& e) {
+  return e["cat"] == "task" || e["cat"] == "dispatch" || e["cat"] == "completion";
+}
+
+// The complete events of a trace, each dumped to a string, sorted.
+std::vector<std::string> events_of(const nlohmann::json& t) {
+  std::vector<std::string> out;
+  for (const auto& e : t["traceEvents"])
+    if (e["ph"] == "X") out.push_back(e.dump());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST(TraceCli, DetailTasksAndPipesSplitTheFullTrace) {
+  const fs::path d = tmpdir();
+  const nlohmann::json all = trace_of(d, kGemm, "all.json");
+  const nlohmann::json tasks = trace_of(d, kGemm + " --trace-detail tasks", "tasks.json");
+  const nlohmann::json pipes = trace_of(d, kGemm + " --trace-detail pipes", "pipes.json");
+  // tasks: a dispatch, a task bar and a completion per task, 2 * 8 = 16
+  // tasks (256x1024 in 128x128 tiles); nothing on a pipe, no pipe lane.
+  const std::vector<std::string> t = events_of(tasks);
+  EXPECT_EQ(t.size(), 3u * 16u);
+  for (const auto& e : tasks["traceEvents"])
+    if (e["ph"] == "X") {
+      EXPECT_TRUE(task_level(e)) << e;
+    } else if (e["name"] == "thread_name") {
+      const std::string lane = e["args"]["name"];
+      EXPECT_TRUE(lane == "tasks" || lane.rfind("scheduler thread", 0) == 0) << lane;
+    }
+  // pipes: instructions only; no scheduler process, no tasks lane.
+  const std::vector<std::string> p = events_of(pipes);
+  for (const auto& e : pipes["traceEvents"])
+    if (e["ph"] == "X") {
+      EXPECT_FALSE(task_level(e)) << e;
+    } else if (e["name"] == "thread_name" || e["name"] == "process_name") {
+      EXPECT_NE(e["args"]["name"], "tasks");
+      EXPECT_NE(e["args"]["name"], "scheduler");
+    }
+  // Together they are the full trace, event for event.
+  std::vector<std::string> both = t;
+  both.insert(both.end(), p.begin(), p.end());
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(both, events_of(all));
+}
+
+TEST(TraceCli, WindowKeepsExactlyTheEventsOverlappingIt) {
+  const fs::path d = tmpdir();
+  const nlohmann::json all = trace_of(d, kGemm, "all.json");
+  // The middle third of the run, in whole us.
+  long long end_ns = 0;
+  for (const auto& e : all["traceEvents"])
+    if (e["ph"] == "X")
+      end_ns = std::max(end_ns, std::llround((e["ts"].get<double>() + e["dur"].get<double>()) * 1000));
+  const long long lo = end_ns / 3 / 1000 * 1000, hi = 2 * end_ns / 3 / 1000 * 1000;
+  ASSERT_LT(lo, hi);
+  const nlohmann::json win = trace_of(
+      d, kGemm + " --trace-window " + std::to_string(lo / 1000) + ":" + std::to_string(hi / 1000), "win.json");
+  std::vector<std::string> inside;
+  size_t outside = 0;
+  for (const auto& e : all["traceEvents"])
+    if (e["ph"] == "X") {
+      const long long t0 = std::llround(e["ts"].get<double>() * 1000);
+      const long long t1 = t0 + std::llround(e["dur"].get<double>() * 1000);
+      if (t0 < hi && (t1 > lo || t0 >= lo)) {
+        inside.push_back(e.dump());
+      } else {
+        ++outside;
+      }
+    }
+  std::sort(inside.begin(), inside.end());
+  EXPECT_GT(outside, 0u);
+  EXPECT_FALSE(inside.empty());
+  EXPECT_EQ(events_of(win), inside);
+}
+
+TEST(TraceCli, BadDetailOrWindowIsExitTwoNamingTheFlag) {
+  const fs::path d = tmpdir();
+  const std::string run = kBin + " run -q" + kGemm + " --trace " + (d / "t.json").string();
+  Result r = timed(run + " --trace-detail instr");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "--trace-detail 'instr': expected tasks, pipes or all")) << r.out;
+  for (const auto& [value, why] : std::vector<std::pair<std::string, std::string>>{
+           {"10", "no ':'"},
+           {"20:10", "the start is not before the end"},
+           {"10:10", "the start is not before the end"},
+           {"=-1:10", "-1 is negative"},
+           {"1us:2us", "'1us' is not a number"},
+           {"1:nan", "'nan' is not a number"}}) {
+    r = timed(run + " --trace-window" + (value[0] == '=' ? value : " " + value));
+    EXPECT_EQ(r.code, 2) << value << ": " << r.out;
+    const std::string shown = value[0] == '=' ? value.substr(1) : value;
+    EXPECT_TRUE(has(r, "--trace-window '" + shown + "': " + why + "; expected START_US:END_US")) << r.out;
+  }
+  // Without --trace there is nothing to shape.
+  r = timed(kBin + " run -q" + kGemm + " --trace-window 1:2");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "--trace-window needs --trace FILE")) << r.out;
+  // A window after the run is no error, but said.
+  r = timed(run + " --trace-window 1000000:");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(has(r, "note: --trace-window starts at 1e+06 us, after the last task ended")) << r.out;
+  EXPECT_TRUE(events_of(read_json(d / "t.json")).empty());
 }
