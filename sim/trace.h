@@ -44,7 +44,8 @@ class TraceWriter {
   // it; `name` and `cat` are interned.
   void event(TraceLevel level, uint32_t pid, uint32_t tid, const std::string& name, const std::string& cat,
              uint64_t start, uint64_t end, const std::string& args_json);
-  // Throws isa::InputError if the file cannot be written.
+  // Gzip-compressed when `path` ends in ".gz". Throws isa::InputError if the
+  // file cannot be written.
   void write(const std::string& path) const;
 
  private:

@@ -1,4 +1,5 @@
-// npusim run --trace: what the trace file holds and how its options shape it.
+// npusim run --trace: what the trace file holds, how its options shape it, and
+// its gzip form.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include "tests/common/cli_run.h"
 
@@ -172,4 +174,49 @@ TEST(TraceCli, BadDetailOrWindowIsExitTwoNamingTheFlag) {
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(has(r, "note: --trace-window starts at 1e+06 us, after the last task ended")) << r.out;
   EXPECT_TRUE(events_of(read_json(d / "t.json")).empty());
+}
+
+namespace {
+
+// The bytes of gzip file `p`, inflated with zlib.
+std::string gunzip(const fs::path& p) {
+  gzFile f = gzopen(p.c_str(), "rb");
+  EXPECT_NE(f, nullptr) << p;
+  if (!f) return "";
+  std::string out;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+  EXPECT_EQ(n, 0) << p << ": " << gzerror(f, &n);
+  gzclose(f);
+  return out;
+}
+
+}  // namespace
+
+TEST(TraceCli, GzSuffixWritesTheSameTraceGzipped) {
+  const fs::path d = tmpdir();
+  const std::string args = kGemm + " --trace-window 5:";
+  trace_of(d, args, "t.json");
+  ASSERT_EQ(sh(kBin + " run -q" + args + " --trace " + (d / "t.json.gz").string()).code, 0);
+  const std::string gz = read_text(d / "t.json.gz"), plain = read_text(d / "t.json");
+  ASSERT_GE(gz.size(), 2u);
+  EXPECT_EQ(gz.substr(0, 2), "\x1f\x8b") << "not gzip";  // gzip's magic number (RFC 1952)
+  // A loose bound: trace JSON repeats itself (the Qwen3 layer's full trace
+  // compresses about 21x).
+  EXPECT_LT(gz.size(), plain.size() / 5) << "compressed";
+  const std::string inflated = gunzip(d / "t.json.gz");
+  EXPECT_EQ(inflated, plain);
+  EXPECT_NO_THROW(nlohmann::json::parse(inflated));
+}
+
+TEST(TraceCli, GzTraceToAFullDiskIsExitTwo) {
+  // A full disk, met while writing compressed data (the check before the
+  // run leaves devices to the writer).
+  const fs::path d = tmpdir();
+  fs::create_symlink("/dev/full", d / "full.json.gz");
+  const Result r = timed(kBin + " run -q" + kGemm + " --trace " + (d / "full.json.gz").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "cannot write the trace " + (d / "full.json.gz").string() + ": No space left on device"))
+      << r.out;
 }
