@@ -46,8 +46,8 @@ class TraceSink {
   }
 
  private:
-  // zlib's default (6): the Qwen3 layer's 80 MB trace in 3.7 MB; level 1
-  // saves about a third of the compression time for twice the size.
+  // zlib's default (6), as gzip: the Qwen3 layer's 80 MB trace in 3.7 MB
+  // for ~0.35 s of CPU; level 1 would take ~0.07 s, for 7.1 MB.
   static constexpr int kLevel = Z_DEFAULT_COMPRESSION;
   // Deflates `text` (with Z_FINISH: and the rest of the stream) and writes
   // what comes out.
