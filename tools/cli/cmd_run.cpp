@@ -176,7 +176,8 @@ int cmd_run(const std::vector<std::string>& args) {
         "workload", po::value<std::string>(), "workload description (configs/workloads/*.yaml)")(
         "program", po::value<std::string>(), "a program in the text format (see `npusim disasm`)")(
         "report", po::value<std::string>(), "write the JSON report to this file")(
-        "trace", po::value<std::string>(), "write a Chrome/Perfetto trace to this file")(
+        "trace", po::value<std::string>(),
+        "write a Chrome/Perfetto trace to this file (gzip-compressed when it ends in .gz)")(
         "trace-detail", po::value<std::string>(),
         "tasks|pipes|all: what the trace records: tasks (the scheduler's dispatches and completions, a bar per "
         "task), pipes (a bar per instruction on its pipe) or all (the default)")(
