@@ -76,7 +76,8 @@ uint64_t TraceWriter::ns(uint64_t cycles) const { return uint64_t(std::llround(d
 
 bool TraceWriter::keeps(TraceLevel level, uint64_t start, uint64_t end) const {
   using Detail = TraceFilter::Detail;
-  if (filter_.detail == (level == TraceLevel::Task ? Detail::Pipes : Detail::Tasks)) return false;
+  const Detail only = level == TraceLevel::Task ? Detail::Tasks : Detail::Pipes;
+  if (filter_.detail != Detail::All && filter_.detail != only) return false;
   const double t0 = double(ns(start)), t1 = double(ns(end));
   const double lo = filter_.from_us * 1000, hi = filter_.to_us * 1000;
   return t0 < hi && (t1 > lo || t0 >= lo);

@@ -1,7 +1,7 @@
 // Chrome trace event format (Perfetto opens it): one process for the
 // scheduler, one per core group; a thread per task lane, core pipe and DMA
-// engine. Events are kept in memory and written sorted at the end, so the
-// file is identical for identical runs.
+// engine. Events are filtered as they arrive (TraceFilter), kept in memory
+// and written sorted at the end, so the file is identical for identical runs.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@ namespace sim {
 
 // An event's level: a task-level one (a dispatch, a completion handling, a
 // task's bar on its core group) or a pipe-level one (an instruction on its
-// pipe, about 400 per task in a Qwen3 decode layer).
+// pipe, about 430 per task in a Qwen3 decode layer).
 enum class TraceLevel { Task, Pipe };
 
 // What a trace keeps (npusim run --trace-detail, --trace-window).
