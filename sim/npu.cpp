@@ -172,11 +172,13 @@ class CoreGroup : public sc_core::sc_module {
 class Npu : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Npu);
-  Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, bool trace, FunctionalState* functional)
+  // `trace`: null for no trace.
+  Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, const TraceFilter* trace,
+      FunctionalState* functional)
       : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
         gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), hw.gm.core_bytes_per_cycle, std::make_unique<L2Memory>(hw, p.tensors),
            [this](std::exception_ptr e) { fail(e); }) {
-    if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz);
+    if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz, *trace);
     for (uint32_t g = 0; g < hw.core_groups; ++g)
       groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
     name_tracks();
@@ -192,7 +194,7 @@ class Npu : public sc_core::sc_module {
     if (dispatcher.released(task)) on_detected(task);
     if (tracer) {
       const isa::Task& t = p.tasks[task];
-      tracer->event(group + 1, 0, p.kernels[t.kernel].name, "task", start, end,
+      tracer->event(TraceLevel::Task, group + 1, 0, p.kernels[t.kernel].name, "task", start, end,
                     "{\"task\":" + std::to_string(task) + ",\"site\":" +
                         nlohmann::json(p.sites.at(t.site)).dump() + "}");
     }
@@ -221,13 +223,16 @@ class Npu : public sc_core::sc_module {
     // semantics can run here (docs/architecture.md, "Functional mode").
     if (functional) functional->execute(group, core, *e.instr, e.gm_offset, p.tasks[task].block);
     stats.on_instr(task, e);
-    if (!tracer || e.instr->op == isa::Op::TRESHAPE) return;
+    // keeps() first: most of a trace's events are instructions, and building
+    // their names and args costs more than the test.
+    if (!tracer || e.instr->op == isa::Op::TRESHAPE || !tracer->keeps(TraceLevel::Pipe, e.start, e.pipe_end))
+      return;
     const uint32_t tid = 1 + core * kNumPipes + uint32_t(e.cost->pipe);
     std::string name = isa::mnemonic(*e.instr);
     if (e.cost->gm_dma()) name += " " + p.tensors[e.instr->gm.tensor].name;
     // A lane shows when its pipe is busy (a DMA until its last byte has moved).
-    tracer->event(group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start, e.pipe_end,
-                  "{\"task\":" + std::to_string(task) + ",\"site\":" +
+    tracer->event(TraceLevel::Pipe, group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start,
+                  e.pipe_end, "{\"task\":" + std::to_string(task) + ",\"site\":" +
                       nlohmann::json(p.sites.at(e.instr->site)).dump() + ",\"bytes\":" +
                       std::to_string(e.cost->bytes) + "}");
   }
@@ -245,11 +250,14 @@ class Npu : public sc_core::sc_module {
   uint64_t last_end = 0;
 
  private:
+  // Trace processes: core group g is pid g + 1, the scheduler the one after
+  // them (it is shown first: name_tracks names it first).
+  uint32_t scheduler_pid() const { return hw.core_groups + 1; }
   void name_tracks() {
     if (!tracer) return;
-    tracer->name_process(0, "scheduler");
+    tracer->name_process(scheduler_pid(), "scheduler");
     for (uint32_t t = 0; t < hw.scheduler.threads; ++t)
-      tracer->name_thread(0, t, "scheduler thread " + std::to_string(t));
+      tracer->name_thread(scheduler_pid(), t, "scheduler thread " + std::to_string(t));
     for (uint32_t g = 0; g < hw.core_groups; ++g) {
       tracer->name_process(g + 1, "core group " + std::to_string(g));
       tracer->name_thread(g + 1, 0, "tasks");
@@ -287,15 +295,15 @@ class Npu : public sc_core::sc_module {
       if (d->kind == Dispatcher::Kind::Completion) {
         on_detected(d->task);
         if (tracer)
-          tracer->event(0, d->thread, p.kernels[p.tasks[d->task].kernel].name, "completion", d->handle_at,
-                        d->handle_at + hw.scheduler.completion_cycles,
+          tracer->event(TraceLevel::Task, scheduler_pid(), d->thread, p.kernels[p.tasks[d->task].kernel].name,
+                        "completion", d->handle_at, d->handle_at + hw.scheduler.completion_cycles,
                         "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
         continue;
       }
       stats.on_dispatch(d->task, d->ready_at, d->dispatch_at, dispatcher.overhead_cycles());
       if (tracer)
-        tracer->event(0, d->thread, p.kernels[p.tasks[d->task].kernel].name, "dispatch", d->dispatch_at,
-                      d->dispatch_at + hw.scheduler.dispatch_cycles,
+        tracer->event(TraceLevel::Task, scheduler_pid(), d->thread, p.kernels[p.tasks[d->task].kernel].name,
+                      "dispatch", d->dispatch_at, d->dispatch_at + hw.scheduler.dispatch_cycles,
                       "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
       groups[d->group]->assign(d->task, d->start_at);
     }
@@ -435,7 +443,7 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
     throw SimError("--max-cycles " + std::to_string(opts.max_cycles) + " is past the " +
                    std::to_string(kMaxCycles) + " (2^53) cycles the model represents");
   g_max_cycles = opts.max_cycles;
-  Npu npu("npu", program, hw, !opts.trace_path.empty(), opts.functional);
+  Npu npu("npu", program, hw, opts.trace_path.empty() ? nullptr : &opts.trace_filter, opts.functional);
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (npu.error) std::rethrow_exception(npu.error);

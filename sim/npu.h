@@ -11,6 +11,7 @@
 #include "isa/isa.h"
 #include "sim/hw_config.h"
 #include "sim/sim_error.h"
+#include "sim/trace.h"
 
 namespace sim {
 
@@ -18,6 +19,7 @@ class FunctionalState;
 
 struct RunOptions {
   std::string trace_path;  // empty: no trace
+  TraceFilter trace_filter;  // what the trace keeps
   // Functional mode: when set, every finished instruction's semantics are
   // executed on this state (built for the same program and hardware) and
   // SLOAD reads its int32 tensors. The timing is the same as without it as

@@ -15,7 +15,7 @@ if [ "$#" -ne 1 ] || { [ "$1" != run ] && [ "$1" != test ]; }; then
 fi
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev
-          libboost-program-options-dev libgtest-dev nlohmann-json3-dev
+          libboost-program-options-dev libgtest-dev nlohmann-json3-dev zlib1g-dev
           parallel python3 python3-matplotlib python3-scipy)
 
 missing=()

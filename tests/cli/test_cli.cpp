@@ -49,7 +49,7 @@ TEST(Cli, RunWritesReportAndTraceWithTheDocumentedKeys) {
   ASSERT_TRUE(trace.contains("traceEvents"));
   bool scheduler = false, task = false, dma = false;
   for (const auto& e : trace["traceEvents"]) {
-    if (e["ph"] == "M" && e["args"]["name"] == "scheduler") scheduler = true;
+    if (e["name"] == "process_name" && e["args"]["name"] == "scheduler") scheduler = true;
     if (e["ph"] == "X" && e["cat"] == "task") task = true;
     if (e["ph"] == "X" && e["name"].get<std::string>().rfind("tload", 0) == 0) dma = true;
   }

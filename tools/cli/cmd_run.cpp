@@ -1,6 +1,9 @@
 // npusim run / disasm: load a hardware config and a program, simulate, report.
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include <boost/program_options.hpp>
@@ -115,6 +118,45 @@ ProvenanceInputs provenance_inputs(const po::variables_map& vm, const sim::HwSou
   return in;
 }
 
+// --trace-detail and --trace-window (README "The trace").
+sim::TraceFilter trace_filter(const po::variables_map& vm) {
+  sim::TraceFilter f;
+  for (const char* o : {"trace-detail", "trace-window"})
+    if (vm.count(o) && !vm.count("trace")) throw po::error(std::string("--") + o + " needs --trace FILE");
+  if (vm.count("trace-detail")) {
+    const std::string d = vm["trace-detail"].as<std::string>();
+    if (d == "tasks") {
+      f.detail = sim::TraceFilter::Detail::Tasks;
+    } else if (d == "pipes") {
+      f.detail = sim::TraceFilter::Detail::Pipes;
+    } else if (d != "all") {
+      throw po::error("--trace-detail '" + d + "': expected tasks, pipes or all");
+    }
+  }
+  if (vm.count("trace-window")) {
+    const std::string w = vm["trace-window"].as<std::string>();
+    auto bad = [&](const std::string& why) {
+      return po::error("--trace-window '" + w + "': " + why +
+                       "; expected START_US:END_US in us of simulated time, e.g. 100:250.5 (an empty side: "
+                       "from the start, to the end)");
+    };
+    const size_t colon = w.find(':');
+    if (colon == std::string::npos) throw bad("no ':'");
+    auto bound = [&](const std::string& v, double empty) {
+      if (v.empty()) return empty;
+      char* end = nullptr;
+      const double us = std::strtod(v.c_str(), &end);
+      if (end != v.c_str() + v.size() || !std::isfinite(us)) throw bad("'" + v + "' is not a number");
+      if (us < 0) throw bad(v + " is negative");
+      return us;
+    };
+    f.from_us = bound(w.substr(0, colon), 0);
+    f.to_us = bound(w.substr(colon + 1), std::numeric_limits<double>::infinity());
+    if (!(f.from_us < f.to_us)) throw bad("the start is not before the end");
+  }
+  return f;
+}
+
 // "[4096, 4096, ... 16 values]": the start of a list of values for messages.
 std::string head_of(const std::vector<int32_t>& v) {
   std::string s = "[";
@@ -134,7 +176,14 @@ int cmd_run(const std::vector<std::string>& args) {
         "workload", po::value<std::string>(), "workload description (configs/workloads/*.yaml)")(
         "program", po::value<std::string>(), "a program in the text format (see `npusim disasm`)")(
         "report", po::value<std::string>(), "write the JSON report to this file")(
-        "trace", po::value<std::string>(), "write a Chrome/Perfetto trace to this file")(
+        "trace", po::value<std::string>(),
+        "write a Chrome/Perfetto trace to this file (gzip-compressed when it ends in .gz)")(
+        "trace-detail", po::value<std::string>(),
+        "tasks|pipes|all: what the trace records: tasks (the scheduler's dispatches and completions, a bar per "
+        "task), pipes (a bar per instruction on its pipe) or all (the default)")(
+        "trace-window", po::value<std::string>(),
+        "START_US:END_US: record only the trace events that overlap this span of simulated time, in us (either "
+        "side may be empty: from the start, to the end)")(
         "set", po::value<std::vector<std::string>>()->composing(),
         "KEY=VALUE: change a key of the hw or workload YAML before it is validated; KEY is hw.<path> or "
         "workload.<path> (dots between map keys, e.g. hw.gm.bandwidth_gbps=800); VALUE is YAML; repeatable")(
@@ -158,6 +207,7 @@ int cmd_run(const std::vector<std::string>& args) {
                "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
+    const sim::TraceFilter filter = trace_filter(vm);
     // An output that cannot be written is an error now, not after the run.
     for (const char* flag : {"report", "trace"})
       if (vm.count(flag)) check_output_file(std::string("--") + flag, vm[flag].as<std::string>());
@@ -173,6 +223,7 @@ int cmd_run(const std::vector<std::string>& args) {
     const isa::Program& p = w.program;
     sim::RunOptions opts;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
+    opts.trace_filter = filter;
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
     const bool check = vm.count("check") || vm.count("check-with");
     if (vm.count("check-with"))  // the reference of that workload (its program is not run)
@@ -213,6 +264,9 @@ int cmd_run(const std::vector<std::string>& args) {
       opts.functional = state.get();
     }
     sim::RunResult r = sim::simulate(p, hw, opts);
+    if (!opts.trace_path.empty() && opts.trace_filter.from_us >= r.report["total_us"].get<double>())
+      std::fprintf(stderr, "npusim: note: --trace-window starts at %g us, after the last task ended (%g us)\n",
+                   opts.trace_filter.from_us, r.report["total_us"].get<double>());
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
     r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
