@@ -117,8 +117,9 @@ TEST(ReportCli, BaselineOlderThanACounterStillChecksAndCompares) {
     std::string label, old_value, new_value;
     row >> label >> old_value >> new_value;
     EXPECT_EQ(old_value, "-") << key;
-    if (key != "exec_us_mean")  // a mean, printed rounded
+    if (key != "exec_us_mean") {  // a mean, printed rounded
       EXPECT_EQ(new_value, std::to_string(read_json(now)["totals"][key].get<uint64_t>())) << key;
+    }
   }
 }
 

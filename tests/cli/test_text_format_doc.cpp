@@ -47,7 +47,9 @@ TEST(TextFormatDoc, EveryExampleRuns) {
     std::ofstream(p) << examples[i];
     const Result r = sh(kBin + " run -q --program " + p.string() + " --report " + (d / "r.json").string());
     EXPECT_EQ(r.code, 0) << "example " << i << ":\n" << examples[i] << r.out;
-    if (r.code == 0) EXPECT_GT(read_json(d / "r.json")["totals"]["instructions"].get<uint64_t>(), 0u) << i;
+    if (r.code == 0) {
+      EXPECT_GT(read_json(d / "r.json")["totals"]["instructions"].get<uint64_t>(), 0u) << i;
+    }
   }
 }
 

@@ -799,6 +799,9 @@ TEST(Qwen3Upstream, SubmittedTasksAndBlocksPerKernel) {
   // bf16 K tile is 64 KiB, over half of L0B's 64 KiB): 2 x 16 x 2.
   EXPECT_EQ(per_task(p, "qk_matmul", Op::TMATMUL), 2u * 16u * 2u);
   // Every spmd block of one launch shares the launch's dependencies.
-  for (size_t t = 1; t < p.tasks.size(); ++t)
-    if (p.tasks[t].block > 0) EXPECT_EQ(p.tasks[t].deps, p.tasks[t - 1].deps) << t;
+  for (size_t t = 1; t < p.tasks.size(); ++t) {
+    if (p.tasks[t].block > 0) {
+      EXPECT_EQ(p.tasks[t].deps, p.tasks[t - 1].deps) << t;
+    }
+  }
 }
