@@ -403,3 +403,12 @@ TEST(FirstHour, CompareAndSweepHelpDescribeInputsAndExitCodes) {
   for (std::string l; std::getline(jobs, l);) ++n;
   EXPECT_EQ(n, 2u * 2u * 2u) << yaml;  // tile_k x hw x the zip group
 }
+
+// Issue 13: bench ran only on configs whose L0B held two [128,64] bf16
+// operands. On tiny (L0B 16 KiB) it single-buffers them: 10 instructions per
+// K-step + 1 store per task: 3 tasks x (10 x 2 + 1) = 63 instructions.
+TEST(FirstHour, BenchRunsOnTheSmallestConfig) {
+  Result r = sh(kBin + " bench --hw configs/hw/tiny.yaml --tasks 3 --steps 2");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("bench: 63 instructions in 3 tasks"), std::string::npos) << r.out;
+}

@@ -18,7 +18,10 @@ namespace {
 // `tasks` independent tasks; each a cube stream of `steps` double-buffered
 // K-steps (2 loads, 2 moves, 1 matmul) plus one store, and a vector stream of
 // `steps` load / mul / add / exp / store groups: 10 * steps + 1 instructions.
-isa::Program synthetic(uint32_t tasks, uint32_t steps) {
+// The [128,64] bf16 B operand (16 KiB) is double-buffered in L0B where L0B
+// holds two (a2a3, a5), single-buffered where it holds one (tiny).
+isa::Program synthetic(uint32_t tasks, uint32_t steps, const sim::HwConfig& hw) {
+  const uint32_t b_bufs = hw.buffers.l0b >= 2 * 16384 ? 2 : 1;
   using isa::DType;
   using isa::Op;
   using isa::Space;
@@ -41,7 +44,7 @@ isa::Program synthetic(uint32_t tasks, uint32_t steps) {
       const auto a1 = tile(Space::L1, buf * 4096, 16, 128, DType::BF16);
       const auto b1 = tile(Space::L1, 8192 + buf * 16384, 128, 64, DType::BF16);
       const auto a0 = tile(Space::L0A, buf * 4096, 16, 128, DType::BF16);
-      const auto b0 = tile(Space::L0B, buf * 16384, 128, 64, DType::BF16);
+      const auto b0 = tile(Space::L0B, (s % b_bufs) * 16384, 128, 64, DType::BF16);
       isa::Instr i;
       i.site = 1;
       i.op = Op::TLOAD, i.dst = a1, i.gm = gm(0, int64_t(s) * 16 * 128, 16, 128);
@@ -111,7 +114,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     }
     po::notify(vm);
     const sim::HwConfig hw = load_hw_source(vm["hw"].as<std::string>(), {}, vm["hw"].defaulted()).resolve();
-    const isa::Program p = synthetic(vm["tasks"].as<uint32_t>(), vm["steps"].as<uint32_t>());
+    const isa::Program p = synthetic(vm["tasks"].as<uint32_t>(), vm["steps"].as<uint32_t>(), hw);
     const sim::RunResult r = sim::simulate(p, hw, {});
     const double wall = r.report["sim"]["wall_s"].get<double>();
     const uint64_t n = r.report["totals"]["instructions"].get<uint64_t>();
