@@ -231,6 +231,8 @@ CheckResult compare_tensors(const std::string& name, ConstSpan<float> actual, Co
                             double rtol, double atol, int bf16_ulps) {
   CheckResult r;
   r.tensor = name;
+  r.rtol = rtol;
+  r.atol = atol;
   const size_t n = std::min(actual.size, expected.size);
   r.total = std::max(actual.size, expected.size);
   r.mismatched = r.total - n;
@@ -258,7 +260,14 @@ std::string format_check(const CheckResult& r) {
   char buf[256];
   std::snprintf(buf, sizeof buf, "%zu/%zu mismatched, max abs err %.4g, max rel err %.4g", r.mismatched, r.total,
                 r.max_abs, r.max_rel);
-  return r.tensor + ": " + buf;
+  std::string s = r.tensor + ": " + buf;
+  // A large relative error on an element that matches is one whose
+  // reference is near 0: the absolute tolerance decided there.
+  if (r.ok() && r.max_rel > r.rtol && r.rtol > 0) {
+    std::snprintf(buf, sizeof buf, " (within atol %.3g where the reference is near 0)", r.atol);
+    s += buf;
+  }
+  return s;
 }
 
 }  // namespace workloads

@@ -103,6 +103,7 @@ struct CheckResult {
   std::string tensor;
   size_t mismatched = 0, total = 0;
   double max_abs = 0, max_rel = 0;
+  double rtol = 0, atol = 0;  // what it was judged by
   bool ok() const { return mismatched == 0; }
 };
 

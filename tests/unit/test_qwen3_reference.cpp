@@ -280,6 +280,12 @@ TEST(Qwen3Check, AllcloseRuleAndReport) {
   EXPECT_NEAR(r.max_rel, 1.0, 1e-6);
   EXPECT_EQ(workloads::format_check(r), "out: 2/4 mismatched, max abs err 0.01, max rel err 1");
   EXPECT_FALSE(r.ok());
+  // A pass with a large relative error says the absolute tolerance decided:
+  // 0.002 vs 0.001: |d| = 0.001 <= 0.003 + 0.000003, rel 1.0 > rtol.
+  const CheckResult near0 = compare_tensors("m", std::vector<float>{0.002f}, std::vector<float>{0.001f});
+  EXPECT_TRUE(near0.ok());
+  EXPECT_EQ(workloads::format_check(near0),
+            "m: 0/1 mismatched, max abs err 0.001, max rel err 1 (within atol 0.003 where the reference is near 0)");
   // NaN and infinities: a NaN is a mismatch, equal infinities are not.
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   const CheckResult q = compare_tensors("x", std::vector<float>{nan, inf, 1.0f}, std::vector<float>{1.0f, inf, 1.0f});
