@@ -12,7 +12,8 @@ swept axis must be fixed, by --where or by having one value in the CSV: two rows
 on the same line at the same x are an error, not an average.
 
 Needs matplotlib from Debian (python3-matplotlib); the first line runs Debian's
-/usr/bin/python3, whatever python3 comes first in PATH.
+/usr/bin/python3, and run by another python3 without matplotlib it hands over
+to /usr/bin/python3.
 """
 import argparse
 import csv
@@ -147,9 +148,10 @@ def main(argv=None):
 
     try:
         import matplotlib
-    except ImportError:
-        fail(f"matplotlib is missing for {sys.executable}: apt-get install python3-matplotlib "
-             "and run tools/plot_sweep.py directly (it uses /usr/bin/python3)")
+    except ImportError:  # another python3 first on PATH: Debian's has matplotlib
+        if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+        fail(f"matplotlib is missing for {sys.executable}: apt-get install python3-matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
