@@ -198,9 +198,6 @@ void L2Memory::touch(uint8_t* block, Tag tag, Mask mask, uint64_t bytes, bool wr
 
 template <class Tag, class Mask, class Rank>
 void L2Memory::access_lines(const MemRequest& r, MemResult& res) {
-  // The lines first (each set's block prefetched), then the accesses in
-  // order: the host's cache misses on the sets overlap instead of following
-  // one another.
   const uint64_t payload = uint64_t(r.rows) * r.row_bytes;
   const uint64_t base = base_[r.tensor] + r.offset;
   // Contiguous rows are one run of bytes.
@@ -208,11 +205,6 @@ void L2Memory::access_lines(const MemRequest& r, MemResult& res) {
   const uint32_t runs = contiguous ? 1 : r.rows;
   const uint64_t run_bytes = contiguous ? payload : r.row_bytes;
   if (!run_bytes) return;  // every run is empty
-  // At most this many lines: a run of n bytes touches at most n / line + 2.
-  const uint64_t most = uint64_t(runs) * (run_bytes / line_ + 2);
-  if (lines_.size() < most) lines_.resize(most);
-  LineRef* const lines = lines_.data();
-  size_t n = 0;
   // Lines and sectors are powers of two in every shipped hardware file: shifts.
   const auto by_line = [this](uint64_t x) { return line_shift_ >= 0 ? x >> line_shift_ : x / line_; };
   const auto by_sector = [this](uint64_t x) { return sector_shift_ >= 0 ? x >> sector_shift_ : x / sector_; };
@@ -229,10 +221,9 @@ void L2Memory::access_lines(const MemRequest& r, MemResult& res) {
     uint64_t set = set0, tag = tag0;
     for (uint64_t k = 0; k < count; ++k) {
       const uint64_t lo = k == 0 ? ar : 0, hi = k + 1 == count ? span_end - k * line_ : line_;  // in line k
-      uint8_t* block = blocks_ + set * set_bytes_;
-      __builtin_prefetch(block, 1);
-      if (set_bytes_ > 64) __builtin_prefetch(block + 64, 1);
-      lines[n++] = {block, tag, hi - lo, sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))};
+      touch<Tag, Mask, Rank>(blocks_ + set * set_bytes_, Tag(tag),
+                             Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))), hi - lo, r.write,
+                             res);
       if (++set == sets_) {
         set = 0;
         ++tag;
@@ -248,8 +239,6 @@ void L2Memory::access_lines(const MemRequest& r, MemResult& res) {
       ++tag0;
     }
   }
-  for (size_t i = 0; i < n; ++i)
-    touch<Tag, Mask, Rank>(lines[i].block, Tag(lines[i].tag), Mask(lines[i].mask), lines[i].bytes, r.write, res);
 }
 
 MemResult L2Memory::access(const MemRequest& r) {

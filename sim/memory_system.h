@@ -110,12 +110,6 @@ class L2Memory : public MemorySystem {
   size_t rank_at_ = 0, valid_at_ = 0, dirty_at_ = 0;  // byte offsets in a block
   std::vector<uint8_t> storage_;           // sets_ blocks, from the first 64 B boundary
   uint8_t* blocks_ = nullptr;
-  struct LineRef {  // one line an access touches (access_lines' scratch)
-    uint8_t* block;
-    uint64_t tag, bytes;
-    uint32_t mask;
-  };
-  std::vector<LineRef> lines_;
   uint32_t clock_ = 0;  // accesses; at 2^32 the order is forgotten once (every rank reset)
 };
 
