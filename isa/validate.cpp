@@ -383,7 +383,7 @@ class Validator {
   }
 
   void check_tile(const char* name, const Tile& t) const {
-    const std::string_view n = name;  // messages are built only on failure
+    const char* n = name;  // messages are built only on failure
     if (int(t.space) >= kNumSpaces) fail(std::string(n) + ": bad space " + std::to_string(int(t.space)));
     if (!known_dtype(t.dtype)) fail(std::string(n) + ": bad dtype " + std::to_string(int(t.dtype)));
     if (t.space == Space::GM) fail(std::string(n) + " is a tile in GM (use a GM view)");
