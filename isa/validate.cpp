@@ -53,7 +53,23 @@ class Validator {
  private:
   [[noreturn]] void fail(const std::string& msg) const {
     const std::string at = src_ && line_ ? src_->file + ":" + std::to_string(line_) + ": " : "";
-    throw ProgramError(at + ctx_ + ": " + msg);
+    throw ProgramError(at + context() + ": " + msg);
+  }
+
+  // What fail() names: ctx_, or the instruction being checked, whose text is
+  // built only when a check fails (never per instruction).
+  std::string context() const {
+    if (!in_) return ctx_;
+    std::string s = *in_where_ + (in_vec_ < 0 ? std::string(", cube") : ", vec " + std::to_string(in_vec_)) +
+                    ", instr " + std::to_string(in_index_);
+    if (int(in_->op) >= kNumOps) return s;  // the opcode check names no mnemonic
+    s += " " + quoted(mnemonic(*in_));
+    if (in_->site < p_.sites.size()) s += " (site " + std::to_string(in_->site) + " \"" + p_.sites[in_->site] + "\")";
+    return s;
+  }
+  void set_ctx(std::string c) {
+    ctx_ = std::move(c);
+    in_ = nullptr;
   }
 
   static uint32_t line_of(const std::vector<uint32_t>& lines, size_t i) {
@@ -68,7 +84,7 @@ class Validator {
 
   void check_tensor(uint32_t i) {
     const Tensor& t = p_.tensors[i];
-    ctx_ = "tensor " + std::to_string(i) + " " + quoted(t.name);
+    set_ctx("tensor " + std::to_string(i) + " " + quoted(t.name));
     line_ = src_ ? line_of(src_->tensors, i) : 0;
     if (t.name.empty()) fail("empty name");
     if (!known_dtype(t.dtype)) fail("bad dtype " + std::to_string(int(t.dtype)));
@@ -92,7 +108,7 @@ class Validator {
 
   void check_task(uint32_t index) {
     const Task& t = p_.tasks[index];
-    ctx_ = "task " + std::to_string(index);
+    set_ctx("task " + std::to_string(index));
     line_ = src_ ? line_of(src_->tasks, index) : 0;
     if (t.kernel >= p_.kernels.size())
       fail("kernel index " + std::to_string(t.kernel) + " out of range (" +
@@ -144,16 +160,21 @@ class Validator {
   void check_kernel(uint32_t k, const std::string& prefix, const std::string& suffix = "") {
     const Kernel& kernel = p_.kernels[k];
     const std::string where = prefix + kernel_name(k) + suffix;
+    in_where_ = &where;
     for (size_t i = 0; i < kernel.cube.size(); ++i) {
       line_ = src_ ? src_->instr(k, 0, i) : 0;
-      check_instr(kernel.cube[i], true, where + ", cube, instr " + std::to_string(i));
+      in_vec_ = -1;
+      in_index_ = i;
+      check_instr(kernel.cube[i], true);
     }
     for (size_t v = 0; v < kernel.vec.size(); ++v)
       for (size_t i = 0; i < kernel.vec[v].size(); ++i) {
         line_ = src_ ? src_->instr(k, int(v + 1), i) : 0;
-        check_instr(kernel.vec[v][i], false,
-                    where + ", vec " + std::to_string(v) + ", instr " + std::to_string(i));
+        in_vec_ = int(v);
+        in_index_ = i;
+        check_instr(kernel.vec[v][i], false);
       }
+    in_ = nullptr;  // `where` goes out of scope
   }
 
   // --- declared GM ranges against what the instructions touch ---
@@ -223,9 +244,9 @@ class Validator {
         }
         if (gap.begin == gap.end) continue;
         const Instr& in = s[ia.instr];
-        ctx_ = "task " + std::to_string(index) + ", " + kernel_name(task.kernel) + ", " + name + ", instr " +
-               std::to_string(ia.instr) + " " + quoted(mnemonic(in)) + " (site " + std::to_string(in.site) +
-               " \"" + p_.sites[in.site] + "\"";
+        set_ctx("task " + std::to_string(index) + ", " + kernel_name(task.kernel) + ", " + name + ", instr " +
+                std::to_string(ia.instr) + " " + quoted(mnemonic(in)) + " (site " + std::to_string(in.site) +
+                " \"" + p_.sites[in.site] + "\"");
         if (const uint32_t l = src_ ? src_->instr(task.kernel, sid, ia.instr) : 0)
           ctx_ += ", line " + std::to_string(l);
         ctx_ += ")";
@@ -245,23 +266,20 @@ class Validator {
     for (size_t v = 0; v < k.vec.size(); ++v) stream(k.vec[v], int(v + 1), "vec " + std::to_string(v));
   }
 
-  void check_instr(const Instr& in, bool cube, const std::string& where) {
-    ctx_ = where;
+  // In the context of in_where_, in_vec_ and in_index_ (check_kernel).
+  void check_instr(const Instr& in, bool cube) {
+    in_ = &in;
     if (int(in.op) >= kNumOps) fail("bad opcode " + std::to_string(int(in.op)));
-    const std::string m = mnemonic(in);
-    ctx_ += " " + quoted(m);
-    if (in.site < p_.sites.size())
-      ctx_ += " (site " + std::to_string(in.site) + " \"" + p_.sites[in.site] + "\")";
     check_site(in.site);
 
     const OpInfo& s = op_info(in.op);
     if (const uint8_t n = num_subs(s.subs); n ? in.sub >= n : in.sub != 0)
-      fail("sub " + std::to_string(in.sub) + " is not valid for " + m);
-    if (in.flags & ~s.flag_mask) fail("flags " + std::to_string(in.flags) + " not valid for " + m);
+      fail("sub " + std::to_string(in.sub) + " is not valid for " + mnemonic(in));
+    if (in.flags & ~s.flag_mask) fail("flags " + std::to_string(in.flags) + " not valid for " + mnemonic(in));
     check_unused(in, s);
 
-    if (cube && !(s.streams & kCube)) fail(m + " cannot run on the cube stream");
-    if (!cube && !(s.streams & kVec)) fail(m + " cannot run on a vec stream");
+    if (cube && !(s.streams & kCube)) fail(mnemonic(in) + " cannot run on the cube stream");
+    if (!cube && !(s.streams & kVec)) fail(mnemonic(in) + " cannot run on a vec stream");
 
     const std::tuple<Operand, const char*, const Tile*> tiles[] = {
         {Operand::Dst, "dst", &in.dst}, {Operand::A, "a", &in.a}, {Operand::B, "b", &in.b}};
@@ -365,41 +383,41 @@ class Validator {
   }
 
   void check_tile(const char* name, const Tile& t) const {
-    const std::string n = name;
-    if (int(t.space) >= kNumSpaces) fail(n + ": bad space " + std::to_string(int(t.space)));
-    if (!known_dtype(t.dtype)) fail(n + ": bad dtype " + std::to_string(int(t.dtype)));
-    if (t.space == Space::GM) fail(n + " is a tile in GM (use a GM view)");
-    const std::string full = std::to_string(t.rows) + "x" + std::to_string(t.cols);
-    if (t.rows == 0 || t.cols == 0) fail(n + " has an empty shape " + full);
+    const char* n = name;  // messages are built only on failure
+    if (int(t.space) >= kNumSpaces) fail(std::string(n) + ": bad space " + std::to_string(int(t.space)));
+    if (!known_dtype(t.dtype)) fail(std::string(n) + ": bad dtype " + std::to_string(int(t.dtype)));
+    if (t.space == Space::GM) fail(std::string(n) + " is a tile in GM (use a GM view)");
+    const auto full = [&] { return std::to_string(t.rows) + "x" + std::to_string(t.cols); };
+    if (t.rows == 0 || t.cols == 0) fail(std::string(n) + " has an empty shape " + full());
     if (t.valid_rows > t.rows || t.valid_cols > t.cols)
-      fail(n + " valid " + std::to_string(t.valid_rows) + "x" + std::to_string(t.valid_cols) +
-           " exceeds its shape " + full);
+      fail(std::string(n) + " valid " + std::to_string(t.valid_rows) + "x" + std::to_string(t.valid_cols) +
+           " exceeds its shape " + full());
   }
 
   void check_view(const GmView& v) const {
     check_tensor_index(v.tensor, "gm");
     const Tensor& t = p_.tensors[v.tensor];
-    const std::string n = "gm view of " + quoted(t.name);
+    const auto n = [&] { return "gm view of " + quoted(t.name); };  // built only on failure
     if (v.rows == 0 || v.cols == 0)
-      fail(n + " has an empty shape " + std::to_string(v.rows) + "x" + std::to_string(v.cols));
+      fail(n() + " has an empty shape " + std::to_string(v.rows) + "x" + std::to_string(v.cols));
     if (v.rows > 1 && v.row_stride < v.cols)
-      fail(n + ": row_stride " + std::to_string(v.row_stride) + " < cols " +
+      fail(n() + ": row_stride " + std::to_string(v.row_stride) + " < cols " +
            std::to_string(v.cols));
     if (v.offset < 0)
-      fail(n + ": offset " + std::to_string(v.offset) + " < 0" +
+      fail(n() + ": offset " + std::to_string(v.offset) + " < 0" +
            (v.reg >= 0 ? " (the static part of a register offset must be >= 0)" : ""));
     if (v.reg != -1) {
       if (v.reg < 0 || v.reg >= kNumRegs)
-        fail(n + ": register R" + std::to_string(v.reg) + " out of range R0..R" +
+        fail(n() + ": register R" + std::to_string(v.reg) + " out of range R0..R" +
              std::to_string(kNumRegs - 1));
       return;  // the simulator checks the dynamic bound
     }
     if (v.reg_scale != 0)
-      fail(n + ": reg_scale " + std::to_string(v.reg_scale) + " without a register");
+      fail(n() + ": reg_scale " + std::to_string(v.reg_scale) + " without a register");
     const uint64_t span = uint64_t(v.span());  // rows >= 1 here
     const uint64_t elems = uint64_t(std::max<int64_t>(0, t.elems()));
     if (uint64_t(v.offset) > elems || span > elems - uint64_t(v.offset))
-      fail(n + ": elements " + std::to_string(v.offset) + ".." +
+      fail(n() + ": elements " + std::to_string(v.offset) + ".." +
            std::to_string(uint64_t(v.offset) + span) + " exceed the tensor (" +
            std::to_string(elems) + " elements)");
   }
@@ -456,6 +474,12 @@ class Validator {
   const Program& p_;
   const SourceMap* src_;
   uint32_t line_ = 0;  // source line of what ctx_ names; 0: none
+  // The instruction check_instr is at (in_ null: none): its kernel's text, its
+  // stream (-1: cube, else the vector core) and index.
+  const Instr* in_ = nullptr;
+  const std::string* in_where_ = nullptr;
+  int in_vec_ = -1;
+  size_t in_index_ = 0;
   std::unordered_map<std::string_view, uint32_t> names_;  // tensor name -> first index
   std::string ctx_;
 };

@@ -1,7 +1,13 @@
 #include "sim/memory_system.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
+#include <type_traits>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace sim {
 
@@ -27,11 +33,39 @@ L2Memory::L2Memory(const HwConfig& hw, const std::vector<isa::Tensor>& tensors)
   }
   if (!enabled_) return;
   // hw_config validates these; a policy built from anything else is a bug.
-  if (!line_ || !sector_ || line_ % sector_ || sectors_per_line_ > 16 || !ways_ ||
+  if (!line_ || !sector_ || line_ % sector_ || sectors_per_line_ > 16 || !ways_ || ways_ > 65536 ||
       hw.l2.size_bytes % (line_ * ways_))
     throw std::logic_error("L2Memory: inconsistent l2 geometry (hw_config should have refused it)");
   sets_ = hw.l2.size_bytes / (line_ * ways_);
-  blocks_.assign(sets_ * 2 * ways_, 0);
+  const auto shift_of = [](uint64_t x) { return (x & (x - 1)) ? -1 : __builtin_ctzll(x); };
+  line_shift_ = shift_of(line_);
+  sector_shift_ = shift_of(sector_);
+  // The largest tag any access of this layout can have: the last line's.
+  const uint64_t max_tag = (at ? (at - 1) / line_ : 0) / sets_ + 1;
+  // Three layouts: the small one (at most 16 ways, uint32 tags, uint8 masks
+  // and ranks), else uint64 tags, uint16 masks and uint8 or uint16 ranks.
+  const bool small = max_tag < UINT32_MAX && sectors_per_line_ <= 8 && ways_ <= 16, rank8 = ways_ <= 256;
+  const size_t tag_size = small ? 4 : 8, mask_size = small ? 1 : 2, rank_size = rank8 ? 1 : 2;
+  // Every field has room for the ways rounded up to 16, so the searches run
+  // over whole groups of 16 (the padding: tag 0, which no access has; the
+  // largest rank, which no way has and no use changes).
+  const size_t padded = (ways_ + 15) / 16 * 16;
+  rank_at_ = padded * tag_size;
+  valid_at_ = rank_at_ + padded * rank_size;
+  dirty_at_ = valid_at_ + padded * mask_size;
+  set_bytes_ = (dirty_at_ + padded * mask_size + 63) / 64 * 64;
+  storage_.assign(sets_ * set_bytes_ + 64, 0);
+  blocks_ = storage_.data() + (64 - reinterpret_cast<uintptr_t>(storage_.data()) % 64) % 64;
+  if (small) {
+    access_fn_ = &L2Memory::access_lines<uint32_t, uint8_t, uint8_t>;
+    reset_ranks<uint32_t, uint8_t, uint8_t>();
+  } else if (rank8) {
+    access_fn_ = &L2Memory::access_lines<uint64_t, uint16_t, uint8_t>;
+    reset_ranks<uint64_t, uint16_t, uint8_t>();
+  } else {
+    access_fn_ = &L2Memory::access_lines<uint64_t, uint16_t, uint16_t>;
+    reset_ranks<uint64_t, uint16_t, uint16_t>();
+  }
 }
 
 double L2Memory::hit_bytes_per_cycle(bool write) const {
@@ -39,32 +73,93 @@ double L2Memory::hit_bytes_per_cycle(bool write) const {
 }
 
 namespace {
-uint64_t popcount(uint32_t x) { return uint64_t(__builtin_popcount(x)); }
+// Without -mpopcnt __builtin_popcount is a library call; masks have 16 bits.
+uint64_t popcount(uint32_t x) {
+  x = x - ((x >> 1) & 0x5555u);
+  x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+  x = (x + (x >> 4)) & 0x0f0fu;
+  return (x + (x >> 8)) & 0x1fu;
+}
 uint32_t sector_mask(uint32_t s0, uint32_t s1) {  // bits s0..s1 (s1 < 16)
   return ((uint32_t(1) << (s1 + 1)) - 1) & ~((uint32_t(1) << s0) - 1);
 }
 }  // namespace
 
-void L2Memory::touch(uint64_t set, uint64_t tag, uint32_t s0, uint32_t s1, uint64_t bytes, bool write,
-                     MemResult& res) {
-  const uint16_t mask = uint16_t(sector_mask(s0, s1));
+// The layout of at most 16 ways, uint32 tags and uint8 ranks and masks: one
+// 64 B line of tags, one of ranks and masks; searched 16 ways at once.
+template <class Tag, class Rank>
+constexpr bool kSmall = std::is_same_v<Tag, uint32_t> && std::is_same_v<Rank, uint8_t>;
+
+// Every set's ranks as after a reset of the times of last use: the ways in
+// index order, way 0 the oldest (the first victim among equals).
+template <class Tag, class Mask, class Rank>
+void L2Memory::reset_ranks() {
+  for (uint64_t i = 0; i < sets_; ++i) {
+    Rank* rank = reinterpret_cast<Rank*>(blocks_ + i * set_bytes_ + rank_at_);
+    for (uint32_t w = 0; w < (ways_ + 15) / 16 * 16; ++w) rank[w] = w < ways_ ? Rank(ways_ - 1 - w) : Rank(~Rank(0));
+  }
+}
+
+template <class Tag, class Mask, class Rank>
+void L2Memory::touch(uint8_t* block, Tag tag, Mask mask, uint64_t bytes, bool write, MemResult& res) {
   if (++clock_ == 0) {  // after 2^32 accesses: forget the order once, start again
-    for (uint64_t i = 0; i < sets_; ++i) std::fill_n(set_at(i).lru, ways_, 0u);
+    reset_ranks<Tag, Mask, Rank>();
     clock_ = 1;
   }
-  const SetView v = set_at(set);
-  uint32_t w = 0;
-  while (w < ways_ && v.tag[w] != tag) ++w;
-  if (w < ways_) {
-    v.lru[w] = clock_;
-    const uint16_t missing = uint16_t(mask & ~v.valid[w]);
+  Tag* tags = reinterpret_cast<Tag*>(block);
+  Rank* rank = reinterpret_cast<Rank*>(block + rank_at_);
+  Mask* valid = reinterpret_cast<Mask*>(block + valid_at_);
+  Mask* dirty = reinterpret_cast<Mask*>(block + dirty_at_);
+  const uint32_t ways = ways_, padded = (ways + 15) / 16 * 16;
+  // The way whose field f (16 at a time) equals x; `ways` if none.
+  uint32_t w;
+  const auto find = [&](const auto* f, auto x) {
+    for (uint32_t g = 0; g < padded; g += 16) {
+      uint32_t m = 0;
+      for (uint32_t i = 0; i < 16; ++i) m |= uint32_t(f[g + i] == x) << i;
+      if (m) return g + uint32_t(__builtin_ctz(m));
+    }
+    return ways;
+  };
+  // `way` becomes the most recently used: the ways used since move one back.
+  const auto use = [&](uint32_t way) {
+    const Rank r = rank[way];
+#ifdef __SSE2__
+    if constexpr (kSmall<Tag, Rank>) {
+      if (r) {  // rank < r is rank <= r - 1 (unsigned; the padding, 255, never is)
+        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
+        const __m128i lt = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(char(r - 1))), v);
+        _mm_store_si128(reinterpret_cast<__m128i*>(rank), _mm_sub_epi8(v, lt));
+      }
+      rank[way] = 0;
+      return;
+    }
+#endif
+    for (uint32_t i = 0; i < padded; ++i) rank[i] = Rank(rank[i] + (rank[i] < r));
+    rank[way] = 0;
+  };
+#ifdef __SSE2__
+  if constexpr (kSmall<Tag, Rank>) {  // 16 ways at most: one group, compared at once
+    const __m128i t = _mm_set1_epi32(int(tag));
+    const auto eq = [&](int q) {
+      return _mm_movemask_ps(_mm_castsi128_ps(
+          _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(tags) + q), t)));
+    };
+    const uint32_t m = uint32_t(eq(0) | eq(1) << 4 | eq(2) << 8 | eq(3) << 12);
+    w = m ? uint32_t(__builtin_ctz(m)) : ways;
+  } else
+#endif
+    w = find(tags, tag);  // a tag is in at most one way
+  if (w < ways) {
+    use(w);
+    const Mask missing = Mask(mask & ~valid[w]);
     if (write || !missing) ++res.l2_hits;
     else ++res.l2_misses;
     if (!write) {
       if (missing) {  // fill the sectors that are not there
         res.miss_bytes += bytes;
         res.fill_bytes += popcount(missing) * sector_;
-        v.valid[w] |= missing;
+        valid[w] = Mask(valid[w] | missing);
       } else {
         res.hit_bytes += bytes;
       }
@@ -72,14 +167,18 @@ void L2Memory::touch(uint64_t set, uint64_t tag, uint32_t s0, uint32_t s1, uint6
     }
   } else {
     ++res.l2_misses;
-    w = 0;  // the least recently used way (an empty one has lru 0)
-    for (uint32_t i = 1; i < ways_; ++i)
-      if (v.lru[i] < v.lru[w]) w = i;
-    if (v.tag[w] && v.dirty[w]) res.writeback_bytes += popcount(v.dirty[w]) * sector_;
-    v.tag[w] = tag;
-    v.lru[w] = clock_;
-    v.dirty[w] = 0;
-    v.valid[w] = write ? 0 : mask;
+#ifdef __SSE2__
+    if constexpr (kSmall<Tag, Rank>) {
+      const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
+      w = uint32_t(__builtin_ctz(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(char(ways - 1)))))));
+    } else
+#endif
+      w = find(rank, Rank(ways - 1));  // the least recently used way
+    if (tags[w] && dirty[w]) res.writeback_bytes += popcount(dirty[w]) * sector_;
+    tags[w] = tag;
+    use(w);
+    dirty[w] = 0;
+    valid[w] = write ? 0 : mask;
     if (!write) {
       res.miss_bytes += bytes;
       res.fill_bytes += popcount(mask) * sector_;
@@ -87,13 +186,58 @@ void L2Memory::touch(uint64_t set, uint64_t tag, uint32_t s0, uint32_t s1, uint6
     }
   }
   // A write: allocate (no fetch), the written sectors become valid.
-  v.valid[w] |= mask;
+  valid[w] = Mask(valid[w] | mask);
   if (write_back_) {
-    v.dirty[w] |= mask;
+    dirty[w] = Mask(dirty[w] | mask);
     res.hit_bytes += bytes;
   } else {
     res.miss_bytes += bytes;
     res.fill_bytes += popcount(mask) * sector_;
+  }
+}
+
+template <class Tag, class Mask, class Rank>
+void L2Memory::access_lines(const MemRequest& r, MemResult& res) {
+  const uint64_t payload = uint64_t(r.rows) * r.row_bytes;
+  const uint64_t base = base_[r.tensor] + r.offset;
+  // Contiguous rows are one run of bytes.
+  const bool contiguous = r.rows <= 1 || r.stride_bytes == r.row_bytes;
+  const uint32_t runs = contiguous ? 1 : r.rows;
+  const uint64_t run_bytes = contiguous ? payload : r.row_bytes;
+  if (!run_bytes) return;  // every run is empty
+  // Lines and sectors are powers of two in every shipped hardware file: shifts.
+  const auto by_line = [this](uint64_t x) { return line_shift_ >= 0 ? x >> line_shift_ : x / line_; };
+  const auto by_sector = [this](uint64_t x) { return sector_shift_ >= 0 ? x >> sector_shift_ : x / sector_; };
+  // A run starts `ar` bytes into line `aq`, whose set and tag are set0 and
+  // tag0; the next run `stride` bytes on: no division per run. Consecutive
+  // lines are consecutive sets (the tag grows when the set index wraps).
+  const uint64_t aq = by_line(base);
+  uint64_t ar = base - aq * line_, set0 = aq % sets_, tag0 = aq / sets_ + 1;
+  const uint64_t sq = by_line(r.stride_bytes), sr = r.stride_bytes - sq * line_;
+  const uint64_t dset = sq % sets_, dtag = sq / sets_;
+  for (uint32_t i = 0; i < runs; ++i) {
+    const uint64_t span_end = ar + run_bytes;  // from the start of the run's first line
+    const uint64_t count = by_line(span_end - 1) + 1;
+    uint64_t set = set0, tag = tag0;
+    for (uint64_t k = 0; k < count; ++k) {
+      const uint64_t lo = k == 0 ? ar : 0, hi = k + 1 == count ? span_end - k * line_ : line_;  // in line k
+      touch<Tag, Mask, Rank>(blocks_ + set * set_bytes_, Tag(tag),
+                             Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))), hi - lo, r.write,
+                             res);
+      if (++set == sets_) {
+        set = 0;
+        ++tag;
+      }
+    }
+    ar += sr;
+    const uint64_t carry = ar >= line_;
+    ar -= carry * line_;
+    set0 += dset + carry;
+    tag0 += dtag;
+    if (set0 >= sets_) {
+      set0 -= sets_;
+      ++tag0;
+    }
   }
 }
 
@@ -105,27 +249,7 @@ MemResult L2Memory::access(const MemRequest& r) {
     res.latency_cycles = hw_.gm.latency_cycles;
     return res;
   }
-  const uint64_t base = base_[r.tensor] + r.offset;
-  // Contiguous rows are one run of bytes.
-  const bool contiguous = r.rows <= 1 || r.stride_bytes == r.row_bytes;
-  const uint32_t runs = contiguous ? 1 : r.rows;
-  const uint64_t run_bytes = contiguous ? payload : r.row_bytes;
-  for (uint32_t i = 0; i < runs; ++i) {
-    const uint64_t a = base + uint64_t(i) * r.stride_bytes, end = a + run_bytes;
-    if (a == end) continue;
-    // Consecutive lines are consecutive sets (the tag grows when the set
-    // index wraps): one division per run, not per line.
-    uint64_t line = a / line_, set = line % sets_, tag = line / sets_ + 1;
-    for (const uint64_t last = (end - 1) / line_; line <= last; ++line) {
-      const uint64_t lo = std::max(a, line * line_), hi = std::min(end, (line + 1) * line_);
-      touch(set, tag, uint32_t((lo - line * line_) / sector_), uint32_t((hi - 1 - line * line_) / sector_),
-            hi - lo, r.write, res);
-      if (++set == sets_) {
-        set = 0;
-        ++tag;
-      }
-    }
-  }
+  (this->*access_fn_)(r, res);
   res.latency_cycles = hw_.l2.hit_latency_cycles + (res.miss_bytes ? hw_.gm.latency_cycles : 0);
   return res;
 }

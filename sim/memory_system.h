@@ -23,6 +23,7 @@
 // Work is per line touched, never per byte.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -78,34 +79,40 @@ class L2Memory : public MemorySystem {
   uint32_t ways() const { return ways_; }
 
  private:
-  // One access to the line of `tag` in `set`: its sectors s0..s1 (`bytes` of the payload).
-  void touch(uint64_t set, uint64_t tag, uint32_t s0, uint32_t s1, uint64_t bytes, bool write, MemResult& res);
+  // The sets' state is laid out for the geometry (sizes below); the work
+  // is a template on the field types, picked once here.
+  template <class Tag, class Mask, class Rank>
+  void access_lines(const MemRequest& r, MemResult& res);
+  template <class Tag, class Mask, class Rank>
+  void touch(uint8_t* set, Tag tag, Mask mask, uint64_t bytes, bool write, MemResult& res);
+  template <class Tag, class Mask, class Rank>
+  void reset_ranks();
 
   const HwConfig& hw_;
   std::vector<uint64_t> base_;  // byte address of each tensor
   bool enabled_;
   uint64_t line_, sector_;
+  int line_shift_ = -1, sector_shift_ = -1;  // log2 of line_ / sector_ when a power of two, else -1
   uint32_t sectors_per_line_;
   uint64_t sets_;
   uint32_t ways_;
   bool write_back_;
-  // The ways of a set, packed in one block of 16 B per way so a lookup
-  // touches a few adjacent cache lines: tags (line / sets_ + 1, 0 = empty),
-  // last use (uint32; larger = more recent), valid and dirty sector masks
-  // (uint16: at most 16 sectors per line).
-  struct SetView {
-    uint64_t* tag;
-    uint32_t* lru;
-    uint16_t *valid, *dirty;
-  };
-  SetView set_at(uint64_t set) {
-    uint64_t* b = &blocks_[set * 2 * ways_];
-    uint32_t* lru = reinterpret_cast<uint32_t*>(b + ways_);
-    uint16_t* valid = reinterpret_cast<uint16_t*>(lru + ways_);
-    return {b, lru, valid, valid + ways_};
-  }
-  std::vector<uint64_t> blocks_;  // sets_ x (2 x ways_) words
-  uint32_t clock_ = 0;
+  // Each set is one block of whole 64 B host cache lines, so an access
+  // touches one or two of them: the ways' tags (line / sets_ + 1, 0 = empty),
+  // then their LRU ranks (0 = most recently used .. ways - 1 = the victim;
+  // equal to ordering by the time of last use, never-used ways oldest and the
+  // lowest-numbered of those first), valid and dirty sector masks. Two
+  // layouts: the small one (at most 16 ways, 8 sectors per line, every tag of
+  // the program's layout under 2^32: uint32 tags, uint8 ranks and masks, 128
+  // B per set, searched 16 ways at once), else uint64 tags, uint16 masks and
+  // uint8 ranks (uint16 past 256 ways). Each field has room for the ways
+  // rounded up to 16.
+  void (L2Memory::*access_fn_)(const MemRequest&, MemResult&) = nullptr;
+  size_t set_bytes_ = 0;                   // one set's block (a multiple of 64)
+  size_t rank_at_ = 0, valid_at_ = 0, dirty_at_ = 0;  // byte offsets in a block
+  std::vector<uint8_t> storage_;           // sets_ blocks, from the first 64 B boundary
+  uint8_t* blocks_ = nullptr;
+  uint32_t clock_ = 0;  // accesses; at 2^32 the order is forgotten once (every rank reset)
 };
 
 }  // namespace sim

@@ -98,12 +98,23 @@ class GmChannel : public sc_core::sc_module {
       bw_.add(hit_end, double(m.fill_bytes), miss_rate * double(m.fill_bytes) / double(m.miss_bytes), tag);
     else
       local_.push({hit_end, tag});
-    wake_.notify(until(start));
+    wake_at(start);
   }
 
  private:
   static constexpr uint64_t kBackground = ~uint64_t(0);  // the tag of a write-back
+  // wake_.notify at cycle t, skipped when a wake at t or earlier is pending
+  // (SystemC would ignore it: an event keeps its earliest notification), so
+  // most DMAs cost no kernel call here. The limit is checked all the same.
+  void wake_at(uint64_t t) {
+    if (t > g_max_cycles) until(t);  // throws
+    if (wake_pending_ && wake_cycle_ <= t) return;
+    wake_.notify(until(t));
+    wake_pending_ = true;
+    wake_cycle_ = std::max(t, now_cycles());
+  }
   void update() {
+    wake_pending_ = false;  // the notification that ran this has fired
     try {
       advance();
     } catch (...) {
@@ -126,7 +137,7 @@ class GmChannel : public sc_core::sc_module {
     }
     std::optional<uint64_t> next = bw_.next_event();
     if (!local_.empty() && (!next || local_.top().first < *next)) next = local_.top().first;
-    if (next) wake_.notify(until(*next));
+    if (next) wake_at(*next);
   }
   SharedBandwidth bw_;
   double capacity_;
@@ -134,6 +145,8 @@ class GmChannel : public sc_core::sc_module {
   std::unique_ptr<MemorySystem> mem_;
   std::function<void(std::exception_ptr)> fail_;
   sc_event wake_;
+  bool wake_pending_ = false;  // wake_ has a notification pending, at wake_cycle_
+  uint64_t wake_cycle_ = 0;
   std::vector<std::pair<Owner, MemResult>> owners_;
   std::vector<uint64_t> free_;
   std::vector<uint64_t> done_;

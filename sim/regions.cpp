@@ -19,6 +19,14 @@ size_t RegionTracker::split_at(uint64_t x) {
 }
 
 std::pair<size_t, size_t> RegionTracker::cover(uint64_t lo, uint64_t hi, bool* had_gap) {
+  // Most accesses are to a range that is one segment already (a tile read
+  // after it was written, a buffer written again): no split, no gap.
+  if (hint_ < segs_.size() && segs_[hint_].lo == lo && segs_[hint_].hi == hi) return {hint_, hint_ + 1};
+  const auto it = std::lower_bound(segs_.begin(), segs_.end(), lo, [](const Seg& s, uint64_t v) { return s.hi <= v; });
+  if (it != segs_.end() && it->lo == lo && it->hi == hi) {
+    hint_ = size_t(it - segs_.begin());
+    return {hint_, hint_ + 1};
+  }
   size_t first = split_at(lo);
   size_t end = split_at(hi);
   // Fill the gaps between lo and hi with unwritten segments.
@@ -37,6 +45,7 @@ std::pair<size_t, size_t> RegionTracker::cover(uint64_t lo, uint64_t hi, bool* h
     }
     if (i < end) cur = segs_[i].hi;
   }
+  hint_ = first;
   return {first, end};
 }
 

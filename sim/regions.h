@@ -17,7 +17,10 @@ class RegionTracker {
  public:
   static constexpr int kPipes = isa::kNumPipes;  // a reader per pipe
 
-  void clear() { segs_.clear(); }
+  void clear() {
+    segs_.clear();
+    hint_ = 0;
+  }
   // A read of [lo, hi) by instruction `idx` on `pipe`: waits for the last
   // writer of each overlapping byte. Returns false if some byte in the range
   // was never written in this stream (a read before any write).
@@ -39,6 +42,7 @@ class RegionTracker {
   // [first, last) indices of the segments inside.
   std::pair<size_t, size_t> cover(uint64_t lo, uint64_t hi, bool* had_gap);
   std::vector<Seg> segs_;  // sorted, disjoint
+  size_t hint_ = 0;        // the first segment of the last cover (checked first: accesses repeat)
 };
 
 }  // namespace sim

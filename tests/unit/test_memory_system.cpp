@@ -179,3 +179,125 @@ TEST(L2Memory, WithoutAnL2EveryByteGoesToHbmAsItIs) {
   EXPECT_EQ(sim::gm_miss_latency(hw), 15u);
   EXPECT_EQ(sim::gm_miss_latency(tiny_hw()), 20u);
 }
+
+namespace {
+// The L2 policy in its plainest form (a time of last use per way, the victim
+// the least recent, the lowest way among equals), to hold the optimised
+// layouts of L2Memory to: small (<= 16 ways, uint32 tags, uint8 masks) and
+// wide (uint64 tags, uint16 masks, uint8 or uint16 ranks).
+struct ReferenceL2 {
+  struct Way {
+    uint64_t tag = 0, last = 0;
+    uint32_t valid = 0, dirty = 0;
+  };
+  uint64_t line, sector, sets, ways, clock = 0;
+  bool write_back;
+  std::vector<uint64_t> base;
+  std::vector<Way> w;
+  ReferenceL2(const sim::HwConfig& hw, const std::vector<isa::Tensor>& ts)
+      : line(hw.l2.line_bytes), sector(hw.l2.sector_bytes), sets(hw.l2.size_bytes / (line * hw.l2.associativity)),
+        ways(hw.l2.associativity), write_back(hw.l2.write_back), w(sets * ways) {
+    uint64_t at = 0;
+    for (const isa::Tensor& t : ts) {
+      base.push_back(at);
+      at += (uint64_t(t.bytes()) + line - 1) / line * line;
+    }
+  }
+  MemResult access(const MemRequest& r) {
+    MemResult res;
+    // Each row is a run of bytes, contiguous rows one run; a line per access.
+    const bool contiguous = r.rows <= 1 || r.stride_bytes == r.row_bytes;
+    const uint64_t runs = contiguous ? 1 : r.rows, run = contiguous ? r.rows * r.row_bytes : r.row_bytes;
+    for (uint64_t i = 0; i < runs; ++i)
+      for (uint64_t b = 0; b < run;) {
+        const uint64_t a = base[r.tensor] + r.offset + i * r.stride_bytes + b, l = a / line;
+        const uint64_t n = std::min(run - b, (l + 1) * line - a);
+        uint32_t mask = 0;
+        for (uint64_t s = (a % line) / sector; s <= (a % line + n - 1) / sector; ++s) mask |= 1u << s;
+        touch(l % sets, l / sets + 1, mask, n, r.write, res);
+        b += n;
+      }
+    res.latency_cycles = 5 + (res.miss_bytes ? 15 : 0);  // tiny.yaml's
+    return res;
+  }
+  void touch(uint64_t set, uint64_t tag, uint32_t mask, uint64_t bytes, bool write, MemResult& res) {
+    Way* s = &w[set * ways];
+    Way* x = nullptr;
+    for (uint64_t i = 0; i < ways; ++i)
+      if (s[i].tag == tag) x = &s[i];
+    const auto sectors = [&](uint32_t m) { return uint64_t(__builtin_popcount(m)) * sector; };
+    if (x) {
+      const uint32_t missing = mask & ~x->valid;
+      ++(write || !missing ? res.l2_hits : res.l2_misses);
+      if (!write) {
+        (missing ? res.miss_bytes : res.hit_bytes) += bytes;
+        res.fill_bytes += sectors(missing);
+        x->valid |= missing;
+      }
+    } else {
+      ++res.l2_misses;
+      x = &s[0];
+      for (uint64_t i = 1; i < ways; ++i)
+        if (s[i].last < x->last) x = &s[i];
+      res.writeback_bytes += sectors(x->dirty);
+      *x = Way{tag, 0, write ? 0 : mask, 0};
+      if (!write) {
+        res.miss_bytes += bytes;
+        res.fill_bytes += sectors(mask);
+      }
+    }
+    x->last = ++clock;
+    if (!write) return;
+    x->valid |= mask;
+    if (write_back) {
+      x->dirty |= mask;
+      res.hit_bytes += bytes;
+    } else {
+      res.miss_bytes += bytes;
+      res.fill_bytes += sectors(mask);
+    }
+  }
+};
+}  // namespace
+
+TEST(L2Memory, EveryLayoutAgreesWithTheReferencePolicy) {
+  // line, sector, ways, sets, write-back: the small layout (tiny's and
+  // a2a3's shapes), more ways than 16, more than 256 (uint16 ranks), lines
+  // that are not a power of two, more than 8 sectors (uint16 masks).
+  const struct {
+    uint32_t line, sector, ways, sets;
+    bool wb;
+  } geometries[] = {{128, 32, 4, 16, true},  {512, 512, 16, 8, true}, {64, 4, 16, 4, false}, {96, 32, 5, 10, true},
+                    {512, 512, 24, 8, true}, {384, 32, 4, 16, false}, {256, 16, 300, 2, true}, {32, 32, 1, 7, true}};
+  for (const auto& g : geometries) {
+    sim::HwConfig hw = tiny_hw();
+    hw.l2.line_bytes = g.line;
+    hw.l2.sector_bytes = g.sector;
+    hw.l2.associativity = g.ways;
+    hw.l2.size_bytes = uint64_t(g.sets) * g.line * g.ways;
+    hw.l2.write_back = g.wb;
+    const std::vector<isa::Tensor> ts = tensors({1 << 16, 3000, 1 << 18, 777, 1 << 17});
+    sim::L2Memory m(hw, ts);
+    ReferenceL2 ref(hw, ts);
+    uint64_t state = 12345;
+    const auto next = [&](uint64_t n) {  // a small LCG: the same requests on every platform
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      return (state >> 33) % n;
+    };
+    for (int n = 0; n < 20000; ++n) {
+      const uint32_t t = uint32_t(next(ts.size()));
+      const uint64_t bytes = uint64_t(ts[t].bytes());
+      const uint32_t rows = 1 + uint32_t(next(8));
+      const uint64_t rb = 1 + next(700), stride = rb + (next(3) ? next(3000) : 0);
+      if ((rows - 1) * stride + rb > bytes) continue;
+      const MemRequest r{t, next(bytes - (rows - 1) * stride - rb + 1), rows, rb, stride, next(3) == 0};
+      const MemResult a = m.access(r), b = ref.access(r);
+      ASSERT_TRUE(a.l2_hits == b.l2_hits && a.l2_misses == b.l2_misses && a.hit_bytes == b.hit_bytes &&
+                  a.miss_bytes == b.miss_bytes && a.fill_bytes == b.fill_bytes &&
+                  a.writeback_bytes == b.writeback_bytes && a.latency_cycles == b.latency_cycles)
+          << "line " << g.line << " sector " << g.sector << " ways " << g.ways << ", request " << n << " hits "
+          << a.l2_hits << "/" << b.l2_hits << " misses " << a.l2_misses << "/" << b.l2_misses << " fill " << a.fill_bytes
+          << "/" << b.fill_bytes << " wb " << a.writeback_bytes << "/" << b.writeback_bytes << " lat " << a.latency_cycles << "/" << b.latency_cycles;
+    }
+  }
+}

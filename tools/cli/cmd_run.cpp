@@ -98,10 +98,12 @@ workloads::Workload load_program(const po::variables_map& vm, const std::vector<
   else
     w = load_workload(vm["workload"].as<std::string>(), os, target);
   // Checks, among the rest, that each task's reads/writes cover what its
-  // instructions touch; the dependencies are then derived from them (a text
-  // program's deps=[...] are kept; a generated program's are already derived).
+  // instructions touch; a text program's dependencies are then derived from
+  // them (its deps=[...] are kept). A generated program's were derived by
+  // ProgramBuilder::finish from the same ranges: deriving again would change
+  // nothing (the result is sorted and unique), so it is not repeated.
   isa::validate_program(w.program, vm.count("program") ? &src : nullptr);
-  isa::derive_task_deps(w.program);
+  if (vm.count("program")) isa::derive_task_deps(w.program);
   return w;
 }
 
