@@ -195,6 +195,7 @@ void derive_task_deps(Program& p) {
     found.clear();
     for (uint32_t t = first; t < end; ++t) {
       const Task& task = p.tasks[t];
+      found.insert(found.end(), task.deps.begin(), task.deps.end());  // explicit deps: the launch's too
       for (const GmRange& r : task.reads) last.at(r.tensor).collect(r.begin, r.end, found);
       for (const GmRange& r : task.writes) last.at(r.tensor).collect(r.begin, r.end, found);
     }

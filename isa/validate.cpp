@@ -126,8 +126,10 @@ class Validator {
     if (t.block + 1 < t.blocks && (index + 1 >= p_.tasks.size() || p_.tasks[index + 1].block != t.block + 1))
       fail("block " + std::to_string(t.block) + "/" + std::to_string(t.blocks) + " is not followed by block " +
            std::to_string(t.block + 1));
-    for (uint32_t d : t.deps)
+    for (uint32_t d : t.deps) {
       if (d >= index) fail("dep " + std::to_string(d) + " is not an earlier task");
+      if (d + t.block >= index) fail("dep " + std::to_string(d) + " is a block of this task's own launch");
+    }
     for (const GmRange& r : t.reads) check_range(r, "read");
     for (const GmRange& r : t.writes) check_range(r, "write");
   }

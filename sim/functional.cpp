@@ -97,7 +97,7 @@ const FunctionalState::Core* FunctionalState::core_if(uint32_t group, uint32_t c
 uint8_t* FunctionalState::buffer(uint32_t group, uint32_t core, Space s) {
   if (s == Space::GM || int(s) >= isa::kNumSpaces)
     throw SimError(std::string("functional: ") + isa::to_string(s) + " is not a local buffer");
-  Core& c = core_at(group, core, "buffer");
+  Core& c = core_at(group, s == Space::L0C ? 0 : core, "buffer");  // L0C: the cube core's
   auto& b = c.buf[int(s)];
   if (!b) b.reset(new uint8_t[hw_.buffers.capacity(s)]());
   return b.get();
@@ -478,7 +478,8 @@ int64_t FunctionalState::reg(uint32_t group, uint32_t core, int r) const {
 
 std::vector<float> FunctionalState::read_tile(uint32_t group, uint32_t core, const isa::Tile& t) const {
   std::vector<float> out(size_t(t.vrows()) * t.vcols(), 0.0f);
-  const Core* c = core_if(group, core);
+  // L0C is the cube core's, whichever core of the group asks (as tile_ptr).
+  const Core* c = core_if(group, t.space == Space::L0C ? 0 : core);
   if (!c) throw SimError(where(group, core, nullptr) + ": no such core");
   if (t.space == Space::GM || uint64_t(t.offset) + t.footprint() > hw_.buffers.capacity(t.space))
     throw SimError(where(group, core, nullptr) + ": read_tile: tile outside its buffer");

@@ -67,8 +67,9 @@ struct Placement {
 // A KernelBuilder::loop in progress: the allocations of its last `stages`
 // iterations, by iteration % stages and then by order within the iteration.
 // After the first iteration `stages` drops to as many copies of that
-// iteration's tiles as the space free at the loop's start holds, as the
-// compiler caps a pipeline's depth (at least 1).
+// iteration's tiles as the space free at the loop's start holds (a tile the
+// iteration keeps, an accumulator, counts once), as the compiler caps a
+// pipeline's depth (at least 1).
 struct LoopFrame {
   uint32_t stages = 1, iter = 0, pos = 0;
   std::vector<std::vector<Placement>> past;
@@ -985,10 +986,19 @@ void KernelBuilder::loop(int64_t begin, int64_t end, int64_t step, int stages,
     f.pos = 0;
     body(i);
     detail::LoopFrame& g = loops[depth];  // body() may have grown `loops`
-    if (g.iter++ == 0)
+    if (g.iter++ == 0) {
+      // What iteration 0 allocated and still holds is loop-carried (an
+      // accumulator): it takes its space once, not once per stage.
+      uint64_t carried[isa::kNumSpaces] = {};
+      for (const detail::Placement& q : g.past[0])
+        if (q.size && !detail::Impl::is_free(impl_->spaces[int(q.space)], q.begin, q.size))
+          carried[int(q.space)] += q.size;
       for (int s = 0; s < isa::kNumSpaces; ++s)
-        if (g.first_iter_bytes[s])
-          g.stages = uint32_t(std::clamp<uint64_t>(g.free_at_start[s] / g.first_iter_bytes[s], 1, g.stages));
+        if (g.first_iter_bytes[s] > carried[s])
+          g.stages = uint32_t(std::clamp<uint64_t>((g.free_at_start[s] - std::min(carried[s], g.free_at_start[s])) /
+                                                       (g.first_iter_bytes[s] - carried[s]),
+                                                   1, g.stages));
+    }
   }
 }
 

@@ -203,3 +203,17 @@ TEST(IsaDeps, TheBlocksOfALaunchShareItsDependencies) {
   EXPECT_EQ(p.tasks[3].deps, (std::vector<uint32_t>{0, 1}));  // what block 1 found, for block 0 too
   EXPECT_EQ(p.tasks[4].deps, (std::vector<uint32_t>{0, 1}));  // not block 3 (its own launch)
 }
+
+TEST(IsaDeps, AnExplicitDepOfOneBlockIsTheLaunchs) {
+  // A text program may give one block deps=[...]: every block of the launch
+  // waits for it (the runtime tracks the task, not its blocks).
+  isa::Program p;
+  p.tensors.push_back(isa::Tensor{"x", {8}, isa::DType::FP32, isa::TensorKind::Scratch, {}});
+  for (uint32_t i = 0; i < 3; ++i) p.tasks.emplace_back();  // 0: a plain task; 1, 2: a 2-block launch
+  p.tasks[1].blocks = p.tasks[2].blocks = 2;
+  p.tasks[2].block = 1;
+  p.tasks[2].deps = {0};
+  isa::derive_task_deps(p);
+  EXPECT_EQ(p.tasks[1].deps, std::vector<uint32_t>{0});
+  EXPECT_EQ(p.tasks[2].deps, std::vector<uint32_t>{0});
+}

@@ -1,6 +1,7 @@
 // The tile builder: allocation, K split, channels, GM ranges, errors.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "isa/text.h"
@@ -342,4 +343,24 @@ TEST(WorkloadBuilder, AnOnChipChannelMovesL0cToUbWhereTheTargetHasThePath) {
         }
     }
   }
+}
+
+TEST(WorkloadBuilder, ALoopCarriedAccumulatorCountsOnceInThePipelineCap) {
+  ProgramBuilder pb;
+  GmTensor x = pb.tensor("x", {16, 4096}, DType::FP32, TensorKind::In);
+  pb.kernel("acc", [&](KernelBuilder& k) {
+    LTile acc;
+    k.loop(0, 4096, 512, 2, [&](int64_t c) {
+      LTile t = k.slice(x, {16, 512}, {0, c});  // 32768 + 2048 pad = 34816 B per iteration
+      // The accumulator, allocated in iteration 0 and kept: [16,1024] fp32 =
+      // 65536 + 4096 pad = 69632 B, once. Counted per stage, 196608 B of UB
+      // would hold floor(196608 / (69632 + 34816)) = 1 stage; counted once,
+      // (196608 - 69632) / 34816 = 3 (capped at the 2 asked for).
+      if (c == 0) acc = k.alloc({16, 1024}, DType::FP32);
+    });
+  });
+  isa::Program p = pb.finish();
+  std::set<uint32_t> at;
+  for (const auto& in : p.kernels[0].vec[0]) at.insert(in.dst.offset);
+  EXPECT_EQ(at.size(), 2u);  // two load buffers in turn: double buffered
 }

@@ -256,7 +256,10 @@ int cmd_run(const std::vector<std::string>& args) {
                     static_cast<unsigned long long>(vm["seed"].as<uint64_t>()));
       if (check) {
         if (!w.check)
-          throw isa::InputError(vm.count("program")
+          throw isa::InputError(vm.count("check-with")
+                                    ? "--check-with " + vm["check-with"].as<std::string>() +
+                                          ": that workload has no reference check (the Qwen3 decode workloads have one)"
+                                : vm.count("program")
                                     ? "--check: a text program has no reference of its own; name the workload it "
                                       "came from with --check-with FILE"
                                     : "--check: this workload has no reference to check against (the Qwen3 "
