@@ -62,6 +62,7 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     d.issue_at = t0 + uint64_t(i) * hw_.issue_interval_cycles;
     d.dep_begin = uint32_t(deps_.size());
     written_at_[i] = uint32_t(written_.size());
+    waited_ = last_wait >= 0;
     decode_one(i, regs);
     written_at_[i + 1] = uint32_t(written_.size());
     const Op op = (*stream)[i].op;
@@ -126,7 +127,12 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     // A vector core reads the cube's L0C (the L0C -> UB path): the cube wrote
     // it, a WAIT for the cube's SIGNAL orders the read; nothing on this core
     // writes L0C, so there is no hazard here to track.
-    if (t.space == isa::Space::L0C && !cube_) return;
+    if (t.space == isa::Space::L0C && !cube_) {
+      if (!waited_)
+        throw SimError(where(i) + ": reads the cube's L0C before any WAIT on this core: nothing orders the read "
+                                  "after the cube's write (SIGNAL on the cube after it, WAIT here before)");
+      return;
+    }
     const size_t first_writer = deps_.size();
     const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
     if (!local_[int(t.space)].read(lo, hi, idx, pipe, deps_)) {

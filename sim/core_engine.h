@@ -120,7 +120,8 @@ class CoreEngine {
   const HwConfig& hw_;
   const CostModel& cm_;
   const std::vector<isa::Instr>* stream_ = nullptr;
-  bool cube_ = false;  // this engine runs the cube core's stream
+  bool cube_ = false;    // this engine runs the cube core's stream
+  bool waited_ = false;  // decoding: an earlier instruction of the stream is a WAIT
   TaskContext ctx_;
   std::vector<Decoded> dec_;
   std::vector<uint32_t> deps_;

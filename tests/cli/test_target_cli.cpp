@@ -89,3 +89,40 @@ TEST(TargetCli, OnA5ReviewedHandsCubeResultsOverOnChip) {
   Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --workload configs/workloads/qwen3_32b_decode_reviewed_small.yaml --check");
   EXPECT_EQ(r.code, 0) << r.out;
 }
+
+// A vector core's TMOV from L0C reads the cube's L0C (a5's path): the program
+// must order it after the cube's write (SIGNAL there, WAIT here); a read
+// before any WAIT is refused, naming the instruction.
+TEST(TargetCli, AVectorCoreReadsTheCubesL0cOnlyAfterAWait) {
+  const std::string wait_then_move = R"(tensor a [16,16] bf16 in
+tensor b [16,16] bf16 in
+tensor d [16,16] fp32 out
+site 0 "mm: launch"
+kernel 0 mm
+  cube
+    tload L1[0+16x16 bf16] <- a[0+16x16/16] @0
+    tload L1[1024+16x16 bf16] <- b[0+16x16/16] @0
+    tmov L0A[0+16x16 bf16] <- L1[0+16x16 bf16] @0
+    tmov L0B[0+16x16 bf16] <- L1[1024+16x16 bf16] @0
+    tmatmul L0C[0+16x16 fp32] <- L0A[0+16x16 bf16] L0B[0+16x16 bf16] @0
+    signal 0 @0
+  vec 0
+    wait 0 @0
+    tmov UB[0+16x16 fp32] <- L0C[0+16x16 fp32] @0
+    tstore d[0+16x16/16] <- UB[0+16x16 fp32] @0
+end
+task 0 kernel=0 site=0 reads=[a:0..512,b:0..512] writes=[d:0..1024]
+)";
+  const fs::path d = tmpdir();
+  std::ofstream(d / "good.npu") << wait_then_move;
+  Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "good.npu").string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  std::string bad = wait_then_move;
+  const std::string wait = "    wait 0 @0\n", move = "    tmov UB[0+16x16 fp32] <- L0C[0+16x16 fp32] @0\n";
+  bad.replace(bad.find(wait), wait.size() + move.size(), move + wait);
+  std::ofstream(d / "bad.npu") << bad;
+  r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "bad.npu").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("vec0) instruction #0 tmov at 'mm: launch': reads the cube's L0C before any WAIT"),
+            std::string::npos) << r.out;
+}
