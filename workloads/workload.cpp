@@ -254,7 +254,9 @@ isa::Program many_kernels(Map& root, const Target& target) {
   return build_many_kernels(p, target);
 }
 
-Workload qwen3(Map& root, const YAML::Node& doc, const Target& target) {
+// `build` false: the parameters are read and checked, the check made, the
+// program left empty (--check-with needs only the reference).
+Workload qwen3(Map& root, const YAML::Node& doc, const Target& target, bool build = true) {
   Qwen3Params p;
   p.variant = root.req_choice<Qwen3Variant>("variant", {{"baseline", Qwen3Variant::Baseline},
                                                         {"fused_qkrope", Qwen3Variant::FusedQkRope},
@@ -364,7 +366,7 @@ Workload qwen3(Map& root, const YAML::Node& doc, const Target& target) {
     throw WorkloadError(root.file() + ":" + std::to_string(line_of_path(doc, path)) + ": " + err);
   }
   Workload w;
-  w.program = build_qwen3_decode(p, target);
+  if (build) w.program = build_qwen3_decode(p, target);
   w.check = qwen3_check_for(p);
   return w;
 }
@@ -398,7 +400,7 @@ Workload load_workload(const YAML::Node& doc, const std::string& filename, const
                 "' (gemm, vector_chain, dma_sweep, many_kernels, qwen3_decode)");
 }
 
-Workload load_workload_file(const std::string& path, const Target& target) {
+static YAML::Node read_workload_doc(const std::string& path) {
   // As sim::check_input_file (tools/cli reads through it; workloads/ does not
   // link sim/): a directory read as a stream throws std::ios_base::failure, a
   // device reads forever.
@@ -423,7 +425,20 @@ Workload load_workload_file(const std::string& path, const Target& target) {
   } catch (const YAML::ParserException& e) {
     throw WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
   }
-  return load_workload(doc, path, target);
+  return doc;
+}
+
+Workload load_workload_file(const std::string& path, const Target& target) {
+  return load_workload(read_workload_doc(path), path, target);
+}
+
+std::unique_ptr<ReferenceCheck> load_workload_check(const std::string& path) {
+  const YAML::Node doc = read_workload_doc(path);
+  Map root(path, doc, "", 1);
+  const std::string kind = root.req_str("workload");
+  root.allow("description");
+  if (kind == "qwen3_decode" || kind == "qwen3_32b_decode") return qwen3(root, doc, {}, /*build=*/false).check;
+  return nullptr;
 }
 
 isa::Program build_workload(const YAML::Node& doc, const std::string& filename, const Target& target) {

@@ -28,6 +28,9 @@ Workload load_workload_file(const std::string& path, const Target& target = {});
 // Same from a parsed document (sweeps edit keys first); `filename` stands for
 // the file in messages.
 Workload load_workload(const YAML::Node& root, const std::string& filename, const Target& target = {});
+// Only the reference check of the workload in `path` (null when it has none),
+// without generating its program.
+std::unique_ptr<ReferenceCheck> load_workload_check(const std::string& path);
 // The program alone.
 isa::Program build_workload_file(const std::string& path, const Target& target = {});
 isa::Program build_workload(const YAML::Node& root, const std::string& filename, const Target& target = {});

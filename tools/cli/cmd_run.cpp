@@ -229,7 +229,7 @@ int cmd_run(const std::vector<std::string>& args) {
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
     const bool check = vm.count("check") || vm.count("check-with");
     if (vm.count("check-with"))  // the reference of that workload (its program is not run)
-      w.check = workloads::load_workload_file(vm["check-with"].as<std::string>(), target_of(hw)).check;
+      w.check = workloads::load_workload_check(vm["check-with"].as<std::string>());
     const bool functional = vm.count("functional") || vm.count("inputs") || vm.count("dump") || check;
     std::unique_ptr<sim::FunctionalState> state;
     if (functional) {
