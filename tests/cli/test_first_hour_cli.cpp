@@ -412,3 +412,16 @@ TEST(FirstHour, BenchRunsOnTheSmallestConfig) {
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("bench: 63 instructions in 3 tasks"), std::string::npos) << r.out;
 }
+
+// Issue 13: a long functional run and a big trace say what they are doing.
+TEST(FirstHour, FunctionalRunsAndTracesSayWhatTheyDo) {
+  const fs::path d = tmpdir();
+  Result r = sh(kBin + " run --functional --workload configs/workloads/gemm.yaml --trace " + (d / "t.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("functional: executing "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" instructions on their data ..."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("trace: " + (d / "t.json").string() + " ("), std::string::npos) << r.out;
+  r = sh(kBin + " run --check --workload configs/workloads/qwen3_32b_decode_baseline_small.yaml");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_LT(r.out.find("functional: computing the reference"), r.out.find("functional: executing")) << r.out;
+}

@@ -1,6 +1,7 @@
 // npusim run / disasm: load a hardware config and a program, simulate, report.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
@@ -264,14 +265,28 @@ int cmd_run(const std::vector<std::string>& args) {
                                       "came from with --check-with FILE"
                                     : "--check: this workload has no reference to check against (the Qwen3 "
                                       "decode workloads have one)");
+        if (!vm.count("quiet")) {
+          std::printf("functional: computing the reference from the inputs ...\n");
+          std::fflush(stdout);
+        }
         w.check->take_inputs(p, StateValues(p, *state));  // before the run: the inputs
       }
       opts.functional = state.get();
+      if (!vm.count("quiet")) {  // a full-size layer takes a while: say what is running
+        std::printf("functional: executing %llu instructions on their data ...\n",
+                    static_cast<unsigned long long>(p.instruction_count()));
+        std::fflush(stdout);
+      }
     }
     sim::RunResult r = sim::simulate(p, hw, opts);
     if (!opts.trace_path.empty() && opts.trace_filter.from_us >= r.report["total_us"].get<double>())
       std::fprintf(stderr, "npusim: note: --trace-window starts at %g us, after the last task ended (%g us)\n",
                    opts.trace_filter.from_us, r.report["total_us"].get<double>());
+    if (!opts.trace_path.empty() && !vm.count("quiet")) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(opts.trace_path, ec);
+      if (!ec) std::printf("trace: %s (%.1f MB)\n", opts.trace_path.c_str(), double(size) / 1e6);
+    }
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
     r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
