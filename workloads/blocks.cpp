@@ -1,7 +1,6 @@
 #include "workloads/blocks.h"
 
 #include <algorithm>
-#include <limits>
 #include <vector>
 
 namespace workloads::blocks {
@@ -11,7 +10,6 @@ using isa::Space;
 
 namespace {
 uint32_t u(int64_t v) { return uint32_t(v); }
-constexpr float kNegInf = std::numeric_limits<float>::lowest();  // "the fp32 minimum"
 }  // namespace
 
 void rmsnorm(KernelBuilder& k, const GmTensor& x, const GmTensor& gamma, const GmTensor& dst, int64_t row0,
@@ -141,7 +139,7 @@ void Attention::qk(KernelBuilder& k, int64_t b, int64_t g, int64_t s0, int64_t s
 void Attention::softmax(KernelBuilder& k, int64_t b, int64_t g, int64_t sb) const {
   const int64_t vl = std::min(block, ctx_len(b) - sb * block);
   LTile s = k.slice(scores, {u(qheads), u(block)}, {slot(b, g, sb) * qpad, 0}, Space::UB, {u(qheads), u(vl)});
-  s = k.fillpad(s, kNegInf);
+  s = k.fillpad(s, kMaskedScore);
   s = k.muls(s, scale);
   LTile m = k.row_max(s);
   LTile e = k.exp(k.row_expand_sub(s, m));

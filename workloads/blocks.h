@@ -7,10 +7,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 
 #include "workloads/builder.h"
 
 namespace workloads::blocks {
+
+// What a masked softmax puts in the score columns past the context: the fp32
+// minimum (the spec's "lowest fp32"), so exp() of them is 0.
+constexpr float kMaskedScore = std::numeric_limits<float>::lowest();
 
 // Spec 2.1 / 2.7: RMSNorm of rows [row0, row0 + rows) of x [.., H] (bf16 or
 // fp32) in `chunk`-column chunks (two pl.pipeline(stage=stages) passes: sum

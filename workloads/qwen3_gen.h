@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cmath>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,7 +18,6 @@ using isa::Space;
 using isa::TensorKind;
 
 constexpr float kEps = 1e-6f;
-constexpr float kNegInf = std::numeric_limits<float>::lowest();  // "the fp32 minimum"
 constexpr int64_t kProjChunk = 4;  // baseline q_proj / kv_proj: pl.parallel(..., chunk=4)
 constexpr int64_t kRopeChunk = 8;  // baseline rope_cache: pl.parallel(NKV, chunk=8)
 
@@ -599,7 +597,7 @@ struct Gen {
     auto softmax = [&](int64_t j) {
       k.section("softmax");
       LTile s = k.recv(s_ch[size_t(j)]);
-      if (vl(j) < ST) s = k.fillpad(s, kNegInf);
+      if (vl(j) < ST) s = k.fillpad(s, blocks::kMaskedScore);
       s = k.muls(s, attn_scale);
       LTile m = k.row_max(s);
       LTile e = k.exp(k.row_expand_sub(s, m));
