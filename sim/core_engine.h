@@ -16,6 +16,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -76,6 +79,53 @@ struct TaskContext {
   std::function<int64_t(uint32_t tensor, int64_t elem)> read_int;
 };
 
+// One instruction of a decoded stream.
+struct Decoded {
+  Cost cost;
+  uint64_t issue_offset;  // in-order issue: t0 + issue_offset (i x the issue interval)
+  // deps[dep_begin, dep_end) of its stream: the instructions it waits for,
+  // each with kCrossPipe set when it runs on another pipe (its hand-off costs
+  // the pipe sync).
+  uint32_t dep_begin, dep_end;
+  int64_t gm_offset;  // the GM view's element offset, registers applied
+};
+
+// A stream decoded for a task: costs, dependencies, each pipe's order. It
+// depends on the stream and the task's block index alone (not on the start
+// time, nor on the tensor binding, which maps GM operands one to one) unless
+// an SLOAD sets a register from GM, whose value is read at run time: then it
+// is decoded for each launch. CoreGroup keeps the others for the kernel's next
+// launch (the layers of a decode step launch one layer's kernels 64 times).
+struct DecodedStream {
+  static constexpr uint32_t kCrossPipe = 1u << 31;
+  static constexpr uint32_t kDepIndex = kCrossPipe - 1;
+  std::vector<Decoded> dec;
+  std::vector<uint32_t> deps;
+  std::vector<uint32_t> queue[kNumPipes];  // per pipe, its instructions in order
+  int live_pipes[kNumPipes] = {};           // pipes with instructions in this stream
+  int num_live = 0;
+};
+
+// The decoded streams kept for later launches of their kernel: a kernel
+// launched by several tasks, none of whose streams SLOADs, is decoded once per
+// (core, block) and dropped when its last launch has finished.
+class PlanCache {
+ public:
+  explicit PlanCache(const isa::Program& p);
+  // Whether the kernel's plans are kept (launched again, no SLOAD).
+  bool keeps(uint32_t kernel) const { return keep_[kernel]; }
+  const DecodedStream* find(uint32_t kernel, uint32_t core, uint32_t block) const;
+  void put(uint32_t kernel, uint32_t core, uint32_t block, const DecodedStream& plan);
+  // A launch of the kernel has finished.
+  void launch_done(uint32_t kernel);
+  size_t size() const { return plans_.size(); }
+
+ private:
+  std::vector<bool> keep_;
+  std::vector<uint32_t> left_;  // per kernel: launches not yet finished
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, std::unique_ptr<DecodedStream>> plans_;
+};
+
 class CoreEngine {
  public:
   CoreEngine(const HwConfig& hw, const CostModel& cm) : hw_(hw), cm_(cm) {
@@ -86,6 +136,11 @@ class CoreEngine {
   // Decode `stream` for a task starting at t0: costs, resource checks,
   // dependencies. Throws SimError for capacity / bounds / read-before-write.
   void load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx);
+  // Run `stream` for a task starting at t0 as `plan` (decoded by an earlier
+  // load of the same stream and block, and kept alive by the caller until
+  // this task has finished).
+  void start(const DecodedStream* plan, const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx);
+  const DecodedStream& decoded() const { return *plan_; }
 
   // Start every instruction that can start. New GM DMAs go to `out`; each
   // finished instruction to `done`.
@@ -103,17 +158,12 @@ class CoreEngine {
   std::string blocked_state() const;
 
  private:
-  struct Decoded {
-    Cost cost;
-    uint64_t issue_at;  // in-order issue: t0 + i x the issue interval
-    uint32_t dep_begin, dep_end;
-    int64_t gm_offset;
-  };
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
   // The tensor instruction `in`'s GM view touches under the task's binding.
   uint32_t gm_tensor(const isa::Instr& in) const { return binding_ ? (*binding_)[in.gm.tensor] : in.gm.tensor; }
   std::string where(uint32_t i) const;
   void decode_one(uint32_t i, int64_t regs[]);
+  void reset_run(uint64_t t0);  // the run state, for plan_ from t0
   // The memory-system view of GM DMA `in` at element offset `gm_offset`.
   MemRequest mem_request(const isa::Instr& in, int64_t gm_offset) const;
   void check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer);
@@ -127,16 +177,18 @@ class CoreEngine {
   bool waited_ = false;  // decoding: an earlier instruction of the stream is a WAIT
   TaskContext ctx_;
   const isa::Binding* binding_ = nullptr;  // the task's tensor binding, if any
-  std::vector<Decoded> dec_;
-  std::vector<uint32_t> deps_;
+  DecodedStream own_;                       // what load() decodes
+  const DecodedStream* plan_ = &own_;       // what runs: own_, or a kept one
+  uint64_t t0_ = 0;
   std::vector<uint64_t> start_, end_;
+  // step() resumes each instruction's dependency scan at dep_next_[i], the
+  // ones before it having ended: dep_ready_[i] is the latest of their hand-offs.
+  std::vector<uint32_t> dep_next_;
+  std::vector<uint64_t> dep_ready_;
   // The local bytes each instruction wrote, as sorted row intervals:
   // written_[written_at_[i] .. written_at_[i + 1]) (for the live-tile check).
   std::vector<std::pair<uint64_t, uint64_t>> written_;
   std::vector<uint32_t> written_at_;
-  std::vector<uint32_t> queue_[kNumPipes];
-  int live_pipes_[kNumPipes] = {};  // pipes with instructions in this stream
-  int num_live_ = 0;
   size_t head_[kNumPipes] = {};
   uint64_t pipe_free_[kNumPipes] = {};
   bool in_flight_[kNumPipes] = {};

@@ -8,6 +8,8 @@
 #include <queue>
 #include <sstream>
 
+#include <sys/resource.h>
+
 #include <systemc>
 
 #include "sim/bandwidth.h"
@@ -188,7 +190,7 @@ class Npu : public sc_core::sc_module {
   // `trace`: null for no trace.
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, const TraceFilter* trace,
       FunctionalState* functional)
-      : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
+      : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw), plans(p),
         gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), hw.gm.core_bytes_per_cycle, std::make_unique<L2Memory>(hw, p.tensors),
            [this](std::exception_ptr e) { fail(e); }) {
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz, *trace);
@@ -202,6 +204,7 @@ class Npu : public sc_core::sc_module {
   // `core_ends`: the end of each core's last instruction, for the cores that
   // ran instructions of the task (its execution records).
   void task_done(uint32_t task, uint32_t group, uint64_t start, uint64_t end, const std::vector<uint64_t>& core_ends) {
+    plans.launch_done(p.tasks[task].kernel);
     dispatcher.complete(task, end);
     stats.on_task_end(task, start, end, core_ends);
     if (dispatcher.released(task)) on_detected(task);
@@ -256,6 +259,7 @@ class Npu : public sc_core::sc_module {
   CostModel cost;
   Stats stats;
   Dispatcher dispatcher;
+  PlanCache plans;
   GmChannel gm;
   std::unique_ptr<TraceWriter> tracer;
   std::vector<std::unique_ptr<CoreGroup>> groups;
@@ -353,7 +357,8 @@ void CoreGroup::run() {
 void CoreGroup::execute() {
   const uint32_t task = uint32_t(task_);
   const isa::Program& p = npu_.p;
-  const isa::Kernel& k = p.kernels[p.tasks[task].kernel];
+  const isa::Task& t = p.tasks[task];
+  const isa::Kernel& k = p.kernels[t.kernel];
   // An empty vector stream needs no core.
   for (size_t v = npu_.hw.vector_cores; v < k.vec.size(); ++v)
     if (!k.vec[v].empty())
@@ -378,7 +383,13 @@ void CoreGroup::execute() {
     const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
     if (s.empty()) continue;
     ctx.core = c == 0 ? "cube" : "vec" + std::to_string(c - 1);
-    engines_[c].load(&s, start_at_ + npu_.hw.task_entry_cycles, ctx);
+    const uint64_t t0 = start_at_ + npu_.hw.task_entry_cycles;
+    if (const DecodedStream* plan = npu_.plans.find(t.kernel, c, t.block)) {
+      engines_[c].start(plan, &s, t0, ctx);
+    } else {
+      engines_[c].load(&s, t0, ctx);
+      npu_.plans.put(t.kernel, c, t.block, engines_[c].decoded());
+    }
     active.push_back(c);
   }
   flags_.reset();
@@ -466,7 +477,13 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
   r.report = npu.stats.report(hw, r.total_cycles, npu.dispatcher.critical_path());
   if (npu.tracer) npu.tracer->write(opts.trace_path);
   const double instrs = double(npu.stats.totals().instructions);
-  r.report["sim"] = {{"wall_s", wall}, {"instructions_per_s", wall > 0 ? instrs / wall : 0.0}};
+  // The process's peak resident memory so far (generation included): what
+  // a run of this size needs (ru_maxrss is in KiB on Linux).
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  r.report["sim"] = {{"wall_s", wall},
+                     {"instructions_per_s", wall > 0 ? instrs / wall : 0.0},
+                     {"peak_rss_mib", double(ru.ru_maxrss) / 1024.0}};
   return r;
 }
 
