@@ -20,6 +20,7 @@
 #include "sim/stats.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/functional.h"
+#include "tools/cli/html_report.h"
 #include "tools/cli/outputs.h"
 #include "tools/cli/overrides.h"
 #include "tools/cli/provenance.h"
@@ -179,6 +180,8 @@ int cmd_run(const std::vector<std::string>& args) {
         "workload", po::value<std::string>(), "workload description (configs/workloads/*.yaml)")(
         "program", po::value<std::string>(), "a program in the text format (see `npusim disasm`)")(
         "report", po::value<std::string>(), "write the JSON report to this file")(
+        "html", po::value<std::string>(),
+        "write the report as one self-contained HTML page to this file (charts and tables; see `npusim report`)")(
         "trace", po::value<std::string>(),
         "write a Chrome/Perfetto trace to this file (gzip-compressed when it ends in .gz)")(
         "trace-detail", po::value<std::string>(),
@@ -212,7 +215,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const sim::TraceFilter filter = trace_filter(vm);
     // An output that cannot be written is an error now, not after the run.
-    for (const char* flag : {"report", "trace"})
+    for (const char* flag : {"report", "html", "trace"})
       if (vm.count(flag)) check_output_file(std::string("--") + flag, vm[flag].as<std::string>());
     if (vm.count("dump")) check_output_dir("--dump", vm["dump"].as<std::string>());
     const std::vector<Override> os = overrides(vm);
@@ -290,6 +293,9 @@ int cmd_run(const std::vector<std::string>& args) {
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
     r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
+    if (vm.count("html"))
+      sim::write_file(vm["html"].as<std::string>(), html_report(r.report, "the run of " + r.report["workload"].get<std::string>()),
+                      "the HTML report");
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
     if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());
     if (check) {

@@ -22,6 +22,7 @@ const char* kUsage =
     "  sweep    run a sweep file's points in parallel into a CSV: npusim sweep SWEEP.yaml -j N -o results.csv\n"
     "           [--resume]; or --emit-jobs DIR (GNU parallel / Slurm) and --collect DIR -o results.csv\n"
     "  check    regression gate: npusim check REPORT.json --baseline BASE.json [--tolerance 1%] [--update]\n"
+    "  report   the HTML page of a report: npusim report REPORT.json -o report.html\n"
     "  report-keys  the report's counters: key, unit, aggregation, meaning [--markdown]\n"
     "  hw show  the hardware description resolved (bases, defaults, --set), each value with its origin:\n"
     "           npusim hw show --hw FILE [--set hw.KEY=VALUE ...]\n"
@@ -58,6 +59,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "compare") return cli::cmd_compare(args);
   if (cmd == "sweep") return cli::cmd_sweep(args);
   if (cmd == "check") return cli::cmd_check(args);
+  if (cmd == "report") return cli::cmd_report(args);
   if (cmd == "report-keys") return cli::cmd_report_keys(args);
   if (cmd == "hw") return cli::cmd_hw(args);
   if (cmd == "--version" || cmd == "-V") {
