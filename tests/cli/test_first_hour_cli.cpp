@@ -404,6 +404,39 @@ TEST(FirstHour, CompareAndSweepHelpDescribeInputsAndExitCodes) {
   EXPECT_EQ(n, 2u * 2u * 2u) << yaml;  // tile_k x hw x the zip group
 }
 
+// Issue 13: every command's --help says what it does (prose between its
+// usage and its options) and its exit status, down to the internal error;
+// run, disasm, bench, report-keys and hw show gave only their options.
+TEST(FirstHour, EveryCommandsHelpSaysWhatItDoesAndItsExitStatus) {
+  for (const std::string cmd : {"run", "disasm", "bench", "compare", "sweep", "check", "report", "report-keys",
+                                "hw show"}) {
+    const Result r = sh(kBin + " " + cmd + " --help");
+    EXPECT_EQ(r.code, 0) << cmd << "\n" << r.out;
+    EXPECT_EQ(r.out.rfind("usage: npusim " + cmd, 0), 0u) << cmd << "\n" << r.out;
+    // The text without the options block (up to its blank line or the end).
+    const size_t options = r.out.find("npusim " + cmd + " options:");
+    ASSERT_NE(options, std::string::npos) << cmd << "\n" << r.out;
+    const size_t after = r.out.find("\n\n", options);
+    const std::string head = r.out.substr(0, options) + (after == std::string::npos ? "" : r.out.substr(after));
+    EXPECT_NE(head.find("Exit status: 0 "), std::string::npos) << cmd << "\n" << head;
+    EXPECT_NE(head.find("2 bad input ("), std::string::npos) << cmd << "\n" << head;
+    std::string flat = head;  // lines joined: a phrase may wrap
+    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    EXPECT_NE(flat.find("3 an internal error (a bug in npusim)"), std::string::npos) << cmd << "\n" << head;
+    // What it does: at least two lines of prose that are not usage lines.
+    size_t prose = 0;
+    std::istringstream in(head);
+    for (std::string l; std::getline(in, l);)
+      if (l.find("usage: ") == std::string::npos && l.rfind("       npusim ", 0) != 0 &&
+          l.rfind("                    [", 0) != 0 && l.size() > 40)
+        ++prose;
+    EXPECT_GE(prose, 2u) << cmd << "\n" << head;
+  }
+  const Result r = sh(kBin + " --help");
+  EXPECT_TRUE(has(r, "Exit status: 0 done; 1 a result that fails")) << r.out;
+  EXPECT_TRUE(has(r, "3 an internal\nerror (a bug in npusim)")) << r.out;
+}
+
 // Issue 13: bench ran only on configs whose L0B held two [128,64] bf16
 // operands. On tiny (L0B 16 KiB) it single-buffers them: 10 instructions per
 // K-step + 1 store per task: 3 tasks x (10 x 2 + 1) = 63 instructions.

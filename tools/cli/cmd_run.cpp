@@ -210,7 +210,16 @@ int cmd_run(const std::vector<std::string>& args) {
         "buffers) estimated to need more memory than this");
     po::variables_map vm;
     if (!parse(args, desc, vm,
-               "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
+               "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]\n"
+               "Simulates a workload (a description of configs/workloads/, generated into a tile program for\n"
+               "the hardware) or a program in the text format (docs/text_format.md) on a hardware description\n"
+               "(configs/hw/), and prints the summary: total cycles and us, the critical path, the roofline,\n"
+               "the totals and a row per kernel. --report writes the same as JSON, --html as one HTML page,\n"
+               "--trace a Chrome/Perfetto trace; these paths are tried before the run. --functional also\n"
+               "computes the data (--inputs, --dump, --check below); --check prints a line per checked tensor.\n"
+               "\nExit status: 0 done; 1 --check found a mismatch; 2 bad input (an option, a file missing or\n"
+               "malformed, a program the hardware cannot run, an output that cannot be written, --max-cycles\n"
+               "or --max-memory-gib passed); 3 an internal error (a bug in npusim).\n"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const sim::TraceFilter filter = trace_filter(vm);
@@ -316,7 +325,15 @@ int cmd_disasm(const std::vector<std::string>& args) {
         "set", po::value<std::vector<std::string>>()->composing(),
         "workload.KEY=VALUE: change a key of the workload YAML first, as for `npusim run`; repeatable");
     po::variables_map vm;
-    if (!parse(args, desc, vm, "usage: npusim disasm --workload FILE [--set workload.KEY=VALUE ...] [-o FILE]"))
+    if (!parse(args, desc, vm,
+               "usage: npusim disasm --workload FILE [--set workload.KEY=VALUE ...] [-o FILE]\n"
+               "       npusim disasm --program FILE [-o FILE]\n"
+               "Prints a workload's tile program in the text format (docs/text_format.md), generated for the\n"
+               "default hardware's buffers (a2a3: disasm takes no --hw), or a text program parsed, validated\n"
+               "and printed again. The output runs with `npusim run --program FILE`; edited, it is judged\n"
+               "with `npusim run --program FILE --check-with WORKLOAD.yaml`.\n"
+               "\nExit status: 0 printed; 2 bad input (an option, the workload or program missing or\n"
+               "malformed, an output that cannot be written); 3 an internal error (a bug in npusim).\n"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const std::vector<Override> os = overrides(vm);

@@ -26,7 +26,11 @@ const char* kUsage =
     "  report-keys  the report's counters: key, unit, aggregation, meaning [--markdown]\n"
     "  hw show  the hardware description resolved (bases, defaults, --set), each value with its origin:\n"
     "           npusim hw show --hw FILE [--set hw.KEY=VALUE ...]\n"
-    "Run `npusim <command> --help` for a command's options; `npusim --version` for the version and commit.\n";
+    "Run `npusim <command> --help` for what a command does, its options and its exit status; `npusim\n"
+    "--version` for the version and commit.\n"
+    "Exit status: 0 done; 1 a result that fails (check: a regression; run --check: a mismatch; sweep\n"
+    "--collect: points missing); 2 bad input (named with its file and line or key); 3 an internal\n"
+    "error (a bug in npusim).\n";
 }
 
 namespace {
