@@ -10,6 +10,7 @@
 
 #include <systemc>
 
+#include "isa/text.h"
 #include "sim/bandwidth.h"
 #include "sim/core_engine.h"
 #include "sim/cost_model.h"
@@ -187,8 +188,9 @@ class Npu : public sc_core::sc_module {
   SC_HAS_PROCESS(Npu);
   // `trace`: null for no trace.
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, const TraceFilter* trace,
-      FunctionalState* functional)
-      : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
+      FunctionalState* functional, const isa::SourceMap* source)
+      : sc_module(n), p(p), hw(hw), functional(functional), source(source), cost(hw), stats(p),
+        dispatcher(p, hw),
         gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), hw.gm.core_bytes_per_cycle, std::make_unique<L2Memory>(hw, p.tensors),
            [this](std::exception_ptr e) { fail(e); }) {
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz, *trace);
@@ -253,6 +255,7 @@ class Npu : public sc_core::sc_module {
   const isa::Program& p;
   const HwConfig& hw;
   FunctionalState* functional;  // null: timing only
+  const isa::SourceMap* source;  // a text program's lines; null: none
   CostModel cost;
   Stats stats;
   Dispatcher dispatcher;
@@ -354,10 +357,13 @@ void CoreGroup::execute() {
   const uint32_t task = uint32_t(task_);
   const isa::Program& p = npu_.p;
   const isa::Kernel& k = p.kernels[p.tasks[task].kernel];
-  // An empty vector stream needs no core.
+  // An empty vector stream needs no core. A text program's error is at the
+  // stream's first instruction.
+  const isa::SourceMap* src = npu_.source;
   for (size_t v = npu_.hw.vector_cores; v < k.vec.size(); ++v)
     if (!k.vec[v].empty())
-      throw SimError("task " + std::to_string(task) + " (kernel '" + k.name + "') has instructions for vector core " +
+      throw SimError((src ? src->at(src->instr(p.tasks[task].kernel, int(1 + v), 0)) : "") + "task " +
+                     std::to_string(task) + " (kernel '" + k.name + "') has instructions for vector core " +
                      std::to_string(v) + " but hardware '" + npu_.hw.name + "' has " +
                      std::to_string(npu_.hw.vector_cores) + " vector cores per group");
   // Engines that have work: index 0 is the cube core, 1 + i vector core i.
@@ -378,6 +384,8 @@ void CoreGroup::execute() {
     const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
     if (s.empty()) continue;
     ctx.core = c == 0 ? "cube" : "vec" + std::to_string(c - 1);
+    ctx.stream = int(c);
+    ctx.source = src;
     engines_[c].load(&s, start_at_ + npu_.hw.task_entry_cycles, ctx);
     active.push_back(c);
   }
@@ -423,8 +431,8 @@ void CoreGroup::execute() {
     if (finished) break;
     if (!waiting_on_gm) {
       std::ostringstream os;
-      os << "deadlock in task " << task << " (kernel '" << k.name << "') on core group " << id_
-         << ": no core can make progress";
+      os << (src ? src->at(src->task(task)) : "") << "deadlock in task " << task << " (kernel '" << k.name
+         << "') on core group " << id_ << ": no core can make progress";
       for (uint32_t c : active) os << "\n  " << engines_[c].blocked_state();
       throw SimError(os.str());
     }
@@ -456,7 +464,8 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
     throw SimError("--max-cycles " + std::to_string(opts.max_cycles) + " is past the " +
                    std::to_string(kMaxCycles) + " (2^53) cycles the model represents");
   g_max_cycles = opts.max_cycles;
-  Npu npu("npu", program, hw, opts.trace_path.empty() ? nullptr : &opts.trace_filter, opts.functional);
+  Npu npu("npu", program, hw, opts.trace_path.empty() ? nullptr : &opts.trace_filter, opts.functional,
+          opts.source);
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (npu.error) std::rethrow_exception(npu.error);

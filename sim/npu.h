@@ -13,6 +13,10 @@
 #include "sim/sim_error.h"
 #include "sim/trace.h"
 
+namespace isa {
+struct SourceMap;
+}
+
 namespace sim {
 
 class FunctionalState;
@@ -30,6 +34,11 @@ struct RunOptions {
   // kMaxCycles (cost_model.h), the end of the model's time base.
   uint64_t max_cycles = kDefaultMaxCycles;
   static constexpr uint64_t kDefaultMaxCycles = 10'000'000'000'000;  // 1e13: 1.5 h at 1.85 GHz
+  // A text program's source lines (isa::parse_program): a run-time error
+  // about an instruction or a task (a tile past its buffer, a GM access out
+  // of bounds, a read of what nothing wrote, a deadlock, a vector core the
+  // hardware lacks) starts with its FILE:LINE, as validate_program's do.
+  const isa::SourceMap* source = nullptr;
 };
 
 struct RunResult {

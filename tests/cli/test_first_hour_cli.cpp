@@ -404,6 +404,58 @@ TEST(FirstHour, CompareAndSweepHelpDescribeInputsAndExitCodes) {
   EXPECT_EQ(n, 2u * 2u * 2u) << yaml;  // tile_k x hw x the zip group
 }
 
+// Issue 13: errors in a text program carry its file and line. validate_program's
+// did; those of the run-time checks (a tile past its buffer, a read of what
+// nothing wrote, a deadlock, a vector core the hardware lacks) named only the
+// task and instruction. The programs are text_format.md's first example,
+// varied: lines 1-6 below, the vector streams from line 7 (vec 0 on line 7,
+// its first instruction on line 8), then "end" and the task.
+TEST(FirstHour, RunTimeErrorsOfATextProgramNameItsFileAndLine) {
+  const fs::path d = tmpdir();
+  const std::string head =
+      "tensor x [4,8] fp32 in\n"                    // 1
+      "tensor y [4,8] fp32 out\n"                   // 2
+      "site 0 \"k: launch\"\n"                      // 3
+      "site 1 \"k: compute\"\n"                     // 4
+      "kernel 0 k\n"                                // 5
+      "  cube\n";                                   // 6
+  const std::string task = "end\ntask 0 kernel=0 site=0 deps=[] reads=[x:0..128] writes=[y:0..128]\n";
+  struct Case {
+    const char* name;
+    std::string body;  // lines 7 on: the vector streams
+    std::string hw_set, message;
+  } cases[] = {
+      // UB is 192 KiB on a2a3: a 128 B tile at 196600 passes its end (line 9).
+      {"past_ub",
+       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    vadds UB[196600+4x8 fp32] <- UB[0+4x8 fp32] 0.5 @1\n"
+       "    tstore y[0+4x8/8] <- UB[196600+4x8 fp32] @1\n",
+       "", "past_ub.txt:9: task 0 (kernel 0 'k', vec0) instruction #1 vadds at 'k: compute': dst tile UB[196600, "},
+      // vadds reads UB[64..192), which nothing wrote (line 9).
+      {"unwritten",
+       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    vadds UB[128+4x8 fp32] <- UB[64+4x8 fp32] 0.5 @1\n"
+       "    tstore y[0+4x8/8] <- UB[128+4x8 fp32] @1\n",
+       "", "unwritten.txt:9: task 0 (kernel 0 'k', vec0) instruction #1 vadds at 'k: compute': reads a tile UB[64, "},
+      // A wait for a flag no core posts (line 9); the task is on line 12 (7-10 the stream, 11 end).
+      {"deadlock",
+       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    wait 3 @1\n    tstore y[0+4x8/8] <- UB[0+4x8 fp32] @1\n",
+       "", "deadlock.txt:12: deadlock in task 0 (kernel 'k') on core group 0: no core can make progress\n"
+           "  vec0: deadlock.txt:9: blocked at task 0 (kernel 0 'k', vec0) instruction #1 wait"},
+      // Vector core 1's stream (vec 1 on line 8) starts on line 9; the hardware has one vector core.
+      {"vec1",
+       "  vec 0\n  vec 1\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    tstore y[0+4x8/8] <- UB[0+4x8 fp32] @1\n"
+       "    vadds UB[128+4x8 fp32] <- UB[0+4x8 fp32] 0.5 @1\n",
+       " --set hw.vector_cores=1",
+       "vec1.txt:9: task 0 (kernel 'k') has instructions for vector core 1 but hardware 'a2a3' has 1 vector cores"},
+  };
+  for (const Case& c : cases) {
+    const fs::path f = d / (std::string(c.name) + ".txt");
+    std::ofstream(f) << head << c.body << task;
+    const Result r = sh("cd " + d.string() + " && " + kBin + " run -q --program " + f.filename().string() + c.hw_set);
+    EXPECT_EQ(r.code, 2) << c.name << "\n" << r.out;
+    EXPECT_TRUE(has(r, "npusim: simulation error: " + c.message)) << c.name << "\n" << r.out;
+  }
+}
+
 // Issue 13: every command's --help says what it does (prose between its
 // usage and its options) and its exit status, down to the internal error;
 // run, disasm, bench, report-keys and hw show gave only their options.

@@ -85,14 +85,14 @@ workloads::Workload load_workload(const std::string& path, const std::vector<Ove
   }
 }
 
-// The program of --workload (with its reference check) or --program (none).
-workloads::Workload load_program(const po::variables_map& vm, const std::vector<Override>& os = {},
-                                 const workloads::Target& target = {}) {
+// The program of --workload (with its reference check) or --program (none;
+// its source lines in `src`, for the run's messages).
+workloads::Workload load_program(const po::variables_map& vm, const std::vector<Override>& os,
+                                 const workloads::Target& target, isa::SourceMap& src) {
   if (vm.count("program") && vm.count("workload"))
     throw po::error("give either --workload or --program, not both");
   if (vm.count("program") && any_for(os, "workload"))
     throw po::error("--set workload.* needs --workload (a text program has no workload keys)");
-  isa::SourceMap src;
   workloads::Workload w;
   if (vm.count("program"))
     w.program = isa::parse_program(sim::read_file(vm["program"].as<std::string>(), "program"),
@@ -234,9 +234,11 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
     workloads::set_program_memory_limit(max_bytes);
-    workloads::Workload w = load_program(vm, os, target_of(hw));
+    isa::SourceMap src;
+    workloads::Workload w = load_program(vm, os, target_of(hw), src);
     const isa::Program& p = w.program;
     sim::RunOptions opts;
+    if (vm.count("program")) opts.source = &src;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
     opts.trace_filter = filter;
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
@@ -303,8 +305,8 @@ int cmd_run(const std::vector<std::string>& args) {
     r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
     if (vm.count("html"))
-      sim::write_file(vm["html"].as<std::string>(), html_report(r.report, "the run of " + r.report["workload"].get<std::string>()),
-                      "the HTML report");
+      sim::write_file(vm["html"].as<std::string>(),
+                      html_report(r.report, "the run of " + r.report["workload"].get<std::string>()), "the HTML report");
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
     if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());
     if (check) {
@@ -340,7 +342,8 @@ int cmd_disasm(const std::vector<std::string>& args) {
     for (const Override& o : os)
       if (o.target != "workload")
         throw po::error("disasm: --set " + o.key() + ": only workload.* keys (disasm takes no hardware file)");
-    const std::string text = isa::print_program(load_program(vm, os).program);
+    isa::SourceMap src;
+    const std::string text = isa::print_program(load_program(vm, os, {}, src).program);
     if (vm.count("output")) {
       sim::write_file(vm["output"].as<std::string>(), text, "the program");
     } else {

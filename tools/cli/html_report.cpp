@@ -210,7 +210,8 @@ std::vector<Kernel> kernels_by_time(const ordered_json& r) {
   std::vector<Kernel> ks;
   if (const ordered_json* a = find(r, "kernels"); a && a->is_array())
     for (const ordered_json& k : *a) ks.push_back({&k, string(k, "name", "?"), number(k, "task_cycles").value_or(0)});
-  std::stable_sort(ks.begin(), ks.end(), [](const Kernel& a, const Kernel& b) { return a.task_cycles > b.task_cycles; });
+  std::stable_sort(ks.begin(), ks.end(),
+                   [](const Kernel& a, const Kernel& b) { return a.task_cycles > b.task_cycles; });
   return ks;
 }
 
@@ -297,7 +298,8 @@ void summary(std::ostringstream& os, const ordered_json& r) {
     if (const ordered_json* set = find(*p, "set"); set && set->is_array()) {
       std::string s;
       for (const ordered_json& o : *set)
-        if (o.is_string()) s += (s.empty() ? "" : " ") + ("<code>--set " + html_escape(o.get<std::string>()) + "</code>");
+        if (o.is_string())
+          s += (s.empty() ? "" : " ") + ("<code>--set " + html_escape(o.get<std::string>()) + "</code>");
       kv_row(os, "overrides", s.empty() ? "none" : s);
     }
     if (const auto seed = number(*p, "seed")) kv_row(os, "seed", count(*seed));

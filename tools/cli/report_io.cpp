@@ -136,12 +136,14 @@ void validate_report(const ordered_json& r, const std::string& file) {
     c.counters(k, at, false);
   }
   // What the HTML report reads besides (reports of older versions may lack
-  // each part; the page says so).
-  auto optional_string = [&](const ordered_json& obj, const std::string& at, const char* key) {
-    if (const ordered_json* v = c.member(obj, at, key, false)) c.expect(*v, Checker::join(at, key), T::string, "a string");
+  // each part; the page says so). `string`: a member that is a string when
+  // present (also for the provenance below).
+  auto string = [&](const ordered_json& obj, const std::string& at, const char* key) {
+    if (const ordered_json* v = c.member(obj, at, key, false))
+      c.expect(*v, Checker::join(at, key), T::string, "a string");
   };
-  optional_string(r, "", "hw");
-  optional_string(r, "", "workload");
+  string(r, "", "hw");
+  string(r, "", "workload");
   c.number(r, "", "clock_ghz", false);
   if (const ordered_json* cp = c.member(r, "", "critical_path", false)) {
     c.expect(*cp, "critical_path", T::object, "an object");
@@ -179,9 +181,6 @@ void validate_report(const ordered_json& r, const std::string& file) {
   // prints the parts checked here, whatever else it holds is ignored.
   if (const ordered_json* p = c.member(r, "", "provenance", false)) {
     c.expect(*p, "provenance", T::object, "an object");
-    auto string = [&](const ordered_json& obj, const std::string& at, const char* key) {
-      if (const ordered_json* v = c.member(obj, at, key, false)) c.expect(*v, Checker::join(at, key), T::string, "a string");
-    };
     auto file = [&](const ordered_json& f, const std::string& at) {
       c.expect(f, at, T::object, "an object");
       string(f, at, "path");
