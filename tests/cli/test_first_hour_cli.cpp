@@ -329,15 +329,47 @@ TEST(FirstHour, SetupShWithAWrongArgumentDoesNothingButSayItsUsage) {
   }
 }
 
-// A file that does not exist has no line: it is never "FILE:0:".
+// A file that does not exist has no line: it is never "FILE:0:". Every kind
+// of input says "cannot read KIND file PATH: REASON" (the sweep file said
+// "nope.yaml: cannot open the sweep file", without the reason).
 TEST(FirstHour, AMissingFileIsNotReportedAtLineZero) {
-  for (const std::string cmd : {" run -q --workload nope.yaml", " run -q --workload nope.yaml --set workload.x=1",
-                                " disasm --workload nope.yaml"}) {
+  const fs::path d = tmpdir();
+  std::ofstream(d / "based.yaml") << "base: ./nope.yaml\n";
+  const std::string gemm = " --workload configs/workloads/gemm.yaml";
+  const std::string report = gemm_report(d, "r");
+  const std::pair<std::string, std::string> cases[] = {
+      {" run -q --workload nope.yaml", "cannot read workload file nope.yaml: No such file or directory"},
+      {" run -q --workload nope.yaml --set workload.x=1",
+       "cannot read workload file nope.yaml: No such file or directory"},
+      {" disasm --workload nope.yaml", "cannot read workload file nope.yaml: No such file or directory"},
+      {" run -q --program nope.txt", "cannot read program file nope.txt: No such file or directory"},
+      {" run -q --hw nope.yaml" + gemm, "cannot read hardware file nope.yaml: No such file or directory"},
+      {" run -q" + gemm + " --check-with nope.yaml", "cannot read workload file nope.yaml: No such file or directory"},
+      {" hw show --hw " + (d / "based.yaml").string(),
+       (d / "based.yaml").string() + ":1: base: cannot read hardware file " + (d / "nope.yaml").string() +
+           ": No such file or directory"},
+      {" sweep nope.yaml -o " + (d / "s.csv").string(), "cannot read sweep file nope.yaml: No such file or directory"},
+      {" check nope.json --baseline " + report, "cannot read report file nope.json: No such file or directory"},
+      {" check " + report + " --baseline nope.json", "cannot read report file nope.json: No such file or directory"},
+      {" compare " + report + " nope.json", "cannot read report file nope.json: No such file or directory"},
+      {" report nope.json", "cannot read report file nope.json: No such file or directory"},
+  };
+  for (const auto& [cmd, message] : cases) {
     const Result r = sh(kBin + cmd);
     EXPECT_EQ(r.code, 2) << cmd << "\n" << r.out;
-    EXPECT_TRUE(has(r, "cannot read workload file nope.yaml: No such file or directory")) << cmd << "\n" << r.out;
+    EXPECT_TRUE(has(r, message)) << cmd << "\n" << r.out;
     EXPECT_FALSE(has(r, ":0:")) << cmd << "\n" << r.out;
   }
+}
+
+// An empty workload file is "expected a mapping, got nothing" at its top,
+// not "w.yaml:1: : expected a mapping" (an empty key path between colons).
+TEST(FirstHour, AnEmptyWorkloadFileSaysItHoldsNothing) {
+  const fs::path d = tmpdir();
+  std::ofstream(d / "empty.yaml") << "# nothing but a comment\n";
+  const Result r = sh(kBin + " run -q --workload " + (d / "empty.yaml").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, (d / "empty.yaml").string() + ":1: expected a mapping, got nothing")) << r.out;
 }
 
 // A sweep's progress line shortens a long error from the start: the cause at
@@ -437,7 +469,8 @@ TEST(FirstHour, RunTimeErrorsOfATextProgramNameItsFileAndLine) {
        "", "unwritten.txt:9: task 0 (kernel 0 'k', vec0) instruction #1 vadds at 'k: compute': reads a tile UB[64, "},
       // A wait for a flag no core posts (line 9); the task is on line 12 (7-10 the stream, 11 end).
       {"deadlock",
-       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    wait 3 @1\n    tstore y[0+4x8/8] <- UB[0+4x8 fp32] @1\n",
+       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    wait 3 @1\n"
+       "    tstore y[0+4x8/8] <- UB[0+4x8 fp32] @1\n",
        "", "deadlock.txt:12: deadlock in task 0 (kernel 'k') on core group 0: no core can make progress\n"
            "  vec0: deadlock.txt:9: blocked at task 0 (kernel 0 'k', vec0) instruction #1 wait"},
       // Vector core 1's stream (vec 1 on line 8) starts on line 9; the hardware has one vector core.

@@ -75,7 +75,7 @@ workloads::Target target_of(const sim::HwConfig& hw) {
 workloads::Workload load_workload(const std::string& path, const std::vector<Override>& os,
                                   const workloads::Target& target) {
   if (!any_for(os, "workload")) return workloads::load_workload_file(path, target);
-  YAML::Node doc = load_workload_yaml(path);
+  YAML::Node doc = workloads::read_workload_yaml(path);
   for (const Override& o : os)
     if (o.target == "workload") apply_override(doc, o, path);
   try {
