@@ -38,9 +38,9 @@ os.chdir(src)
 def chromium(d, *args):
     """Runs headless Chromium with a profile of its own; (stdout, stderr)."""
     profile = tempfile.mkdtemp(dir=d)
-    p = subprocess.run([browser, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
-                        "--no-first-run", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-                        *args], capture_output=True, text=True, timeout=180)
+    p = subprocess.run([browser, "--headless", "--disable-gpu", "--no-sandbox", "--disable-dev-shm-usage",
+                        "--hide-scrollbars", "--no-first-run", "--user-data-dir=" + profile,
+                        "--enable-logging=stderr", "--v=0", *args], capture_output=True, text=True, timeout=180)
     if p.returncode != 0:
         sys.exit(f"chromium {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
     return p.stdout, p.stderr
