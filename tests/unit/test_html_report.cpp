@@ -121,6 +121,17 @@ TEST(HtmlReport, PathChartAddsUpTheRun) {
   EXPECT_NE(page.find("a dependency 2, a core group 0, submission 1."), std::string::npos) << page;
 }
 
+// A path without first_dispatch_cycles (it came later than the path): the
+// kernels alone, longest first, whatever their order in the report.
+TEST(HtmlReport, PathChartWithoutTheFirstDispatch) {
+  ordered_json r = sample();
+  r["critical_path"].erase("first_dispatch_cycles");
+  std::swap(r["critical_path"]["kernels"][0], r["critical_path"]["kernels"][1]);  // qk 300, then sv 600
+  const std::vector<std::string> path = charts(cli::html_report(r, "the report r.json"), "path");
+  ASSERT_EQ(path.size(), 1u);
+  EXPECT_EQ(bars(path[0]), (Bars{{"sv", 540.0}, {"qk", 270.0}}));
+}
+
 // Buckets from <=128B to <=1KiB, the empty ones between included; the whole
 // run's columns: 1 of 6 -> 150 / 6 = 25 px, 6 -> 150. A kernel without DMAs
 // gets no histogram.

@@ -373,7 +373,8 @@ void critical_path(std::ostringstream& os, const ordered_json& r) {
   os << "</p>\n<p class=\"note\">A bar per kernel: its cycles on the path and their share of the run's "
      << count(total) << " cycles; with the time before the first dispatch they add up to the run.</p>\n";
   std::vector<Bar> bars;
-  if (const auto first = number(*cp, "first_dispatch_cycles"))
+  const auto first = number(*cp, "first_dispatch_cycles");
+  if (first)
     bars.push_back({"(before the first dispatch)", *first, count(*first) + " cycles (" + percent(*first, total) + ")"});
   if (const ordered_json* ks = find(*cp, "kernels"); ks && ks->is_array())
     for (const ordered_json& k : *ks) {
@@ -382,7 +383,7 @@ void critical_path(std::ostringstream& os, const ordered_json& r) {
                       count(c) + " cycles (" + percent(c, total) + "), " + count(number(k, "tasks")) + " tasks"});
     }
   // Longest first; the time before the first dispatch stays on top.
-  std::stable_sort(bars.begin() + (find(*cp, "first_dispatch_cycles") ? 1 : 0), bars.end(),
+  std::stable_sort(bars.begin() + (first ? 1 : 0), bars.end(),
                    [](const Bar& a, const Bar& b) { return a.value > b.value; });
   os << bar_chart(bars, "path", "cycles on the critical path per kernel") << "</section>\n";
 }
