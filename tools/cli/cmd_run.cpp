@@ -246,7 +246,12 @@ int cmd_run(const std::vector<std::string>& args) {
     opts.context_mean = w.context_mean;
     opts.steps = w.steps;
     opts.tokens_per_step = w.tokens_per_step;
-    opts.next_step = w.next_step;
+    if (w.next_step)  // each step checked as the first was (load_program)
+      opts.next_step = [&w](uint32_t step) {
+        isa::DecodeStep d = w.next_step(step);
+        isa::validate_program(d.program);
+        return d;
+      };
     if (w.steps > 1 && !vm.count("quiet")) {
       std::printf("decode: %u steps, each generated when the one before has ended\n", w.steps);
       std::fflush(stdout);
