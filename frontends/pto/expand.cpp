@@ -70,8 +70,9 @@ std::string strip(std::string s) {
 class Expander {
  public:
   Expander(const Module& m, const Module::Func& f, const isa::Program& p, SiteFn& site_of, int64_t block,
-           int64_t blocks, uint64_t max_instrs)
-      : m_(m), f_(f), p_(p), site_of_(site_of), block_(block), blocks_(blocks), max_instrs_(max_instrs) {}
+           int64_t blocks, uint64_t max_instrs, uint64_t max_steps)
+      : m_(m), f_(f), p_(p), site_of_(site_of), block_(block), blocks_(blocks), max_instrs_(max_instrs),
+        max_steps_(max_steps) {}
 
   Expanded run(const std::vector<Arg>& args) {
     if (args.size() != f_.params.size())
@@ -151,8 +152,8 @@ class Expander {
   // Runs `b`; an scf.yield at its end leaves its values in `yielded`.
   void exec(const Block& b, std::vector<Val>& yielded) {
     for (const Stmt& s : b) {
-      if (++steps_ > kMaxSteps)
-        fail(s.line, "more than " + std::to_string(kMaxSteps) + " statements executed (a runaway loop?)");
+      if (++steps_ > max_steps_)
+        fail(s.line, "more than " + std::to_string(max_steps_) + " statements executed (a runaway loop?)");
       if (s.op == "scf.yield") {
         yielded.clear();
         for (const Operand& o : s.args) yielded.push_back(get(s, o));
@@ -549,9 +550,19 @@ class Expander {
       in.dst = to_tile(dst);
       return emit(s, in);
     }
+    if (src.space == Space::UB && dst.space == Space::UB && r0 == 0 && c0 == 0) {
+      // A copy between vec tiles: npusim has no UB -> UB move; a multiply
+      // by 1 on the VEC pipe copies every value (-0 and NaN included).
+      in.op = Op::VBINS;
+      in.sub = uint8_t(isa::BinOp::MUL);
+      in.imm = 1.0f;
+      in.a = to_tile(src);
+      in.dst = to_tile(dst);
+      return emit(s, in);
+    }
     if (src.space != Space::L1 || (dst.space != Space::L0A && dst.space != Space::L0B))
       fail(s.line, s.op + " from loc=" + loc(src.space) + " to loc=" + loc(dst.space) +
-                       " is not supported (mat -> left/right, acc -> vec)");
+                       " is not supported (mat -> left/right, acc -> vec, vec -> vec)");
     if (r0 < 0 || c0 < 0 || r0 + dst.vrows > src.rows || c0 + dst.vcols > src.cols)
       fail(s.line, s.op + ": the " + std::to_string(dst.vrows) + "x" + std::to_string(dst.vcols) + " part at (" +
                        std::to_string(r0) + ", " + std::to_string(c0) + ") is outside the " +
@@ -745,14 +756,13 @@ class Expander {
     unsupported(s);
   }
 
-  static constexpr uint64_t kMaxSteps = 50000000;
 
   const Module& m_;
   const Module::Func& f_;
   const isa::Program& p_;
   SiteFn& site_of_;
   int64_t block_, blocks_;
-  uint64_t max_instrs_;
+  uint64_t max_instrs_, max_steps_;
   uint64_t steps_ = 0;
   std::unordered_map<std::string, Val> env_;
   std::unordered_map<uint32_t, Stored> stored_;
@@ -763,8 +773,8 @@ class Expander {
 }  // namespace
 
 Expanded expand(const Module& m, const Module::Func& f, const std::vector<Arg>& args, const isa::Program& p,
-                SiteFn& site_of, int64_t block, int64_t blocks, uint64_t max_instrs) {
-  return Expander(m, f, p, site_of, block, blocks, max_instrs).run(args);
+                SiteFn& site_of, int64_t block, int64_t blocks, uint64_t max_instrs, uint64_t max_steps) {
+  return Expander(m, f, p, site_of, block, blocks, max_instrs, max_steps).run(args);
 }
 
 }  // namespace pto

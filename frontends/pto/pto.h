@@ -78,13 +78,15 @@ struct Expanded {
 // `site_of(line, op)` gives the site index of an instruction from that line
 // of the .pto file (the caller owns the sites). `block` / `blocks` are what
 // pto.get_block_idx / pto.get_block_num return. At most `max_instrs`
-// instructions (a runaway loop is an error, not a hang).
+// instructions and `max_steps` statements executed (a runaway loop is an
+// error, not a hang).
 struct SiteFn {
   virtual ~SiteFn() = default;
   virtual uint32_t operator()(uint32_t line, const std::string& op) = 0;
 };
 Expanded expand(const Module& m, const Module::Func& f, const std::vector<Arg>& args, const isa::Program& p,
-                SiteFn& site_of, int64_t block, int64_t blocks, uint64_t max_instrs = 4000000);
+                SiteFn& site_of, int64_t block, int64_t blocks, uint64_t max_instrs = 4000000,
+                uint64_t max_steps = 50000000);
 
 // A launch file and the .pto files it names (plus `extra_pto`, e.g. from
 // --pto), into a validated program with derived dependencies. `src` gets the

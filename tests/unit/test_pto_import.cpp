@@ -96,6 +96,15 @@ TEST(PtoImport, AVectorKernelBecomesItsInstructions) {
   EXPECT_EQ(isa::parse_program(isa::print_program(p), "x"), p);
 }
 
+TEST(PtoImport, AVecToVecTmovIsACopyOnTheVectorPipe) {
+  const isa::Program p = import(kernel(op("pto.tmov", "%t : " + kT, "%u : " + kT))).program;
+  const isa::Instr& in = p.kernels[0].vec[0][1];
+  EXPECT_EQ(isa::mnemonic(in), "vmuls");
+  EXPECT_EQ(in.imm, 1.0f);
+  EXPECT_EQ(in.a.offset, 0u);
+  EXPECT_EQ(in.dst.offset, 2048u);
+}
+
 TEST(PtoImport, LoopsAndIfsUnrollWithIndexArithmetic) {
   // for i in 0..3: if i % 2 == 1 { u = t * (i + 1) } else { u = t + i }; iter_args count the odd ones.
   const std::string body =
