@@ -118,10 +118,14 @@ class Expander {
     if (v.k != Val::Int) fail(s.line, s.op + ": " + what + " " + o.name + " is " + kind_name(v.k) + ", expected an integer");
     return v.i;
   }
-  double scalar(const Stmt& s, const Operand& o) {
+  float scalar(const Stmt& s, const Operand& o) {
     const Val& v = get(s, o);
-    if (v.k == Val::Float) return v.f;
-    if (v.k == Val::Int) return double(v.i);
+    const double d = v.k == Val::Float ? v.f : double(v.i);
+    if (v.k == Val::Float || v.k == Val::Int) {
+      if (std::isfinite(d) && std::fabs(d) > double(std::numeric_limits<float>::max()))
+        fail(s.line, s.op + ": the scalar " + o.name + " = " + std::to_string(d) + " does not fit f32");
+      return float(d);
+    }
     fail(s.line, s.op + ": the scalar " + o.name + " is " + kind_name(v.k));
   }
   const TileV& tile(const Stmt& s, size_t i) {
@@ -368,7 +372,10 @@ class Expander {
     int64_t last = 0;
     for (size_t d = 0; d < v.shape.size(); ++d) {
       if (v.shape[d] < 0 || v.strides[d] < 0) fail(s.line, "pto.make_tensor_view: a negative size or stride");
-      if (v.shape[d] > 0) last += (v.shape[d] - 1) * v.strides[d];
+      int64_t reach = 0;
+      if (v.shape[d] > 0 && (__builtin_mul_overflow(v.shape[d] - 1, v.strides[d], &reach) ||
+                             __builtin_add_overflow(last, reach, &last)))
+        fail(s.line, "pto.make_tensor_view: the view's extent overflows");
     }
     if (last >= t.elems())
       fail(s.line, "pto.make_tensor_view: the view reaches element " + std::to_string(last) + " but tensor '" +
@@ -395,7 +402,7 @@ class Expander {
     v.strides = tv.strides;
     v.sizes = sz;
     for (size_t d = 0; d < off.size(); ++d) {
-      if (off[d] < 0 || sz[d] <= 0 || off[d] + sz[d] > tv.shape[d])
+      if (off[d] < 0 || sz[d] <= 0 || sz[d] > tv.shape[d] || off[d] > tv.shape[d] - sz[d])
         fail(s.line, "pto.partition_view: dimension " + std::to_string(d) + ": [" + std::to_string(off[d]) + ", " +
                          std::to_string(off[d] + sz[d]) + ") is outside the view's " + std::to_string(tv.shape[d]));
       v.offset += off[d] * tv.strides[d];
@@ -414,8 +421,9 @@ class Expander {
       if (rows == 1) {
         rows = pv.sizes[d];
         stride = pv.strides[d];
-      } else if (pv.strides[d] == stride * rows) {  // contiguous with the dimension inside it: merge
-        rows *= pv.sizes[d];
+      } else if (int64_t inner = 0; !__builtin_mul_overflow(stride, rows, &inner) && pv.strides[d] == inner &&
+                                    !__builtin_mul_overflow(rows, pv.sizes[d], &rows)) {
+        // contiguous with the dimension inside it: merged
       } else {
         fail(s.line, s.op + ": the view has more than one outer dimension that cannot be merged into rows");
       }
@@ -568,6 +576,8 @@ class Expander {
                        std::to_string(r0) + ", " + std::to_string(c0) + ") is outside the " +
                        std::to_string(src.rows) + "x" + std::to_string(src.cols) + " source");
     const uint32_t eb = isa::dtype_bytes(src.dtype);
+    if (uint64_t(src.addr) + uint64_t(src.rows) * src.cols * eb > UINT32_MAX)
+      fail(s.line, s.op + ": the source tile passes the 32-bit address range");
     if (!src.transposed) {
       in.a = part(uint32_t(src.addr + (uint64_t(r0) * src.cols + uint64_t(c0)) * eb), dst.vrows, src.cols,
                   dst.vcols, src.dtype);
@@ -684,7 +694,7 @@ class Expander {
       in.op = Op::VBINS;
       in.sub = kBin.at(name.substr(0, name.size() - 1));
       in.a = plain(s, tile(s, 0), "a");
-      in.imm = float(scalar(s, s.args[1]));
+      in.imm = scalar(s, s.args[1]);
       in.dst = plain(s, tile(s, 2), "dst");
       return emit(s, in);
     }
@@ -714,7 +724,7 @@ class Expander {
     if (name == "texpands") {
       arity(s, 1, 1);
       in.op = Op::VFILL;
-      in.imm = float(scalar(s, s.args[0]));
+      in.imm = scalar(s, s.args[0]);
       in.dst = plain(s, tile(s, 1), "dst");
       return emit(s, in);
     }

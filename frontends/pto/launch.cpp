@@ -124,6 +124,15 @@ class Loader {
       : launch_(launch_name), files_(files) {}
 
   Imported run(std::string_view yaml, const std::vector<std::string>& extra_pto) {
+    try {
+      return run_yaml(yaml, extra_pto);
+    } catch (const YAML::Exception& e) {  // e.g. a key that is not a string
+      throw PtoError(launch_ + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+  }
+
+ private:
+  Imported run_yaml(std::string_view yaml, const std::vector<std::string>& extra_pto) {
     YAML::Node doc;
     try {
       doc = YAML::Load(std::string(yaml));
@@ -173,7 +182,6 @@ class Loader {
     return finish();
   }
 
- private:
   void tensors(Map& top) {
     YAML::Node ts = top.get("tensors");
     if (!ts.IsMap() || ts.size() == 0) top.fail(top.line_of_key("tensors"), "tensors", "expected a mapping of tensors");

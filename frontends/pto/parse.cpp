@@ -347,6 +347,13 @@ class Parser {
   // Parses statements up to the '}' that closes the block. Returns 1 when it
   // was "} else {" (the caller parses the else region), 0 for "}".
   int parse_block(size_t& i, Block& out, bool func_level) {
+    struct Depth {
+      int& d;
+      explicit Depth(int& x) : d(++x) {}
+      ~Depth() { --d; }
+    } depth(depth_);
+    if (depth_ > kMaxDepth)
+      fail(i < lines_.size() ? lines_[i].no : 1, "regions nested more than " + std::to_string(kMaxDepth) + " deep");
     while (i < lines_.size()) {
       const Line& l = lines_[i];
       cur_ = &l;
@@ -551,6 +558,8 @@ class Parser {
                        std::to_string(s.iter_args.size()) + " iter_args");
   }
 
+  static constexpr int kMaxDepth = 64;
+  int depth_ = 0;
   std::string_view text_;
   std::string file_;
   std::vector<Line> lines_;

@@ -228,6 +228,20 @@ TEST(PtoImport, ViewsOutsideTheirTensorAreNamed) {
             std::string::npos);
 }
 
+TEST(PtoImport, DeepNestingAndOutOfRangeValuesAreErrors) {
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += line("scf.if %c1 {");
+  for (int i = 0; i < 100; ++i) deep += line("}");
+  EXPECT_EQ(error_of(kernel(deep)), "k.pto:79: regions nested more than 64 deep");
+  EXPECT_NE(error_of(kernel(line("%big = arith.constant 1.0e+300 : f64") + op("pto.tadds", "%t, %big : " + kT + ", f64", "%u : " + kT)))
+                .find("k.pto:16: pto.tadds: the scalar %big = "),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(line("%m = arith.constant 4611686018427387904 : index") +
+                            line("%p = pto.partition_view %xv, offsets = [%m, %c0], sizes = [%m, %c64] : !pto.tensor_view<?x?xf32> -> !pto.partition_tensor_view<8x64xf32>")))
+                .find("k.pto:16: pto.partition_view: dimension 0"),
+            std::string::npos);
+}
+
 TEST(PtoImport, ARunawayExpansionStops) {
   const pto::Module m = pto::parse_module(
       kernel(line("%big = arith.constant 1000 : index") + line("scf.for %i = %c0 to %big step %c1 {") +
@@ -270,4 +284,5 @@ TEST(PtoImport, LaunchFileErrorsNameFileLineAndKey) {
             "l.yaml:6: launches[0].block: '3..1': FIRST..LAST with 0 <= FIRST <= LAST, at most 65536 blocks");
   EXPECT_EQ(launch_error("pto: [other.pto]\ntensors: {}\n"), "l.yaml:1: pto: no file other.pto");
   EXPECT_EQ(launch_error("tensors: [\n"), "l.yaml:2: end of sequence flow not found");
+  EXPECT_EQ(launch_error(std::string(kLaunch) + "? [a, b]\n: 1\n").rfind("l.yaml:7: ", 0), 0u);  // a key that is not a string
 }
