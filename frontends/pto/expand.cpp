@@ -524,10 +524,9 @@ class Expander {
 
   static isa::Tile to_tile(const TileV& t) {
     isa::Tile r = isa::make_tile(t.space, t.addr, uint16_t(t.rows), uint16_t(t.cols), t.dtype);
-    if (t.vrows != t.rows || t.vcols != t.cols) {
-      r.valid_rows = uint16_t(t.vrows);
-      r.valid_cols = uint16_t(t.vcols);
-    }
+    // As the builder writes them: 0 for a dimension that is whole.
+    if (t.vrows != t.rows) r.valid_rows = uint16_t(t.vrows);
+    if (t.vcols != t.cols) r.valid_cols = uint16_t(t.vcols);
     return r;
   }
   isa::Tile plain(const Stmt& s, const TileV& t, const char* what) {
@@ -599,10 +598,7 @@ class Expander {
   // rows x vcols of an L1 tile whose rows are `pitch` elements apart.
   static isa::Tile part(uint32_t offset, uint32_t rows, uint32_t pitch, uint32_t vcols, DType dt) {
     isa::Tile t = isa::make_tile(Space::L1, offset, uint16_t(rows), uint16_t(pitch), dt);
-    if (vcols != pitch) {
-      t.valid_rows = uint16_t(rows);
-      t.valid_cols = uint16_t(vcols);
-    }
+    if (vcols != pitch) t.valid_cols = uint16_t(vcols);
     return t;
   }
 

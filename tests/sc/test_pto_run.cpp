@@ -27,6 +27,7 @@
 #include "sim/npu.h"
 #include "sim/npy.h"
 #include "tests/common/program_dsl.h"
+#include "workloads/workload.h"
 
 namespace {
 
@@ -290,3 +291,108 @@ TEST(PtoRun, CubeThenVectorThroughGm) {
   for (float& v : want) v = std::exp(v);
   expect_near(x.out("out"), want, 1e-6f, "exp(a @ b)");
 }
+
+namespace {
+
+// An instruction as its access and cost see it: op, flags, immediate, each
+// tile's buffer, offset, dtype and valid shape, the GM view by tensor name.
+// The tile's row pitch (cols) and its rows past the valid ones are left out,
+// and compared separately.
+std::string canonical(const isa::Program& p, const isa::Instr& in) {
+  const isa::OpInfo& o = isa::op_info(in.op);
+  auto tile = [](const isa::Tile& t) {
+    return std::string(isa::to_string(t.space)) + "[" + std::to_string(t.offset) + " " + std::to_string(t.vrows()) +
+           "x" + std::to_string(t.vcols()) + " " + isa::to_string(t.dtype) + "]";
+  };
+  std::string r = isa::mnemonic(in) + " f" + std::to_string(in.flags) + " i" + std::to_string(in.imm);
+  if (o.uses(isa::Operand::Dst)) r += " d=" + tile(in.dst);
+  if (o.uses(isa::Operand::A)) r += " a=" + tile(in.a);
+  if (o.uses(isa::Operand::B)) r += " b=" + tile(in.b);
+  if (o.uses(isa::Operand::Gm))
+    r += " gm=" + p.tensors[in.gm.tensor].name + "[" + std::to_string(in.gm.offset) + "+" + std::to_string(in.gm.rows) +
+         "x" + std::to_string(in.gm.cols) + "/" + std::to_string(in.gm.row_stride) + "]";
+  return r;
+}
+
+// `p` reduced to task `t` alone (its kernel, tensors and sites kept).
+isa::Program only_task(const isa::Program& p, uint32_t t) {
+  isa::Program q;
+  q.tensors = p.tensors;
+  q.sites = p.sites;
+  q.kernels = {p.kernels[p.tasks[t].kernel]};
+  isa::Task task = p.tasks[t];
+  task.kernel = 0;
+  task.deps.clear();
+  q.tasks = {task};
+  return q;
+}
+
+// The generator's program and its qk_matmul tasks, in order.
+isa::Program generated_0427(std::vector<uint32_t>& qk_tasks) {
+  isa::Program gen = workloads::load_workload_file(std::string(NPUSIM_SOURCE_DIR) +
+                                                   "/configs/workloads/qwen3_32b_decode_upstream_0427_small.yaml")
+                         .program;
+  for (uint32_t t = 0; t < gen.tasks.size(); ++t)
+    if (gen.kernels[gen.tasks[t].kernel].name == "qk_matmul") qk_tasks.push_back(t);
+  return gen;
+}
+
+isa::Program imported_qk() {
+  return pto::load_launch_text(corpus("qwen3_qk_matmul.yaml"), "launch.yaml",
+                               {{"qwen3_qk_matmul.pto", corpus("qwen3_qk_matmul.pto")}})
+      .program;
+}
+
+// Task `i` (0 or 1) of the generator's qk_matmul tasks, or of the imported ones, alone on tiny.yaml.
+uint64_t qk_cycles(bool imported, uint32_t i) {
+  std::vector<uint32_t> qk;
+  const isa::Program p = imported ? imported_qk() : generated_0427(qk);
+  return sim::simulate(only_task(p, imported ? i : qk.at(i)), testdsl::tiny_hw(), {}).total_cycles;
+}
+
+}  // namespace
+
+// Issue 14 item 5: the qk_matmul tasks of the upstream_0427 generator (batch
+// row 0 of the small workload, seq_len 176: tiles 0-1 in one task, tile 2 of
+// 48 keys in the next), written by hand in PTO (tests/pto/qwen3_qk_matmul.pto)
+// and imported, give the generator's instruction stream (sites and tensor
+// indices aside: the programs name their own) ...
+TEST(PtoRun, Qwen3QkMatmulHasTheGeneratorsInstructions) {
+  std::vector<uint32_t> qk;
+  const isa::Program gen = generated_0427(qk);
+  ASSERT_GE(qk.size(), 2u);
+  const isa::Program imp = imported_qk();
+  ASSERT_EQ(imp.tasks.size(), 2u);
+  int pitch_differences = 0;
+  for (uint32_t i = 0; i < 2; ++i) {
+    const auto& g = gen.kernels[gen.tasks[qk[i]].kernel].cube;
+    const auto& m = imp.kernels[imp.tasks[i].kernel].cube;
+    ASSERT_EQ(g.size(), m.size()) << "task " << i;
+    for (size_t j = 0; j < g.size(); ++j) {
+      EXPECT_EQ(canonical(gen, g[j]), canonical(imp, m[j])) << "task " << i << " instr " << j;
+      for (auto tile : {&isa::Instr::dst, &isa::Instr::a, &isa::Instr::b})
+        if ((g[j].*tile).cols != (m[j].*tile).cols) ++pitch_differences;
+    }
+  }
+  // The one difference: the last tile's 16x48 scores. The generator sizes
+  // its L0C tile to them (16x48, a row pitch of 48); PTO declares the tile's
+  // static 16x64 with 48 valid columns (pitch 64), in the tmatmul and the
+  // tstore. Costs count valid elements, so the cycles agree (below).
+  EXPECT_EQ(pitch_differences, 2);
+}
+
+// ... and cycles (tiny.yaml; one simulation per test process). Task 0, two
+// 64-key tiles from 150:
+//   tload q (2048 B) 160..224 -> 244; tload k0 (8192 B) 234..490 -> 510
+//   tmov q (2 + 2048 / 64 = 34) 244..278; tmov k0 (2 + 128) 510..640;
+//   tmatmul 16x64x64 (6 + 16) 640..662; tstore (4096 B) 672..800 -> 805
+//   tload k1 into the same L1 tile once tmov k0 read it: 650..906 -> 926
+//   tmov q once the tmatmul read L0A: 662..696; tmov k1 926..1056;
+//   tmatmul 1056..1078; tstore 1088..1216 -> 1221
+TEST(PtoRun, Qwen3QkMatmulGeneratorCyclesFullTiles) { EXPECT_EQ(qk_cycles(false, 0), 1221u); }
+TEST(PtoRun, Qwen3QkMatmulImportedCyclesFullTiles) { EXPECT_EQ(qk_cycles(true, 0), 1221u); }
+// Task 1, the 48-key tile: tload q 160..224 -> 244; tload k (6144 B)
+// 234..426 -> 446; tmov q 244..278; tmov k (2 + 96) 446..544; tmatmul
+// 16x64x48 (6 + 12) 544..562; tstore 16x48 fp32 (3072 B) 572..668 -> 673
+TEST(PtoRun, Qwen3QkMatmulGeneratorCyclesLastTile) { EXPECT_EQ(qk_cycles(false, 1), 673u); }
+TEST(PtoRun, Qwen3QkMatmulImportedCyclesLastTile) { EXPECT_EQ(qk_cycles(true, 1), 673u); }
