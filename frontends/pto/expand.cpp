@@ -35,6 +35,7 @@ struct TileV {
   uint32_t rows = 0, cols = 0, vrows = 0, vcols = 0;
   bool transposed = false;
   std::string blayout, slayout;
+  int pad = 0;  // PadValue: 0 none, 1 zero, 2 the dtype's max, 3 its min (lowest)
 };
 
 struct Val {
@@ -512,6 +513,12 @@ class Expander {
     t.addr = uint32_t(addr);
     t.blayout = kv.count("blayout") ? kv["blayout"] : "";
     t.slayout = kv.count("slayout") ? kv["slayout"] : "";
+    if (kv.count("pad")) {
+      const std::string& v = kv["pad"];
+      if (v != "0" && v != "1" && v != "2" && v != "3")
+        fail(s.line, "pto.alloc_tile: pad=" + v + " (0 none, 1 zero, 2 max, 3 min)");
+      t.pad = v[0] - '0';
+    }
     if (t.space == Space::L1) t.transposed = t.blayout == "row_major" && t.slayout == "col_major";
     if (t.space == Space::UB && t.blayout == "col_major" && t.cols > 1)
       fail(s.line, "pto.alloc_tile: a column-major vec tile with " + std::to_string(t.cols) +
@@ -751,6 +758,22 @@ class Expander {
         in.dst = plain(s, tile(s, 2), "dst");
         return emit(s, in);
       }
+    }
+    if (name == "tfillpad") {
+      // The destination's pad value outside the source's valid region. npusim's
+      // vfillpad works in place: the two tiles must be the same bytes.
+      arity(s, 1, 1);
+      const TileV& src = tile(s, 0);
+      const TileV& dst = tile(s, 1);
+      if (src.space != dst.space || src.addr != dst.addr || src.rows != dst.rows || src.cols != dst.cols ||
+          src.dtype != dst.dtype)
+        fail(s.line, "pto.tfillpad into another tile than its source: npusim pads in place (same address, shape and "
+                     "dtype)");
+      if (dst.pad == 0) fail(s.line, "pto.tfillpad: the destination's type has pad=0 (no pad value)");
+      in.op = Op::VFILLPAD;
+      in.dst = plain(s, src, "the source");
+      in.imm = dst.pad == 1 ? 0.0f : dst.pad == 2 ? std::numeric_limits<float>::max() : std::numeric_limits<float>::lowest();
+      return emit(s, in);
     }
     if (name == "treshape") {
       arity(s, 1, 1);

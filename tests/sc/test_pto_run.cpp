@@ -15,6 +15,7 @@
 //   tmov L1 -> L0A/L0B: 2 + bytes / 64; tmatmul: 6 + ceil(M/16) ceil(K/16) ceil(N/16).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -173,6 +174,18 @@ TEST(PtoRun, VectorExpand) {
     for (int c = 0; c < 64; ++c) want[size_t(r) * 64 + c] = (a[size_t(r) * 64 + c] - s) * w[c] + s;
   }
   expect_near(x.out("out"), want, 1e-5f, "expand");
+}
+
+TEST(PtoRun, VectorFillPad) {
+  PtoRunResult x = run(std::string(kVectorOps) + "  - {kernel: fillpad, args: [x, sums]}\n", "vector_ops.pto");
+  // tload 8 rows of 40 fp32 (160 B each, 256 B apart: 1280 B, whole sectors
+  // from HBM): 160..200 -> 220; vfillpad writes all of the 8x64 tile (2048
+  // B): 10 + 8 x 1 = 18: -> 238; vrowmax 42: -> 280; tstore 32 B: 290..291 -> 296
+  EXPECT_EQ(x.r.total_cycles, 296u);
+  const auto& a = x.in["x"];
+  std::vector<float> want(8);
+  for (int r = 0; r < 8; ++r) want[r] = *std::max_element(a.begin() + r * 64, a.begin() + r * 64 + 40);
+  expect_near(x.out("sums"), want, 0, "fillpad");
 }
 
 TEST(PtoRun, VectorCastAndFill) {

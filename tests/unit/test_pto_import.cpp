@@ -3,6 +3,7 @@
 // corpus's kernels run end to end in tests/sc/test_pto_run.cpp.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "frontends/pto/pto.h"
@@ -103,6 +104,23 @@ TEST(PtoImport, AVecToVecTmovIsACopyOnTheVectorPipe) {
   EXPECT_EQ(in.imm, 1.0f);
   EXPECT_EQ(in.a.offset, 0u);
   EXPECT_EQ(in.dst.offset, 2048u);
+}
+
+TEST(PtoImport, FillPadFillsOutsideTheSourcesValidRegion) {
+  // %v: the first 40 columns of the tile at 0; %p: the same bytes, pad=3 (min).
+  const std::string v = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=?, blayout=row_major, slayout=none_box, fractal=512, pad=0>";
+  const std::string pd = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=64, blayout=row_major, slayout=none_box, fractal=512, pad=3>";
+  const std::string body = line("%c40 = arith.constant 40 : index") + line("%v = pto.alloc_tile addr = %a0 valid_col = %c40 : " + v) +
+                           line("%p = pto.alloc_tile addr = %a0 : " + pd) + op("pto.tfillpad", "%v : " + v, "%p : " + pd) +
+                           op("pto.tmuls", "%p, %c1 : " + pd + ", index", "%u : " + kT);
+  const isa::Program p = import(kernel(body)).program;
+  const isa::Instr& in = p.kernels[0].vec[0][1];
+  EXPECT_EQ(isa::mnemonic(in), "vfillpad");
+  EXPECT_EQ(in.dst.vcols(), 40u);
+  EXPECT_EQ(in.imm, std::numeric_limits<float>::lowest());
+  EXPECT_NE(error_of(kernel(line("%p = pto.alloc_tile addr = %a2k : " + pd) + op("pto.tfillpad", "%t : " + kT, "%p : " + pd)))
+                .find("k.pto:16: pto.tfillpad into another tile than its source"),
+            std::string::npos);
 }
 
 TEST(PtoImport, LoopsAndIfsUnrollWithIndexArithmetic) {
