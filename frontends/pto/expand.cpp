@@ -186,8 +186,39 @@ class Expander {
       v.i = op == "pto.get_block_idx" ? block_ : blocks_;
       return set(s, 0, v);
     }
+    if (op == "pto.load_scalar") return load_scalar(s);
     if (op.rfind("pto.", 0) == 0) return tile_op(s);
     unsupported(s);
+  }
+
+  // An int32 element of GM whose value the launch file gives (init:): the
+  // value is used at import, so offsets and loop bounds computed from it stay
+  // static; an SLOAD still pays for the read.
+  void load_scalar(const Stmt& s) {
+    const Val& ptr = get(s, s.args.at(0));
+    if (ptr.k != Val::Ptr) fail(s.line, "pto.load_scalar from " + s.args[0].name + ", which is not a GM pointer argument");
+    const int64_t i = integer(s, s.args.at(1), "index");
+    const isa::Tensor& t = p_.tensors[ptr.tensor];
+    if (t.dtype != DType::INT32)
+      fail(s.line, "pto.load_scalar from tensor '" + t.name + "' (" + isa::to_string(t.dtype) +
+                       "): only int32 scalars, whose values offsets and bounds are computed from, are supported");
+    if (t.init.empty())
+      fail(s.line, "pto.load_scalar from tensor '" + t.name +
+                       "', which has no init values in the launch file: the importer needs the value (give init: [...])");
+    if (i < 0 || i >= int64_t(t.init.size()))
+      fail(s.line, "pto.load_scalar: element " + std::to_string(i) + " of tensor '" + t.name + "' (" +
+                       std::to_string(t.init.size()) + " elements)");
+    Instr in;
+    in.op = Op::SLOAD;
+    in.reg = 0;
+    in.gm = isa::make_view(ptr.tensor, i, 1, 1, 1);
+    emit(s, in);
+    if (std::find(out_.scalar_tensors.begin(), out_.scalar_tensors.end(), ptr.tensor) == out_.scalar_tensors.end())
+      out_.scalar_tensors.push_back(ptr.tensor);
+    Val v;
+    v.k = Val::Int;
+    v.i = t.init[size_t(i)];
+    set(s, 0, v);
   }
 
   [[noreturn]] void unsupported(const Stmt& s) {

@@ -405,6 +405,7 @@ class Loader {
                          (grid ? ", block " + std::to_string(blocks[bi]) : "") + ")");
         }
         sites_[f.name] = sites.index;
+        for (uint32_t t : e.scalar_tensors) scalar_read_.emplace(t, launch_line);
         isa::Kernel k;
         k.name = f.name;
         if (f.cube)
@@ -458,6 +459,11 @@ class Loader {
       t.reads = merged(std::move(r));
       t.writes = merged(std::move(w));
     }
+    for (const auto& [t, line] : scalar_read_)
+      if (written[t])
+        throw PtoError(launch_ + ":" + std::to_string(line) + ": tensor '" + p_.tensors[t].name +
+                       "' is read by pto.load_scalar, whose value the importer takes from its init values, but a "
+                       "launch writes it");
     for (size_t i = 0; i < p_.tensors.size(); ++i) {
       if (kind_given_[i]) continue;
       p_.tensors[i].kind = written[i] ? (read[i] ? isa::TensorKind::InOut : isa::TensorKind::Out)
@@ -513,6 +519,7 @@ class Loader {
   std::vector<std::vector<uint32_t>> kernel_lines_;
   std::vector<uint32_t> kernel_func_line_;
   std::vector<uint32_t> task_lines_;
+  std::map<uint32_t, int> scalar_read_;  // tensor read by pto.load_scalar -> the first launch's line
   std::unordered_map<std::string, std::unordered_map<std::string, uint32_t>> sites_;
 };
 

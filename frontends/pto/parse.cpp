@@ -286,7 +286,14 @@ class Parser {
       skip_dict();
       if (prm.type.rfind("!pto.ptr<", 0) == 0) {
         prm.pointer = true;
-        const std::string el = prm.type.substr(9, prm.type.size() - 10);
+        std::string el = prm.type.substr(9, prm.type.size() - 10);
+        const size_t comma = el.find(',');  // "!pto.ptr<f32, gm>": the memory space
+        if (comma != std::string::npos) {
+          std::string space = el.substr(comma + 1);
+          space.erase(0, space.find_first_not_of(' '));
+          if (space != "gm") fail(l.no, "parameter %" + prm.name + ": a pointer into '" + space + "' (only gm)");
+          el = el.substr(0, comma);
+        }
         if (el == "bf16") prm.dtype = isa::DType::BF16;
         else if (el == "f16") prm.dtype = isa::DType::FP16;
         else if (el == "f32") prm.dtype = isa::DType::FP32;
@@ -452,6 +459,18 @@ class Parser {
         }
       }
       skip_dict();
+      if (accept(":")) {
+        s.types.push_back(type());
+        if (accept("->")) s.types.push_back(type());
+      }
+      end_of_line();
+      return s;
+    }
+    if (s.op == "pto.load_scalar") {  // %v = pto.load_scalar %ptr[%i] : T -> T
+      s.args.push_back(operand());
+      expect("[");
+      s.args.push_back(operand());
+      expect("]");
       if (accept(":")) {
         s.types.push_back(type());
         if (accept("->")) s.types.push_back(type());

@@ -72,6 +72,9 @@ struct Arg {
 struct Expanded {
   std::vector<isa::Instr> instrs;
   std::vector<uint32_t> lines;  // source line of each instruction
+  // Tensors read by pto.load_scalar: their init values were used at import,
+  // so no launch may write them (load_launch checks).
+  std::vector<uint32_t> scalar_tensors;
 };
 
 // Expands `f` with `args` (one per parameter) against the tensors of `p`.

@@ -55,7 +55,8 @@ PtoRunResult run(const std::string& yaml, const std::string& pto) {
   const sim::HwConfig hw = testdsl::tiny_hw();
   x.st = std::make_unique<sim::FunctionalState>(x.p, hw);
   sim::load_inputs(*x.st, x.p, "", 1);
-  for (uint32_t t = 0; t < x.p.tensors.size(); ++t) x.in[x.p.tensors[t].name] = x.st->get_float(t);
+  for (uint32_t t = 0; t < x.p.tensors.size(); ++t)
+    if (!x.st->is_int(t)) x.in[x.p.tensors[t].name] = x.st->get_float(t);
   sim::RunOptions o;
   o.functional = x.st.get();
   x.r = sim::simulate(x.p, hw, o);
@@ -205,6 +206,36 @@ TEST(PtoRun, VectorCastAndFill) {
   }
   expect_near(x.out("xb"), want_b, 0, "cast");
   expect_near(x.out("out"), want_f, 0, "fill");
+}
+
+TEST(PtoRun, OffsetsFromAScalarInGm) {
+  PtoRunResult x = run(R"(
+pto: [last_row.pto]
+tensors:
+  lens: {shape: [4], dtype: int32, init: [3, 5, 0, 16]}
+  cache: {shape: [4, 16, 64], dtype: fp32}
+  out: {shape: [4, 64], dtype: fp32}
+launches:
+  - {kernel: last_row, args: [lens, cache, out, 1]}
+)",
+                       "last_row.pto");
+  // lens[1] = 5: row 4 of batch row 1. sload (SCALAR: 10 + a miss's 5 + 15)
+  // 150..180, alongside the tload it does not hold (its offset was resolved
+  // at import) of 256 B: 161..169 -> 189; tstore 199..207 -> 212
+  EXPECT_EQ(x.r.total_cycles, 212u);
+  EXPECT_EQ(x.r.report["totals"]["scalar_reads"], 1);
+  std::vector<float> want = x.in["out"];
+  for (int c = 0; c < 64; ++c) want[64 + c] = x.in["cache"][1024 + 4 * 64 + c];
+  expect_near(x.out("out"), want, 0, "last_row b=1");
+}
+
+TEST(PtoRun, OffsetsFromAScalarInGmOnAGrid) {
+  PtoRunResult x = run(corpus("last_row.yaml"), "last_row.pto");
+  const std::vector<int> lens = {3, 5, 0, 16};
+  std::vector<float> want(4 * 64, 0.0f);
+  for (int b = 0; b < 4; ++b)
+    for (int c = 0; c < 64 && lens[b] > 0; ++c) want[b * 64 + c] = x.in["cache"][b * 1024 + (lens[b] - 1) * 64 + c];
+  expect_near(x.out("out"), want, 0, "last_row");
 }
 
 TEST(PtoRun, GemmTileWithTextract) {

@@ -123,6 +123,21 @@ TEST(PtoImport, FillPadFillsOutsideTheSourcesValidRegion) {
             std::string::npos);
 }
 
+TEST(PtoImport, ScalarLoadsNeedInitValuesNoLaunchWrites) {
+  const std::string k = kernel(line("%v = pto.load_scalar %n[%c1] : !pto.ptr<i32, gm> -> i32"), ", %n: !pto.ptr<i32, gm>");
+  auto launch = [](const std::string& n) {
+    return "pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\n  y: {shape: [8, 64], dtype: fp32}\n" + n +
+           "launches:\n  - {kernel: k, args: [x, y, n]}\n";
+  };
+  const isa::Program p = import(k, launch("  n: {shape: [2], dtype: int32, init: [4, 9]}\n")).program;
+  EXPECT_EQ(isa::mnemonic(p.kernels[0].vec[0][1]), "sload");
+  EXPECT_EQ(p.kernels[0].vec[0][1].gm.offset, 1);
+  EXPECT_NE(error_of(k, launch("  n: {shape: [2], dtype: int32}\n")).find("k.pto:15: pto.load_scalar from tensor 'n', which has no init values"),
+            std::string::npos);
+  EXPECT_NE(error_of(k, launch("  n: {shape: [1], dtype: int32, init: [4]}\n")).find("k.pto:15: pto.load_scalar: element 1 of tensor 'n' (1 elements)"),
+            std::string::npos);
+}
+
 TEST(PtoImport, LoopsAndIfsUnrollWithIndexArithmetic) {
   // for i in 0..3: if i % 2 == 1 { u = t * (i + 1) } else { u = t + i }; iter_args count the odd ones.
   const std::string body =
