@@ -225,7 +225,8 @@ class Expander {
     std::string why;
     const std::string& op = s.op;
     if (op == "pto.tpush" || op == "pto.tpop" || op == "pto.tfree" || op.find("push") != std::string::npos ||
-        op.find("pop") != std::string::npos)
+        op.find("pop") != std::string::npos || op.find("reserved_buffer") != std::string::npos ||
+        op.find("initialize_pipe") != std::string::npos)
       why = ": cube/vector push and pop are not supported; hand data between kernels through GM (two launches)";
     else if (op.find("flag") != std::string::npos || op.find("barrier") != std::string::npos ||
              op.find("event") != std::string::npos || op.find("sync") != std::string::npos)

@@ -198,6 +198,9 @@ TEST(PtoImport, AnUnsupportedOpIsNamedWithItsLine) {
             "(launched at l.yaml:6)");
   EXPECT_NE(error_of(kernel(op("pto.tpush", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.tpush': cube/vector push and pop"),
             std::string::npos);
+  EXPECT_NE(error_of(kernel(line("%r = pto.import_reserved_buffer {name = \"slots\", peer_func = @k} -> i32")))
+                .find("k.pto:15: unsupported op 'pto.import_reserved_buffer': cube/vector push and pop"),
+            std::string::npos);
   EXPECT_NE(error_of(kernel(line("pto.barrier"))).find("k.pto:15: unsupported op 'pto.barrier': explicit synchronisation"),
             std::string::npos);
   EXPECT_NE(error_of(kernel(line("%f = arith.addf %a0, %a0 : f32"))).find("k.pto:15: unsupported op 'arith.addf'"),
