@@ -24,6 +24,7 @@
 #include "tools/cli/outputs.h"
 #include "tools/cli/overrides.h"
 #include "tools/cli/provenance.h"
+#include "tools/cli/pto_input.h"
 #include "workloads/builder.h"
 #include "workloads/workload.h"
 
@@ -89,6 +90,10 @@ workloads::Workload load_workload(const std::string& path, const std::vector<Ove
 // its source lines in `src`, for the run's messages).
 workloads::Workload load_program(const po::variables_map& vm, const std::vector<Override>& os,
                                  const workloads::Target& target, isa::SourceMap& src) {
+  if (pto_input(vm)) {  // kernels in PTO assembly: imported, validated, deps derived
+    if (any_for(os, "workload")) throw po::error("--set workload.* needs --workload (a launch has no workload keys)");
+    return load_pto_program(vm, src);
+  }
   if (vm.count("program") && vm.count("workload"))
     throw po::error("give either --workload or --program, not both");
   if (vm.count("program") && any_for(os, "workload"))
@@ -113,7 +118,7 @@ workloads::Workload load_program(const po::variables_map& vm, const std::vector<
 ProvenanceInputs provenance_inputs(const po::variables_map& vm, const sim::HwSource& hw, bool functional) {
   ProvenanceInputs in;
   in.hw_files = hw.files();
-  in.input_kind = vm.count("workload") ? "workload" : "program";
+  in.input_kind = vm.count("workload") ? "workload" : vm.count("launch") ? "launch" : "program";
   in.input_path = vm[in.input_kind].as<std::string>();
   if (vm.count("set")) in.overrides = vm["set"].as<std::vector<std::string>>();
   in.functional = functional;
@@ -208,9 +213,11 @@ int cmd_run(const std::vector<std::string>& args) {
         "max-memory-gib", po::value<double>()->default_value(8),
         "refuse, before allocating, a program (instructions and tasks) or a functional run (tensors and "
         "buffers) estimated to need more memory than this");
+    add_pto_options(desc);
     po::variables_map vm;
     if (!parse(args, desc, vm,
                "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]\n"
+               "       npusim run --launch FILE [--pto FILE.pto ...] [--hw FILE] [options]   (PTO kernels)\n"
                "Simulates a workload (a description of configs/workloads/, generated into a tile program for\n"
                "the hardware) or a program in the text format (docs/text_format.md) on a hardware description\n"
                "(configs/hw/), and prints the summary: total cycles and us, the critical path, the roofline,\n"
@@ -221,7 +228,8 @@ int cmd_run(const std::vector<std::string>& args) {
                "malformed, a program the hardware cannot run, an output that cannot be written, --max-cycles\n"
                "or --max-memory-gib passed); 3 an internal error (a bug in npusim).\n"))
       return kOk;
-    if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
+    if (!vm.count("workload") && !vm.count("program") && !vm.count("launch"))
+      throw po::error("give --workload FILE, --program FILE or --launch FILE");
     const sim::TraceFilter filter = trace_filter(vm);
     // An output that cannot be written is an error now, not after the run.
     for (const char* flag : {"report", "html", "trace"})
@@ -238,7 +246,7 @@ int cmd_run(const std::vector<std::string>& args) {
     workloads::Workload w = load_program(vm, os, target_of(hw), src);
     const isa::Program& p = w.program;
     sim::RunOptions opts;
-    if (vm.count("program")) opts.source = &src;
+    if (vm.count("program") || vm.count("launch")) opts.source = &src;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
     opts.trace_filter = filter;
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
@@ -321,7 +329,9 @@ int cmd_run(const std::vector<std::string>& args) {
       const auto size = std::filesystem::file_size(opts.trace_path, ec);
       if (!ec) std::printf("trace: %s (%.1f MB)\n", opts.trace_path.c_str(), double(size) / 1e6);
     }
-    r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
+    r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>()
+                           : vm.count("launch") ? vm["launch"].as<std::string>()
+                                                : vm["program"].as<std::string>();
     r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
     if (vm.count("html"))
@@ -346,10 +356,12 @@ int cmd_disasm(const std::vector<std::string>& args) {
         "output,o", po::value<std::string>(), "write here instead of stdout")(
         "set", po::value<std::vector<std::string>>()->composing(),
         "workload.KEY=VALUE: change a key of the workload YAML first, as for `npusim run`; repeatable");
+    add_pto_options(desc);
     po::variables_map vm;
     if (!parse(args, desc, vm,
                "usage: npusim disasm --workload FILE [--set workload.KEY=VALUE ...] [-o FILE]\n"
                "       npusim disasm --program FILE [-o FILE]\n"
+               "       npusim disasm --launch FILE [--pto FILE.pto ...] [-o FILE]\n"
                "Prints a workload's tile program in the text format (docs/text_format.md), generated for the\n"
                "default hardware's buffers (a2a3: disasm takes no --hw), or a text program parsed, validated\n"
                "and printed again. The output runs with `npusim run --program FILE`; edited, it is judged\n"
@@ -357,7 +369,8 @@ int cmd_disasm(const std::vector<std::string>& args) {
                "\nExit status: 0 printed; 2 bad input (an option, the workload or program missing or\n"
                "malformed, an output that cannot be written); 3 an internal error (a bug in npusim).\n"))
       return kOk;
-    if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
+    if (!vm.count("workload") && !vm.count("program") && !vm.count("launch"))
+      throw po::error("give --workload FILE, --program FILE or --launch FILE");
     const std::vector<Override> os = overrides(vm);
     for (const Override& o : os)
       if (o.target != "workload")

@@ -1,0 +1,324 @@
+// The PTO importer (frontends/pto): what it makes of the dialect, and a named
+// error (file, line, op or key) for everything outside its subset. The
+// corpus's kernels run end to end in tests/sc/test_pto_run.cpp.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+
+#include "frontends/pto/pto.h"
+#include "isa/text.h"
+
+namespace {
+
+const char* kTile = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=64, blayout=row_major, "
+                    "slayout=none_box, fractal=512, pad=0>";
+
+// A vector kernel @k(%x, %y) loading x into %t (UB 0) and %u (UB 2048),
+// then `body` (lines 15...), then storing %u to y.
+std::string kernel(const std::string& body, const std::string& params = "") {
+  const std::string t = kTile;
+  return "module {\n"                                                                                    // 1
+         "  func.func @k(%x: !pto.ptr<f32>, %y: !pto.ptr<f32>" + params +
+         ") attributes {pto.kernel_kind = #pto.kernel_kind<vector>} {\n"                                 // 2
+         "    %c0 = arith.constant 0 : index\n"                                                          // 3
+         "    %c1 = arith.constant 1 : index\n"                                                          // 4
+         "    %c8 = arith.constant 8 : index\n"                                                          // 5
+         "    %c64 = arith.constant 64 : index\n"                                                        // 6
+         "    %a0 = arith.constant 0 : i64\n"                                                            // 7
+         "    %a2k = arith.constant 2048 : i64\n"                                                        // 8
+         "    %xv = pto.make_tensor_view %x, shape = [%c8, %c64], strides = [%c64, %c1] : !pto.tensor_view<?x?xf32>\n"  // 9
+         "    %yv = pto.make_tensor_view %y, shape = [%c8, %c64], strides = [%c64, %c1] : !pto.tensor_view<?x?xf32>\n"  // 10
+         "    %xp = pto.partition_view %xv, offsets = [%c0, %c0], sizes = [%c8, %c64] : !pto.tensor_view<?x?xf32> -> !pto.partition_tensor_view<8x64xf32>\n"  // 11
+         "    %t = pto.alloc_tile addr = %a0 : " + t + "\n"                                              // 12
+         "    %u = pto.alloc_tile addr = %a2k : " + t + "\n"                                             // 13
+         "    pto.tload ins(%xp : !pto.partition_tensor_view<8x64xf32>) outs(%t : " + t + ")\n" +        // 14
+         body +                                                                                          // 15...
+         "    %yp = pto.partition_view %yv, offsets = [%c0, %c0], sizes = [%c8, %c64] : !pto.tensor_view<?x?xf32> -> !pto.partition_tensor_view<8x64xf32>\n"
+         "    pto.tstore ins(%u : " + t + ") outs(%yp : !pto.partition_tensor_view<8x64xf32>)\n"
+         "    return\n"
+         "  }\n"
+         "}\n";
+}
+
+const char* kLaunch =
+    "pto: [k.pto]\n"                                 // 1
+    "tensors:\n"                                     // 2
+    "  x: {shape: [8, 64], dtype: fp32}\n"           // 3
+    "  y: {shape: [8, 64], dtype: fp32}\n"           // 4
+    "launches:\n"                                    // 5
+    "  - {kernel: k, args: [x, y]}\n";               // 6
+
+pto::Imported import(const std::string& pto_text, const std::string& launch = kLaunch) {
+  return pto::load_launch_text(launch, "l.yaml", {{"k.pto", pto_text}});
+}
+
+// The message of the PtoError (or other InputError) that importing throws.
+std::string error_of(const std::string& pto_text, const std::string& launch = kLaunch) {
+  try {
+    import(pto_text, launch);
+  } catch (const isa::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string line(const std::string& s) { return "    " + s + "\n"; }
+std::string op(const std::string& name, const std::string& ins, const std::string& outs) {
+  return line(name + " ins(" + ins + ") outs(" + outs + ")");
+}
+const std::string kT = kTile;
+
+}  // namespace
+
+TEST(PtoImport, AVectorKernelBecomesItsInstructions) {
+  const pto::Imported im = import(kernel(op("pto.texp", "%t : " + kT, "%u : " + kT)));
+  const isa::Program& p = im.program;
+  ASSERT_EQ(p.kernels.size(), 1u);
+  ASSERT_EQ(p.kernels[0].vec.size(), 1u);
+  EXPECT_TRUE(p.kernels[0].cube.empty());
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(isa::mnemonic(s[0]), "tload");
+  EXPECT_EQ(isa::mnemonic(s[1]), "vexp");
+  EXPECT_EQ(s[1].a.offset, 0u);
+  EXPECT_EQ(s[1].dst.offset, 2048u);
+  EXPECT_EQ(isa::mnemonic(s[2]), "tstore");
+  // Tasks and their GM ranges come from the instructions.
+  ASSERT_EQ(p.tasks.size(), 1u);
+  ASSERT_EQ(p.tasks[0].reads.size(), 1u);
+  EXPECT_EQ(p.tasks[0].reads[0].end, 2048u);
+  EXPECT_EQ(p.tensors[0].kind, isa::TensorKind::In);
+  EXPECT_EQ(p.tensors[1].kind, isa::TensorKind::Out);
+  // The source map points at the .pto lines.
+  EXPECT_EQ(im.source.file, "k.pto");
+  EXPECT_EQ(im.source.instr(0, 1, 1), 15u);
+  // It prints and parses back in npusim's text format.
+  EXPECT_EQ(isa::parse_program(isa::print_program(p), "x"), p);
+}
+
+TEST(PtoImport, AVecToVecTmovIsACopyOnTheVectorPipe) {
+  const isa::Program p = import(kernel(op("pto.tmov", "%t : " + kT, "%u : " + kT))).program;
+  const isa::Instr& in = p.kernels[0].vec[0][1];
+  EXPECT_EQ(isa::mnemonic(in), "vmuls");
+  EXPECT_EQ(in.imm, 1.0f);
+  EXPECT_EQ(in.a.offset, 0u);
+  EXPECT_EQ(in.dst.offset, 2048u);
+}
+
+TEST(PtoImport, FillPadFillsOutsideTheSourcesValidRegion) {
+  // %v: the first 40 columns of the tile at 0; %p: the same bytes, pad=3 (min).
+  const std::string v = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=?, blayout=row_major, slayout=none_box, fractal=512, pad=0>";
+  const std::string pd = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=64, blayout=row_major, slayout=none_box, fractal=512, pad=3>";
+  const std::string body = line("%c40 = arith.constant 40 : index") + line("%v = pto.alloc_tile addr = %a0 valid_col = %c40 : " + v) +
+                           line("%p = pto.alloc_tile addr = %a0 : " + pd) + op("pto.tfillpad", "%v : " + v, "%p : " + pd) +
+                           op("pto.tmuls", "%p, %c1 : " + pd + ", index", "%u : " + kT);
+  const isa::Program p = import(kernel(body)).program;
+  const isa::Instr& in = p.kernels[0].vec[0][1];
+  EXPECT_EQ(isa::mnemonic(in), "vfillpad");
+  EXPECT_EQ(in.dst.vcols(), 40u);
+  EXPECT_EQ(in.imm, std::numeric_limits<float>::lowest());
+  EXPECT_NE(error_of(kernel(line("%p = pto.alloc_tile addr = %a2k : " + pd) + op("pto.tfillpad", "%t : " + kT, "%p : " + pd)))
+                .find("k.pto:16: pto.tfillpad into another tile than its source"),
+            std::string::npos);
+}
+
+TEST(PtoImport, ScalarLoadsNeedInitValuesNoLaunchWrites) {
+  const std::string k = kernel(line("%v = pto.load_scalar %n[%c1] : !pto.ptr<i32, gm> -> i32"), ", %n: !pto.ptr<i32, gm>");
+  auto launch = [](const std::string& n) {
+    return "pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\n  y: {shape: [8, 64], dtype: fp32}\n" + n +
+           "launches:\n  - {kernel: k, args: [x, y, n]}\n";
+  };
+  const isa::Program p = import(k, launch("  n: {shape: [2], dtype: int32, init: [4, 9]}\n")).program;
+  EXPECT_EQ(isa::mnemonic(p.kernels[0].vec[0][1]), "sload");
+  EXPECT_EQ(p.kernels[0].vec[0][1].gm.offset, 1);
+  EXPECT_NE(error_of(k, launch("  n: {shape: [2], dtype: int32}\n")).find("k.pto:15: pto.load_scalar from tensor 'n', which has no init values"),
+            std::string::npos);
+  EXPECT_NE(error_of(k, launch("  n: {shape: [1], dtype: int32, init: [4]}\n")).find("k.pto:15: pto.load_scalar: element 1 of tensor 'n' (1 elements)"),
+            std::string::npos);
+}
+
+TEST(PtoImport, LoopsAndIfsUnrollWithIndexArithmetic) {
+  // for i in 0..3: if i % 2 == 1 { u = t * (i + 1) } else { u = t + i }; iter_args count the odd ones.
+  const std::string body =
+      line("%c3 = arith.constant 3 : index") +
+      line("%c2 = arith.constant 2 : index") +
+      line("%n:2 = scf.for %i = %c0 to %c3 step %c1 iter_args(%odd = %c0, %other = %c0) -> (index, index) {") +
+      line("  %r = arith.remsi %i, %c2 : index") +
+      line("  %isodd = arith.cmpi eq, %r, %c1 : index") +
+      line("  %f = arith.index_cast %i : index to i64") +
+      line("  %next = scf.if %isodd -> (index) {") +
+      line("    %o1 = arith.addi %odd, %c1 : index") +
+      op("pto.tmuls", "%t, %f : " + kT + ", i64", "%u : " + kT) +
+      line("    scf.yield %o1 : index") +
+      line("  } else {") +
+      op("pto.tadds", "%t, %f : " + kT + ", i64", "%u : " + kT) +
+      line("    scf.yield %odd : index") +
+      line("  }") +
+      line("  scf.yield %next, %i : index, index") +
+      line("}") +
+      line("%base = arith.muli %n#0, %c8 : index") +
+      line("%u2 = pto.alloc_tile addr = %a2k : " + kT);
+  const isa::Program p = import(kernel(body)).program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_EQ(isa::mnemonic(s[1]), "vadds");
+  EXPECT_EQ(s[1].imm, 0.0f);
+  EXPECT_EQ(isa::mnemonic(s[2]), "vmuls");
+  EXPECT_EQ(s[2].imm, 1.0f);
+  EXPECT_EQ(isa::mnemonic(s[3]), "vadds");
+  EXPECT_EQ(s[3].imm, 2.0f);
+}
+
+TEST(PtoImport, AGridLaunchIsOneTaskOfBlocks) {
+  const std::string k = kernel(line("%b = pto.get_block_idx : index") + op("pto.tadds", "%t, %b : " + kT + ", index", "%u : " + kT));
+  const std::string launch = std::string(kLaunch).replace(std::string(kLaunch).find("args: [x, y]}"), 13, "args: [x, y], block: 0..2}");
+  const isa::Program p = import(k, launch).program;
+  ASSERT_EQ(p.tasks.size(), 3u);
+  for (uint32_t b = 0; b < 3; ++b) {
+    EXPECT_EQ(p.tasks[b].block, b);
+    EXPECT_EQ(p.tasks[b].blocks, 3u);
+    EXPECT_EQ(p.kernels[p.tasks[b].kernel].vec[0][1].imm, float(b));
+  }
+}
+
+TEST(PtoImport, IdenticalInstancesShareAKernel) {
+  const std::string launch = std::string(kLaunch) + "  - {kernel: k, args: [x, y]}\n";
+  const isa::Program p = import(kernel(op("pto.texp", "%t : " + kT, "%u : " + kT)), launch).program;
+  EXPECT_EQ(p.kernels.size(), 1u);
+  ASSERT_EQ(p.tasks.size(), 2u);
+  EXPECT_EQ(p.tasks[1].deps, std::vector<uint32_t>{0});  // write-after-write on y
+}
+
+// --- errors: each names the file, the line and the op or key ---------------
+
+TEST(PtoImport, AnUnsupportedOpIsNamedWithItsLine) {
+  EXPECT_EQ(error_of(kernel(op("pto.tgather", "%t : " + kT, "%u : " + kT))),
+            "k.pto:15: unsupported op 'pto.tgather' (not in npusim's PTO subset, docs/pto_import.md) "
+            "(launched at l.yaml:6)");
+  EXPECT_NE(error_of(kernel(op("pto.tpush", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.tpush': cube/vector push and pop"),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(line("%r = pto.import_reserved_buffer {name = \"slots\", peer_func = @k} -> i32")))
+                .find("k.pto:15: unsupported op 'pto.import_reserved_buffer': cube/vector push and pop"),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(line("pto.barrier"))).find("k.pto:15: unsupported op 'pto.barrier': explicit synchronisation"),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(line("%f = arith.addf %a0, %a0 : f32"))).find("k.pto:15: unsupported op 'arith.addf'"),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(line("scf.while {") + line("}"))).find("k.pto:15: unsupported op 'scf.while'"),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(op("pto.trowmin", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.trowmin'"),
+            std::string::npos);
+}
+
+TEST(PtoImport, TileDeclarationsOutsideTheSubsetAreNamed) {
+  auto with_tile = [](const std::string& decl) { return kernel(line("%v = pto.alloc_tile " + decl)); };
+  EXPECT_EQ(error_of(with_tile(": " + kT)),
+            "k.pto:15: pto.alloc_tile without addr = ...: npusim needs explicit tile addresses (PTOAS's planned "
+            "output) (launched at l.yaml:6)");
+  EXPECT_NE(error_of(with_tile("addr = %a0 : !pto.tile_buf<loc=mat, dtype=i8, rows=16, cols=32, v_row=16, v_col=32>"))
+                .find("k.pto:15: pto.alloc_tile: dtype=i8 is not supported"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_tile("addr = %a0 : !pto.tile_buf<loc=bias, dtype=f32, rows=1, cols=32, v_row=1, v_col=32>"))
+                .find("k.pto:15: pto.alloc_tile: loc=bias is not supported"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_tile("addr = %a0 : !pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=8, v_row=?, v_col=8>"))
+                .find("k.pto:15: pto.alloc_tile: v_row=? needs valid_row = ..."),
+            std::string::npos);
+}
+
+TEST(PtoImport, ParameterTypesOutsideTheSubsetAreNamed) {
+  EXPECT_NE(error_of(kernel("", ", %q: !pto.ptr<i8>")).find("k.pto:2: parameter %q: element type 'i8' is not supported"),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel("", ", %q: f32")).find("k.pto:2: parameter %q: type 'f32' is not supported"),
+            std::string::npos);
+}
+
+TEST(PtoImport, SyntaxErrorsNameTheLine) {
+  EXPECT_EQ(error_of("module {\n  func.func @k() {\n    return\n  }\n"),
+            "k.pto:4: the module is not closed ('}' missing)");
+  EXPECT_EQ(error_of("module {\n  func.func @k() {\n    %x = arith.constant 1 : index\n"),
+            "k.pto:3: end of file inside a region ('}' missing)");
+  EXPECT_EQ(error_of("module {\n  func.func @k() {\n    %x = arith.constant 1 : index ]\n  }\n}\n"),
+            "k.pto:3: unexpected ']' after arith.constant");
+  EXPECT_EQ(error_of("pto.tadd ins() outs()\n"), "k.pto:1: expected func.func or module, got 'pto.tadd' (an op outside a func.func)");
+  EXPECT_EQ(error_of(""), "k.pto:1: no func.func in the file");
+}
+
+TEST(PtoImport, ValidationErrorsPointAtThePtoLine) {
+  // A tile of 8x64 added to a column: the ISA's shape rule, reported at line 16.
+  const std::string col = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=1, v_row=8, v_col=1, blayout=col_major, slayout=none_box, fractal=512, pad=0>";
+  const std::string e = error_of(kernel(line("%a4k = arith.constant 4096 : i64") + line("%s = pto.alloc_tile addr = %a4k : " + col) +
+                                        op("pto.tadd", "%t, %s : " + kT + ", " + col, "%u : " + kT)));
+  EXPECT_EQ(e.rfind("k.pto:17: task 0, kernel 0 'k', vec 0, instr 1 'vadd'", 0), 0u) << e;
+}
+
+TEST(PtoImport, ViewsOutsideTheirTensorAreNamed) {
+  const std::string e = error_of(kernel(line("%p = pto.partition_view %xv, offsets = [%c1, %c0], sizes = [%c8, %c64] : !pto.tensor_view<?x?xf32> -> !pto.partition_tensor_view<8x64xf32>")));
+  EXPECT_EQ(e.rfind("k.pto:15: pto.partition_view: dimension 0: [1, 9) is outside the view's 8", 0), 0u) << e;
+  const std::string big = kernel("");
+  std::string bad = big;
+  const std::string from = "shape = [%c8, %c64], strides = [%c64, %c1]";
+  bad.replace(bad.find(from), from.size(), "shape = [%c64, %c64], strides = [%c64, %c1]");
+  EXPECT_NE(error_of(bad).find("k.pto:9: pto.make_tensor_view: the view reaches element 4095 but tensor 'x' has 512"),
+            std::string::npos);
+}
+
+TEST(PtoImport, DeepNestingAndOutOfRangeValuesAreErrors) {
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += line("scf.if %c1 {");
+  for (int i = 0; i < 100; ++i) deep += line("}");
+  EXPECT_EQ(error_of(kernel(deep)), "k.pto:79: regions nested more than 64 deep");
+  EXPECT_NE(error_of(kernel(line("%big = arith.constant 1.0e+300 : f64") + op("pto.tadds", "%t, %big : " + kT + ", f64", "%u : " + kT)))
+                .find("k.pto:16: pto.tadds: the scalar %big = "),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(line("%m = arith.constant 4611686018427387904 : index") +
+                            line("%p = pto.partition_view %xv, offsets = [%m, %c0], sizes = [%m, %c64] : !pto.tensor_view<?x?xf32> -> !pto.partition_tensor_view<8x64xf32>")))
+                .find("k.pto:16: pto.partition_view: dimension 0"),
+            std::string::npos);
+}
+
+TEST(PtoImport, ARunawayExpansionStops) {
+  const pto::Module m = pto::parse_module(
+      kernel(line("%big = arith.constant 1000 : index") + line("scf.for %i = %c0 to %big step %c1 {") +
+             op("pto.texp", "%t : " + kT, "%u : " + kT) + line("}")),
+      "k.pto");
+  isa::Program p;
+  for (const char* n : {"x", "y"}) {
+    isa::Tensor t;
+    t.name = n;
+    t.shape = {8, 64};
+    p.tensors.push_back(t);
+  }
+  struct : pto::SiteFn {
+    uint32_t operator()(uint32_t, const std::string&) override { return 0; }
+  } sites;
+  try {
+    pto::expand(m, m.funcs[0], {{true, 0, 0}, {true, 1, 0}}, p, sites, 0, 1, 100);
+    FAIL();
+  } catch (const pto::PtoError& e) {
+    EXPECT_STREQ(e.what(), "k.pto:17: more than 100 instructions from one launch");
+  }
+}
+
+TEST(PtoImport, LaunchFileErrorsNameFileLineAndKey) {
+  const std::string k = kernel(op("pto.texp", "%t : " + kT, "%u : " + kT));
+  auto launch_error = [&](const std::string& launch) { return error_of(k, launch); };
+  EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp64}\n"),
+            "l.yaml:3: tensors.x.dtype: unknown dtype 'fp64' (bf16, fp16, fp32, int32)");
+  EXPECT_EQ(launch_error(std::string(kLaunch) + "bogus: 1\n"), "l.yaml:7: bogus: unknown key");
+  EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\nlaunches:\n  - {kernel: nope}\n"),
+            "l.yaml:5: launches[0].kernel: no func.func @nope in the .pto files (k)");
+  EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\nlaunches:\n  - {kernel: k, args: [x]}\n"),
+            "l.yaml:5: launches[0].args: 1 arguments for @k, which takes 2 (missing %y)");
+  EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\nlaunches:\n  - {kernel: k, args: [x, 3]}\n"),
+            "l.yaml:5: launches[0].args[1]: %y is a GM pointer but '3' is not one of the tensors");
+  EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\n  y: {shape: [8, 64], dtype: bf16}\n"
+                         "launches:\n  - {kernel: k, args: [x, y]}\n"),
+            "l.yaml:6: launches[0].args[1]: %y is !pto.ptr<f32> but tensor 'y' is bf16");
+  EXPECT_EQ(launch_error(std::string(kLaunch).replace(std::string(kLaunch).find("args: [x, y]}"), 13, "args: [x, y], block: 3..1}")),
+            "l.yaml:6: launches[0].block: '3..1': FIRST..LAST with 0 <= FIRST <= LAST, at most 65536 blocks");
+  EXPECT_EQ(launch_error("pto: [other.pto]\ntensors: {}\n"), "l.yaml:1: pto: no file other.pto");
+  EXPECT_EQ(launch_error("tensors: [\n"), "l.yaml:2: end of sequence flow not found");
+  EXPECT_EQ(launch_error(std::string(kLaunch) + "? [a, b]\n: 1\n").rfind("l.yaml:7: ", 0), 0u);  // a key that is not a string
+}
