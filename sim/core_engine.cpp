@@ -69,8 +69,11 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     if (op == Op::SIGNAL) deps_.insert(deps_.end(), since_sync.begin(), since_sync.end());
     if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps_.push_back(uint32_t(last_sync));
     if (last_wait >= 0) deps_.push_back(uint32_t(last_wait));
+    // A SIGNAL covers every earlier instruction: those since the previous
+    // SIGNAL directly, the rest through it (a WAIT does not wait for what
+    // came before it, so it does not end the list).
     if (op == Op::SIGNAL || op == Op::WAIT) {
-      since_sync.clear();
+      if (op == Op::SIGNAL) since_sync.clear();
       last_sync = int32_t(i);
       if (op == Op::WAIT) last_wait = int32_t(i);
     } else {

@@ -165,6 +165,32 @@ TEST_F(CoreEngineTiny, WaitHoldsLaterInstructionsUntilSignalPosts) {
   EXPECT_TRUE(consumer.finished());
 }
 
+TEST_F(CoreEngineTiny, SignalWaitsForWhatCameBeforeAnEarlierWait) {
+  // vec1: tload; WAIT 1; SIGNAL 2. The WAIT does not wait for the load, but
+  // the SIGNAL does: it covers every earlier instruction of its core.
+  isa::Program p = program({{"x", 256, DType::FP32}});
+  const auto t = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {},
+           {{flag_op(Op::SIGNAL, 1)},
+            {load(t, view(0, 0, 16, 16, 16)), flag_op(Op::WAIT, 1), flag_op(Op::SIGNAL, 2)}});
+  sim::CoreEngine producer(hw, cm), e(hw, cm);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder rp, r;
+  producer.load(&p.kernels[0].vec[0], 0, ctx_for(p, "vec0"));
+  e.load(&p.kernels[0].vec[1], 0, ctx_for(p, "vec1"));
+  producer.step(flags, out, rp.sink);  // SIGNAL 1: 0 .. 5
+  e.step(flags, out, r.sink);
+  // The load's bytes start at 10; the WAIT (issued at 1) ends at 5, when flag 1 was posted.
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(r.end_of(1), 5u);
+  EXPECT_EQ(r.end_of(2), sim::kUnknown);  // the SIGNAL waits for the load
+  e.dma_done(0, 42, kMiss, r.sink);      // 1024 B / 32 = 32 -> 42; visible at 62
+  e.step(flags, out, r.sink);
+  EXPECT_EQ(r.start_of(2), 62u);  // SIGNAL 2: 62 .. 67
+  EXPECT_EQ(r.end_of(2), 67u);
+}
+
 TEST_F(CoreEngineTiny, ReadBeforeWriteIsAnErrorNamingTheInstruction) {
   isa::Program p = program({});
   const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
