@@ -7,17 +7,48 @@ namespace sim {
 
 using isa::Op;
 
-void FlagBoard::post(uint32_t flag, uint64_t t) {
+void FlagBoard::post(uint32_t flag, uint64_t t, const Clock& known) {
   if (flag >= posts_.size()) posts_.resize(flag + 1);
-  posts_[flag].push_back(t);
+  posts_[flag].push_back({t, known});
   ++total_;
 }
 
-bool FlagBoard::take(uint32_t flag, uint64_t* t) {
+bool FlagBoard::take(uint32_t flag, uint64_t* t, Clock* known) {
   if (flag >= posts_.size() || posts_[flag].empty()) return false;
-  *t = posts_[flag].front();
+  *t = posts_[flag].front().t;
+  *known = posts_[flag].front().known;
   posts_[flag].erase(posts_[flag].begin());
   return true;
+}
+
+namespace {
+// The core index of an engine named "cube" or "vecN" (TaskContext::core).
+uint32_t core_index(const std::string& name) {
+  if (name == "cube") return 0;
+  if (name.size() > 3 && name.compare(0, 3, "vec") == 0 &&
+      name.find_first_not_of("0123456789", 3) == std::string::npos) {
+    const unsigned long v = std::stoul(name.substr(3));
+    if (v + 1 < kMaxGroupCores) return uint32_t(v + 1);
+  }
+  throw std::logic_error("core engine: core name '" + name + "' is not cube or vec0..vec" +
+                         std::to_string(kMaxGroupCores - 2));
+}
+}  // namespace
+
+bool CoreEngine::kernel_writes_cube_l1() {
+  const isa::Program& p = *ctx_.program;
+  if (kernels_of_ != &p || kernel_writes_l1_.size() != p.kernels.size()) {
+    kernels_of_ = &p;
+    kernel_writes_l1_.assign(p.kernels.size(), -1);
+  }
+  const uint32_t k = p.tasks[ctx_.task].kernel;
+  if (kernel_writes_l1_[k] < 0) {
+    bool any = false;
+    for (const std::vector<isa::Instr>& s : p.kernels[k].vec)
+      for (const isa::Instr& in : s) any |= in.op == Op::TMOV && in.dst.space == isa::Space::L1;
+    kernel_writes_l1_[k] = any;
+  }
+  return kernel_writes_l1_[k] != 0;
 }
 
 std::string CoreEngine::where(uint32_t i) const {
@@ -34,7 +65,14 @@ std::string CoreEngine::where(uint32_t i) const {
 void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx) {
   stream_ = stream;
   ctx_ = ctx;
-  cube_ = ctx.core == "cube";
+  core_ = core_index(ctx.core);
+  cube_ = core_ == 0;
+  l1_shared_ = cube_ && kernel_writes_cube_l1();
+  shared_.clear();
+  shared_at_.clear();
+  waits_decoded_ = 0;
+  wait_clock_.clear();
+  known_.fill(0);
   const size_t n = stream->size();
   dec_.resize(n);
   deps_.clear();
@@ -66,6 +104,7 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     decode_one(i, regs);
     written_at_[i + 1] = uint32_t(written_.size());
     const Op op = (*stream)[i].op;
+    if (op == Op::WAIT) ++waits_decoded_;
     if (op == Op::SIGNAL) deps_.insert(deps_.end(), since_sync.begin(), since_sync.end());
     if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps_.push_back(uint32_t(last_sync));
     if (last_wait >= 0) deps_.push_back(uint32_t(last_wait));
@@ -101,6 +140,11 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   d.gm_offset = 0;
   const int pipe = int(d.cost.pipe);
   const int32_t idx = int32_t(i);
+  auto add_shared = [&](uint64_t lo, uint64_t hi, bool write, bool need_written, const char* role) {
+    if (shared_at_.empty()) shared_at_.assign(stream_->size(), -1);
+    if (shared_at_[i] < 0) shared_at_[i] = int32_t(shared_.size());
+    shared_.push_back({i, waits_decoded_ - 1, lo, hi, write, need_written, role});
+  };
 
   // Capacity: a tile's bytes run from its first element to its last valid
   // one (to the end of rows x cols for VFILLPAD's write).
@@ -138,7 +182,12 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     }
     const size_t first_writer = deps_.size();
     const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
-    if (!local_[int(t.space)].read(lo, hi, idx, pipe, deps_)) {
+    const bool shared = l1_shared_ && t.space == isa::Space::L1;
+    const bool written = local_[int(t.space)].read(lo, hi, idx, pipe, deps_);
+    // The cube's L1 in a task where a vector core writes it: bytes this core
+    // did not write may come from a vector core, which the run checks.
+    if (shared) add_shared(lo, hi, false, !written, role);
+    if (!written && !shared) {
       std::ostringstream os;
       os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << lo << ", " << hi
          << ") before anything in this task wrote it (local buffers do not survive across launches)";
@@ -151,6 +200,9 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     const uint64_t bytes = whole ? t.bytes() : t.footprint();
     check_tile(t, role, bytes);
     local_[int(t.space)].write(t.offset, t.offset + bytes, idx, deps_);
+    // A vector core writing the cube's L1 (UB -> L1), or the cube writing it
+    // in a task where a vector core does.
+    if (t.space == isa::Space::L1 && (l1_shared_ || !cube_)) add_shared(t.offset, t.offset + bytes, true, false, role);
     // The exact bytes, for the live-tile check.
     if (whole) written_.push_back({t.offset, t.offset + bytes});
     else for_rows(t, [&](uint64_t lo, uint64_t hi) { written_.push_back({lo, hi}); });
@@ -289,6 +341,10 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         }
         if (!deps_done) break;
         const isa::Instr& in = (*stream_)[i];
+        uint64_t posted;
+        Clock post_known;
+        if (in.op == Op::WAIT && !flags.take(uint32_t(in.imm), &posted, &post_known)) break;
+        if (!shared_at_.empty() && shared_at_[i] >= 0) shared_access(i, flags);
         if (d.cost.gm_dma()) {
           start_[i] = ready;
           out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, d.gm_offset), d.cost.cap});
@@ -298,11 +354,15 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         }
         uint64_t end = ready + d.cost.cycles;
         if (in.op == Op::WAIT) {
-          uint64_t posted;
-          if (!flags.take(uint32_t(in.imm), &posted)) break;
           end = std::max(ready, posted);
+          // What the post's core knew holds for every later instruction here.
+          for (int c = 0; c < kMaxGroupCores; ++c) known_[c] = std::max(known_[c], post_known[c]);
+          wait_clock_.push_back(known_);
         } else if (in.op == Op::SIGNAL) {
-          flags.post(uint32_t(in.imm), end);
+          // Every earlier instruction of this core has ended: i of them.
+          Clock k = known_;
+          k[core_] = i;
+          flags.post(uint32_t(in.imm), end, k);
         }
         pipe_free_[p] = end;
         ++head_[p];
@@ -320,6 +380,61 @@ void CoreEngine::dma_done(uint32_t i, uint64_t t, const MemResult& mem,
   in_flight_[p] = false;
   ++head_[p];
   finish(i, start_[i], t, t + mem.latency_cycles, done, &mem);  // the latency the memory system decided
+}
+
+void CoreEngine::shared_access(uint32_t i, FlagBoard& flags) {
+  for (size_t k = size_t(shared_at_[i]); k < shared_.size() && shared_[k].instr == i; ++k) {
+    const SharedAccess& a = shared_[k];
+    // The WAITs before i have ended (i waits for the last one), in order.
+    static const Clock kNothing{};
+    const Clock& known = a.wait >= 0 ? wait_clock_[size_t(a.wait)] : kNothing;
+    const SharedBufferLog::Conflict c =
+        flags.l1().access({core_, i, &(*stream_)[i]}, known, a.lo, a.hi, a.write, a.need_written);
+    if (c.kind != SharedBufferLog::Conflict::None) throw SimError(shared_conflict(i, c, a.write, a.role));
+  }
+}
+
+std::string CoreEngine::shared_conflict(uint32_t i, const SharedBufferLog::Conflict& c, bool write,
+                                        const char* role) const {
+  using K = SharedBufferLog::Conflict;
+  const isa::Instr& in = (*stream_)[i];
+  const isa::Tile& t = write ? in.dst : (in.a.space == isa::Space::L1 ? in.a : in.dst);
+  std::ostringstream os;
+  os << where(i) << ": ";
+  const std::string mine = std::string(write ? "writes " : "reads ") + role + " tile L1[" + std::to_string(t.offset) +
+                           ", " + std::to_string(uint64_t(t.offset) + t.footprint()) + ")";
+  const std::string bytes = "bytes [" + std::to_string(c.lo) + ", " + std::to_string(c.hi) + ")";
+  std::string other;
+  if (c.kind != K::ReadBeforeWrite) {
+    const isa::Program& p = *ctx_.program;
+    other = core_name(c.other.core) + "'s #" + std::to_string(c.other.index) + " " + isa::mnemonic(*c.other.instr);
+    if (c.other.instr->site < p.sites.size()) other += " at '" + p.sites[c.other.instr->site] + "'";
+  }
+  const std::string who = core_name(c.other.core);
+  switch (c.kind) {
+    case K::None: break;
+    case K::ReadBeforeWrite:
+      os << mine << " but nothing in this task wrote " << bytes
+         << " before it (local buffers do not survive across launches; a vector core's write into the cube's "
+            "L1 must come first: SIGNAL on the vector core after its write, WAIT here before the read)";
+      break;
+    case K::ReadAfterWrite:
+      os << mine << ", whose " << bytes << " " << other
+         << " wrote, and nothing orders the read after that write (SIGNAL on " << who
+         << " after the write, WAIT here before the read)";
+      break;
+    case K::WriteAfterRead:
+      os << mine << " over " << bytes << " that " << other
+         << " reads, and nothing orders the write after that read: the core could overwrite data still being "
+            "read (SIGNAL on " << who << " after the read, WAIT here before the write)";
+      break;
+    case K::WriteAfterWrite:
+      os << mine << " over " << bytes << " that " << other
+         << " wrote, and nothing orders the two writes (SIGNAL on " << who << " after its write, WAIT here "
+            "before this one)";
+      break;
+  }
+  return os.str();
 }
 
 MemRequest CoreEngine::mem_request(const isa::Instr& in, int64_t gm_offset) const {

@@ -126,3 +126,51 @@ task 0 kernel=0 site=0 reads=[a:0..512,b:0..512] writes=[d:0..1024]
   EXPECT_NE(r.out.find("vec0) instruction #0 tmov at 'mm: launch': reads the cube's L0C before any WAIT"),
             std::string::npos) << r.out;
 }
+
+// The reverse direction (a5's UB -> L1): vector core 0 writes x into the
+// cube's L1 and SIGNALs; the cube WAITs, then reads it for a matmul. Where
+// the hardware has no such path the TMOV is refused; on a5 a cube read the
+// flags do not order after the write is refused, naming the instruction.
+TEST(TargetCli, AVectorCoreWritesTheCubesL1OnlyWhereThePathExistsAndOrdered) {
+  const std::string handoff = R"(tensor x [16,16] bf16 in
+tensor b [16,16] bf16 in
+tensor c [16,16] fp32 out
+site 0 "mm: launch"
+site 1 "mm: hand x over"
+kernel 0 mm
+  cube
+    tload L1[1024+16x16 bf16] <- b[0+16x16/16] @0
+    wait 0 @0
+    tmov L0A[0+16x16 bf16] <- L1[0+16x16 bf16] @0
+    tmov L0B[0+16x16 bf16] <- L1[1024+16x16 bf16] @0
+    tmatmul L0C[0+16x16 fp32] <- L0A[0+16x16 bf16] L0B[0+16x16 bf16] @0
+    tstore c[0+16x16/16] <- L0C[0+16x16 fp32] @0
+  vec 0
+    tload UB[0+16x16 bf16] <- x[0+16x16/16] @0
+    tmov L1[0+16x16 bf16] <- UB[0+16x16 bf16] @1
+    signal 0 @1
+end
+task 0 kernel=0 site=0 reads=[x:0..512,b:0..512] writes=[c:0..1024]
+)";
+  const fs::path d = tmpdir();
+  std::ofstream(d / "good.npu") << handoff;
+  Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "good.npu").string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  // a2a3 has no UB -> L1 path.
+  r = sh(kBin + " run -q --hw configs/hw/a2a3.yaml --program " + (d / "good.npu").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("task 0 (kernel 0 'mm', vec0) instruction #1 tmov at 'mm: hand x over': tmov UB->L1: "
+                       "hardware 'a2a3' has no UB->L1 path (dma.ub_to_l1_path is false)"),
+            std::string::npos)
+      << r.out;
+  // The SIGNAL before the write: nothing orders the cube's read after it.
+  std::string bad = handoff;
+  const std::string move = "    tmov L1[0+16x16 bf16] <- UB[0+16x16 bf16] @1\n", signal = "    signal 0 @1\n";
+  bad.replace(bad.find(move), move.size() + signal.size(), signal + move);
+  std::ofstream(d / "bad.npu") << bad;
+  r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "bad.npu").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("cube) instruction #2 tmov at 'mm: launch': reads source tile L1[0, 512)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("nothing orders the read after that write"), std::string::npos) << r.out;
+}
