@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -86,6 +87,39 @@ TEST(TargetCli, OnA5ReviewedHandsCubeResultsOverOnChip) {
     return nlohmann::json::parse(in)["totals"]["dma_bytes"].get<uint64_t>();
   };
   EXPECT_LT(bytes("a5"), bytes("a2a3"));
+  Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --workload configs/workloads/qwen3_32b_decode_reviewed_small.yaml --check");
+  EXPECT_EQ(r.code, 0) << r.out;
+}
+
+TEST(TargetCli, OnA5ReviewedAttentionHandsItsExpTilesToTheCubeThroughL1) {
+  // a5 has UB -> L1: each attention block's exp tile (16 x 256 bf16 = 8 KiB)
+  // reaches the sv matmul through two L1 buffers instead of a GM store and
+  // load: 2048 blocks (16 batch rows x 8 KV groups x 16 blocks of 256), so
+  // 2048 x 8 KiB x 2 = 32 MiB fewer GM bytes than the a5 program through GM.
+  const fs::path d = tmpdir();
+  auto sites = [&](const std::string& hw) {
+    const std::string out = (d / (hw + ".json")).string();
+    Result r = sh(kBin + " run -q --hw configs/hw/" + hw +
+                  ".yaml --workload configs/workloads/qwen3_32b_decode_reviewed.yaml --report " + out);
+    EXPECT_EQ(r.code, 0) << r.out;
+    std::ifstream in(out);
+    const nlohmann::json report = nlohmann::json::parse(in);
+    std::map<std::string, uint64_t> n;  // "site op" -> count
+    for (const auto& s : report["sites"])
+      if (s["kernel"] == "attention")
+        n[s["site"].get<std::string>() + " " + s["op"].get<std::string>()] += s["count"].get<uint64_t>();
+    return n;
+  };
+  auto a5 = sites("a5"), a2a3 = sites("a2a3");
+  EXPECT_EQ(a2a3["attention: store all_exp_padded tstore"], 2048u);
+  EXPECT_EQ(a2a3["attention: load all_exp_padded tload"], 2048u);
+  EXPECT_EQ(a5.count("attention: store all_exp_padded tstore"), 0u);
+  EXPECT_EQ(a5.count("attention: load all_exp_padded tload"), 0u);
+  EXPECT_EQ(a5["attention: move all_exp_padded tmov"], 2048u);
+  // The cube releases every buffer after its matmul; the vector core waits
+  // for it before each write but the first two of each (b, group): 2048 - 2 x 128.
+  EXPECT_EQ(a5["attention: release all_exp_padded signal"], 2048u);
+  EXPECT_EQ(a5["attention: wait all_exp_padded wait"], 2048u + 2048u - 2u * 128u);
   Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --workload configs/workloads/qwen3_32b_decode_reviewed_small.yaml --check");
   EXPECT_EQ(r.code, 0) << r.out;
 }
