@@ -35,20 +35,22 @@ uint32_t core_index(const std::string& name) {
 }
 }  // namespace
 
-bool CoreEngine::kernel_writes_cube_l1() {
+uint8_t CoreEngine::kernel_sharing() {
   const isa::Program& p = *ctx_.program;
-  if (kernels_of_ != &p || kernel_writes_l1_.size() != p.kernels.size()) {
+  if (kernels_of_ != &p || kernel_sharing_.size() != p.kernels.size()) {
     kernels_of_ = &p;
-    kernel_writes_l1_.assign(p.kernels.size(), -1);
+    kernel_sharing_.assign(p.kernels.size(), -1);
   }
   const uint32_t k = p.tasks[ctx_.task].kernel;
-  if (kernel_writes_l1_[k] < 0) {
-    bool any = false;
+  if (kernel_sharing_[k] < 0) {
+    uint8_t bits = 0;
     for (const std::vector<isa::Instr>& s : p.kernels[k].vec)
-      for (const isa::Instr& in : s) any |= in.op == Op::TMOV && in.dst.space == isa::Space::L1;
-    kernel_writes_l1_[k] = any;
+      for (const isa::Instr& in : s)
+        if (in.op == Op::TMOV)
+          bits |= (in.dst.space == isa::Space::L1 ? kVecWritesL1 : 0) | (in.a.space == isa::Space::L0C ? kVecReadsL0c : 0);
+    kernel_sharing_[k] = int8_t(bits);
   }
-  return kernel_writes_l1_[k] != 0;
+  return uint8_t(kernel_sharing_[k]);
 }
 
 std::string CoreEngine::where(uint32_t i) const {
@@ -67,7 +69,9 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   ctx_ = ctx;
   core_ = core_index(ctx.core);
   cube_ = core_ == 0;
-  l1_shared_ = cube_ && kernel_writes_cube_l1();
+  const uint8_t sharing = cube_ ? kernel_sharing() : 0;
+  l1_shared_ = sharing & kVecWritesL1;
+  l0c_shared_ = sharing & kVecReadsL0c;
   shared_.clear();
   shared_at_.clear();
   waits_decoded_ = 0;
@@ -100,7 +104,6 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     d.issue_at = t0 + uint64_t(i) * hw_.issue_interval_cycles;
     d.dep_begin = uint32_t(deps_.size());
     written_at_[i] = uint32_t(written_.size());
-    waited_ = last_wait >= 0;
     decode_one(i, regs);
     written_at_[i + 1] = uint32_t(written_.size());
     const Op op = (*stream)[i].op;
@@ -140,10 +143,15 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   d.gm_offset = 0;
   const int pipe = int(d.cost.pipe);
   const int32_t idx = int32_t(i);
-  auto add_shared = [&](uint64_t lo, uint64_t hi, bool write, bool need_written, const char* role) {
+  auto add_shared = [&](isa::Space space, uint64_t lo, uint64_t hi, bool write, bool need_written, const char* role) {
     if (shared_at_.empty()) shared_at_.assign(stream_->size(), -1);
     if (shared_at_[i] < 0) shared_at_[i] = int32_t(shared_.size());
-    shared_.push_back({i, waits_decoded_ - 1, lo, hi, write, need_written, role});
+    shared_.push_back({i, waits_decoded_ - 1, space, lo, hi, write, need_written, role});
+  };
+  // The cube's buffers its vector cores reach in this task (all accesses of
+  // the cube to them are logged then), and what a vector core reaches.
+  auto shared_space = [&](isa::Space s) {
+    return s == isa::Space::L1 ? l1_shared_ || !cube_ : s == isa::Space::L0C && (l0c_shared_ || !cube_);
   };
 
   // Capacity: a tile's bytes run from its first element to its last valid
@@ -171,22 +179,20 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   // (its parent's other columns in between count as touched).
   auto read_tile = [&](const isa::Tile& t, const char* role) {
     check_tile(t, role, t.footprint());
-    // A vector core reads the cube's L0C (the L0C -> UB path): the cube wrote
-    // it, a WAIT for the cube's SIGNAL orders the read; nothing on this core
-    // writes L0C, so there is no hazard here to track.
-    if (t.space == isa::Space::L0C && !cube_) {
-      if (!waited_)
-        throw SimError(where(i) + ": reads the cube's L0C before any WAIT on this core: nothing orders the read "
-                                  "after the cube's write (SIGNAL on the cube after it, WAIT here before)");
-      return;
-    }
     const size_t first_writer = deps_.size();
     const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
-    const bool shared = l1_shared_ && t.space == isa::Space::L1;
+    const bool shared = shared_space(t.space);
+    // A vector core reads the cube's L0C (the L0C -> UB path): the cube wrote
+    // it, which the run checks (cross_core.h); nothing on this core writes
+    // L0C, so there is no hazard here to track.
+    if (shared && !cube_) {
+      add_shared(t.space, lo, hi, false, true, role);
+      return;
+    }
     const bool written = local_[int(t.space)].read(lo, hi, idx, pipe, deps_);
     // The cube's L1 in a task where a vector core writes it: bytes this core
     // did not write may come from a vector core, which the run checks.
-    if (shared) add_shared(lo, hi, false, !written, role);
+    if (shared) add_shared(t.space, lo, hi, false, !written, role);
     if (!written && !shared) {
       std::ostringstream os;
       os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << lo << ", " << hi
@@ -200,9 +206,9 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     const uint64_t bytes = whole ? t.bytes() : t.footprint();
     check_tile(t, role, bytes);
     local_[int(t.space)].write(t.offset, t.offset + bytes, idx, deps_);
-    // A vector core writing the cube's L1 (UB -> L1), or the cube writing it
-    // in a task where a vector core does.
-    if (t.space == isa::Space::L1 && (l1_shared_ || !cube_)) add_shared(t.offset, t.offset + bytes, true, false, role);
+    // A vector core writing the cube's L1 (UB -> L1), or the cube writing L1
+    // or L0C in a task where a vector core reaches it.
+    if (shared_space(t.space)) add_shared(t.space, t.offset, t.offset + bytes, true, false, role);
     // The exact bytes, for the live-tile check.
     if (whole) written_.push_back({t.offset, t.offset + bytes});
     else for_rows(t, [&](uint64_t lo, uint64_t hi) { written_.push_back({lo, hi}); });
@@ -386,23 +392,19 @@ void CoreEngine::shared_access(uint32_t i, FlagBoard& flags) {
   for (size_t k = size_t(shared_at_[i]); k < shared_.size() && shared_[k].instr == i; ++k) {
     const SharedAccess& a = shared_[k];
     // The WAITs before i have ended (i waits for the last one), in order.
-    static const Clock kNothing{};
-    const Clock& known = a.wait >= 0 ? wait_clock_[size_t(a.wait)] : kNothing;
+    const Clock& known = a.wait >= 0 ? wait_clock_[size_t(a.wait)] : kNothingKnown;
     const SharedBufferLog::Conflict c =
-        flags.l1().access({core_, i, &(*stream_)[i]}, known, a.lo, a.hi, a.write, a.need_written);
-    if (c.kind != SharedBufferLog::Conflict::None) throw SimError(shared_conflict(i, c, a.write, a.role));
+        flags.log(a.space).access({core_, i, &(*stream_)[i]}, known, a.lo, a.hi, a.write, a.need_written);
+    if (c.kind != SharedBufferLog::Conflict::None) throw SimError(shared_conflict(i, a, c));
   }
 }
 
-std::string CoreEngine::shared_conflict(uint32_t i, const SharedBufferLog::Conflict& c, bool write,
-                                        const char* role) const {
+std::string CoreEngine::shared_conflict(uint32_t i, const SharedAccess& a, const SharedBufferLog::Conflict& c) const {
   using K = SharedBufferLog::Conflict;
-  const isa::Instr& in = (*stream_)[i];
-  const isa::Tile& t = write ? in.dst : (in.a.space == isa::Space::L1 ? in.a : in.dst);
   std::ostringstream os;
   os << where(i) << ": ";
-  const std::string mine = std::string(write ? "writes " : "reads ") + role + " tile L1[" + std::to_string(t.offset) +
-                           ", " + std::to_string(uint64_t(t.offset) + t.footprint()) + ")";
+  const std::string mine = std::string(a.write ? "writes " : "reads ") + a.role + " tile " + isa::to_string(a.space) +
+                           "[" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + ")";
   const std::string bytes = "bytes [" + std::to_string(c.lo) + ", " + std::to_string(c.hi) + ")";
   std::string other;
   if (c.kind != K::ReadBeforeWrite) {
@@ -414,9 +416,12 @@ std::string CoreEngine::shared_conflict(uint32_t i, const SharedBufferLog::Confl
   switch (c.kind) {
     case K::None: break;
     case K::ReadBeforeWrite:
-      os << mine << " but nothing in this task wrote " << bytes
-         << " before it (local buffers do not survive across launches; a vector core's write into the cube's "
-            "L1 must come first: SIGNAL on the vector core after its write, WAIT here before the read)";
+      os << mine << " but nothing in this task wrote " << bytes << " before it (local buffers do not survive across "
+         << "launches; "
+         << (a.space == isa::Space::L1 ? "a vector core's write into the cube's L1 must come first: SIGNAL on the "
+                                         "vector core after its write, WAIT here before the read)"
+                                       : "the cube's write must come first: SIGNAL on the cube after its write, WAIT "
+                                         "here before the read)");
       break;
     case K::ReadAfterWrite:
       os << mine << ", whose " << bytes << " " << other

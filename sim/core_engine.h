@@ -12,9 +12,9 @@
 //   the memory system's latency after the transfer completes (memory_system.h);
 // - SIGNAL waits for every earlier instruction; WAIT holds every later one
 //   until the flag has been posted;
-// - a vector core's access to its group's cube L1 (TMOV UB -> L1) and the
-//   cube's own accesses to those bytes must be ordered by SIGNAL / WAIT
-//   (sim/cross_core.h); an unordered one is an error.
+// - a vector core's access to its group's cube buffers (TMOV L0C -> UB,
+//   UB -> L1) and the cube's own accesses to those bytes must be ordered by
+//   SIGNAL / WAIT (sim/cross_core.h); an unordered one is an error.
 #pragma once
 
 #include <cstdint>
@@ -36,20 +36,22 @@ constexpr uint64_t kUnknown = ~uint64_t(0);
 
 // What the cores of one core group share for the duration of a task: the
 // flags posted by SIGNAL and consumed by WAIT (each post carries its core's
-// knowledge, sim/cross_core.h), and the log of the accesses to the cube's L1
-// in a task where a vector core writes it.
+// knowledge, sim/cross_core.h), and the logs of the accesses to the cube's L1
+// and L0C in a task where a vector core writes L1 or reads L0C.
 class FlagBoard {
  public:
   void reset() {
     posts_.assign(posts_.size(), {});
     total_ = 0;
     l1_.clear();
+    l0c_.clear();
   }
   uint64_t total_posts() const { return total_; }  // grows with every post
   void post(uint32_t flag, uint64_t t, const Clock& known);
   // False if nothing posted yet; else the post's time and its core's knowledge.
   bool take(uint32_t flag, uint64_t* t, Clock* known);
-  SharedBufferLog& l1() { return l1_; }
+  // The log of the cube's L1 or L0C.
+  SharedBufferLog& log(isa::Space s) { return s == isa::Space::L0C ? l0c_ : l1_; }
 
  private:
   struct Post {
@@ -58,7 +60,7 @@ class FlagBoard {
   };
   std::vector<std::vector<Post>> posts_;  // per flag, FIFO
   uint64_t total_ = 0;
-  SharedBufferLog l1_;
+  SharedBufferLog l1_, l0c_;
 };
 
 struct DmaRequest {
@@ -131,37 +133,41 @@ class CoreEngine {
   void check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer);
   void finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t end,
               const std::function<void(const InstrEvent&)>& done, const MemResult* mem = nullptr);
-  // Whether the running task's kernel has a vector core writing the cube's L1.
-  bool kernel_writes_cube_l1();
-  // Instruction i starts: check and log its accesses to the cube's L1 shared
-  // with other cores (throws SimError for one the program does not order).
+  // Which of the cube's buffers the running task's kernel shares with its
+  // vector cores: kVecWritesL1 | kVecReadsL0c.
+  enum : uint8_t { kVecWritesL1 = 1, kVecReadsL0c = 2 };
+  uint8_t kernel_sharing();
+  // Instruction i starts: check and log its accesses to the cube's buffers
+  // shared with other cores (throws SimError for one the program does not order).
   void shared_access(uint32_t i, FlagBoard& flags);
-  std::string shared_conflict(uint32_t i, const SharedBufferLog::Conflict& c, bool write, const char* role) const;
+  struct SharedAccess;
+  std::string shared_conflict(uint32_t i, const SharedAccess& a, const SharedBufferLog::Conflict& c) const;
 
   const HwConfig& hw_;
   const CostModel& cm_;
   const std::vector<isa::Instr>* stream_ = nullptr;
   bool cube_ = false;    // this engine runs the cube core's stream
   uint32_t core_ = 0;    // its index in the group: 0 the cube, 1 + v vector core v
-  bool waited_ = false;  // decoding: an earlier instruction of the stream is a WAIT
-  // Cross-core ordering (sim/cross_core.h). The accesses to the cube's L1
-  // that other cores share: a vector core's writes, and in a task where one
-  // happens every L1 access of the cube.
+  // Cross-core ordering (sim/cross_core.h). The accesses to the cube's
+  // buffers that other cores share: a vector core's L1 writes and L0C reads,
+  // and in a task where one happens every access of the cube to that buffer.
   struct SharedAccess {
     uint32_t instr;
     int32_t wait;           // ordinal of the last WAIT before it (-1: none)
+    isa::Space space;       // L1 or L0C
     uint64_t lo, hi;
     bool write, need_written;
     const char* role;
   };
   bool l1_shared_ = false;               // decoding the cube: a vector core writes L1 in this task
+  bool l0c_shared_ = false;              // decoding the cube: a vector core reads L0C in this task
   std::vector<SharedAccess> shared_;     // in instruction order
   std::vector<int32_t> shared_at_;       // per instruction, its first entry in shared_ (-1: none); empty: none at all
   int32_t waits_decoded_ = 0;            // decoding: WAITs so far
   std::vector<Clock> wait_clock_;        // running: the core's knowledge after each WAIT, in order
   Clock known_{};                        // running: after the last WAIT that ended
-  const isa::Program* kernels_of_ = nullptr;  // the program kernel_writes_l1_ is for
-  std::vector<int8_t> kernel_writes_l1_;      // per kernel: -1 not known yet, 0 / 1
+  const isa::Program* kernels_of_ = nullptr;  // the program kernel_sharing_ is for
+  std::vector<int8_t> kernel_sharing_;        // per kernel: -1 not known yet, else its bits
   TaskContext ctx_;
   std::vector<Decoded> dec_;
   std::vector<uint32_t> deps_;

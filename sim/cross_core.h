@@ -2,13 +2,15 @@
 // Plain C++ (no SystemC); the core engines use it while they run a task.
 //
 // A vector core reaches its group's cube buffers where the hardware has the
-// path: it writes the cube's L1 (TMOV UB -> L1). Nothing but the program's
-// SIGNAL / WAIT orders such an access with the cube's own: the cube must not
-// read the bytes before the vector core's write (the vector core SIGNALs
-// after it, the cube WAITs before its read), and the vector core must not
-// write bytes the cube may still be reading (the cube SIGNALs after its read,
-// the vector core WAITs before it writes again). An access the program does
-// not order is refused with an error, never silently raced.
+// path: it reads the cube's L0C (TMOV L0C -> UB) and writes the cube's L1
+// (TMOV UB -> L1). Nothing but the program's SIGNAL / WAIT orders such an
+// access with the cube's own: a read must come after the other core's write
+// of the bytes (the writer SIGNALs after it, the reader WAITs before), and a
+// write after the other core's earlier reads and writes of them (the cube
+// SIGNALs after reading a buffer, the vector core WAITs before writing it
+// again; the cube must not overwrite L0C a vector core may still be reading).
+// An access the program does not order is refused with an error, never
+// silently raced.
 //
 // Happens-before is tracked with vector clocks: a Clock says, per core of the
 // group, how many of that core's first instructions are known to have
@@ -38,6 +40,7 @@ constexpr int kMaxGroupCores = 9;
 // Per core of the group (0: the cube, 1 + v: vector core v): how many of its
 // first instructions are known to have completed.
 using Clock = std::array<uint32_t, kMaxGroupCores>;
+constexpr Clock kNothingKnown{};
 
 // "cube", "vec0", ... for core index 0, 1, ...
 std::string core_name(uint32_t core);

@@ -125,8 +125,9 @@ TEST(TargetCli, OnA5ReviewedAttentionHandsItsExpTilesToTheCubeThroughL1) {
 }
 
 // A vector core's TMOV from L0C reads the cube's L0C (a5's path): the program
-// must order it after the cube's write (SIGNAL there, WAIT here); a read
-// before any WAIT is refused, naming the instruction.
+// must order it after the cube's write (SIGNAL there, WAIT here), and the
+// cube's next write of the tile after it; an unordered one is refused, naming
+// the instruction.
 TEST(TargetCli, AVectorCoreReadsTheCubesL0cOnlyAfterAWait) {
   const std::string wait_then_move = R"(tensor a [16,16] bf16 in
 tensor b [16,16] bf16 in
@@ -157,8 +158,29 @@ task 0 kernel=0 site=0 reads=[a:0..512,b:0..512] writes=[d:0..1024]
   std::ofstream(d / "bad.npu") << bad;
   r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "bad.npu").string());
   EXPECT_EQ(r.code, 2) << r.out;
-  EXPECT_NE(r.out.find("vec0) instruction #0 tmov at 'mm: launch': reads the cube's L0C before any WAIT"),
+  // (The cube's matmul waits for its loads: the vector core's read runs first.)
+  EXPECT_NE(r.out.find("vec0) instruction #0 tmov at 'mm: launch': reads source tile L0C[0, 1024) but nothing in "
+                       "this task wrote bytes [0, 1024) before it"),
             std::string::npos) << r.out;
+  // The cube overwriting the tile the vector core reads needs a flag from it
+  // too (its read done): the same program with a second matmul into the tile
+  // after the SIGNAL is refused, and runs once the cube WAITs for vec0's
+  // SIGNAL 1 after its read.
+  const std::string signal = "    signal 0 @0\n", store = "    tstore d[0+16x16/16] <- UB[0+16x16 fp32] @0\n";
+  const std::string again = "    tmatmul L0C[0+16x16 fp32] <- L0A[0+16x16 bf16] L0B[0+16x16 bf16] @0\n";
+  std::string overwrite = wait_then_move;
+  overwrite.insert(overwrite.find(signal) + signal.size(), again);
+  std::ofstream(d / "overwrite.npu") << overwrite;
+  r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "overwrite.npu").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("and nothing orders the"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("#6 tmatmul"), std::string::npos) << r.out;  // named by either side
+  std::string released = wait_then_move;
+  released.insert(released.find(signal) + signal.size(), "    wait 1 @0\n" + again);
+  released.insert(released.find(store) + store.size(), "    signal 1 @0\n");
+  std::ofstream(d / "released.npu") << released;
+  r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "released.npu").string());
+  EXPECT_EQ(r.code, 0) << released << r.out;
 }
 
 // The reverse direction (a5's UB -> L1): vector core 0 writes x into the
