@@ -30,6 +30,8 @@ std::vector<bool> known_before_run(const Program& p) {
     const Tensor& t = p.tensors[i];
     known[i] = t.dtype == DType::INT32 && !t.init.empty() && int64_t(t.init.size()) == t.elems();
   }
+  // The tensors each launched kernel stores to, then each task's through its binding.
+  std::vector<std::vector<uint32_t>> stored(p.kernels.size());
   std::vector<bool> seen(p.kernels.size(), false);
   for (const Task& task : p.tasks) {
     if (task.kernel >= p.kernels.size() || seen[task.kernel]) continue;
@@ -37,10 +39,18 @@ std::vector<bool> known_before_run(const Program& p) {
     const Kernel& k = p.kernels[task.kernel];
     auto scan = [&](const std::vector<Instr>& s) {
       for (const Instr& in : s)
-        if (op_info(in.op).gm_write && in.gm.tensor < known.size()) known[in.gm.tensor] = false;
+        if (op_info(in.op).gm_write && in.gm.tensor < known.size()) stored[task.kernel].push_back(in.gm.tensor);
     };
     scan(k.cube);
     for (const auto& v : k.vec) scan(v);
+  }
+  for (const Task& task : p.tasks) {
+    if (task.kernel >= p.kernels.size()) continue;
+    const Binding* b = task.binding < p.bindings.size() ? &p.bindings[task.binding] : nullptr;
+    for (uint32_t t : stored[task.kernel]) {
+      const uint32_t u = b && t < b->size() ? (*b)[t] : t;
+      if (u < known.size()) known[u] = false;
+    }
   }
   return known;
 }
@@ -52,7 +62,7 @@ constexpr int64_t kMaxReg = int64_t(1) << 31;
 }  // namespace
 
 std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<Instr>& stream,
-                                            const std::vector<bool>& known, uint32_t block) {
+                                            const std::vector<bool>& known, uint32_t block, const Binding* binding) {
   std::array<std::optional<int64_t>, kNumRegs> regs{};  // nullopt: not known before the run
   std::vector<InstrAccess> out;
   for (uint32_t i = 0; i < stream.size(); ++i) {
@@ -61,7 +71,7 @@ std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<
     if (op.uses(Operand::Gm)) {
       const GmView& v = in.gm;
       GmAccess a;
-      a.tensor = v.tensor;
+      a.tensor = binding && v.tensor < binding->size() ? (*binding)[v.tensor] : v.tensor;
       a.write = op.gm_write;
       a.reg = v.reg;
       a.first = v.offset;
@@ -83,9 +93,9 @@ std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<
       std::optional<int64_t>& r = regs[size_t(in.reg)];
       r.reset();
       const GmAccess& a = out.back().access;
-      if (!a.whole && in.gm.tensor < known.size() && known[in.gm.tensor] && a.first >= 0 &&
-          a.first < int64_t(p.tensors[in.gm.tensor].init.size()))
-        r = p.tensors[in.gm.tensor].init[size_t(a.first)];
+      if (!a.whole && a.tensor < known.size() && known[a.tensor] && a.first >= 0 &&
+          a.first < int64_t(p.tensors[a.tensor].init.size()))
+        r = p.tensors[a.tensor].init[size_t(a.first)];
     } else if (in.op == Op::SADD) {
       std::optional<int64_t>& r = regs[size_t(in.reg)];
       if (r && std::isfinite(in.imm) && std::fabs(in.imm) <= float(kMaxReg)) *r += int64_t(in.imm);

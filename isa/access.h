@@ -35,7 +35,7 @@ struct GmAccess {
 };
 
 // Per tensor: are its values known before the run (int32, one init value per
-// element, and no TSTORE to it in any kernel a task launches)?
+// element, and no TSTORE to it by any task, through its binding)?
 std::vector<bool> known_before_run(const Program& p);
 
 // One entry per GM-touching instruction of `stream`, in order.
@@ -47,8 +47,10 @@ struct InstrAccess {
 // Walks `stream` tracking the registers whose values are known (`known`:
 // from known_before_run). Expects a structurally valid stream (tensor
 // indices in range); an unresolvable offset yields `whole`.
-// `block`: the task's block index, the value an SBLOCK gives its register.
+// `block`: the task's block index, the value an SBLOCK gives its register;
+// `binding`: the task's (Program::binding_of), applied to every access.
 std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<Instr>& stream,
-                                            const std::vector<bool>& known, uint32_t block = 0);
+                                            const std::vector<bool>& known, uint32_t block = 0,
+                                            const Binding* binding = nullptr);
 
 }  // namespace isa

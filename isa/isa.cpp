@@ -118,8 +118,8 @@ bool Kernel::operator==(const Kernel& o) const {
 }
 
 bool Task::operator==(const Task& o) const {
-  return std::tie(kernel, site, block, blocks, reads, writes, deps) ==
-         std::tie(o.kernel, o.site, o.block, o.blocks, o.reads, o.writes, o.deps);
+  return std::tie(kernel, site, block, blocks, binding, reads, writes, deps) ==
+         std::tie(o.kernel, o.site, o.block, o.blocks, o.binding, o.reads, o.writes, o.deps);
 }
 
 uint64_t Program::instruction_count() const {
@@ -139,8 +139,8 @@ std::optional<uint32_t> Program::find_tensor(std::string_view name) const {
 }
 
 bool Program::operator==(const Program& o) const {
-  return std::tie(tensors, sites, kernels, tasks) ==
-         std::tie(o.tensors, o.sites, o.kernels, o.tasks);
+  return std::tie(tensors, sites, kernels, bindings, tasks) ==
+         std::tie(o.tensors, o.sites, o.kernels, o.bindings, o.tasks);
 }
 
 namespace {

@@ -162,21 +162,44 @@ struct Kernel {
 // once; the scheduler dispatches each to its own core group; they share
 // their dependencies (each block waits for every block of the launches the
 // launch depends on), as the runtime tracks a task, not its blocks.
+// No tensor binding: the task's kernel touches the tensors it names.
+constexpr uint32_t kNoBinding = UINT32_MAX;
+
 struct Task {
   uint32_t kernel = 0;  // index into Program::kernels
   uint32_t site = 0;    // source site of the launch (index into sites)
   uint32_t block = 0, blocks = 1;  // pl.spmd: this block of how many
+  uint32_t binding = kNoBinding;   // index into Program::bindings
   std::vector<GmRange> reads, writes;
   std::vector<uint32_t> deps;  // indices of earlier tasks that must finish first
   bool operator==(const Task& o) const;
 };
 
+// A task's tensor binding. A kernel's GM operands name program tensors; a
+// task with a binding runs its kernel with tensor map[t] wherever the kernel
+// names tensor t, as a launch binds a kernel's pointer arguments. So one
+// layer's kernels serve every layer of a model, each layer's tasks binding
+// that layer's weights, caches and activations: one copy of the
+// instructions. A bound tensor has the dtype and shape of the tensor it
+// stands for (validate_program checks), so the kernel's static checks hold
+// under every binding. The task's reads/writes name the bound tensors.
+using Binding = std::vector<uint32_t>;  // one entry per program tensor; map[t] == t: t itself
+
 struct Program {
   std::vector<Tensor> tensors;
   std::vector<std::string> sites;  // "kernel: label", e.g. "q_head_rope: store all_q_padded"
   std::vector<Kernel> kernels;
+  std::vector<Binding> bindings;
   std::vector<Task> tasks;
 
+  // The tensor that operand tensor `t` of `task`'s kernel stands for.
+  uint32_t bound(const Task& task, uint32_t t) const {
+    return task.binding == kNoBinding ? t : bindings[task.binding][t];
+  }
+  // The binding of `task` (null: none), for loops that resolve many operands.
+  const Binding* binding_of(const Task& task) const {
+    return task.binding == kNoBinding ? nullptr : &bindings[task.binding];
+  }
   uint64_t instruction_count() const;
   std::optional<uint32_t> find_tensor(std::string_view name) const;
   bool operator==(const Program& o) const;

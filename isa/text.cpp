@@ -141,6 +141,7 @@ class Printer {
     for (size_t i = 0; i < p_.sites.size(); ++i)
       o_ += "site " + num(i) + ' ' + quote(p_.sites[i]) + '\n';
     for (size_t k = 0; k < p_.kernels.size(); ++k) kernel(k, p_.kernels[k]);
+    for (size_t b = 0; b < p_.bindings.size(); ++b) binding(b, p_.bindings[b]);
     for (size_t t = 0; t < p_.tasks.size(); ++t) task(t, p_.tasks[t]);
     return std::move(o_);
   }
@@ -174,9 +175,19 @@ class Printer {
     o_ += "end\n";
   }
 
+  // Only the tensors the binding replaces. An entry past the tensors (which
+  // validate_program rejects) is printed as $index all the same.
+  void binding(size_t index, const Binding& b) {
+    o_ += "binding " + num(index);
+    for (size_t t = 0; t < b.size(); ++t)
+      if (b[t] != t) o_ += ' ' + tensor_ref(uint32_t(t)) + '=' + tensor_ref(b[t]);
+    o_ += '\n';
+  }
+
   void task(size_t index, const Task& t) {
     o_ += "task " + num(index) + " kernel=" + num(t.kernel) + " site=" + num(t.site);
     if (t.blocks > 1) o_ += " block=" + num(t.block) + '/' + num(t.blocks);
+    if (t.binding != kNoBinding) o_ += " binding=" + num(t.binding);
     o_ += " deps=";
     print_list(o_, t.deps, [&](uint32_t d) { o_ += num(d); });
     o_ += " reads=";
@@ -257,7 +268,7 @@ class Parser {
  public:
   Parser(std::string_view text, const std::string& filename, SourceMap* map)
       : text_(text), file_(filename), map_(map) {
-    if (map_) *map_ = SourceMap{filename, {}, {}, {}};
+    if (map_) *map_ = SourceMap{filename, {}, {}, {}, {}};
   }
 
   Program run() {
@@ -516,7 +527,7 @@ class Parser {
       if (kw == "cube") return cube();
       if (kw == "vec") return vec();
       if (kw == "end") return end_kernel();
-      if (kw == "tensor" || kw == "site" || kw == "kernel" || kw == "task")
+      if (kw == "tensor" || kw == "site" || kw == "kernel" || kw == "binding" || kw == "task")
         fail("'" + std::string(kw) + "' inside kernel " + num(p_.kernels.size() - 1) +
              " (missing 'end')");
       return instruction(kw);
@@ -524,6 +535,7 @@ class Parser {
     if (kw == "tensor") return tensor();
     if (kw == "site") return site();
     if (kw == "kernel") return kernel();
+    if (kw == "binding") return binding();
     if (kw == "task") return task();
     if (kw == "cube" || kw == "vec" || kw == "end" || mnemonic_table().count(std::string(kw)))
       fail("'" + std::string(kw) + "' outside a kernel");
@@ -700,6 +712,33 @@ class Parser {
     return r;
   }
 
+  // Over the tensors declared so far (tensors come first in a program).
+  void binding() {
+    const uint32_t index = next_index("binding", p_.bindings.size());
+    Binding b(p_.tensors.size());
+    for (uint32_t t = 0; t < b.size(); ++t) b[t] = t;
+    std::unordered_set<uint32_t> seen;
+    for (;;) {
+      ws();
+      if (at_end()) break;
+      const size_t at = pos_;
+      const uint32_t from = tensor_ref();
+      if (from >= b.size()) {
+        pos_ = at;
+        fail("binding " + num(index) + ": tensor $" + num(from) + " is not declared (" + num(b.size()) +
+             " tensors so far)");
+      }
+      if (!seen.insert(from).second) {
+        pos_ = at;
+        fail("binding " + num(index) + ": tensor '" + p_.tensors[from].name + "' is bound twice");
+      }
+      expect("=", "after the tensor a binding replaces (FROM=TO)");
+      b[from] = tensor_ref();
+    }
+    p_.bindings.push_back(std::move(b));
+    if (map_) map_->bindings.push_back(uint32_t(line_no_));
+  }
+
   void task() {
     const uint32_t index = next_index("task", p_.tasks.size());
     Task t;
@@ -722,6 +761,9 @@ class Parser {
         t.block = integer<uint32_t>("block index");
         if (!accept("/")) fail("block= expects B/N (block B of N), e.g. block=0/4");
         t.blocks = integer<uint32_t>("block count");
+      } else if (key == "binding") {
+        t.binding = integer<uint32_t>("binding index");
+        if (t.binding == kNoBinding) fail("binding index " + num(t.binding) + " out of range");
       } else if (key == "deps") {
         list("deps", [&] { t.deps.push_back(integer<uint32_t>("task index")); });
       } else if (key == "reads") {

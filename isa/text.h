@@ -36,9 +36,13 @@
 //             (each on its own line; vec indices count up from 0; "cube" may be
 //             left out when the cube stream is empty, and comes before any "vec";
 //             the printer always writes it)
-//   task   := "task" INDEX "kernel="K "site="S "deps=[" T,* "]"
-//             "reads=[" RANGE,* "]" "writes=[" RANGE,* "]"   (fields in any order;
-//             kernel= and site= required; a missing list is empty)
+//   binding := "binding" INDEX (TENSOR "=" TENSOR)*   a task's kernel touches the
+//             right-hand tensor wherever it names the left-hand one (isa.h,
+//             Binding); the tensors not listed stand for themselves
+//   task   := "task" INDEX "kernel="K "site="S ("block="B"/"N)? ("binding="BI)?
+//             "deps=[" T,* "]" "reads=[" RANGE,* "]" "writes=[" RANGE,* "]"
+//             (fields in any order; kernel= and site= required; a missing list
+//             is empty)
 //   RANGE  := TENSOR ":" BEGIN ".." END                 GM bytes [BEGIN, END)
 //
 // Tasks: reads= and writes= declare the GM a task touches; deps= lists
@@ -102,7 +106,7 @@ std::string print_program(const Program& p);
 // Line numbers count from 1; 0 means unknown.
 struct SourceMap {
   std::string file;
-  std::vector<uint32_t> tensors, tasks;  // line of each tensor / task
+  std::vector<uint32_t> tensors, bindings, tasks;  // line of each tensor / binding / task
   // Per kernel, per stream (0: cube, 1 + i: vec i), the line of each instruction.
   std::vector<std::vector<std::vector<uint32_t>>> instrs;
 

@@ -33,6 +33,7 @@ class Validator {
 
   void run() {
     for (uint32_t i = 0; i < p_.tensors.size(); ++i) check_tensor(i);
+    for (uint32_t i = 0; i < p_.bindings.size(); ++i) check_binding(i);
     std::vector<bool> checked(p_.kernels.size(), false);
     for (uint32_t t = 0; t < p_.tasks.size(); ++t) {
       check_task(t);
@@ -48,6 +49,12 @@ class Validator {
     // the instructions touch (task dependencies are derived from them).
     const std::vector<bool> known = known_before_run(p_);
     for (uint32_t t = 0; t < p_.tasks.size(); ++t) check_coverage(t, known);
+  }
+
+  static std::string dims(const Tensor& t) {
+    std::string s = std::string(to_string(t.dtype)) + " [";
+    for (size_t i = 0; i < t.shape.size(); ++i) s += (i ? "," : "") + std::to_string(t.shape[i]);
+    return s + "]";
   }
 
  private:
@@ -106,6 +113,24 @@ class Validator {
     }
   }
 
+  // Every entry names a tensor of the dtype and shape of the one it replaces,
+  // so what check_kernel proved of a kernel holds under the binding.
+  void check_binding(uint32_t i) {
+    const Binding& b = p_.bindings[i];
+    set_ctx("binding " + std::to_string(i));
+    line_ = src_ ? line_of(src_->bindings, i) : 0;
+    if (b.size() != p_.tensors.size())
+      fail("has " + std::to_string(b.size()) + " entries for " + std::to_string(p_.tensors.size()) + " tensors");
+    for (uint32_t t = 0; t < b.size(); ++t) {
+      if (b[t] == t) continue;
+      check_tensor_index(b[t], "entry for " + quoted(p_.tensors[t].name));
+      const Tensor &from = p_.tensors[t], &to = p_.tensors[b[t]];
+      if (from.dtype != to.dtype || from.shape != to.shape)
+        fail("binds " + quoted(from.name) + " (" + dims(from) + ") to " + quoted(to.name) + " (" + dims(to) +
+             "): a bound tensor has the dtype and shape of the one it replaces");
+    }
+  }
+
   void check_task(uint32_t index) {
     const Task& t = p_.tasks[index];
     set_ctx("task " + std::to_string(index));
@@ -115,6 +140,9 @@ class Validator {
            std::to_string(p_.kernels.size()) + " kernels)");
     ctx_ += " (" + kernel_name(t.kernel) + ")";
     check_site(t.site);
+    if (t.binding != kNoBinding && t.binding >= p_.bindings.size())
+      fail("binding " + std::to_string(t.binding) + " out of range (" + std::to_string(p_.bindings.size()) +
+           " bindings)");
     if (t.blocks == 0 || t.block >= t.blocks)
       fail("block " + std::to_string(t.block) + " of " + std::to_string(t.blocks) + " is out of range");
     if (t.block > 0) {  // the blocks of a launch are consecutive tasks of one site
@@ -225,7 +253,7 @@ class Validator {
     const Kernel& k = p_.kernels[task.kernel];
     const std::vector<GmRange> reads = merged(task.reads), writes = merged(task.writes);
     const auto stream = [&](const std::vector<Instr>& s, int sid, const std::string& name) {
-      for (const InstrAccess& ia : stream_gm_accesses(p_, s, known, task.block)) {
+      for (const InstrAccess& ia : stream_gm_accesses(p_, s, known, task.block, p_.binding_of(task))) {
         const GmAccess& a = ia.access;
         const std::vector<GmRange>& cover = a.write ? writes : reads;
         const uint64_t size = uint64_t(std::max<int64_t>(0, p_.tensors[a.tensor].bytes()));

@@ -67,6 +67,7 @@ std::string CoreEngine::where(uint32_t i) const {
 void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx) {
   stream_ = stream;
   ctx_ = ctx;
+  binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
   core_ = core_index(ctx.core);
   cube_ = core_ == 0;
   const uint8_t sharing = cube_ ? kernel_sharing() : 0;
@@ -219,7 +220,8 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   };
   auto gm_access = [&](bool write) {
     const isa::GmView& v = in.gm;
-    const isa::Tensor& t = ctx_.program->tensors.at(v.tensor);
+    const uint32_t tensor = gm_tensor(in);
+    const isa::Tensor& t = ctx_.program->tensors.at(tensor);
     int64_t off = v.offset;
     if (v.reg >= 0) {
       use_reg(v.reg);
@@ -235,9 +237,9 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
       throw SimError(os.str());
     }
     size_t k = 0;
-    while (k < gm_tensors_.size() && gm_tensors_[k] != v.tensor) ++k;
+    while (k < gm_tensors_.size() && gm_tensors_[k] != tensor) ++k;
     if (k == gm_tensors_.size()) {
-      gm_tensors_.push_back(v.tensor);
+      gm_tensors_.push_back(tensor);
       if (gm_trackers_.size() < gm_tensors_.size()) gm_trackers_.emplace_back();
       gm_trackers_[k].clear();
     }
@@ -260,7 +262,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   if (op.uses(isa::Operand::Reg)) {
     if (op.reg_read) use_reg(in.reg);
     // The register's value, for offsets later in the stream.
-    if (in.op == Op::SLOAD) regs[in.reg] = ctx_.read_int ? ctx_.read_int(in.gm.tensor, d.gm_offset) : 0;
+    if (in.op == Op::SLOAD) regs[in.reg] = ctx_.read_int ? ctx_.read_int(gm_tensor(in), d.gm_offset) : 0;
     else if (in.op == Op::SADD) regs[in.reg] += int64_t(in.imm);
     else if (in.op == Op::SBLOCK) regs[in.reg] = ctx_.block;
     regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
@@ -444,9 +446,9 @@ std::string CoreEngine::shared_conflict(uint32_t i, const SharedAccess& a, const
 
 MemRequest CoreEngine::mem_request(const isa::Instr& in, int64_t gm_offset) const {
   const isa::GmView& v = in.gm;
-  const uint64_t e = isa::dtype_bytes(ctx_.program->tensors[v.tensor].dtype);
   MemRequest r;
-  r.tensor = v.tensor;
+  r.tensor = gm_tensor(in);
+  const uint64_t e = isa::dtype_bytes(ctx_.program->tensors[r.tensor].dtype);
   r.offset = uint64_t(gm_offset) * e;
   r.rows = v.rows;
   r.row_bytes = uint64_t(v.cols) * e;
@@ -461,7 +463,9 @@ void CoreEngine::finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t 
   end_[i] = end;
   end_max_ = std::max(end_max_, end);
   ++finished_count_;
-  done(InstrEvent{i, &(*stream_)[i], &dec_[i].cost, start, pipe_end, end, dec_[i].gm_offset, mem});
+  const isa::Instr& in = (*stream_)[i];
+  done(InstrEvent{i, &in, &dec_[i].cost, start, pipe_end, end, dec_[i].gm_offset, mem,
+                  isa::op_info(in.op).uses(isa::Operand::Gm) ? gm_tensor(in) : 0});
 }
 
 bool CoreEngine::dma_in_flight() const {

@@ -80,6 +80,7 @@ struct InstrEvent {
   uint64_t end;       // its result is visible (a GM DMA: the memory system's latency after pipe_end)
   int64_t gm_offset;    // resolved element offset of the GM view (dynamic regs applied)
   const MemResult* mem = nullptr;  // a GM DMA: what it cost the memory system
+  uint32_t gm_tensor = 0;  // the tensor the GM view touches (the task's binding applied)
 };
 
 // Read-only facts about the running task, for messages and dynamic offsets.
@@ -126,6 +127,8 @@ class CoreEngine {
     int64_t gm_offset;
   };
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
+  // The tensor instruction `in`'s GM view touches under the task's binding.
+  uint32_t gm_tensor(const isa::Instr& in) const { return binding_ ? (*binding_)[in.gm.tensor] : in.gm.tensor; }
   std::string where(uint32_t i) const;
   void decode_one(uint32_t i, int64_t regs[]);
   // The memory-system view of GM DMA `in` at element offset `gm_offset`.
@@ -169,6 +172,7 @@ class CoreEngine {
   const isa::Program* kernels_of_ = nullptr;  // the program kernel_sharing_ is for
   std::vector<int8_t> kernel_sharing_;        // per kernel: -1 not known yet, else its bits
   TaskContext ctx_;
+  const isa::Binding* binding_ = nullptr;  // the task's tensor binding, if any
   std::vector<Decoded> dec_;
   std::vector<uint32_t> deps_;
   std::vector<uint64_t> start_, end_;

@@ -132,12 +132,12 @@ uint8_t* FunctionalState::tile_ptr(Core& c, const isa::Tile& t, const char* role
   return b.get() + t.offset;
 }
 
-void FunctionalState::check_gm(const isa::Instr& in, int64_t off) const {
+void FunctionalState::check_gm(const isa::Instr& in, uint32_t tensor, int64_t off) const {
   const isa::GmView& v = in.gm;
-  if (v.tensor >= program_.tensors.size())
-    throw SimError(where(cur_group_, cur_core_, &in) + ": GM tensor index " + std::to_string(v.tensor) +
+  if (tensor >= program_.tensors.size())
+    throw SimError(where(cur_group_, cur_core_, &in) + ": GM tensor index " + std::to_string(tensor) +
                    " out of range");
-  const isa::Tensor& t = program_.tensors[v.tensor];
+  const isa::Tensor& t = program_.tensors[tensor];
   const int64_t last = off + v.span();
   if (off < 0 || last > t.elems()) {
     std::ostringstream os;
@@ -180,9 +180,9 @@ void FunctionalState::store(uint8_t* p, const isa::Tile& t, const std::vector<fl
   }
 }
 
-void FunctionalState::tload(uint8_t* dst, const isa::Tile& t, const isa::GmView& v, int64_t off) {
-  const GmData& g = gm_[v.tensor];
-  const bool gm_int = program_.tensors[v.tensor].dtype == DType::INT32;
+void FunctionalState::tload(uint8_t* dst, const isa::Tile& t, uint32_t tensor, const isa::GmView& v, int64_t off) {
+  const GmData& g = gm_[tensor];
+  const bool gm_int = program_.tensors[tensor].dtype == DType::INT32;
   const uint32_t eb = isa::dtype_bytes(t.dtype);
   const uint32_t rows = std::max<uint32_t>(v.rows, 1);
   for (uint32_t r = 0; r < rows; ++r) {
@@ -199,9 +199,10 @@ void FunctionalState::tload(uint8_t* dst, const isa::Tile& t, const isa::GmView&
   }
 }
 
-void FunctionalState::tstore(const uint8_t* src, const isa::Tile& t, const isa::GmView& v, int64_t off) {
-  GmData& g = gm_[v.tensor];
-  const DType gt = program_.tensors[v.tensor].dtype;
+void FunctionalState::tstore(const uint8_t* src, const isa::Tile& t, uint32_t tensor, const isa::GmView& v,
+                             int64_t off) {
+  GmData& g = gm_[tensor];
+  const DType gt = program_.tensors[tensor].dtype;
   const uint32_t eb = isa::dtype_bytes(t.dtype);
   const uint32_t rows = std::max<uint32_t>(v.rows, 1);
   for (uint32_t r = 0; r < rows; ++r) {
@@ -353,22 +354,23 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
   }
 }
 
-void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset, uint32_t block) {
+void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset,
+                              uint32_t gm_tensor, uint32_t block) {
   Core& c = core_at(group, core, isa::mnemonic(in).c_str());
   cur_group_ = group;
   cur_core_ = core;
   switch (in.op) {
     case Op::TLOAD:
     case Op::TSTORE: {
-      check_gm(in, gm_offset);
+      check_gm(in, gm_tensor, gm_offset);
       const isa::Tile& t = in.op == Op::TLOAD ? in.dst : in.a;
       if (std::max<uint32_t>(in.gm.rows, 1) != t.vrows() || in.gm.cols != t.vcols())
         throw SimError(where(group, core, &in) + ": gm view " + std::to_string(in.gm.rows) + "x" +
                        std::to_string(in.gm.cols) + " is not the tile's valid shape " + shape(t));
       if (in.op == Op::TLOAD)
-        tload(tile_ptr(c, t, "dst", &in), t, in.gm, gm_offset);
+        tload(tile_ptr(c, t, "dst", &in), t, gm_tensor, in.gm, gm_offset);
       else
-        tstore(tile_ptr(c, t, "source", &in), t, in.gm, gm_offset);
+        tstore(tile_ptr(c, t, "source", &in), t, gm_tensor, in.gm, gm_offset);
       return;
     }
     case Op::TMOV: {
@@ -397,8 +399,8 @@ void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& i
       if (in.reg < 0 || in.reg >= isa::kNumRegs)
         throw SimError(where(group, core, &in) + ": register R" + std::to_string(in.reg) + " out of range");
       if (in.op == Op::SLOAD) {
-        check_gm(in, gm_offset);
-        c.regs[in.reg] = read_int(in.gm.tensor, gm_offset);
+        check_gm(in, gm_tensor, gm_offset);
+        c.regs[in.reg] = read_int(gm_tensor, gm_offset);
       } else if (in.op == Op::SADD) {
         c.regs[in.reg] += int64_t(in.imm);
       } else {

@@ -74,7 +74,10 @@ class FunctionalState {
   // Throws SimError for a tile outside its buffer or a GM access outside its
   // tensor (the timing engine rejects both earlier in a normal run).
   // `block`: the task's block index (pl.spmd), the value SBLOCK reads.
-  void execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset, uint32_t block = 0);
+  // `gm_tensor`: the tensor the instruction's GM view touches (the task's
+  // binding applied: InstrEvent::gm_tensor; without one, in.gm.tensor).
+  void execute(uint32_t group, uint32_t core, const isa::Instr& in, int64_t gm_offset, uint32_t gm_tensor,
+               uint32_t block = 0);
 
   // An int32 tensor element (TaskContext::read_int in functional mode).
   // Throws SimError for a float tensor or an element out of range.
@@ -121,15 +124,15 @@ class FunctionalState {
   // The tile's first byte; checks [offset, offset + bytes) against the
   // capacity, bytes = the footprint of the valid region unless given.
   uint8_t* tile_ptr(Core& c, const isa::Tile& t, const char* role, const isa::Instr* in, uint64_t bytes = 0);
-  void check_gm(const isa::Instr& in, int64_t off) const;
+  void check_gm(const isa::Instr& in, uint32_t tensor, int64_t off) const;
   std::string where(uint32_t group, uint32_t core, const isa::Instr* in) const;
 
   // A tile's valid region <-> dense fp32 (vrows x vcols).
   void load(const uint8_t* p, const isa::Tile& t, std::vector<float>& out) const;
   void store(uint8_t* p, const isa::Tile& t, const std::vector<float>& v) const;
 
-  void tload(uint8_t* dst, const isa::Tile& t, const isa::GmView& v, int64_t off);
-  void tstore(const uint8_t* src, const isa::Tile& t, const isa::GmView& v, int64_t off);
+  void tload(uint8_t* dst, const isa::Tile& t, uint32_t tensor, const isa::GmView& v, int64_t off);
+  void tstore(const uint8_t* src, const isa::Tile& t, uint32_t tensor, const isa::GmView& v, int64_t off);
   void matmul(Core& c, const isa::Instr& in);
   void vector_op(Core& c, const isa::Instr& in);
 

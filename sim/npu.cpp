@@ -234,7 +234,7 @@ class Npu : public sc_core::sc_module {
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
     // Events arrive in an order that respects every data dependency, so the
     // semantics can run here (docs/architecture.md, "Functional mode").
-    if (functional) functional->execute(group, core, *e.instr, e.gm_offset, p.tasks[task].block);
+    if (functional) functional->execute(group, core, *e.instr, e.gm_offset, e.gm_tensor, p.tasks[task].block);
     stats.on_instr(task, e);
     // keeps() first: most of a trace's events are instructions, and building
     // their names and args costs more than the test.
@@ -242,7 +242,7 @@ class Npu : public sc_core::sc_module {
       return;
     const uint32_t tid = 1 + core * kNumPipes + uint32_t(e.cost->pipe);
     std::string name = isa::mnemonic(*e.instr);
-    if (e.cost->gm_dma()) name += " " + p.tensors[e.instr->gm.tensor].name;
+    if (e.cost->gm_dma()) name += " " + p.tensors[e.gm_tensor].name;
     // A lane shows when its pipe is busy (a DMA until its last byte has moved).
     tracer->event(TraceLevel::Pipe, group + 1, tid, name, p.kernels[p.tasks[task].kernel].name, e.start,
                   e.pipe_end, "{\"task\":" + std::to_string(task) + ",\"site\":" +

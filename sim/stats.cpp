@@ -98,7 +98,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
       break;
     case isa::CostClass::ScalarLoad:
       ++ctr.scalar_reads;
-      bytes = isa::dtype_bytes(p_.tensors[in.gm.tensor].dtype);
+      bytes = isa::dtype_bytes(p_.tensors[e.gm_tensor].dtype);
       break;
     case isa::CostClass::Matmul: {
       ctr.cube_busy_cycles += e.end - e.start;

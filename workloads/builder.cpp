@@ -1432,6 +1432,46 @@ void ProgramBuilder::parallel(std::string_view name, int64_t n, int64_t chunk,
       launch);
 }
 
+uint32_t ProgramBuilder::binding(const std::vector<std::pair<GmTensor, GmTensor>>& replace) {
+  isa::Program& p = impl_->prog;
+  isa::Binding b(p.tensors.size());
+  for (uint32_t t = 0; t < b.size(); ++t) b[t] = t;
+  for (const auto& [from, to] : replace) {
+    const isa::Tensor &f = p.tensors.at(from.id), &t = p.tensors.at(to.id);
+    if (f.dtype != t.dtype || f.shape != t.shape)
+      throw BuildError("binding: '" + t.name + "' cannot stand for '" + f.name + "' (another dtype or shape)");
+    b[from.id] = to.id;
+  }
+  p.bindings.push_back(std::move(b));
+  return uint32_t(p.bindings.size() - 1);
+}
+
+void ProgramBuilder::relaunch(uint32_t first, uint32_t end, uint32_t binding) {
+  Impl& I = *impl_;
+  isa::Program& p = I.prog;
+  if (I.finished) throw BuildError("ProgramBuilder: finish() was already called");
+  if (I.in_launch) throw BuildError("relaunch inside kernel '" + I.ki().name + "'");
+  if (first > end || end > p.tasks.size() || binding >= p.bindings.size())
+    throw BuildError("relaunch: tasks [" + std::to_string(first) + ", " + std::to_string(end) + ") or binding " +
+                     std::to_string(binding) + " out of range");
+  if ((first < end && p.tasks[first].block != 0) || (end < p.tasks.size() && p.tasks[end].block != 0))
+    throw BuildError("relaunch: tasks [" + std::to_string(first) + ", " + std::to_string(end) +
+                     ") cut a pl.spmd launch");
+  const isa::Binding& b = p.bindings[binding];
+  const double estimate = double(I.bytes()) + double(end - first) * double(detail::kTaskBytes);
+  if (I.over_memory(estimate)) I.fail_memory("relaunching " + std::to_string(end - first) + " tasks", estimate);
+  p.tasks.reserve(p.tasks.size() + (end - first));
+  for (uint32_t i = first; i < end; ++i) {
+    isa::Task t = p.tasks[i];
+    if (t.binding != isa::kNoBinding) throw BuildError("relaunch: task " + std::to_string(i) + " has a binding");
+    t.binding = binding;
+    t.deps.clear();  // finish() derives them from the ranges
+    for (auto* rs : {&t.reads, &t.writes})
+      for (isa::GmRange& r : *rs) r.tensor = b[r.tensor];
+    p.tasks.push_back(std::move(t));
+  }
+}
+
 const isa::Program& ProgramBuilder::program() const { return impl_->prog; }
 const Target& ProgramBuilder::target() const { return impl_->target; }
 const Target& KernelBuilder::target() const { return impl_->target; }
@@ -1441,7 +1481,10 @@ void set_program_memory_limit(uint64_t bytes) { detail::g_program_memory_limit =
 isa::Program ProgramBuilder::finish() {
   if (impl_->finished) throw BuildError("ProgramBuilder::finish called twice");
   impl_->finished = true;
-  isa::derive_task_deps(impl_->prog);
+  isa::Program& p = impl_->prog;
+  for (isa::Binding& b : p.bindings)  // tensors declared after a binding stand for themselves
+    for (uint32_t t = uint32_t(b.size()); t < p.tensors.size(); ++t) b.push_back(t);
+  isa::derive_task_deps(p);
   return std::move(impl_->prog);
 }
 

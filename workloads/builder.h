@@ -379,6 +379,16 @@ class ProgramBuilder {
                       const std::function<void(KernelBuilder&, int64_t, int64_t)>& body,
                       Label launch = {});
 
+  // A tensor binding (isa::Binding) over the tensors declared so far: each
+  // pair's first tensor is replaced by its second. Returns its index.
+  uint32_t binding(const std::vector<std::pair<GmTensor, GmTensor>>& replace);
+  // Launches tasks [first, end) again, in order, with their kernels' tensors
+  // bound by `binding` (one layer's launches for the next layer): no
+  // instruction is emitted, and each copy's GM ranges are its original's
+  // under the binding. [first, end) holds whole pl.spmd launches of tasks
+  // without a binding of their own.
+  void relaunch(uint32_t first, uint32_t end, uint32_t binding);
+
   const isa::Program& program() const;
   // Derives task deps and hands the program over (the builder is spent).
   isa::Program finish();

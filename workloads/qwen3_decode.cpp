@@ -135,6 +135,11 @@ std::string qwen3_check(const Qwen3Params& p) {
                           {"tiling.down_proj_chunk", t.down_proj_chunk}})
       if (v <= 0) return std::string(key) + ": must be positive, got " + S(v);
   }
+  if (p.layers < 1 || p.layers > 256) return "layers: " + S(p.layers) + " is outside 1..256";
+  if (p.lm_head) {
+    if (s.vocab <= 0) return "shapes.vocab: must be positive, got " + S(s.vocab);
+    if (t.lm_head_chunk <= 0) return "tiling.lm_head_chunk: must be positive, got " + S(t.lm_head_chunk);
+  }
   if (int64_t(p.seq_lens.size()) != s.B)
     return "seq_lens: has " + S(int64_t(p.seq_lens.size())) + " values, B=" + S(s.B);
   for (size_t i = 0; i < p.seq_lens.size(); ++i)
@@ -155,6 +160,7 @@ isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target) {
     case Qwen3Variant::Upstream0427: g.upstream_0427(); break;
     case Qwen3Variant::Upstream: g.upstream(); break;
   }
+  g.more_layers_and_head();
   return g.pb.finish();
 }
 

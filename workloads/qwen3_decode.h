@@ -23,6 +23,9 @@ const char* to_string(Qwen3Variant v);
 
 struct Qwen3Shapes {
   int64_t B = 16, S_max = 4096, NH = 64, NKV = 8, D = 128, H = 8192, I = 25600;
+  // The vocabulary (the LM head's width): Qwen3's 151936 (vocab_size in
+  // config.json of Qwen/Qwen3-32B, -14B and -8B on Hugging Face).
+  int64_t vocab = 151936;
 };
 
 // The PyPTO tiling constants (YAML keys in snake case).
@@ -48,6 +51,9 @@ struct Qwen3Tiling {
   int64_t kv_proj_chunk = 1;       //   per kv_proj task,
   int64_t out_proj_chunk = 6;      //   per out_proj_residual task,
   int64_t down_proj_chunk = 1;     //   per down_proj_residual task
+  // The LM head (with lm_head): columns of the vocabulary per task (the last
+  // task takes what is left); its K loop steps by k_chunk.
+  int64_t lm_head_chunk = 512;
 };
 
 struct Qwen3Params {
@@ -55,6 +61,14 @@ struct Qwen3Params {
   Qwen3Shapes shapes;
   Qwen3Tiling tiling;
   std::vector<int32_t> seq_lens;  // B values in 1..S_max
+  // A decode step of a whole model: `layers` layers, each its own weights,
+  // caches and activations in GM (tensors of layer l > 0 are named "L<l>.x";
+  // layer 0's keep the single layer's names), then, with lm_head, the final
+  // RMSNorm and the LM head (logits [B, vocab]). Every layer runs the first
+  // layer's kernels under a tensor binding (isa::Binding): one copy of the
+  // instructions whatever the depth.
+  int64_t layers = 1;
+  bool lm_head = false;
 };
 
 // The spec's tiling per variant at full size.

@@ -83,7 +83,9 @@ struct Gen {
     rope_sin = pb.tensor("rope_sin", {S_max, D}, DType::FP32, TK::In, {}, Role::RopeSin);
     k_cache = pb.tensor("k_cache", {B * NKV * S_max, D}, DType::BF16, TK::InOut, {}, Role::Cache);
     v_cache = pb.tensor("v_cache", {B * NKV * S_max, D}, DType::BF16, TK::InOut, {}, Role::Cache);
-    out = pb.tensor("out", {B, H}, DType::BF16, TK::Out);
+    // A layer of a deeper program hands `out` on: the last layer's (or the
+    // logits) are the program's output.
+    out = pb.tensor("out", {B, H}, DType::BF16, p.layers > 1 || p.lm_head ? TK::Scratch : TK::Out);
 
     // GM scratch. Tensors the PyPTO source creates inside a loop get one slot
     // per iteration (a fresh buffer each time, so no false dependencies).
@@ -630,6 +632,60 @@ struct Gen {
     });
     LTile ctxt = k.cast(k.row_expand_div(oi, li), DType::BF16);
     k.assemble(attn_out, k.reshape(ctxt, {1, u(QHB * D)}), {b, g * QHB * D});
+  }
+
+  // ---- a decode step: layers 1 .. layers-1, the final norm, the LM head -------
+
+  // The column chunk of the variant's input RMSNorm.
+  int64_t input_norm_chunk() const {
+    return p.variant == Qwen3Variant::Reviewed || p.variant == Qwen3Variant::Upstream ? NC : K1;
+  }
+
+  // After layer 0 (every task so far): each further layer relaunches layer
+  // 0's tasks with a binding to its own copy of every tensor but the ones
+  // all layers share (seq_lens, the RoPE tables); its input is the previous
+  // layer's output. Then, with lm_head, the final RMSNorm and the LM head.
+  void more_layers_and_head() {
+    const uint32_t layer_tasks = uint32_t(pb.program().tasks.size());
+    const uint32_t layer_tensors = uint32_t(pb.program().tensors.size());
+    GmTensor x = out;  // the activation the next layer reads
+    for (int64_t l = 1; l < p.layers; ++l) {
+      const bool last = l + 1 == p.layers;
+      std::vector<std::pair<GmTensor, GmTensor>> bind{{hidden, x}};
+      GmTensor next;
+      for (uint32_t i = 0; i < layer_tensors; ++i) {
+        if (i == seq_lens.id || i == rope_cos.id || i == rope_sin.id || i == hidden.id) continue;
+        const isa::Tensor t = pb.program().tensors[i];  // a copy: pb.tensor() grows the vector
+        const TensorKind kind = i == out.id && last && !p.lm_head ? TensorKind::Out : t.kind;
+        GmTensor copy = pb.tensor("L" + std::to_string(l) + "." + t.name, t.shape, t.dtype, kind, t.init, t.role);
+        bind.push_back({GmTensor{i, 0, 0, t.dtype}, copy});
+        if (i == out.id) next = copy;
+      }
+      pb.relaunch(0, layer_tasks, pb.binding(bind));
+      x = next;
+    }
+    if (p.lm_head) lm_head(x);
+  }
+
+  // The final RMSNorm of the last layer's output, as the layers' input norm
+  // (one task per batch tile), and the LM head: logits = normed x w_lm,
+  // ceil(vocab / lm_head_chunk) tasks of one [BT, chunk] tile each (the last
+  // narrower), K loop of k_chunk, fp32 logits. npusim's own structure: the
+  // upstream layer has no head (docs/workloads.md).
+  void lm_head(const GmTensor& x) {
+    using TK = TensorKind;
+    const int64_t V = p.shapes.vocab, C = p.tiling.lm_head_chunk;
+    GmTensor final_w = pb.tensor("final_norm_weight", {1, H}, DType::FP32, TK::In, {}, isa::InputRole::Gain);
+    GmTensor w_lm = pb.tensor("lm_head_weight", {H, V}, DType::BF16, TK::In, {}, isa::InputRole::Weight);
+    GmTensor normed_f = pb.tensor("final_normed", {B, H}, DType::BF16, TK::Scratch);
+    GmTensor logits = pb.tensor("logits", {B, V}, DType::FP32, TK::Out);
+    const int64_t nc = input_norm_chunk();
+    for (int64_t b0 = 0; b0 < B; b0 += BT) {
+      pb.kernel("final_norm", [&](KernelBuilder& k) { rmsnorm_body(k, x, final_w, normed_f, b0, nc); });
+      pb.parallel_range("lm_head", V, C, [&](KernelBuilder& k, int64_t c0, int64_t c1) {
+        k.assemble(logits, proj_loop(k, normed_f, b0, w_lm, c0, c1 - c0, H, KC), {b0, c0});
+      });
+    }
   }
 };
 

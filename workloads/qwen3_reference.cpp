@@ -77,6 +77,17 @@ void qwen3_rope(float* v, const float* c, const float* s, int64_t d) {
   }
 }
 
+std::vector<float> qwen3_lm_head_reference(const Qwen3Shape& s, int64_t vocab, ConstSpan<float> x,
+                                           ConstSpan<float> final_norm_weight, ConstSpan<float> lm_head_weight) {
+  need("the last layer's out", x.size, s.B * s.H, "B*H");
+  need("final_norm_weight", final_norm_weight.size, s.H, "H");
+  need("lm_head_weight", lm_head_weight.size, s.H * vocab, "H*vocab");
+  std::vector<float> normed(size_t(s.B * s.H)), logits(size_t(s.B * vocab));
+  rmsnorm(x.data, s.B, s.H, final_norm_weight.data, s.eps, normed.data());
+  matmul(normed.data(), s.B, s.H, lm_head_weight.data, vocab, logits.data());
+  return logits;
+}
+
 Qwen3Outputs qwen3_decode_reference(const Qwen3Shape& s, const Qwen3Inputs& in) {
   if (s.B <= 0 || s.S_max <= 0 || s.NH <= 0 || s.NKV <= 0 || s.D <= 0 || s.I <= 0 || s.D % 2 != 0 ||
       s.H != s.NH * s.D || s.NH % s.NKV != 0)

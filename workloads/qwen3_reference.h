@@ -81,6 +81,13 @@ inline int64_t qwen3_cache_row(const Qwen3Shape& s, int64_t b, int64_t h, int64_
 // input of the wrong size, or a seq_lens value outside 1..S_max.
 Qwen3Outputs qwen3_decode_reference(const Qwen3Shape& shape, const Qwen3Inputs& in);
 
+// The LM head of a decode step: logits [B, vocab] fp32 = bf16(RMSNorm(x) *
+// final_norm_weight) @ lm_head_weight, x [B, H] (the last layer's out),
+// final_norm_weight [H], lm_head_weight [H, vocab]; fp32 accumulation over
+// k ascending, as the layer's projections.
+std::vector<float> qwen3_lm_head_reference(const Qwen3Shape& shape, int64_t vocab, ConstSpan<float> x,
+                                           ConstSpan<float> final_norm_weight, ConstSpan<float> lm_head_weight);
+
 // The cache rows the layer writes, gathered from a whole cache tensor in the
 // layout of Qwen3Outputs::k_rows (to compare a simulated cache with it).
 std::vector<float> qwen3_gather_written_rows(const Qwen3Shape& shape, ConstSpan<int32_t> seq_lens,

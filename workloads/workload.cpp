@@ -273,7 +273,11 @@ Workload qwen3(Map& root, const YAML::Node& doc, const Target& target, bool buil
   S.D = s.req_pos("D");
   S.H = s.req_pos("H");
   S.I = s.req_pos("I");
+  S.vocab = s.opt_pos("vocab", S.vocab);
   s.finish();
+  p.layers = root.opt_pos("layers", 1);
+  if (p.layers > 256) root.fail(root.line_of_key("layers"), "layers", std::to_string(p.layers) + " is outside 1..256");
+  p.lm_head = root.opt_bool("lm_head", false);
 
   Map t = root.sub("tiling");
   Qwen3Tiling& T = p.tiling;
@@ -313,6 +317,7 @@ Workload qwen3(Map& root, const YAML::Node& doc, const Target& target, bool buil
   T.kv_proj_chunk = t.opt_pos("kv_proj_chunk", mine.kv_proj_chunk);
   T.out_proj_chunk = t.opt_pos("out_proj_chunk", mine.out_proj_chunk);
   T.down_proj_chunk = t.opt_pos("down_proj_chunk", mine.down_proj_chunk);
+  T.lm_head_chunk = t.opt_pos("lm_head_chunk", mine.lm_head_chunk);
   t.finish();
 
   Map q = root.sub("seq_lens");

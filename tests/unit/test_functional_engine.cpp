@@ -30,7 +30,7 @@ void run_stream(const isa::Program& p, const std::vector<isa::Instr>& s, uint32_
   e.load(&s, 0, ctx);
   std::vector<sim::DmaRequest> out;
   const std::function<void(const sim::InstrEvent&)> done = [&](const sim::InstrEvent& ev) {
-    f.execute(0, core, *ev.instr, ev.gm_offset);
+    f.execute(0, core, *ev.instr, ev.gm_offset, ev.gm_tensor);
   };
   uint64_t t = 0;
   for (int guard = 0; !e.finished() && guard < 1000; ++guard) {

@@ -48,7 +48,7 @@ class FunctionalOps : public ::testing::Test {
   const isa::Tile ubf = tile(Space::UB, 256, 2, 4, DType::BF16);  // UB[256, 272)
 
   void run(const isa::Instr& in, int64_t gm_offset = 0, uint32_t core = kVec0) {
-    s.execute(0, core, in, gm_offset);
+    s.execute(0, core, in, gm_offset, in.gm.tensor);
   }
   std::vector<float> get(const isa::Tile& t, uint32_t core = kVec0) { return s.read_tile(0, core, t); }
   void put(const isa::Tile& t, const std::vector<float>& v, uint32_t core = kVec0) {
@@ -356,7 +356,7 @@ TEST_F(FunctionalOps, ErrorsNameWhatIsWrong) {
   }
   EXPECT_THROW(s.read_int(0, 0), SimError);  // x is fp32
   EXPECT_THROW(s.read_int(2, 4), SimError);  // out of range
-  EXPECT_THROW(s.execute(2, 0, fill(u0, 0), 0), SimError);  // tiny has 2 groups
+  EXPECT_THROW(s.execute(2, 0, fill(u0, 0), 0, 0), SimError);  // tiny has 2 groups
   EXPECT_THROW(s.set_float(0, V(3, 0.0f)), SimError);       // 3 values for 12 elements
   EXPECT_THROW(s.set_float(2, V(4, 0.0f)), SimError);       // n is int32
 }

@@ -294,9 +294,15 @@ class RandomProgram {
       for (int v = int(pick(0, 3)); v > 0; --v) kernel.vec.push_back(stream());
       p.kernels.push_back(kernel);
     }
+    for (int b = int(pick(0, 2)); b > 0; --b) {  // entries past the tensors print as $N all the same
+      Binding bind(p.tensors.size());
+      for (uint32_t t = 0; t < bind.size(); ++t) bind[t] = coin() ? t : uint32_t(pick(0, p.tensors.size() + 1));
+      p.bindings.push_back(bind);
+    }
     for (int t = int(pick(0, 3)); t > 0; --t) {
       Task task;
       task.kernel = uint32_t(pick(0, 4));
+      if (coin()) task.binding = uint32_t(pick(0, 2));
       task.site = uint32_t(rng_());
       for (int d = int(pick(0, 2)); d > 0; --d) task.deps.push_back(uint32_t(pick(0, 9)));
       for (int r = int(pick(0, 2)); r > 0; --r) task.reads.push_back(gm_range());
@@ -632,6 +638,12 @@ const ParseErrorCase kParseErrors[] = {
     {"tensor x [4] fp32 in\ntask 0 kernel=0 site=0 reads=[x:0-4]\n", 2,
      "expected '..' in GM range begin..end, got '-4]'"},
     {"task 0 kernel=-1 site=0\n", 1, "expected kernel index, got '-1'"},
+    {"tensor x [4] fp32 in\nbinding 0 z=x\n", 2, "unknown tensor 'z'"},
+    {"tensor x [4] fp32 in\nbinding 0 $3=x\n", 2, "binding 0: tensor $3 is not declared (1 tensors so far)"},
+    {"tensor x [4] fp32 in\ntensor y [4] fp32 in\nbinding 0 x=y x=x\n", 3, "binding 0: tensor 'x' is bound twice"},
+    {"tensor x [4] fp32 in\nbinding 0 x y\n", 2, "expected '=' after the tensor a binding replaces (FROM=TO)"},
+    {"binding 1\n", 1, "binding index 1 out of order (expected 0)"},
+    {"task 0 kernel=0 site=0 binding=4294967295\n", 1, "binding index 4294967295 out of range"},
 };
 
 class ParseError : public testing::TestWithParam<ParseErrorCase> {};

@@ -348,6 +348,31 @@ const Rule kRules[] = {
      },
      {kVec0 + "1 'tload'",
       "reads s:0..1600 (4 rows of 64 bytes), but s:1060..1088 is not in the task's reads=[...]"}},
+    // Bindings.
+    {"binding to another shape",
+     [](Program& p) {
+       Binding b{0, 1, 2, 3, 4};
+       b[0] = 1;  // q [16,64] would stand for k [128,64]
+       p.bindings.push_back(b);
+     },
+     {"binding 0: binds 'q' (bf16 [16,64]) to 'k' (bf16 [128,64]): a bound tensor has the dtype and shape of "
+      "the one it replaces"}},
+    {"binding of the wrong size",
+     [](Program& p) { p.bindings.push_back(Binding{0, 1}); },
+     {"binding 0: has 2 entries for 5 tensors"}},
+    {"task binding out of range",
+     [](Program& p) { p.tasks[0].binding = 0; },
+     {"task 0 (kernel 0 'qk'): binding 0 out of range (0 bindings)"}},
+    {"tload under a binding outside the reads",
+     [](Program& p) {
+       // q2 stands for q in task 0; its reads still name q.
+       Tensor q2 = p.tensors[0];
+       q2.name = "q2";
+       p.tensors.push_back(q2);
+       p.bindings.push_back(Binding{5, 1, 2, 3, 4, 5});
+       p.tasks[0].binding = 0;
+     },
+     {kCube0 + "0 'tload'", "reads q2:0..2048, but q2:0..2048 is not in the task's reads=[...]"}},
     // Tensors.
     {"duplicate tensor name",
      [](Program& p) { p.tensors[1].name = "q"; },

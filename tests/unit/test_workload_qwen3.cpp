@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <random>
@@ -804,4 +806,95 @@ TEST(Qwen3Upstream, SubmittedTasksAndBlocksPerKernel) {
       EXPECT_EQ(p.tasks[t].deps, p.tasks[t - 1].deps) << t;
     }
   }
+}
+
+// ---- a decode step: layers and the LM head (issue 12) ------------------------
+
+// Every shipped step: 64 x the layer's tasks + the final norm (one task per
+// batch tile: 16 / 16 = 1) + the LM head (ceil(151936 / 512) = 297 tasks),
+// and no instruction copied: layers 1..63 launch layer 0's kernels under
+// their own binding, so the program holds the layer's kernels and the head's.
+TEST(Qwen3Step, SixtyFourLayersShareOneLayersKernels) {
+  for (const std::string v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427", "upstream"}) {
+    SCOPED_TRACE(v);
+    const isa::Program& layer = full(v);
+    const isa::Program step = build_workload_file(cfg(v == "upstream" ? "qwen3_32b_decode_step" : "qwen3_32b_decode_step_" + v));
+    EXPECT_EQ(step.tasks.size(), 64 * layer.tasks.size() + 1 + 297);
+    EXPECT_EQ(step.kernels.size(), layer.kernels.size() + 1 + 297);
+    EXPECT_EQ(step.bindings.size(), 63u);
+    // Layer l's task i is layer 0's task i under binding l - 1.
+    const size_t n = layer.tasks.size();
+    for (size_t l = 1; l < 64; l += 31)
+      for (size_t i = 0; i < n; i += n / 7 + 1) {
+        EXPECT_EQ(step.tasks[l * n + i].kernel, step.tasks[i].kernel);
+        EXPECT_EQ(step.tasks[l * n + i].binding, l - 1);
+      }
+  }
+}
+
+// Layer l binds every tensor of layer 0 to its own copy "L<l>.x" (same dtype
+// and shape) but the inputs all layers share, and reads the previous layer's
+// output: layer 1's first task (rmsnorm) depends on layer 0's writers of
+// `out`, and its tensors are layer 1's.
+TEST(Qwen3Step, EachLayerHasItsOwnTensorsAndReadsThePreviousOutput) {
+  YAML::Node doc = YAML::LoadFile(cfg("qwen3_32b_decode_step_small"));
+  doc["layers"] = 3;
+  const isa::Program p = build_workload(doc, "step.yaml");
+  auto id = [&](const std::string& name) { return *p.find_tensor(name); };
+  const isa::Binding& b1 = p.bindings.at(0);
+  EXPECT_EQ(b1[id("wq")], id("L1.wq"));
+  EXPECT_EQ(b1[id("k_cache")], id("L1.k_cache"));
+  EXPECT_EQ(b1[id("hidden_states")], id("out"));  // layer 1 reads layer 0's out
+  EXPECT_EQ(b1[id("out")], id("L1.out"));
+  EXPECT_EQ(b1[id("seq_lens")], id("seq_lens"));  // shared
+  EXPECT_EQ(b1[id("rope_cos")], id("rope_cos"));
+  const isa::Binding& b2 = p.bindings.at(1);
+  EXPECT_EQ(b2[id("hidden_states")], id("L1.out"));
+  EXPECT_EQ(b2[id("out")], id("L2.out"));
+  EXPECT_EQ(p.tensors[id("L2.out")].kind, isa::TensorKind::Scratch);  // the logits are the output
+  EXPECT_EQ(p.tensors[id("logits")].kind, isa::TensorKind::Out);
+  EXPECT_EQ(p.tensors[id("logits")].shape, (std::vector<int64_t>{2, 1000}));
+  // Layer 1's first task reads its input, `out`; every task of layer 0
+  // that writes `out` comes before it in its dependencies.
+  size_t n = 0;
+  while (p.tasks[n].binding == isa::kNoBinding) ++n;
+  const isa::Task& first = p.tasks[n];
+  EXPECT_EQ(p.kernels[first.kernel].name, "rmsnorm");
+  bool reads_out = false;
+  for (const isa::GmRange& r : first.reads) reads_out |= r.tensor == id("out");
+  EXPECT_TRUE(reads_out);
+  for (size_t t = 0; t < n; ++t)
+    for (const isa::GmRange& w : p.tasks[t].writes)
+      if (w.tensor == id("out"))
+        EXPECT_TRUE(std::find(first.deps.begin(), first.deps.end(), t) != first.deps.end()) << "task " << t;
+  // The head: one final_norm task, then ceil(1000 / 256) = 4 lm_head tasks of
+  // 256, 256, 256 and 232 columns (the tstores of the logits).
+  std::vector<uint32_t> widths;
+  for (const isa::Task& t : p.tasks)
+    if (p.kernels[t.kernel].name == "lm_head")
+      for (const isa::Instr& in : p.kernels[t.kernel].cube)
+        if (in.op == Op::TSTORE) widths.push_back(in.gm.cols);
+  EXPECT_EQ(widths, (std::vector<uint32_t>{256, 256, 256, 232}));
+}
+
+TEST(Qwen3Step, BadKeysAreNamed) {
+  std::ifstream f(cfg("qwen3_32b_decode_step_small"));
+  const std::string text{std::istreambuf_iterator<char>(f), {}};
+  const auto error = [&](const std::string& from, const std::string& to) -> std::string {
+    std::string t = text;
+    t.replace(t.find(from), from.size(), to);
+    try {
+      build_workload(YAML::Load(t), "step.yaml");
+    } catch (const WorkloadError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  // Line 7 of the file: after its four comment lines, workload and variant.
+  EXPECT_EQ(error("layers: 2", "layers: 0"), "step.yaml:7: layers: must be positive, got 0");
+  EXPECT_EQ(error("layers: 2", "layers: 2000"), "step.yaml:7: layers: 2000 is outside 1..256");
+  EXPECT_NE(error("lm_head_chunk: 256", "lm_head_chunk: -4").find("tiling.lm_head_chunk: must be positive, got -4"),
+            std::string::npos);
+  EXPECT_NE(error("lm_head: true", "lm_head: maybe").find("step.yaml:8: lm_head: expected true or false, got 'maybe'"),
+            std::string::npos);
 }
