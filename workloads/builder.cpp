@@ -1,6 +1,7 @@
 #include "workloads/builder.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cstdio>
 #include <unordered_map>
 #include <utility>
@@ -163,7 +164,21 @@ struct Impl {
   std::vector<uint32_t> touched;
   std::vector<ChannelState> channels;
   std::vector<RingState> rings;
-  std::vector<std::pair<uint32_t, uint32_t>> l1_used;  // every L1 allocation of this launch, [begin, end)
+  // The L1 bytes any allocation of this launch took: sorted, disjoint,
+  // merged [begin, end) (few: allocations reuse the same places).
+  std::vector<std::pair<uint32_t, uint32_t>> l1_used;
+  void note_l1_used(uint32_t b, uint32_t e) {
+    auto it = std::lower_bound(l1_used.begin(), l1_used.end(), std::make_pair(b, 0u));
+    if (it != l1_used.begin() && std::prev(it)->second >= b) --it;  // overlaps or touches the one before
+    if (it != l1_used.end() && it->first <= b && it->second >= e) return;  // already in
+    auto last = it;
+    for (; last != l1_used.end() && last->first <= e; ++last) {
+      b = std::min(b, last->first);
+      e = std::max(e, last->second);
+    }
+    it = l1_used.erase(it, last);
+    l1_used.insert(it, {b, e});
+  }
   std::vector<RangeRec> tmp;
   std::vector<std::pair<uint64_t, uint64_t>> hull;  // per tensor, for In reads
 
@@ -266,7 +281,7 @@ struct Impl {
   // A slot for [pos, pos + size) of sp (kNone: none).
   uint32_t take(Space sp, uint32_t pos, uint32_t size) {
     if (pos == kNone) return kNone;
-    if (sp == Space::L1) l1_used.emplace_back(pos, pos + size);
+    if (sp == Space::L1) note_l1_used(pos, pos + size);
     SpaceAlloc& a = spaces[int(sp)];
     uint32_t s;
     if (!free_slots.empty()) {

@@ -461,4 +461,15 @@ TEST(WorkloadBuilder, AnL1RingTakesOnlyL1NothingElseInTheLaunchUsed) {
               std::string::npos)
         << e.what();
   }
+  // After many L1 tiles in the same few places the ring goes past them all.
+  ProgramBuilder pb2(a5);
+  GmTensor x = pb2.tensor("x", {16, 128}, DType::BF16, TensorKind::In);
+  pb2.kernel("reuse", [&](KernelBuilder& k) {
+    for (int i = 0; i < 2000; ++i) LTile t = k.slice(x, {16, 128}, {0, 0}, Space::L1);  // 4096 + 256 B at 0
+    L1Ring r = k.l1_ring({16, 128}, DType::BF16, 2);
+    Channel c = k.channel(x, {16, 128}, {0, 0}, r);
+    k.send(c, k.slice(x, {16, 128}, {0, 0}));
+    LTile got = k.recv(c, Space::L1);
+    EXPECT_EQ(got.tile().offset, 4352u);  // the first byte no tile used, 32-aligned
+  });
 }
