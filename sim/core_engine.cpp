@@ -71,8 +71,11 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   core_ = core_index(ctx.core);
   cube_ = core_ == 0;
   const uint8_t sharing = cube_ ? kernel_sharing() : 0;
-  l1_shared_ = sharing & kVecWritesL1;
-  l0c_shared_ = sharing & kVecReadsL0c;
+  // The cube's buffers its vector cores reach in this task (all accesses of
+  // the cube to them are logged then), and what a vector core reaches.
+  for (bool& s : shared_space_) s = false;
+  shared_space_[int(isa::Space::L1)] = !cube_ || (sharing & kVecWritesL1);
+  shared_space_[int(isa::Space::L0C)] = !cube_ || (sharing & kVecReadsL0c);
   shared_.clear();
   shared_at_.clear();
   waits_decoded_ = 0;
@@ -149,11 +152,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     if (shared_at_[i] < 0) shared_at_[i] = int32_t(shared_.size());
     shared_.push_back({i, waits_decoded_ - 1, space, lo, hi, write, need_written, role});
   };
-  // The cube's buffers its vector cores reach in this task (all accesses of
-  // the cube to them are logged then), and what a vector core reaches.
-  auto shared_space = [&](isa::Space s) {
-    return s == isa::Space::L1 ? l1_shared_ || !cube_ : s == isa::Space::L0C && (l0c_shared_ || !cube_);
-  };
+  auto shared_space = [&](isa::Space s) { return shared_space_[int(s)]; };
 
   // Capacity: a tile's bytes run from its first element to its last valid
   // one (to the end of rows x cols for VFILLPAD's write).

@@ -162,8 +162,10 @@ class CoreEngine {
     bool write, need_written;
     const char* role;
   };
-  bool l1_shared_ = false;               // decoding the cube: a vector core writes L1 in this task
-  bool l0c_shared_ = false;              // decoding the cube: a vector core reads L0C in this task
+  // Per space: the accesses to it are shared with other cores in this task
+  // (the cube's L1 when a vector core writes it, its L0C when one reads it;
+  // for a vector core, the cube's buffers it reaches).
+  bool shared_space_[isa::kNumSpaces] = {};
   std::vector<SharedAccess> shared_;     // in instruction order
   std::vector<int32_t> shared_at_;       // per instruction, its first entry in shared_ (-1: none); empty: none at all
   int32_t waits_decoded_ = 0;            // decoding: WAITs so far

@@ -47,10 +47,11 @@ Cost CostModel::cost(const isa::Instr& in) const {
   using isa::Space;
   const isa::OpInfo& op = isa::op_info(in.op);
   Cost c;
-  c.pipe = !op.uses(isa::Operand::A)     ? op.pipe
-           : in.a.space == Space::L0C ? op.pipe_from_l0c
-           : in.a.space == Space::UB  ? op.pipe_from_ub
-                                      : op.pipe;
+  // The pipe by operand a's space, where the op's row says it differs (a
+  // tile the op does not take stays at its default, so ask only then).
+  c.pipe = op.pipe;
+  if (in.a.space == Space::L0C && op.pipe_from_l0c != op.pipe && op.uses(isa::Operand::A)) c.pipe = op.pipe_from_l0c;
+  else if (in.a.space == Space::UB && op.pipe_from_ub != op.pipe && op.uses(isa::Operand::A)) c.pipe = op.pipe_from_ub;
   // Vector work covers the valid regions (all of rows x cols for a whole
   // write); the widest operand sets the repeats.
   const auto vec = [&](double per_repeat) {
