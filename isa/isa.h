@@ -205,6 +205,21 @@ struct Program {
   bool operator==(const Program& o) const;
 };
 
+// A named span of a program's tasks [first, first + count), e.g. "layer 3":
+// not part of the program (nothing runs differently), marked in traces.
+struct TaskSection {
+  std::string name;
+  uint32_t first = 0, count = 0;
+};
+
+// One decode step of a token-by-token run: its program, the spans of its
+// tasks (its layers) and the mean context length of its sequences.
+struct DecodeStep {
+  Program program;
+  std::vector<TaskSection> sections;
+  double context_mean = 0;
+};
+
 // A program that breaks an ISA rule. The message names the task, kernel,
 // instruction and operand involved.
 struct ProgramError : InputError {

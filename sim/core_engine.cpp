@@ -53,6 +53,32 @@ uint8_t CoreEngine::kernel_sharing() {
   return uint8_t(kernel_sharing_[k]);
 }
 
+PlanCache::PlanCache(const isa::Program& p) : keep_(p.kernels.size(), false), left_(p.kernels.size(), 0) {
+  for (const isa::Task& t : p.tasks) ++left_[t.kernel];
+  for (size_t k = 0; k < p.kernels.size(); ++k) {
+    if (left_[k] < 2) continue;
+    const isa::Kernel& kernel = p.kernels[k];
+    const auto sloads = [](const std::vector<isa::Instr>& s) {
+      return std::any_of(s.begin(), s.end(), [](const isa::Instr& in) { return in.op == Op::SLOAD; });
+    };
+    keep_[k] = !sloads(kernel.cube) && std::none_of(kernel.vec.begin(), kernel.vec.end(), sloads);
+  }
+}
+
+const DecodedStream* PlanCache::find(uint32_t kernel, uint32_t core, uint32_t block) const {
+  const auto it = plans_.find({kernel, core, block});
+  return it == plans_.end() ? nullptr : it->second.get();
+}
+
+void PlanCache::put(uint32_t kernel, uint32_t core, uint32_t block, const DecodedStream& plan) {
+  if (keep_[kernel]) plans_[{kernel, core, block}] = std::make_unique<DecodedStream>(plan);
+}
+
+void PlanCache::launch_done(uint32_t kernel) {
+  if (--left_[kernel] > 0 || !keep_[kernel]) return;
+  plans_.erase(plans_.lower_bound({kernel, 0, 0}), plans_.lower_bound({kernel + 1, 0, 0}));
+}
+
 std::string CoreEngine::where(uint32_t i) const {
   const isa::Program& p = *ctx_.program;
   const isa::Task& t = p.tasks[ctx_.task];
@@ -76,45 +102,38 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   for (bool& s : shared_space_) s = false;
   shared_space_[int(isa::Space::L1)] = !cube_ || (sharing & kVecWritesL1);
   shared_space_[int(isa::Space::L0C)] = !cube_ || (sharing & kVecReadsL0c);
-  shared_.clear();
-  shared_at_.clear();
+  own_.shared.clear();
+  own_.shared_at.clear();
   waits_decoded_ = 0;
-  wait_clock_.clear();
-  known_.fill(0);
   const size_t n = stream->size();
-  dec_.resize(n);
-  deps_.clear();
-  start_.assign(n, kUnknown);
-  end_.assign(n, kUnknown);
+  if (n > DecodedStream::kDepIndex)
+    throw SimError(where(0) + ": a stream of " + std::to_string(n) + " instructions is too long");
+  plan_ = &own_;
+  own_.dec.resize(n);
+  own_.deps.clear();
+  for (auto& q : own_.queue) q.clear();
   written_.clear();
   written_at_.assign(n + 1, 0);
-  for (int p = 0; p < kNumPipes; ++p) {
-    queue_[p].clear();
-    head_[p] = 0;
-    pipe_free_[p] = t0;
-    in_flight_[p] = false;
-  }
-  finished_count_ = 0;
-  end_max_ = t0;
   for (RegionTracker& r : local_) r.clear();
   regs_.clear();
 
+  std::vector<uint32_t>& deps = own_.deps;
   int64_t regs[isa::kNumRegs] = {};
   gm_tensors_.clear();
   int32_t last_wait = -1, last_sync = -1;
   std::vector<uint32_t> since_sync;
   for (uint32_t i = 0; i < n; ++i) {
-    Decoded& d = dec_[i];
-    d.issue_at = t0 + uint64_t(i) * hw_.issue_interval_cycles;
-    d.dep_begin = uint32_t(deps_.size());
+    Decoded& d = own_.dec[i];
+    d.issue_offset = uint64_t(i) * hw_.issue_interval_cycles;
+    d.dep_begin = uint32_t(deps.size());
     written_at_[i] = uint32_t(written_.size());
     decode_one(i, regs);
     written_at_[i + 1] = uint32_t(written_.size());
     const Op op = (*stream)[i].op;
     if (op == Op::WAIT) ++waits_decoded_;
-    if (op == Op::SIGNAL) deps_.insert(deps_.end(), since_sync.begin(), since_sync.end());
-    if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps_.push_back(uint32_t(last_sync));
-    if (last_wait >= 0) deps_.push_back(uint32_t(last_wait));
+    if (op == Op::SIGNAL) deps.insert(deps.end(), since_sync.begin(), since_sync.end());
+    if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps.push_back(uint32_t(last_sync));
+    if (last_wait >= 0) deps.push_back(uint32_t(last_wait));
     // A SIGNAL covers every earlier instruction: those since the previous
     // SIGNAL directly, the rest through it (a WAIT does not wait for what
     // came before it, so it does not end the list).
@@ -125,20 +144,53 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     } else {
       since_sync.push_back(i);
     }
-    auto b = deps_.begin() + d.dep_begin;
-    std::sort(b, deps_.end());
-    deps_.erase(std::unique(b, deps_.end()), deps_.end());
-    d.dep_end = uint32_t(deps_.size());
-    queue_[int(d.cost.pipe)].push_back(i);
+    auto b = deps.begin() + d.dep_begin;
+    std::sort(b, deps.end());
+    deps.erase(std::unique(b, deps.end()), deps.end());
+    d.dep_end = uint32_t(deps.size());
+    for (auto k = b; k != deps.end(); ++k)
+      if (own_.dec[*k].cost.pipe != d.cost.pipe) *k |= DecodedStream::kCrossPipe;
+    own_.queue[int(d.cost.pipe)].push_back(i);
   }
-  num_live_ = 0;
+  own_.num_live = 0;
   for (int p = 0; p < kNumPipes; ++p)
-    if (!queue_[p].empty()) live_pipes_[num_live_++] = p;
+    if (!own_.queue[p].empty()) own_.live_pipes[own_.num_live++] = p;
+  reset_run(t0);
+}
+
+void CoreEngine::start(const DecodedStream* plan, const std::vector<isa::Instr>* stream, uint64_t t0,
+                       const TaskContext& ctx) {
+  stream_ = stream;
+  ctx_ = ctx;
+  binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
+  core_ = core_index(ctx.core);
+  cube_ = core_ == 0;
+  plan_ = plan;
+  reset_run(t0);
+}
+
+void CoreEngine::reset_run(uint64_t t0) {
+  const size_t n = plan_->dec.size();
+  t0_ = t0;
+  start_.assign(n, kUnknown);
+  end_.assign(n, kUnknown);
+  dep_ready_.assign(n, 0);
+  dep_next_.resize(n);
+  for (size_t i = 0; i < n; ++i) dep_next_[i] = plan_->dec[i].dep_begin;
+  for (int p = 0; p < kNumPipes; ++p) {
+    head_[p] = 0;
+    pipe_free_[p] = t0;
+    in_flight_[p] = false;
+  }
+  finished_count_ = 0;
+  end_max_ = t0;
+  wait_clock_.clear();
+  known_.fill(0);
 }
 
 void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   const isa::Instr& in = (*stream_)[i];
-  Decoded& d = dec_[i];
+  Decoded& d = own_.dec[i];
   try {
     d.cost = cm_.cost(in);
   } catch (const isa::InputError& e) {  // no path for the op; a duration past kMaxCycles
@@ -148,9 +200,9 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   const int pipe = int(d.cost.pipe);
   const int32_t idx = int32_t(i);
   auto add_shared = [&](isa::Space space, uint64_t lo, uint64_t hi, bool write, bool need_written, const char* role) {
-    if (shared_at_.empty()) shared_at_.assign(stream_->size(), -1);
-    if (shared_at_[i] < 0) shared_at_[i] = int32_t(shared_.size());
-    shared_.push_back({i, waits_decoded_ - 1, space, lo, hi, write, need_written, role});
+    if (own_.shared_at.empty()) own_.shared_at.assign(stream_->size(), -1);
+    if (own_.shared_at[i] < 0) own_.shared_at[i] = int32_t(own_.shared.size());
+    own_.shared.push_back({i, waits_decoded_ - 1, space, lo, hi, write, need_written, role});
   };
   auto shared_space = [&](isa::Space s) { return shared_space_[int(s)]; };
 
@@ -179,7 +231,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   // (its parent's other columns in between count as touched).
   auto read_tile = [&](const isa::Tile& t, const char* role) {
     check_tile(t, role, t.footprint());
-    const size_t first_writer = deps_.size();
+    const size_t first_writer = own_.deps.size();
     const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
     const bool shared = shared_space(t.space);
     // A vector core reads the cube's L0C (the L0C -> UB path): the cube wrote
@@ -189,7 +241,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
       add_shared(t.space, lo, hi, false, true, role);
       return;
     }
-    const bool written = local_[int(t.space)].read(lo, hi, idx, pipe, deps_);
+    const bool written = local_[int(t.space)].read(lo, hi, idx, pipe, own_.deps);
     // The cube's L1 in a task where a vector core writes it: bytes this core
     // did not write may come from a vector core, which the run checks.
     if (shared) add_shared(t.space, lo, hi, false, !written, role);
@@ -205,7 +257,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   auto write_tile = [&](const isa::Tile& t, const char* role, bool whole = false) {
     const uint64_t bytes = whole ? t.bytes() : t.footprint();
     check_tile(t, role, bytes);
-    local_[int(t.space)].write(t.offset, t.offset + bytes, idx, deps_);
+    local_[int(t.space)].write(t.offset, t.offset + bytes, idx, own_.deps);
     // A vector core writing the cube's L1 (UB -> L1), or the cube writing L1
     // or L0C in a task where a vector core reaches it.
     if (shared_space(t.space)) add_shared(t.space, t.offset, t.offset + bytes, true, false, role);
@@ -214,7 +266,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     else for_rows(t, [&](uint64_t lo, uint64_t hi) { written_.push_back({lo, hi}); });
   };
   auto use_reg = [&](int r) {
-    if (!regs_.read(uint64_t(r), uint64_t(r) + 1, idx, pipe, deps_))
+    if (!regs_.read(uint64_t(r), uint64_t(r) + 1, idx, pipe, own_.deps))
       throw SimError(where(i) + ": reads register R" + std::to_string(r) + " before any sload set it");
   };
   auto gm_access = [&](bool write) {
@@ -243,8 +295,8 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
       gm_trackers_[k].clear();
     }
     const uint64_t e = isa::dtype_bytes(t.dtype);
-    if (write) gm_trackers_[k].write(uint64_t(off) * e, uint64_t(last) * e, idx, deps_);
-    else gm_trackers_[k].read(uint64_t(off) * e, uint64_t(last) * e, idx, pipe, deps_);
+    if (write) gm_trackers_[k].write(uint64_t(off) * e, uint64_t(last) * e, idx, own_.deps);
+    else gm_trackers_[k].read(uint64_t(off) * e, uint64_t(last) * e, idx, pipe, own_.deps);
   };
 
   // What the instruction reads and writes, as its row in the op table says.
@@ -264,7 +316,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     if (in.op == Op::SLOAD) regs[in.reg] = ctx_.read_int ? ctx_.read_int(gm_tensor(in), d.gm_offset) : 0;
     else if (in.op == Op::SADD) regs[in.reg] += int64_t(in.imm);
     else if (in.op == Op::SBLOCK) regs[in.reg] = ctx_.block;
-    regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, deps_);
+    regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, own_.deps);
   }
 }
 
@@ -294,13 +346,13 @@ bool covers(Intervals outer, Intervals inner) {  // every byte of inner is in ou
 
 void CoreEngine::check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer) {
   // The bytes a read expects come from the instructions that last wrote them
-  // (deps_ from first_writer on). Pieces of one tile are written side by side
+  // (own_.deps from first_writer on). Pieces of one tile are written side by side
   // or one inside another; two writes that overlap without either holding
   // the other are two live tiles sharing bytes: the later one clobbered the
   // earlier one before this read.
-  const auto first = deps_.begin() + long(first_writer);
-  if (std::all_of(first, deps_.end(), [&](uint32_t w) { return w == *first; })) return;  // one writer
-  std::vector<uint32_t> writers(first, deps_.end());
+  const auto first = own_.deps.begin() + long(first_writer);
+  if (std::all_of(first, own_.deps.end(), [&](uint32_t w) { return w == *first; })) return;  // one writer
+  std::vector<uint32_t> writers(first, own_.deps.end());
   std::sort(writers.begin(), writers.end());
   writers.erase(std::unique(writers.begin(), writers.end()), writers.end());
   auto set_of = [&](uint32_t w) -> Intervals {
@@ -328,30 +380,30 @@ void CoreEngine::check_live_tiles(uint32_t i, const isa::Tile& t, const char* ro
 
 void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
                       const std::function<void(const InstrEvent&)>& done) {
+  const DecodedStream& plan = *plan_;
   for (bool progress = true; progress;) {
     progress = false;
-    for (int lp = 0; lp < num_live_; ++lp) {
-      const int p = live_pipes_[lp];
-      while (head_[p] < queue_[p].size() && !in_flight_[p]) {
-        const uint32_t i = queue_[p][head_[p]];
-        const Decoded& d = dec_[i];
-        uint64_t ready = std::max(d.issue_at, pipe_free_[p]);
-        bool deps_done = true;
-        for (uint32_t k = d.dep_begin; k < d.dep_end; ++k) {
-          const uint64_t e = end_[deps_[k]];
-          if (e == kUnknown) {
-            deps_done = false;
-            break;
-          }
+    for (int lp = 0; lp < plan.num_live; ++lp) {
+      const int p = plan.live_pipes[lp];
+      const std::vector<uint32_t>& queue = plan.queue[p];
+      while (head_[p] < queue.size() && !in_flight_[p]) {
+        const uint32_t i = queue[head_[p]];
+        const Decoded& d = plan.dec[i];
+        uint32_t& next = dep_next_[i];
+        for (; next < d.dep_end; ++next) {
+          const uint32_t dep = plan.deps[next];
+          const uint64_t e = end_[dep & DecodedStream::kDepIndex];
+          if (e == kUnknown) break;
           // Across pipes the hand-off is a flag (set_flag / wait_flag): it costs.
-          ready = std::max(ready, int(dec_[deps_[k]].cost.pipe) == p ? e : e + hw_.pipe_sync_cycles);
+          dep_ready_[i] = std::max(dep_ready_[i], dep & DecodedStream::kCrossPipe ? e + hw_.pipe_sync_cycles : e);
         }
-        if (!deps_done) break;
+        if (next < d.dep_end) break;
+        const uint64_t ready = std::max({t0_ + d.issue_offset, pipe_free_[p], dep_ready_[i]});
         const isa::Instr& in = (*stream_)[i];
         uint64_t posted;
         Clock post_known;
         if (in.op == Op::WAIT && !flags.take(uint32_t(in.imm), &posted, &post_known)) break;
-        if (!shared_at_.empty() && shared_at_[i] >= 0) shared_access(i, flags);
+        if (!plan.shared_at.empty() && plan.shared_at[i] >= 0) shared_access(i, flags);
         if (d.cost.gm_dma()) {
           start_[i] = ready;
           out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, d.gm_offset), d.cost.cap});
@@ -382,7 +434,7 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
 
 void CoreEngine::dma_done(uint32_t i, uint64_t t, const MemResult& mem,
                           const std::function<void(const InstrEvent&)>& done) {
-  const int p = int(dec_[i].cost.pipe);
+  const int p = int(plan_->dec[i].cost.pipe);
   pipe_free_[p] = t;
   in_flight_[p] = false;
   ++head_[p];
@@ -390,8 +442,9 @@ void CoreEngine::dma_done(uint32_t i, uint64_t t, const MemResult& mem,
 }
 
 void CoreEngine::shared_access(uint32_t i, FlagBoard& flags) {
-  for (size_t k = size_t(shared_at_[i]); k < shared_.size() && shared_[k].instr == i; ++k) {
-    const SharedAccess& a = shared_[k];
+  const std::vector<SharedAccess>& shared = plan_->shared;
+  for (size_t k = size_t(plan_->shared_at[i]); k < shared.size() && shared[k].instr == i; ++k) {
+    const SharedAccess& a = shared[k];
     // The WAITs before i have ended (i waits for the last one), in order.
     const Clock& known = a.wait >= 0 ? wait_clock_[size_t(a.wait)] : kNothingKnown;
     const SharedBufferLog::Conflict c =
@@ -463,7 +516,8 @@ void CoreEngine::finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t 
   end_max_ = std::max(end_max_, end);
   ++finished_count_;
   const isa::Instr& in = (*stream_)[i];
-  done(InstrEvent{i, &in, &dec_[i].cost, start, pipe_end, end, dec_[i].gm_offset, mem,
+  const Decoded& d = plan_->dec[i];
+  done(InstrEvent{i, &in, &d.cost, start, pipe_end, end, d.gm_offset, mem,
                   isa::op_info(in.op).uses(isa::Operand::Gm) ? gm_tensor(in) : 0});
 }
 
@@ -477,7 +531,7 @@ std::string CoreEngine::blocked_state() const {
   // The oldest instruction that has not finished tells why this core is stuck.
   uint32_t oldest = ~0u;
   for (int p = 0; p < kNumPipes; ++p)
-    if (head_[p] < queue_[p].size()) oldest = std::min(oldest, queue_[p][head_[p]]);
+    if (head_[p] < plan_->queue[p].size()) oldest = std::min(oldest, plan_->queue[p][head_[p]]);
   if (oldest == ~0u) return ctx_.core + ": finished";
   const isa::Instr& in = (*stream_)[oldest];
   std::ostringstream os;
@@ -485,9 +539,9 @@ std::string CoreEngine::blocked_state() const {
   if (in.op == Op::WAIT) {
     os << ", waiting for flag " << uint32_t(in.imm) << " that no core posts";
   } else {
-    for (uint32_t k = dec_[oldest].dep_begin; k < dec_[oldest].dep_end; ++k)
-      if (end_[deps_[k]] == kUnknown) {
-        os << ", after #" << deps_[k] << " " << isa::mnemonic((*stream_)[deps_[k]]);
+    for (uint32_t k = plan_->dec[oldest].dep_begin; k < plan_->dec[oldest].dep_end; ++k)
+      if (const uint32_t dep = plan_->deps[k] & DecodedStream::kDepIndex; end_[dep] == kUnknown) {
+        os << ", after #" << dep << " " << isa::mnemonic((*stream_)[dep]);
         break;
       }
   }

@@ -19,6 +19,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -93,6 +96,70 @@ struct TaskContext {
   std::function<int64_t(uint32_t tensor, int64_t elem)> read_int;
 };
 
+// One instruction of a decoded stream.
+struct Decoded {
+  Cost cost;
+  uint64_t issue_offset;  // in-order issue: t0 + issue_offset (i x the issue interval)
+  // deps[dep_begin, dep_end) of its stream: the instructions it waits for,
+  // each with kCrossPipe set when it runs on another pipe (its hand-off costs
+  // the pipe sync).
+  uint32_t dep_begin, dep_end;
+  int64_t gm_offset;  // the GM view's element offset, registers applied
+};
+
+// An access of an instruction to a buffer of the cube its group's vector
+// cores reach (sim/cross_core.h): a vector core's L1 write or L0C read, and,
+// in a task where one happens, every access of the cube to that buffer.
+// Checked and logged when the instruction starts.
+struct SharedAccess {
+  uint32_t instr;
+  int32_t wait;       // ordinal of the last WAIT before it in the stream (-1: none)
+  isa::Space space;   // L1 or L0C
+  uint64_t lo, hi;
+  bool write, need_written;
+  const char* role;
+};
+
+// A stream decoded for a task: costs, dependencies, each pipe's order. It
+// depends on the stream and the task's block index alone (not on the start
+// time, nor on the tensor binding, which maps GM operands one to one) unless
+// an SLOAD sets a register from GM, whose value is read at run time: then it
+// is decoded for each launch. CoreGroup keeps the others for the kernel's next
+// launch (the layers of a decode step launch one layer's kernels 64 times).
+struct DecodedStream {
+  static constexpr uint32_t kCrossPipe = 1u << 31;
+  static constexpr uint32_t kDepIndex = kCrossPipe - 1;
+  std::vector<Decoded> dec;
+  std::vector<uint32_t> deps;
+  std::vector<uint32_t> queue[kNumPipes];  // per pipe, its instructions in order
+  int live_pipes[kNumPipes] = {};           // pipes with instructions in this stream
+  int num_live = 0;
+  // Its accesses shared with other cores, in instruction order; shared_at[i]
+  // is instruction i's first (-1: none), empty when there are none at all.
+  std::vector<SharedAccess> shared;
+  std::vector<int32_t> shared_at;
+};
+
+// The decoded streams kept for later launches of their kernel: a kernel
+// launched by several tasks, none of whose streams SLOADs, is decoded once per
+// (core, block) and dropped when its last launch has finished.
+class PlanCache {
+ public:
+  explicit PlanCache(const isa::Program& p);
+  // Whether the kernel's plans are kept (launched again, no SLOAD).
+  bool keeps(uint32_t kernel) const { return keep_[kernel]; }
+  const DecodedStream* find(uint32_t kernel, uint32_t core, uint32_t block) const;
+  void put(uint32_t kernel, uint32_t core, uint32_t block, const DecodedStream& plan);
+  // A launch of the kernel has finished.
+  void launch_done(uint32_t kernel);
+  size_t size() const { return plans_.size(); }
+
+ private:
+  std::vector<bool> keep_;
+  std::vector<uint32_t> left_;  // per kernel: launches not yet finished
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, std::unique_ptr<DecodedStream>> plans_;
+};
+
 class CoreEngine {
  public:
   CoreEngine(const HwConfig& hw, const CostModel& cm) : hw_(hw), cm_(cm) {
@@ -103,6 +170,11 @@ class CoreEngine {
   // Decode `stream` for a task starting at t0: costs, resource checks,
   // dependencies. Throws SimError for capacity / bounds / read-before-write.
   void load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx);
+  // Run `stream` for a task starting at t0 as `plan` (decoded by an earlier
+  // load of the same stream and block, and kept alive by the caller until
+  // this task has finished).
+  void start(const DecodedStream* plan, const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx);
+  const DecodedStream& decoded() const { return *plan_; }
 
   // Start every instruction that can start. New GM DMAs go to `out`; each
   // finished instruction to `done`.
@@ -120,17 +192,12 @@ class CoreEngine {
   std::string blocked_state() const;
 
  private:
-  struct Decoded {
-    Cost cost;
-    uint64_t issue_at;  // in-order issue: t0 + i x the issue interval
-    uint32_t dep_begin, dep_end;
-    int64_t gm_offset;
-  };
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
   // The tensor instruction `in`'s GM view touches under the task's binding.
   uint32_t gm_tensor(const isa::Instr& in) const { return binding_ ? (*binding_)[in.gm.tensor] : in.gm.tensor; }
   std::string where(uint32_t i) const;
   void decode_one(uint32_t i, int64_t regs[]);
+  void reset_run(uint64_t t0);  // the run state, for plan_ from t0
   // The memory-system view of GM DMA `in` at element offset `gm_offset`.
   MemRequest mem_request(const isa::Instr& in, int64_t gm_offset) const;
   void check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer);
@@ -143,7 +210,6 @@ class CoreEngine {
   // Instruction i starts: check and log its accesses to the cube's buffers
   // shared with other cores (throws SimError for one the program does not order).
   void shared_access(uint32_t i, FlagBoard& flags);
-  struct SharedAccess;
   std::string shared_conflict(uint32_t i, const SharedAccess& a, const SharedBufferLog::Conflict& c) const;
 
   const HwConfig& hw_;
@@ -151,40 +217,30 @@ class CoreEngine {
   const std::vector<isa::Instr>* stream_ = nullptr;
   bool cube_ = false;    // this engine runs the cube core's stream
   uint32_t core_ = 0;    // its index in the group: 0 the cube, 1 + v vector core v
-  // Cross-core ordering (sim/cross_core.h). The accesses to the cube's
-  // buffers that other cores share: a vector core's L1 writes and L0C reads,
-  // and in a task where one happens every access of the cube to that buffer.
-  struct SharedAccess {
-    uint32_t instr;
-    int32_t wait;           // ordinal of the last WAIT before it (-1: none)
-    isa::Space space;       // L1 or L0C
-    uint64_t lo, hi;
-    bool write, need_written;
-    const char* role;
-  };
-  // Per space: the accesses to it are shared with other cores in this task
-  // (the cube's L1 when a vector core writes it, its L0C when one reads it;
-  // for a vector core, the cube's buffers it reaches).
+  // Cross-core ordering (sim/cross_core.h). Decoding: per space, whether its
+  // accesses are shared with other cores in this task (the cube's L1 when a
+  // vector core writes it, its L0C when one reads it; for a vector core, the
+  // cube's buffers it reaches), and the WAITs so far.
   bool shared_space_[isa::kNumSpaces] = {};
-  std::vector<SharedAccess> shared_;     // in instruction order
-  std::vector<int32_t> shared_at_;       // per instruction, its first entry in shared_ (-1: none); empty: none at all
-  int32_t waits_decoded_ = 0;            // decoding: WAITs so far
+  int32_t waits_decoded_ = 0;
   std::vector<Clock> wait_clock_;        // running: the core's knowledge after each WAIT, in order
   Clock known_{};                        // running: after the last WAIT that ended
   const isa::Program* kernels_of_ = nullptr;  // the program kernel_sharing_ is for
   std::vector<int8_t> kernel_sharing_;        // per kernel: -1 not known yet, else its bits
   TaskContext ctx_;
   const isa::Binding* binding_ = nullptr;  // the task's tensor binding, if any
-  std::vector<Decoded> dec_;
-  std::vector<uint32_t> deps_;
+  DecodedStream own_;                       // what load() decodes
+  const DecodedStream* plan_ = &own_;       // what runs: own_, or a kept one
+  uint64_t t0_ = 0;
   std::vector<uint64_t> start_, end_;
+  // step() resumes each instruction's dependency scan at dep_next_[i], the
+  // ones before it having ended: dep_ready_[i] is the latest of their hand-offs.
+  std::vector<uint32_t> dep_next_;
+  std::vector<uint64_t> dep_ready_;
   // The local bytes each instruction wrote, as sorted row intervals:
   // written_[written_at_[i] .. written_at_[i + 1]) (for the live-tile check).
   std::vector<std::pair<uint64_t, uint64_t>> written_;
   std::vector<uint32_t> written_at_;
-  std::vector<uint32_t> queue_[kNumPipes];
-  int live_pipes_[kNumPipes] = {};  // pipes with instructions in this stream
-  int num_live_ = 0;
   size_t head_[kNumPipes] = {};
   uint64_t pipe_free_[kNumPipes] = {};
   bool in_flight_[kNumPipes] = {};

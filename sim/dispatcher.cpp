@@ -9,7 +9,7 @@ namespace {
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 }
 
-Dispatcher::Dispatcher(const isa::Program& p, const HwConfig& hw)
+Dispatcher::Dispatcher(const isa::Program& p, const HwConfig& hw, uint64_t origin)
     : s_(hw.scheduler),
       submit_at_(p.tasks.size()),
       deps_left_(p.tasks.size()),
@@ -17,9 +17,9 @@ Dispatcher::Dispatcher(const isa::Program& p, const HwConfig& hw)
       succ_(p.tasks.size()),
       owner_(hw.core_groups),
       group_task_(hw.core_groups, -1),
-      group_free_at_(hw.core_groups, 0),
+      group_free_at_(hw.core_groups, origin),
       group_last_(hw.core_groups, -1),
-      thread_free_(hw.scheduler.threads, 0),
+      thread_free_(hw.scheduler.threads, origin),
       thread_last_(hw.scheduler.threads, -1),
       rec_(p.tasks.size()),
       latest_dep_(p.tasks.size(), -1) {
@@ -28,7 +28,7 @@ Dispatcher::Dispatcher(const isa::Program& p, const HwConfig& hw)
   uint64_t launches = 0;
   for (uint32_t t = 0; t < p.tasks.size(); ++t) {
     if (p.tasks[t].block == 0) ++launches;
-    submit_at_[t] = launches * s_.submit_cycles;
+    submit_at_[t] = origin + launches * s_.submit_cycles;
     deps_left_[t] = uint32_t(p.tasks[t].deps.size());
     for (uint32_t d : p.tasks[t].deps) succ_[d].push_back(t);
     if (deps_left_[t] == 0) ready_.push_back(t);

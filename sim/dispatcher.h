@@ -36,7 +36,9 @@ namespace sim {
 
 class Dispatcher {
  public:
-  Dispatcher(const isa::Program& p, const HwConfig& hw);
+  // `origin`: the cycle the orchestrator starts submitting (a token-by-token
+  // run's next decode step starts when the last one has been released).
+  Dispatcher(const isa::Program& p, const HwConfig& hw, uint64_t origin = 0);
 
   enum class Kind : uint8_t { Dispatch, Completion };
   struct Decision {

@@ -8,6 +8,8 @@
 #include <queue>
 #include <sstream>
 
+#include <sys/resource.h>
+
 #include <systemc>
 
 #include "sim/bandwidth.h"
@@ -187,10 +189,13 @@ class Npu : public sc_core::sc_module {
   SC_HAS_PROCESS(Npu);
   // `trace`: null for no trace.
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, const TraceFilter* trace,
-      FunctionalState* functional)
-      : sc_module(n), p(p), hw(hw), functional(functional), cost(hw), stats(p), dispatcher(p, hw),
+      FunctionalState* functional, const RunOptions& opts)
+      : sc_module(n), hw(hw), functional(functional), cost(hw), stats(p),
+        dispatcher(std::make_unique<Dispatcher>(p, hw)), plans(std::make_unique<PlanCache>(p)),
         gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), hw.gm.core_bytes_per_cycle, std::make_unique<L2Memory>(hw, p.tensors),
-           [this](std::exception_ptr e) { fail(e); }) {
+           [this](std::exception_ptr e) { fail(e); }),
+        opts_(opts), prog_(&p), sections_(opts.sections), context_mean_(opts.context_mean) {
+    task_times_.assign(p.tasks.size(), {~uint64_t(0), 0});
     if (trace) tracer = std::make_unique<TraceWriter>(hw.clock_ghz, *trace);
     for (uint32_t g = 0; g < hw.core_groups; ++g)
       groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
@@ -202,9 +207,12 @@ class Npu : public sc_core::sc_module {
   // `core_ends`: the end of each core's last instruction, for the cores that
   // ran instructions of the task (its execution records).
   void task_done(uint32_t task, uint32_t group, uint64_t start, uint64_t end, const std::vector<uint64_t>& core_ends) {
-    dispatcher.complete(task, end);
+    const isa::Program& p = prog();
+    plans->launch_done(p.tasks[task].kernel);
+    dispatcher->complete(task, end);
     stats.on_task_end(task, start, end, core_ends);
-    if (dispatcher.released(task)) on_detected(task);
+    task_times_[task] = {start, end};
+    if (dispatcher->released(task)) on_detected(task);
     if (tracer) {
       const isa::Task& t = p.tasks[task];
       tracer->event(TraceLevel::Task, group + 1, 0, p.kernels[t.kernel].name, "task", start, end,
@@ -216,7 +224,7 @@ class Npu : public sc_core::sc_module {
   }
   // The scheduler has detected the task's end: its records' latency is known.
   void on_detected(uint32_t task) {
-    stats.on_detected(task, dispatcher.handoff_at(task), dispatcher.detected_at(task));
+    stats.on_detected(task, dispatcher->handoff_at(task), dispatcher->detected_at(task));
   }
   // The first error stops the run; simulate() rethrows it as it was thrown
   // (bad input stays bad input, a bug stays a bug). Every other thread is
@@ -234,6 +242,7 @@ class Npu : public sc_core::sc_module {
   void on_instr(uint32_t task, uint32_t group, uint32_t core, const InstrEvent& e) {
     // Events arrive in an order that respects every data dependency, so the
     // semantics can run here (docs/architecture.md, "Functional mode").
+    const isa::Program& p = prog();
     if (functional) functional->execute(group, core, *e.instr, e.gm_offset, e.gm_tensor, p.tasks[task].block);
     stats.on_instr(task, e);
     // keeps() first: most of a trace's events are instructions, and building
@@ -250,27 +259,47 @@ class Npu : public sc_core::sc_module {
                       std::to_string(e.cost->bytes) + "}");
   }
 
-  const isa::Program& p;
+  // The program being run: simulate()'s, then each decode step's.
+  const isa::Program& prog() const { return *prog_; }
   const HwConfig& hw;
   FunctionalState* functional;  // null: timing only
   CostModel cost;
-  Stats stats;
-  Dispatcher dispatcher;
+  Stats stats;  // every step's counts
+  std::unique_ptr<Dispatcher> dispatcher;  // the current step's
+  std::unique_ptr<PlanCache> plans;
   GmChannel gm;
   std::unique_ptr<TraceWriter> tracer;
   std::vector<std::unique_ptr<CoreGroup>> groups;
   std::exception_ptr error;
   uint64_t last_end = 0;
+  struct StepRecord {
+    uint64_t start = 0, end = 0, released = 0;  // dispatching began; its last task ended; was released
+    uint64_t tasks = 0;
+    double context_mean = 0;
+  };
+  std::vector<StepRecord> steps;
 
  private:
+  const RunOptions& opts_;
+  const isa::Program* prog_;
+  isa::DecodeStep owned_;  // the current step's program from step 1 on
+  std::vector<isa::TaskSection> sections_;
+  double context_mean_;
+  std::vector<std::pair<uint64_t, uint64_t>> task_times_;  // per task of the step: (start, end)
   // Trace processes: core group g is pid g + 1, the scheduler the one after
   // them (it is shown first: name_tracks names it first).
   uint32_t scheduler_pid() const { return hw.core_groups + 1; }
+  // Scheduler-process tracks after its threads': the decode steps, the
+  // program's sections (its layers).
+  uint32_t steps_tid() const { return hw.scheduler.threads; }
+  uint32_t sections_tid() const { return hw.scheduler.threads + 1; }
   void name_tracks() {
     if (!tracer) return;
     tracer->name_process(scheduler_pid(), "scheduler");
     for (uint32_t t = 0; t < hw.scheduler.threads; ++t)
       tracer->name_thread(scheduler_pid(), t, "scheduler thread " + std::to_string(t));
+    tracer->name_thread(scheduler_pid(), steps_tid(), "decode steps");
+    tracer->name_thread(scheduler_pid(), sections_tid(), "layers");
     for (uint32_t g = 0; g < hw.core_groups; ++g) {
       tracer->name_process(g + 1, "core group " + std::to_string(g));
       tracer->name_thread(g + 1, 0, "tasks");
@@ -292,10 +321,67 @@ class Npu : public sc_core::sc_module {
       fail(std::current_exception());
     }
   }
+  // Each decode step in turn: its tasks to their end, then the next step's
+  // program from the release of its last task on.
   void dispatch_all() {
-    while (!dispatcher.all_done()) {
+    for (uint32_t step = 0;; ++step) {
+      StepRecord rec;
+      rec.start = now_cycles();
+      for (const isa::Task& t : prog().tasks) rec.tasks += t.block == 0;  // submitted tasks
+      rec.context_mean = context_mean_;
+      dispatch_step();
+      rec.end = last_end;
+      rec.released = std::max(now_cycles(), last_end);
+      steps.push_back(rec);
+      mark_step(step);
+      if (opts_.on_step) opts_.on_step(step, double(rec.released - rec.start) / hw.clock_ghz / 1000.0);
+      if (step + 1 >= opts_.steps) break;
+      owned_ = opts_.next_step(step + 1);
+      const isa::Program& next = owned_.program;
+      if (next.tensors.size() != prog().tensors.size())
+        throw SimError("decode step " + std::to_string(step + 1) + " has " + std::to_string(next.tensors.size()) +
+                       " tensors, step 0 " + std::to_string(prog().tensors.size()) + ": the steps share one GM layout");
+      for (size_t i = 0; i < next.tensors.size(); ++i)
+        if (next.tensors[i].bytes() != prog().tensors[i].bytes())
+          throw SimError("decode step " + std::to_string(step + 1) + ": tensor '" + next.tensors[i].name +
+                         "' differs in size from step 0's: the steps share one GM layout");
+      prog_ = &next;
+      sections_ = owned_.sections;
+      context_mean_ = owned_.context_mean;
+      stats.next_program(next);
+      dispatcher = std::make_unique<Dispatcher>(next, hw, rec.released);
+      plans = std::make_unique<PlanCache>(next);
+      task_times_.assign(next.tasks.size(), {~uint64_t(0), 0});
+    }
+    // Nothing is left to notify: the simulation ends on its own when the
+    // last task has ended (sc_stop is kept for errors).
+  }
+
+  // The step and its sections on their trace tracks.
+  void mark_step(uint32_t step) {
+    if (!tracer) return;
+    const StepRecord& r = steps.back();
+    if (opts_.steps > 1)
+      tracer->event(TraceLevel::Task, scheduler_pid(), steps_tid(), "step " + std::to_string(step), "step", r.start,
+                    r.released, "{\"step\":" + std::to_string(step) + ",\"tasks\":" + std::to_string(r.tasks) + "}");
+    for (const isa::TaskSection& sec : sections_) {
+      uint64_t from = ~uint64_t(0), to = 0;
+      for (uint32_t t = sec.first; t < sec.first + sec.count && t < task_times_.size(); ++t) {
+        from = std::min(from, task_times_[t].first);
+        to = std::max(to, task_times_[t].second);
+      }
+      if (from < to)
+        tracer->event(TraceLevel::Task, scheduler_pid(), sections_tid(), sec.name, "section", from, to,
+                      "{\"step\":" + std::to_string(step) + ",\"first_task\":" + std::to_string(sec.first) +
+                          ",\"tasks\":" + std::to_string(sec.count) + "}");
+    }
+  }
+
+  void dispatch_step() {
+    const isa::Program& p = prog();
+    while (!dispatcher->all_done()) {
       const uint64_t now = now_cycles();
-      auto d = dispatcher.next(now);
+      auto d = dispatcher->next(now);
       if (!d) {
         wait(task_done_);
         continue;
@@ -304,7 +390,7 @@ class Npu : public sc_core::sc_module {
         wait(until(d->at()), task_done_);
         continue;
       }
-      dispatcher.commit(*d);
+      dispatcher->commit(*d);
       if (d->kind == Dispatcher::Kind::Completion) {
         on_detected(d->task);
         if (tracer)
@@ -313,15 +399,13 @@ class Npu : public sc_core::sc_module {
                         "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
         continue;
       }
-      stats.on_dispatch(d->task, d->ready_at, d->dispatch_at, dispatcher.overhead_cycles());
+      stats.on_dispatch(d->task, d->ready_at, d->dispatch_at, dispatcher->overhead_cycles());
       if (tracer)
         tracer->event(TraceLevel::Task, scheduler_pid(), d->thread, p.kernels[p.tasks[d->task].kernel].name,
                       "dispatch", d->dispatch_at, d->dispatch_at + hw.scheduler.dispatch_cycles,
                       "{\"task\":" + std::to_string(d->task) + ",\"group\":" + std::to_string(d->group) + "}");
       groups[d->group]->assign(d->task, d->start_at);
     }
-    // Nothing is left to notify: the simulation ends on its own when the
-    // last task has ended (sc_stop is kept for errors).
   }
   sc_event task_done_;
 };
@@ -352,8 +436,9 @@ void CoreGroup::run() {
 
 void CoreGroup::execute() {
   const uint32_t task = uint32_t(task_);
-  const isa::Program& p = npu_.p;
-  const isa::Kernel& k = p.kernels[p.tasks[task].kernel];
+  const isa::Program& p = npu_.prog();
+  const isa::Task& t = p.tasks[task];
+  const isa::Kernel& k = p.kernels[t.kernel];
   // An empty vector stream needs no core.
   for (size_t v = npu_.hw.vector_cores; v < k.vec.size(); ++v)
     if (!k.vec[v].empty())
@@ -378,7 +463,13 @@ void CoreGroup::execute() {
     const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
     if (s.empty()) continue;
     ctx.core = c == 0 ? "cube" : "vec" + std::to_string(c - 1);
-    engines_[c].load(&s, start_at_ + npu_.hw.task_entry_cycles, ctx);
+    const uint64_t t0 = start_at_ + npu_.hw.task_entry_cycles;
+    if (const DecodedStream* plan = npu_.plans->find(t.kernel, c, t.block)) {
+      engines_[c].start(plan, &s, t0, ctx);
+    } else {
+      engines_[c].load(&s, t0, ctx);
+      npu_.plans->put(t.kernel, c, t.block, engines_[c].decoded());
+    }
     active.push_back(c);
   }
   flags_.reset();
@@ -455,18 +546,53 @@ RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOpt
   if (opts.max_cycles > kMaxCycles)
     throw SimError("--max-cycles " + std::to_string(opts.max_cycles) + " is past the " +
                    std::to_string(kMaxCycles) + " (2^53) cycles the model represents");
+  if (opts.steps == 0 || (opts.steps > 1 && !opts.next_step))
+    throw SimError("a run of " + std::to_string(opts.steps) + " decode steps needs a program for each");
+  if (opts.steps > 1 && opts.functional)
+    throw SimError("functional mode runs one decode step (" + std::to_string(opts.steps) + " asked for)");
   g_max_cycles = opts.max_cycles;
-  Npu npu("npu", program, hw, opts.trace_path.empty() ? nullptr : &opts.trace_filter, opts.functional);
+  Npu npu("npu", program, hw, opts.trace_path.empty() ? nullptr : &opts.trace_filter, opts.functional, opts);
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (npu.error) std::rethrow_exception(npu.error);
-  if (!npu.dispatcher.all_done()) throw SimError("simulation ended with tasks left undispatched");
+  if (!npu.dispatcher->all_done() || npu.steps.size() != opts.steps)
+    throw SimError("simulation ended with tasks left undispatched");
   RunResult r;
   r.total_cycles = npu.last_end;
-  r.report = npu.stats.report(hw, r.total_cycles, npu.dispatcher.critical_path());
+  r.report = npu.stats.report(hw, r.total_cycles, npu.dispatcher->critical_path());
+  if (opts.steps > 1) {
+    // Time per output token: a step runs from its first submission to the
+    // release of its last task (the host then has the token and starts the
+    // next step), so the steps tile the run.
+    const auto us = [&](uint64_t cycles) { return double(cycles) / hw.clock_ghz / 1000.0; };
+    nlohmann::ordered_json per = nlohmann::ordered_json::array();
+    double sum = 0, lo = 0, hi = 0;
+    for (size_t i = 0; i < npu.steps.size(); ++i) {
+      const auto& s = npu.steps[i];
+      const double tpot = us(s.released - s.start);
+      sum += tpot;
+      lo = i ? std::min(lo, tpot) : tpot;
+      hi = i ? std::max(hi, tpot) : tpot;
+      per.push_back({{"step", i}, {"start_us", us(s.start)}, {"tpot_us", tpot}, {"tasks", s.tasks},
+                     {"context_mean", s.context_mean}});
+    }
+    const double mean = sum / double(npu.steps.size());
+    r.report["decode"] = {{"steps", npu.steps.size()},
+                          {"tokens_per_step", opts.tokens_per_step},
+                          {"tpot_us", {{"mean", mean}, {"min", lo}, {"max", hi},
+                                       {"first", per.front()["tpot_us"]}, {"last", per.back()["tpot_us"]}}},
+                          {"tokens_per_s", mean > 0 ? double(opts.tokens_per_step) / (mean * 1e-6) : 0.0},
+                          {"per_step", per}};
+  }
   if (npu.tracer) npu.tracer->write(opts.trace_path);
   const double instrs = double(npu.stats.totals().instructions);
-  r.report["sim"] = {{"wall_s", wall}, {"instructions_per_s", wall > 0 ? instrs / wall : 0.0}};
+  // The process's peak resident memory so far (generation included): what
+  // a run of this size needs (ru_maxrss is in KiB on Linux).
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  r.report["sim"] = {{"wall_s", wall},
+                     {"instructions_per_s", wall > 0 ? instrs / wall : 0.0},
+                     {"peak_rss_mib", double(ru.ru_maxrss) / 1024.0}};
   return r;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,21 @@ struct RunOptions {
   // kMaxCycles (cost_model.h), the end of the model's time base.
   uint64_t max_cycles = kDefaultMaxCycles;
   static constexpr uint64_t kDefaultMaxCycles = 10'000'000'000'000;  // 1e13: 1.5 h at 1.85 GHz
+  // The program's named task spans (its layers), marked in the trace, and
+  // its sequences' mean context (reported per decode step).
+  std::vector<isa::TaskSection> sections;
+  double context_mean = 0;
+  // Token-by-token: `steps` decode steps back to back. The first is the
+  // program simulate() is given; step s >= 1 is next_step(s), generated once
+  // step s - 1 has been released (its last task's completion handled: the
+  // host has the token) and dispatched from then on, on the same machine
+  // (the L2 keeps its lines). Each step has the first's tensors, the same GM
+  // layout. `tokens_per_step` (the batch) gives tokens/s. Not with functional.
+  uint32_t steps = 1;
+  uint32_t tokens_per_step = 0;
+  std::function<isa::DecodeStep(uint32_t step)> next_step;
+  // Called as each step is released, with its time per token (progress).
+  std::function<void(uint32_t step, double tpot_us)> on_step;
 };
 
 struct RunResult {
@@ -39,6 +55,8 @@ struct RunResult {
 
 // Elaborate and simulate once. SystemC allows one simulation per process,
 // so call this at most once (the CLI does; tests run one scenario per process).
+// With opts.steps > 1 the report's sections count every step (the critical
+// path is the last step's) and "decode" gives each step's time per token.
 // Throws SimError for a program that breaks a rule at run time.
 RunResult simulate(const isa::Program& program, const HwConfig& hw, const RunOptions& opts);
 

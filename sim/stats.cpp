@@ -14,16 +14,26 @@ namespace sim {
 
 using nlohmann::ordered_json;
 
-Stats::Stats(const isa::Program& p) : p_(p), kernel_of_task_(p.tasks.size()), ends_(p.tasks.size()) {
-  std::unordered_map<std::string, uint32_t> index;
+Stats::Stats(const isa::Program& p) { next_program(p); }
+
+void Stats::next_program(const isa::Program& p) {
+  p_ = &p;
   std::vector<uint32_t> of_kernel(p.kernels.size());
   for (size_t k = 0; k < p.kernels.size(); ++k) {
-    auto [it, fresh] = index.emplace(p.kernels[k].name, uint32_t(names_.size()));
+    auto [it, fresh] = name_index_.emplace(p.kernels[k].name, uint32_t(names_.size()));
     if (fresh) names_.push_back(p.kernels[k].name);
     of_kernel[k] = it->second;
   }
   per_kernel_.resize(names_.size());
+  kernel_of_task_.resize(p.tasks.size());
   for (size_t t = 0; t < p.tasks.size(); ++t) kernel_of_task_[t] = of_kernel[p.tasks[t].kernel];
+  site_of_.resize(p.sites.size());
+  for (size_t i = 0; i < p.sites.size(); ++i) {
+    auto [it, fresh] = site_index_.emplace(p.sites[i], uint32_t(site_names_.size()));
+    if (fresh) site_names_.push_back(p.sites[i]);
+    site_of_[i] = it->second;
+  }
+  ends_.assign(p.tasks.size(), Ends{});
 }
 
 Counters Stats::totals() const {
@@ -35,12 +45,13 @@ Counters Stats::totals() const {
 void Stats::on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead) {
   Counters& c = per_kernel_[kernel_of_task_[task]];
   // A submitted task counts once (at its block 0); every block is a launch.
-  if (p_.tasks[task].block == 0) ++c.tasks;
+  const isa::Task& t = p_->tasks[task];
+  if (t.block == 0) ++c.tasks;
   ++c.launches;
   c.launch_overhead_cycles += overhead;
   c.dispatch_wait_cycles += dispatch_at - ready_at;
   // Launches by source site: the pl.at block (or parallel loop) that issued them.
-  SiteCount& s = sites_[site_key(kernel_of_task_[task], p_.tasks[task].site, kLaunchOp, 0)];
+  SiteCount& s = sites_[site_key(kernel_of_task_[task], site_of_[t.site], kLaunchOp, 0)];
   ++s.count;
   s.overhead_cycles += overhead;
 }
@@ -98,7 +109,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
       break;
     case isa::CostClass::ScalarLoad:
       ++ctr.scalar_reads;
-      bytes = isa::dtype_bytes(p_.tensors[e.gm_tensor].dtype);
+      bytes = isa::dtype_bytes(p_->tensors[e.gm_tensor].dtype);
       break;
     case isa::CostClass::Matmul: {
       ctr.cube_busy_cycles += e.end - e.start;
@@ -122,7 +133,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
     case isa::CostClass::Signal:
     case isa::CostClass::Wait: break;
   }
-  const uint64_t key = site_key(k, in.site, uint8_t(in.op), in.sub);
+  const uint64_t key = site_key(k, site_of_[in.site], uint8_t(in.op), in.sub);
   CacheSlot& slot = cache_[(key * 0x9E3779B97F4A7C15ull) >> 56];  // Fibonacci hash, 8 bits
   if (slot.key != key) {
     slot.key = key;
@@ -237,7 +248,7 @@ ordered_json Stats::report(const HwConfig& hw, uint64_t total_cycles,
     probe.op = isa::Op(op);
     probe.sub = uint8_t(key & 0xff);
     ordered_json e = {{"kernel", names_[k]},
-                      {"site", site < p_.sites.size() ? p_.sites[site] : std::string("?")},
+                      {"site", site_names_[site]},
                       {"op", op == kLaunchOp ? std::string("launch") : isa::mnemonic(probe)},
                       {"count", v.count},
                       {"bytes", v.bytes}};
@@ -287,15 +298,31 @@ std::string format_summary(const ordered_json& r) {
                 r["hw"].get<std::string>().c_str(), r["clock_ghz"].get<double>(), (unsigned long long)total,
                 r["total_us"].get<double>());
   os << line;
+  // A token-by-token run: the time per token first; the critical path and
+  // its shares are the last step's.
+  double path_whole = double(total);
+  if (r.contains("decode")) {
+    const auto& d = r["decode"];
+    const auto& tp = d["tpot_us"];
+    std::snprintf(line, sizeof line,
+                  "decode: %llu steps of %llu tokens: time per output token %.1f us mean (first %.1f, last %.1f, "
+                  "%.1f .. %.1f), %.1f tokens/s\n",
+                  (unsigned long long)d["steps"].get<uint64_t>(), (unsigned long long)d["tokens_per_step"].get<uint64_t>(),
+                  tp["mean"].get<double>(), tp["first"].get<double>(), tp["last"].get<double>(),
+                  tp["min"].get<double>(), tp["max"].get<double>(), d["tokens_per_s"].get<double>());
+    os << line;
+    path_whole = tp["last"].get<double>() * r["clock_ghz"].get<double>() * 1000.0;
+  }
   // The answer first: which kernels the end of the run waited on.
   const auto& cp = r["critical_path"];
   const auto& w = cp["waited_for"];
-  os << "critical path: " << cp["tasks"].get<uint64_t>() << " tasks; longest:";
+  os << (r.contains("decode") ? "critical path of the last step: " : "critical path: ") << cp["tasks"].get<uint64_t>()
+     << " tasks; longest:";
   for (size_t i = 0; i < cp["kernels"].size() && i < 3; ++i) {
     const auto& k = cp["kernels"][i];
     const uint64_t c = k["cycles"].get<uint64_t>();
     std::snprintf(line, sizeof line, "%s %s %llu cycles (%s)", i ? "," : "", k["name"].get<std::string>().c_str(),
-                  (unsigned long long)c, percent(double(c), double(total)).c_str());
+                  (unsigned long long)c, percent(double(c), path_whole).c_str());
     os << line;
   }
   std::snprintf(line, sizeof line,

@@ -31,6 +31,10 @@ inline uint64_t pipe_busy_cycles(const InstrEvent& e) {
 class Stats {
  public:
   explicit Stats(const isa::Program& p);
+  // A token-by-token run's next decode step: the counts go on adding up,
+  // kernels and sites matched by name; per-task calls now index `p`'s tasks
+  // (and the critical path passed to report() is `p`'s).
+  void next_program(const isa::Program& p);
 
   void on_dispatch(uint32_t task, uint64_t ready_at, uint64_t dispatch_at, uint64_t overhead);
   // `core_ends`: the end of the last instruction of each core that ran
@@ -58,9 +62,13 @@ class Stats {
     uint64_t l2_hits = 0, l2_misses = 0, l2_hit_bytes = 0, hbm_bytes = 0;  // GM DMA entries only
   };
   static constexpr uint8_t kLaunchOp = 0xff;  // the op byte of a launch-site entry
-  const isa::Program& p_;
+  const isa::Program* p_ = nullptr;
   std::vector<uint32_t> kernel_of_task_;  // task -> index into names_
   std::vector<std::string> names_;        // unique kernel names, first-appearance order
+  std::unordered_map<std::string, uint32_t> name_index_;
+  std::vector<uint32_t> site_of_;         // the program's site -> index into site_names_
+  std::vector<std::string> site_names_;   // unique site labels, first-appearance order
+  std::unordered_map<std::string, uint32_t> site_index_;
   std::vector<Counters> per_kernel_;
   struct Ends {  // per task, from on_task_end until on_detected
     uint64_t end = 0, sum = 0, min = 0, max = 0, count = 0;

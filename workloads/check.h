@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,13 @@ class ReferenceCheck {
 struct Workload {
   isa::Program program;
   std::unique_ptr<ReferenceCheck> check;  // null: no reference for this workload
+  std::vector<isa::TaskSection> sections;  // the program's layers, for traces (may be empty)
+  double context_mean = 0;                 // a decode's mean context length (0: not a decode)
+  // Token-by-token (a Qwen3 workload's decode_steps): `steps` decode steps,
+  // the program the first; step s >= 1 is next_step(s), each context s longer.
+  uint32_t steps = 1;
+  uint32_t tokens_per_step = 0;  // the batch: one token per sequence per step
+  std::function<isa::DecodeStep(uint32_t step)> next_step;
 };
 
 }  // namespace workloads

@@ -140,6 +140,24 @@ std::string qwen3_check(const Qwen3Params& p) {
     if (s.vocab <= 0) return "shapes.vocab: must be positive, got " + S(s.vocab);
     if (t.lm_head_chunk <= 0) return "tiling.lm_head_chunk: must be positive, got " + S(t.lm_head_chunk);
   }
+  if (p.decode_steps < 1 || p.decode_steps > 100000)
+    return "decode_steps: " + S(p.decode_steps) + " is outside 1..100000";
+  if (p.finish_at) {
+    if (p.finish_at < 1 || p.finish_at > s.S_max)
+      return "continuous_batching.finish_at: " + S(p.finish_at) + " is outside 1..S_max=" + S(s.S_max);
+    if (p.new_context < 1 || p.new_context > p.finish_at)
+      return "continuous_batching.new_context: " + S(p.new_context) + " is outside 1..finish_at=" + S(p.finish_at);
+    for (size_t i = 0; i < p.seq_lens.size(); ++i)
+      if (p.seq_lens[i] > p.finish_at)
+        return "seq_lens[" + S(int64_t(i)) + "]: " + S(p.seq_lens[i]) + " is past continuous_batching.finish_at=" +
+               S(p.finish_at);
+  } else {
+    for (size_t i = 0; i < p.seq_lens.size(); ++i)
+      if (p.seq_lens[i] + p.decode_steps - 1 > s.S_max)
+        return "decode_steps: " + S(p.decode_steps) + " steps take seq_lens[" + S(int64_t(i)) + "] = " +
+               S(p.seq_lens[i]) + " past S_max=" + S(s.S_max) + " (set continuous_batching.finish_at to replace "
+               "finished sequences)";
+  }
   if (int64_t(p.seq_lens.size()) != s.B)
     return "seq_lens: has " + S(int64_t(p.seq_lens.size())) + " values, B=" + S(s.B);
   for (size_t i = 0; i < p.seq_lens.size(); ++i)
@@ -148,10 +166,22 @@ std::string qwen3_check(const Qwen3Params& p) {
   return "";
 }
 
-isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target) {
+std::vector<int32_t> qwen3_seq_lens_at(const Qwen3Params& p, int64_t step) {
+  std::vector<int32_t> v = p.seq_lens;
+  for (int32_t& len : v) {
+    int64_t l = int64_t(len) + step;
+    if (p.finish_at && l > p.finish_at)  // finished: the slot's next sequences run new_context .. finish_at
+      l = p.new_context + (l - p.finish_at - 1) % (p.finish_at - p.new_context + 1);
+    len = int32_t(l);
+  }
+  return v;
+}
+
+isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target, std::vector<isa::TaskSection>* sections) {
   std::string err = qwen3_check(p);
   if (!err.empty()) throw BuildError("qwen3_32b_decode: " + err);
   qwen3_impl::Gen g(p, target);
+  g.sections = sections;
   g.tensors();
   switch (p.variant) {
     case Qwen3Variant::Baseline: g.baseline(); break;

@@ -69,7 +69,17 @@ struct Qwen3Params {
   // instructions whatever the depth.
   int64_t layers = 1;
   bool lm_head = false;
+  // Token-by-token: decode_steps steps, step s's contexts s longer than
+  // seq_lens. With finish_at (continuous batching), a sequence whose context
+  // would pass finish_at finishes and a new one takes its slot with a
+  // context of new_context (its prompt in the cache), growing from there.
+  int64_t decode_steps = 1;
+  int64_t finish_at = 0;  // 0: sequences never finish
+  int64_t new_context = 1;
 };
+
+// The contexts at decode step `step` (0: seq_lens).
+std::vector<int32_t> qwen3_seq_lens_at(const Qwen3Params& p, int64_t step);
 
 // The spec's tiling per variant at full size.
 Qwen3Tiling qwen3_default_tiling(Qwen3Variant v);
@@ -81,7 +91,10 @@ std::string qwen3_check(const Qwen3Params& p);
 
 // Generates the program (throws BuildError on a builder-level problem, e.g. a
 // kernel whose live tiles do not fit the local buffers).
-isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target = {});
+// `sections`, if given, gets the program's layers ("layer 0", ...) and
+// "lm_head" as spans of its tasks.
+isa::Program build_qwen3_decode(const Qwen3Params& p, const Target& target = {},
+                                std::vector<isa::TaskSection>* sections = nullptr);
 
 // Deterministic uniform seq_lens: x = mt19937(seed); value_i = min + x() % (max - min + 1).
 std::vector<int32_t> uniform_seq_lens(int64_t n, int64_t min, int64_t max, uint32_t seed);

@@ -51,6 +51,7 @@ struct Gen {
   GmTensor o_acc, gate_acc, up_acc, down_acc;                 // baseline, fused (o/down: reviewed too)
   GmTensor rope_cs, kv_acc, gu_acc;                           // reviewed
   blocks::Attention att;  // the four attention stages' layout (after tensors())
+  std::vector<isa::TaskSection>* sections = nullptr;  // the layers' spans, when asked for
 
   Gen(const Qwen3Params& params, const Target& target) : p(params), pb(target) {
     const Qwen3Shapes& s = p.shapes;
@@ -647,6 +648,9 @@ struct Gen {
   // layer's output. Then, with lm_head, the final RMSNorm and the LM head.
   void more_layers_and_head() {
     const uint32_t layer_tasks = uint32_t(pb.program().tasks.size());
+    if (sections && (p.layers > 1 || p.lm_head))
+      for (int64_t l = 0; l < p.layers; ++l)
+        sections->push_back({"layer " + std::to_string(l), uint32_t(l) * layer_tasks, layer_tasks});
     const uint32_t layer_tensors = uint32_t(pb.program().tensors.size());
     GmTensor x = out;  // the activation the next layer reads
     for (int64_t l = 1; l < p.layers; ++l) {
@@ -664,7 +668,10 @@ struct Gen {
       pb.relaunch(0, layer_tasks, pb.binding(bind));
       x = next;
     }
-    if (p.lm_head) lm_head(x);
+    if (!p.lm_head) return;
+    const uint32_t first = uint32_t(pb.program().tasks.size());
+    lm_head(x);
+    if (sections) sections->push_back({"lm_head", first, uint32_t(pb.program().tasks.size()) - first});
   }
 
   // The final RMSNorm of the last layer's output, as the layers' input norm

@@ -278,6 +278,13 @@ Workload qwen3(Map& root, const YAML::Node& doc, const Target& target, bool buil
   p.layers = root.opt_pos("layers", 1);
   if (p.layers > 256) root.fail(root.line_of_key("layers"), "layers", std::to_string(p.layers) + " is outside 1..256");
   p.lm_head = root.opt_bool("lm_head", false);
+  p.decode_steps = root.opt_pos("decode_steps", 1);
+  if (root.has("continuous_batching")) {
+    Map cb = root.sub("continuous_batching");
+    p.finish_at = cb.req_pos("finish_at");
+    p.new_context = cb.req_pos("new_context");
+    cb.finish();
+  }
 
   Map t = root.sub("tiling");
   Qwen3Tiling& T = p.tiling;
@@ -371,8 +378,25 @@ Workload qwen3(Map& root, const YAML::Node& doc, const Target& target, bool buil
     throw WorkloadError(root.file() + ":" + std::to_string(line_of_path(doc, path)) + ": " + err);
   }
   Workload w;
-  if (build) w.program = build_qwen3_decode(p, target);
+  if (build) w.program = build_qwen3_decode(p, target, &w.sections);
   w.check = qwen3_check_for(p);
+  const auto mean = [](const std::vector<int32_t>& v) {
+    double s = 0;
+    for (int32_t x : v) s += x;
+    return v.empty() ? 0.0 : s / double(v.size());
+  };
+  w.context_mean = mean(p.seq_lens);
+  w.steps = uint32_t(p.decode_steps);
+  w.tokens_per_step = uint32_t(S.B);
+  if (w.steps > 1)
+    w.next_step = [p, target, mean](uint32_t step) {
+      Qwen3Params q = p;
+      q.seq_lens = qwen3_seq_lens_at(p, step);
+      isa::DecodeStep d;
+      d.program = build_qwen3_decode(q, target, &d.sections);
+      d.context_mean = mean(q.seq_lens);
+      return d;
+    };
   return w;
 }
 

@@ -81,3 +81,57 @@ TEST(StepCli, SmallStepPassesTheCheck) {
   const int layer_tasks = totals(d / "layer.json")["tasks"];
   EXPECT_EQ(totals(d / "step.json")["tasks"], 2 * layer_tasks + 1 + 4);
 }
+
+// A token-by-token run: each step's contexts one longer, its time per token
+// reported per step. The small upstream layer's attention works in blocks of
+// seq_tile = 64 rows: contexts 63, 64, 65 take 1, 1 and 2 blocks, so step 2
+// does more work than step 1 and takes longer (step 0 also fills the L2 with
+// the weights, which stay there for the next steps at this size). With
+// continuous batching at finish_at 64 the sequences of step 2 restart at 8:
+// one block again, and step 2 is faster than step 1.
+TEST(StepCli, TokenByTokenTimePerTokenFollowsTheContext) {
+  const fs::path d = tmpdir();
+  std::ifstream f(kSrc + "/configs/workloads/qwen3_32b_decode_step_small.yaml");
+  std::string text{std::istreambuf_iterator<char>(f), {}};
+  text.replace(text.find("layers: 2"), 9, "layers: 2\ndecode_steps: 3");
+  text.replace(text.find("seq_lens: {uniform: {min: 1, max: 256, seed: 7}}"), 48, "seq_lens: {all: 63}");
+  std::ofstream(d / "tok.yaml") << text;
+  const auto tpot = [&](const fs::path& report) {
+    const nlohmann::json r = nlohmann::json::parse(bytes_of(report));
+    std::vector<double> v;
+    for (const auto& s : r["decode"]["per_step"]) v.push_back(s["tpot_us"].get<double>());
+    return v;
+  };
+  Result r = sh(kBin + " run --workload " + (d / "tok.yaml").string() + " --report " + (d / "r.json").string() +
+                " --trace " + (d / "t.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("decode: 3 steps of 2 tokens: time per output token"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("decode step 3/3:"), std::string::npos) << r.out;
+  const nlohmann::json rep = nlohmann::json::parse(bytes_of(d / "r.json"));
+  EXPECT_EQ(rep["decode"]["steps"], 3);
+  EXPECT_EQ(rep["decode"]["per_step"][1]["context_mean"], 64.0);
+  std::vector<double> t = tpot(d / "r.json");
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_GT(t[2], t[1]);
+  // The steps tile the run: step s + 1 starts when step s is released.
+  EXPECT_DOUBLE_EQ(rep["decode"]["per_step"][1]["start_us"].get<double>(), t[0]);
+  // tokens/s = 2 tokens per step / the mean time per token.
+  EXPECT_NEAR(rep["decode"]["tokens_per_s"].get<double>(), 2 / ((t[0] + t[1] + t[2]) / 3 * 1e-6), 1e-6);
+  // The trace marks each step and, inside it, each layer and the head.
+  const std::string trace = bytes_of(d / "t.json");
+  for (const char* mark : {"\"step 0\"", "\"step 2\"", "\"layer 0\"", "\"layer 1\"", "\"lm_head\"", "\"decode steps\""})
+    EXPECT_NE(trace.find(mark), std::string::npos) << mark;
+  text.replace(text.find("decode_steps: 3"), 15, "decode_steps: 3\ncontinuous_batching: {finish_at: 64, new_context: 8}");
+  std::ofstream(d / "cb.yaml") << text;
+  r = sh(kBin + " run -q --workload " + (d / "cb.yaml").string() + " --report " + (d / "cb.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  t = tpot(d / "cb.json");
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_LT(t[2], t[1]);
+  // One decode step at a time in functional mode.
+  r = sh(kBin + " run -q --check --workload " + (d / "tok.yaml").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("functional mode runs one decode step; the workload asks for decode_steps: 3"),
+            std::string::npos)
+      << r.out;
+}

@@ -499,3 +499,61 @@ TEST_F(CoreEngineTiny, VectorWriteOverTheCubesOwnL1TileNeedsOrderingToo) {
         << err.what();
   }
 }
+
+// A kernel launched twice is decoded once: the second launch runs the kept
+// plan from its own start, under its own binding, with the same durations.
+TEST_F(CoreEngineTiny, AKeptPlanRunsFromItsOwnStartUnderItsOwnBinding) {
+  isa::Program p = program({{"x", 256, DType::FP32}, {"y", 256, DType::FP32}, {"x2", 256, DType::FP32},
+                            {"y2", 256, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), store(view(1, 0, 16, 16, 16), a)}});
+  p.bindings.push_back({2, 3, 2, 3});  // x -> x2, y -> y2
+  p.tasks.push_back(p.tasks[0]);
+  p.tasks[1].binding = 0;
+  sim::PlanCache plans(p);
+  ASSERT_TRUE(plans.keeps(0));  // two launches, no SLOAD
+  sim::CoreEngine first(hw, cm), second(hw, cm);
+  first.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+  plans.put(0, 1, 0, first.decoded());
+  const sim::DecodedStream* plan = plans.find(0, 1, 0);
+  ASSERT_NE(plan, nullptr);
+  sim::TaskContext ctx = ctx_for(p);
+  ctx.task = 1;
+  second.start(plan, &p.kernels[0].vec[0], 1000, ctx);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder r;
+  second.step(flags, out, r.sink);
+  // The load's bytes start after its setup of 10 cycles, from 1000, in x2.
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].start, 1010u);
+  EXPECT_EQ(out[0].mem.tensor, 2u);
+  out.clear();
+  second.dma_done(0, 1042, kMiss, r.sink);  // 1024 B / 32 B/cycle: 1010 + 32; visible 20 later
+  second.step(flags, out, r.sink);
+  ASSERT_EQ(out.size(), 1u);  // the store: after the load is visible at 1062, setup 10
+  EXPECT_EQ(out[0].start, 1072u);
+  EXPECT_EQ(out[0].mem.tensor, 3u);
+  // Kept until the kernel's last launch has finished.
+  plans.launch_done(0);
+  EXPECT_EQ(plans.size(), 1u);
+  plans.launch_done(0);
+  EXPECT_EQ(plans.size(), 0u);
+}
+
+// A stream whose SLOAD sets a register from GM is decoded per launch (the
+// value is read at run time); so is a kernel launched once.
+TEST_F(CoreEngineTiny, KernelsThatSloadOrRunOnceAreNotKept) {
+  isa::Program p = program({{"x", 256, DType::FP32}, {"pos", 1, DType::INT32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  isa::Instr sl;
+  sl.op = Op::SLOAD;
+  sl.reg = 0;
+  sl.gm = view(1, 0, 1, 1, 1);
+  add_task(p, "once", {}, {{load(a, view(0, 0, 16, 16, 16))}});
+  add_task(p, "sloads", {}, {{sl}});
+  p.tasks.push_back(p.tasks[1]);
+  sim::PlanCache plans(p);
+  EXPECT_FALSE(plans.keeps(0));
+  EXPECT_FALSE(plans.keeps(1));
+}

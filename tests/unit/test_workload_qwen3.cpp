@@ -898,3 +898,58 @@ TEST(Qwen3Step, BadKeysAreNamed) {
   EXPECT_NE(error("lm_head: true", "lm_head: maybe").find("step.yaml:8: lm_head: expected true or false, got 'maybe'"),
             std::string::npos);
 }
+
+// Token-by-token contexts: step s is s longer; with continuous batching a
+// context that would pass finish_at restarts at new_context and grows again.
+TEST(Qwen3Step, ContextsGrowByOneTokenPerStep) {
+  Qwen3Params p;
+  p.shapes.B = 3;
+  p.seq_lens = {10, 62, 64};
+  EXPECT_EQ(qwen3_seq_lens_at(p, 0), (std::vector<int32_t>{10, 62, 64}));
+  EXPECT_EQ(qwen3_seq_lens_at(p, 2), (std::vector<int32_t>{12, 64, 66}));
+  p.finish_at = 64;
+  p.new_context = 60;
+  // 62 -> 63, 64, then 60 (new), 61; 64 -> 60, 61, 62; the cycle is 60..64 (5 long).
+  EXPECT_EQ(qwen3_seq_lens_at(p, 1), (std::vector<int32_t>{11, 63, 60}));
+  EXPECT_EQ(qwen3_seq_lens_at(p, 3), (std::vector<int32_t>{13, 60, 62}));
+  EXPECT_EQ(qwen3_seq_lens_at(p, 3 + 5), (std::vector<int32_t>{18, 60, 62}));
+}
+
+TEST(Qwen3Step, DecodeStepKeysAreChecked) {
+  std::ifstream f(cfg("qwen3_32b_decode_step_small"));
+  std::string text{std::istreambuf_iterator<char>(f), {}};
+  text.replace(text.find("layers: 2"), 9, "layers: 2\ndecode_steps: 300");  // line 8
+  try {
+    build_workload(YAML::Load(text), "tok.yaml");
+    FAIL() << "contexts past S_max accepted";
+  } catch (const WorkloadError& e) {
+    // seq_lens uniform 1..256 (seed 7) reaches S_max = 256 before 300 more steps.
+    EXPECT_NE(std::string(e.what()).find("tok.yaml:8: decode_steps: 300 steps take seq_lens["), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("past S_max=256 (set continuous_batching.finish_at"), std::string::npos);
+  }
+  text.replace(text.find("decode_steps: 300"), 17, "decode_steps: 300\ncontinuous_batching: {finish_at: 256, new_context: 300}");
+  try {
+    build_workload(YAML::Load(text), "tok.yaml");
+    FAIL() << "new_context past finish_at accepted";
+  } catch (const WorkloadError& e) {
+    EXPECT_NE(std::string(e.what()).find("continuous_batching.new_context: 300 is outside 1..finish_at=256"),
+              std::string::npos)
+        << e.what();
+  }
+  text.replace(text.find("new_context: 300"), 16, "new_context: 16");
+  const Workload w = load_workload(YAML::Load(text), "tok.yaml");
+  EXPECT_EQ(w.steps, 300u);
+  EXPECT_EQ(w.tokens_per_step, 2u);  // B
+  ASSERT_TRUE(w.next_step);
+  // Step 5's program is step 0's with its contexts 5 longer (or restarted).
+  const isa::DecodeStep s5 = w.next_step(5);
+  Qwen3Params q;
+  q.seq_lens = uniform_seq_lens(2, 1, 256, 7);
+  q.finish_at = 256;
+  q.new_context = 16;
+  EXPECT_EQ(s5.program.tensors[*s5.program.find_tensor("seq_lens")].init, qwen3_seq_lens_at(q, 5));
+  EXPECT_EQ(s5.program.tensors.size(), w.program.tensors.size());
+  ASSERT_EQ(s5.sections.size(), 3u);  // layer 0, layer 1, lm_head
+  EXPECT_EQ(s5.sections[2].name, "lm_head");
+}

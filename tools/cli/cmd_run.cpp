@@ -229,10 +229,25 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
     opts.trace_filter = filter;
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
+    opts.sections = w.sections;
+    opts.context_mean = w.context_mean;
+    opts.steps = w.steps;
+    opts.tokens_per_step = w.tokens_per_step;
+    opts.next_step = w.next_step;
+    if (w.steps > 1 && !vm.count("quiet")) {
+      std::printf("decode: %u steps, each generated when the one before has ended\n", w.steps);
+      std::fflush(stdout);
+      opts.on_step = [n = w.steps](uint32_t step, double tpot_us) {
+        std::fprintf(stderr, "decode step %u/%u: %.1f us\n", step + 1, n, tpot_us);
+      };
+    }
     const bool check = vm.count("check") || vm.count("check-with");
     if (vm.count("check-with"))  // the reference of that workload (its program is not run)
       w.check = workloads::load_workload_check(vm["check-with"].as<std::string>());
     const bool functional = vm.count("functional") || vm.count("inputs") || vm.count("dump") || check;
+    if (functional && w.steps > 1)
+      throw isa::InputError("functional mode runs one decode step; the workload asks for decode_steps: " +
+                            std::to_string(w.steps) + " (--set workload.decode_steps=1)");
     std::unique_ptr<sim::FunctionalState> state;
     if (functional) {
       const uint64_t need = sim::FunctionalState::memory_bytes(p, hw);
