@@ -807,6 +807,10 @@ uint32_t SourceMap::instr(uint32_t kernel, int stream, size_t i) const {
   return i < s.size() ? s[i] : 0;
 }
 
+uint32_t SourceMap::task(size_t t) const { return t < tasks.size() ? tasks[t] : 0; }
+
+std::string SourceMap::at(uint32_t line) const { return line ? file + ":" + std::to_string(line) + ": " : ""; }
+
 Program parse_program(std::string_view text, const std::string& filename, SourceMap* map) {
   return Parser(text, filename, map).run();
 }

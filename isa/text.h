@@ -102,7 +102,8 @@ namespace isa {
 
 std::string print_program(const Program& p);
 
-// Where a parsed program's items came from, for validate_program's messages.
+// Where a parsed program's items came from, for the messages of
+// validate_program and of the simulator's run-time checks (sim::RunOptions).
 // Line numbers count from 1; 0 means unknown.
 struct SourceMap {
   std::string file;
@@ -111,6 +112,10 @@ struct SourceMap {
   std::vector<std::vector<std::vector<uint32_t>>> instrs;
 
   uint32_t instr(uint32_t kernel, int stream, size_t i) const;  // 0 when unknown
+  uint32_t task(size_t t) const;                                // 0 when unknown
+  // "FILE:LINE: ", what a message about the item on `line` starts with; ""
+  // for line 0 (unknown).
+  std::string at(uint32_t line) const;
 };
 
 // Throws ProgramError("<filename>:<line>: <what is wrong>") on bad input.

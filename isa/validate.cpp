@@ -59,8 +59,7 @@ class Validator {
 
  private:
   [[noreturn]] void fail(const std::string& msg) const {
-    const std::string at = src_ && line_ ? src_->file + ":" + std::to_string(line_) + ": " : "";
-    throw ProgramError(at + context() + ": " + msg);
+    throw ProgramError((src_ ? src_->at(line_) : "") + context() + ": " + msg);
   }
 
   // What fail() names: ctx_, or the instruction being checked, whose text is
@@ -134,7 +133,7 @@ class Validator {
   void check_task(uint32_t index) {
     const Task& t = p_.tasks[index];
     set_ctx("task " + std::to_string(index));
-    line_ = src_ ? line_of(src_->tasks, index) : 0;
+    line_ = src_ ? src_->task(index) : 0;
     if (t.kernel >= p_.kernels.size())
       fail("kernel index " + std::to_string(t.kernel) + " out of range (" +
            std::to_string(p_.kernels.size()) + " kernels)");
@@ -280,7 +279,7 @@ class Validator {
         if (const uint32_t l = src_ ? src_->instr(task.kernel, sid, ia.instr) : 0)
           ctx_ += ", line " + std::to_string(l);
         ctx_ += ")";
-        line_ = src_ ? line_of(src_->tasks, index) : 0;
+        line_ = src_ ? src_->task(index) : 0;
         const char* verb = a.write ? "writes" : "reads";
         std::string what = std::string(verb) + " " + range_text(hull);
         if (a.whole)

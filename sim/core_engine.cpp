@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "isa/text.h"
+
 namespace sim {
 
 using isa::Op;
@@ -79,7 +81,14 @@ void PlanCache::launch_done(uint32_t kernel) {
   plans_.erase(plans_.lower_bound({kernel, 0, 0}), plans_.lower_bound({kernel + 1, 0, 0}));
 }
 
-std::string CoreEngine::where(uint32_t i) const {
+std::string CoreEngine::source_at(uint32_t i) const {
+  if (!ctx_.source) return "";
+  return ctx_.source->at(ctx_.source->instr(ctx_.program->tasks[ctx_.task].kernel, ctx_.stream, i));
+}
+
+std::string CoreEngine::where(uint32_t i) const { return source_at(i) + describe(i); }
+
+std::string CoreEngine::describe(uint32_t i) const {
   const isa::Program& p = *ctx_.program;
   const isa::Task& t = p.tasks[ctx_.task];
   const isa::Instr& in = (*stream_)[i];
@@ -535,7 +544,7 @@ std::string CoreEngine::blocked_state() const {
   if (oldest == ~0u) return ctx_.core + ": finished";
   const isa::Instr& in = (*stream_)[oldest];
   std::ostringstream os;
-  os << ctx_.core << ": blocked at " << where(oldest);
+  os << ctx_.core << ": " << source_at(oldest) << "blocked at " << describe(oldest);
   if (in.op == Op::WAIT) {
     os << ", waiting for flag " << uint32_t(in.imm) << " that no core posts";
   } else {

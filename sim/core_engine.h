@@ -33,6 +33,10 @@
 #include "sim/regions.h"
 #include "sim/sim_error.h"
 
+namespace isa {
+struct SourceMap;
+}
+
 namespace sim {
 
 constexpr uint64_t kUnknown = ~uint64_t(0);
@@ -92,6 +96,8 @@ struct TaskContext {
   uint32_t task = 0;
   uint32_t block = 0;  // the task's block index (pl.spmd), for SBLOCK
   std::string core;  // "cube", "vec0", ... (as sim/cross_core.h's core_name)
+  int stream = 0;    // the kernel's stream: 0 the cube's, 1 + i vector core i's
+  const isa::SourceMap* source = nullptr;  // a text program's lines; null: none
   // Value of an int32 GM element (seq_lens), for SLOAD during decode.
   std::function<int64_t(uint32_t tensor, int64_t elem)> read_int;
 };
@@ -195,6 +201,11 @@ class CoreEngine {
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
   // The tensor instruction `in`'s GM view touches under the task's binding.
   uint32_t gm_tensor(const isa::Instr& in) const { return binding_ ? (*binding_)[in.gm.tensor] : in.gm.tensor; }
+  // "task 3 (kernel 1 'k', vec0) instruction #5 vadd at 'k: add'";
+  // source_at(): "FILE:LINE: " of instruction i of a text program, else "";
+  // where(): both, what a message about the instruction starts with.
+  std::string describe(uint32_t i) const;
+  std::string source_at(uint32_t i) const;
   std::string where(uint32_t i) const;
   void decode_one(uint32_t i, int64_t regs[]);
   void reset_run(uint64_t t0);  // the run state, for plan_ from t0

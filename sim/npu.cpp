@@ -12,6 +12,7 @@
 
 #include <systemc>
 
+#include "isa/text.h"
 #include "sim/bandwidth.h"
 #include "sim/core_engine.h"
 #include "sim/cost_model.h"
@@ -190,7 +191,7 @@ class Npu : public sc_core::sc_module {
   // `trace`: null for no trace.
   Npu(sc_module_name n, const isa::Program& p, const HwConfig& hw, const TraceFilter* trace,
       FunctionalState* functional, const RunOptions& opts)
-      : sc_module(n), hw(hw), functional(functional), cost(hw), stats(p),
+      : sc_module(n), hw(hw), functional(functional), source(opts.source), cost(hw), stats(p),
         dispatcher(std::make_unique<Dispatcher>(p, hw)), plans(std::make_unique<PlanCache>(p)),
         gm("gm", hw.gm.bytes_per_cycle(hw.clock_ghz), hw.gm.core_bytes_per_cycle, std::make_unique<L2Memory>(hw, p.tensors),
            [this](std::exception_ptr e) { fail(e); }),
@@ -263,6 +264,7 @@ class Npu : public sc_core::sc_module {
   const isa::Program& prog() const { return *prog_; }
   const HwConfig& hw;
   FunctionalState* functional;  // null: timing only
+  const isa::SourceMap* source;  // a text program's lines; null: none
   CostModel cost;
   Stats stats;  // every step's counts
   std::unique_ptr<Dispatcher> dispatcher;  // the current step's
@@ -439,10 +441,13 @@ void CoreGroup::execute() {
   const isa::Program& p = npu_.prog();
   const isa::Task& t = p.tasks[task];
   const isa::Kernel& k = p.kernels[t.kernel];
-  // An empty vector stream needs no core.
+  // An empty vector stream needs no core. A text program's error is at the
+  // stream's first instruction.
+  const isa::SourceMap* src = npu_.source;
   for (size_t v = npu_.hw.vector_cores; v < k.vec.size(); ++v)
     if (!k.vec[v].empty())
-      throw SimError("task " + std::to_string(task) + " (kernel '" + k.name + "') has instructions for vector core " +
+      throw SimError((src ? src->at(src->instr(p.tasks[task].kernel, int(1 + v), 0)) : "") + "task " +
+                     std::to_string(task) + " (kernel '" + k.name + "') has instructions for vector core " +
                      std::to_string(v) + " but hardware '" + npu_.hw.name + "' has " +
                      std::to_string(npu_.hw.vector_cores) + " vector cores per group");
   // Engines that have work: index 0 is the cube core, 1 + i vector core i.
@@ -463,6 +468,8 @@ void CoreGroup::execute() {
     const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
     if (s.empty()) continue;
     ctx.core = c == 0 ? "cube" : "vec" + std::to_string(c - 1);
+    ctx.stream = int(c);
+    ctx.source = src;
     const uint64_t t0 = start_at_ + npu_.hw.task_entry_cycles;
     if (const DecodedStream* plan = npu_.plans->find(t.kernel, c, t.block)) {
       engines_[c].start(plan, &s, t0, ctx);
@@ -514,8 +521,8 @@ void CoreGroup::execute() {
     if (finished) break;
     if (!waiting_on_gm) {
       std::ostringstream os;
-      os << "deadlock in task " << task << " (kernel '" << k.name << "') on core group " << id_
-         << ": no core can make progress";
+      os << (src ? src->at(src->task(task)) : "") << "deadlock in task " << task << " (kernel '" << k.name
+         << "') on core group " << id_ << ": no core can make progress";
       for (uint32_t c : active) os << "\n  " << engines_[c].blocked_state();
       throw SimError(os.str());
     }

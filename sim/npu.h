@@ -14,6 +14,10 @@
 #include "sim/sim_error.h"
 #include "sim/trace.h"
 
+namespace isa {
+struct SourceMap;
+}
+
 namespace sim {
 
 class FunctionalState;
@@ -46,6 +50,11 @@ struct RunOptions {
   std::function<isa::DecodeStep(uint32_t step)> next_step;
   // Called as each step is released, with its time per token (progress).
   std::function<void(uint32_t step, double tpot_us)> on_step;
+  // A text program's source lines (isa::parse_program): a run-time error
+  // about an instruction or a task (a tile past its buffer, a GM access out
+  // of bounds, a read of what nothing wrote, a deadlock, a vector core the
+  // hardware lacks) starts with its FILE:LINE, as validate_program's do.
+  const isa::SourceMap* source = nullptr;
 };
 
 struct RunResult {

@@ -19,7 +19,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(clang libclang-rt-14-dev llvm)  # llvm: llvm-symbolizer, for stack traces
+# llvm: llvm-symbolizer, for stack traces. chromium: the HTML report's test in
+# a browser (Tools.html_report.chromium, skipped where it is missing), run by
+# the sanitize stage's ctest; ~70 s to install on a fresh machine, not in
+# tools/setup.sh so that users do not get a browser with the simulator.
+packages=(clang libclang-rt-14-dev llvm chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

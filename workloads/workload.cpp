@@ -33,11 +33,14 @@ class Map {
  public:
   Map(const std::string& file, const YAML::Node& node, std::string path, int parent_line)
       : file_(file), node_(node), path_(std::move(path)), line_(line_of(node, parent_line)) {
-    if (!node_.IsDefined() || !node_.IsMap()) fail(line_, path_, "expected a mapping");
+    if (!node_.IsDefined() || !node_.IsMap())
+      fail(line_, path_,
+           node_.IsDefined() && !node_.IsNull() ? "expected a mapping" : "expected a mapping, got nothing");
   }
 
+  // "FILE:LINE: PATH: MSG" (the top of the file has no PATH).
   [[noreturn]] void fail(int line, const std::string& path, const std::string& msg) const {
-    throw WorkloadError(file_ + ":" + std::to_string(line) + ": " + path + ": " + msg);
+    throw WorkloadError(file_ + ":" + std::to_string(line) + ": " + (path.empty() ? "" : path + ": ") + msg);
   }
   std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   int line() const { return line_; }
@@ -429,7 +432,7 @@ Workload load_workload(const YAML::Node& doc, const std::string& filename, const
                 "' (gemm, vector_chain, dma_sweep, many_kernels, qwen3_decode)");
 }
 
-static YAML::Node read_workload_doc(const std::string& path) {
+YAML::Node read_workload_yaml(const std::string& path) {
   // As sim::check_input_file (tools/cli reads through it; workloads/ does not
   // link sim/): a directory read as a stream throws std::ios_base::failure, a
   // device reads forever.
@@ -452,17 +455,18 @@ static YAML::Node read_workload_doc(const std::string& path) {
   } catch (const YAML::BadFile&) {
     throw WorkloadError("cannot read workload file " + path);
   } catch (const YAML::ParserException& e) {
-    throw WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
+    throw WorkloadError(path + (e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1)) + ": YAML syntax: " +
+                        e.msg);
   }
   return doc;
 }
 
 Workload load_workload_file(const std::string& path, const Target& target) {
-  return load_workload(read_workload_doc(path), path, target);
+  return load_workload(read_workload_yaml(path), path, target);
 }
 
 std::unique_ptr<ReferenceCheck> load_workload_check(const std::string& path) {
-  const YAML::Node doc = read_workload_doc(path);
+  const YAML::Node doc = read_workload_yaml(path);
   Map root(path, doc, "", 1);
   const std::string kind = root.req_str("workload");
   root.allow("description");

@@ -25,6 +25,11 @@ struct WorkloadError : isa::InputError {
 // Reads the YAML file and generates its program, laid out for `target`,
 // with the workload's reference check where it has one (a Qwen3 layer).
 Workload load_workload_file(const std::string& path, const Target& target = {});
+// A workload file's YAML document, not yet validated (for edits such as
+// --set before load_workload). Throws WorkloadError: "cannot read workload
+// file PATH: REASON" (no line: the file has none), "PATH is a directory
+// (expected a workload file)", "PATH:LINE: YAML syntax: ...".
+YAML::Node read_workload_yaml(const std::string& path);
 // Same from a parsed document (sweeps edit keys first); `filename` stands for
 // the file in messages.
 Workload load_workload(const YAML::Node& root, const std::string& filename, const Target& target = {});

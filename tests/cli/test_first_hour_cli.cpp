@@ -329,15 +329,47 @@ TEST(FirstHour, SetupShWithAWrongArgumentDoesNothingButSayItsUsage) {
   }
 }
 
-// A file that does not exist has no line: it is never "FILE:0:".
+// A file that does not exist has no line: it is never "FILE:0:". Every kind
+// of input says "cannot read KIND file PATH: REASON" (the sweep file said
+// "nope.yaml: cannot open the sweep file", without the reason).
 TEST(FirstHour, AMissingFileIsNotReportedAtLineZero) {
-  for (const std::string cmd : {" run -q --workload nope.yaml", " run -q --workload nope.yaml --set workload.x=1",
-                                " disasm --workload nope.yaml"}) {
+  const fs::path d = tmpdir();
+  std::ofstream(d / "based.yaml") << "base: ./nope.yaml\n";
+  const std::string gemm = " --workload configs/workloads/gemm.yaml";
+  const std::string report = gemm_report(d, "r");
+  const std::pair<std::string, std::string> cases[] = {
+      {" run -q --workload nope.yaml", "cannot read workload file nope.yaml: No such file or directory"},
+      {" run -q --workload nope.yaml --set workload.x=1",
+       "cannot read workload file nope.yaml: No such file or directory"},
+      {" disasm --workload nope.yaml", "cannot read workload file nope.yaml: No such file or directory"},
+      {" run -q --program nope.txt", "cannot read program file nope.txt: No such file or directory"},
+      {" run -q --hw nope.yaml" + gemm, "cannot read hardware file nope.yaml: No such file or directory"},
+      {" run -q" + gemm + " --check-with nope.yaml", "cannot read workload file nope.yaml: No such file or directory"},
+      {" hw show --hw " + (d / "based.yaml").string(),
+       (d / "based.yaml").string() + ":1: base: cannot read hardware file " + (d / "nope.yaml").string() +
+           ": No such file or directory"},
+      {" sweep nope.yaml -o " + (d / "s.csv").string(), "cannot read sweep file nope.yaml: No such file or directory"},
+      {" check nope.json --baseline " + report, "cannot read report file nope.json: No such file or directory"},
+      {" check " + report + " --baseline nope.json", "cannot read report file nope.json: No such file or directory"},
+      {" compare " + report + " nope.json", "cannot read report file nope.json: No such file or directory"},
+      {" report nope.json", "cannot read report file nope.json: No such file or directory"},
+  };
+  for (const auto& [cmd, message] : cases) {
     const Result r = sh(kBin + cmd);
     EXPECT_EQ(r.code, 2) << cmd << "\n" << r.out;
-    EXPECT_TRUE(has(r, "cannot read workload file nope.yaml: No such file or directory")) << cmd << "\n" << r.out;
+    EXPECT_TRUE(has(r, message)) << cmd << "\n" << r.out;
     EXPECT_FALSE(has(r, ":0:")) << cmd << "\n" << r.out;
   }
+}
+
+// An empty workload file is "expected a mapping, got nothing" at its top,
+// not "w.yaml:1: : expected a mapping" (an empty key path between colons).
+TEST(FirstHour, AnEmptyWorkloadFileSaysItHoldsNothing) {
+  const fs::path d = tmpdir();
+  std::ofstream(d / "empty.yaml") << "# nothing but a comment\n";
+  const Result r = sh(kBin + " run -q --workload " + (d / "empty.yaml").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, (d / "empty.yaml").string() + ":1: expected a mapping, got nothing")) << r.out;
 }
 
 // A sweep's progress line shortens a long error from the start: the cause at
@@ -402,6 +434,92 @@ TEST(FirstHour, CompareAndSweepHelpDescribeInputsAndExitCodes) {
   size_t n = 0;
   for (std::string l; std::getline(jobs, l);) ++n;
   EXPECT_EQ(n, 2u * 2u * 2u) << yaml;  // tile_k x hw x the zip group
+}
+
+// Issue 13: errors in a text program carry its file and line. validate_program's
+// did; those of the run-time checks (a tile past its buffer, a read of what
+// nothing wrote, a deadlock, a vector core the hardware lacks) named only the
+// task and instruction. The programs are text_format.md's first example,
+// varied: lines 1-6 below, the vector streams from line 7 (vec 0 on line 7,
+// its first instruction on line 8), then "end" and the task.
+TEST(FirstHour, RunTimeErrorsOfATextProgramNameItsFileAndLine) {
+  const fs::path d = tmpdir();
+  const std::string head =
+      "tensor x [4,8] fp32 in\n"                    // 1
+      "tensor y [4,8] fp32 out\n"                   // 2
+      "site 0 \"k: launch\"\n"                      // 3
+      "site 1 \"k: compute\"\n"                     // 4
+      "kernel 0 k\n"                                // 5
+      "  cube\n";                                   // 6
+  const std::string task = "end\ntask 0 kernel=0 site=0 deps=[] reads=[x:0..128] writes=[y:0..128]\n";
+  struct Case {
+    const char* name;
+    std::string body;  // lines 7 on: the vector streams
+    std::string hw_set, message;
+  } cases[] = {
+      // UB is 192 KiB on a2a3: a 128 B tile at 196600 passes its end (line 9).
+      {"past_ub",
+       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    vadds UB[196600+4x8 fp32] <- UB[0+4x8 fp32] 0.5 @1\n"
+       "    tstore y[0+4x8/8] <- UB[196600+4x8 fp32] @1\n",
+       "", "past_ub.txt:9: task 0 (kernel 0 'k', vec0) instruction #1 vadds at 'k: compute': dst tile UB[196600, "},
+      // vadds reads UB[64..192), which nothing wrote (line 9).
+      {"unwritten",
+       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    vadds UB[128+4x8 fp32] <- UB[64+4x8 fp32] 0.5 @1\n"
+       "    tstore y[0+4x8/8] <- UB[128+4x8 fp32] @1\n",
+       "", "unwritten.txt:9: task 0 (kernel 0 'k', vec0) instruction #1 vadds at 'k: compute': reads a tile UB[64, "},
+      // A wait for a flag no core posts (line 9); the task is on line 12 (7-10 the stream, 11 end).
+      {"deadlock",
+       "  vec 0\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    wait 3 @1\n"
+       "    tstore y[0+4x8/8] <- UB[0+4x8 fp32] @1\n",
+       "", "deadlock.txt:12: deadlock in task 0 (kernel 'k') on core group 0: no core can make progress\n"
+           "  vec0: deadlock.txt:9: blocked at task 0 (kernel 0 'k', vec0) instruction #1 wait"},
+      // Vector core 1's stream (vec 1 on line 8) starts on line 9; the hardware has one vector core.
+      {"vec1",
+       "  vec 0\n  vec 1\n    tload UB[0+4x8 fp32] <- x[0+4x8/8] @1\n    tstore y[0+4x8/8] <- UB[0+4x8 fp32] @1\n"
+       "    vadds UB[128+4x8 fp32] <- UB[0+4x8 fp32] 0.5 @1\n",
+       " --set hw.vector_cores=1",
+       "vec1.txt:9: task 0 (kernel 'k') has instructions for vector core 1 but hardware 'a2a3' has 1 vector cores"},
+  };
+  for (const Case& c : cases) {
+    const fs::path f = d / (std::string(c.name) + ".txt");
+    std::ofstream(f) << head << c.body << task;
+    const Result r = sh("cd " + d.string() + " && " + kBin + " run -q --program " + f.filename().string() + c.hw_set);
+    EXPECT_EQ(r.code, 2) << c.name << "\n" << r.out;
+    EXPECT_TRUE(has(r, "npusim: simulation error: " + c.message)) << c.name << "\n" << r.out;
+  }
+}
+
+// Issue 13: every command's --help says what it does (prose between its
+// usage and its options) and its exit status, down to the internal error;
+// run, disasm, bench, report-keys and hw show gave only their options.
+TEST(FirstHour, EveryCommandsHelpSaysWhatItDoesAndItsExitStatus) {
+  for (const std::string cmd : {"run", "disasm", "bench", "compare", "sweep", "check", "report", "report-keys",
+                                "hw show"}) {
+    const Result r = sh(kBin + " " + cmd + " --help");
+    EXPECT_EQ(r.code, 0) << cmd << "\n" << r.out;
+    EXPECT_EQ(r.out.rfind("usage: npusim " + cmd, 0), 0u) << cmd << "\n" << r.out;
+    // The text without the options block (up to its blank line or the end).
+    const size_t options = r.out.find("npusim " + cmd + " options:");
+    ASSERT_NE(options, std::string::npos) << cmd << "\n" << r.out;
+    const size_t after = r.out.find("\n\n", options);
+    const std::string head = r.out.substr(0, options) + (after == std::string::npos ? "" : r.out.substr(after));
+    EXPECT_NE(head.find("Exit status: 0 "), std::string::npos) << cmd << "\n" << head;
+    EXPECT_NE(head.find("2 bad input ("), std::string::npos) << cmd << "\n" << head;
+    std::string flat = head;  // lines joined: a phrase may wrap
+    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    EXPECT_NE(flat.find("3 an internal error (a bug in npusim)"), std::string::npos) << cmd << "\n" << head;
+    // What it does: at least two lines of prose that are not usage lines.
+    size_t prose = 0;
+    std::istringstream in(head);
+    for (std::string l; std::getline(in, l);)
+      if (l.find("usage: ") == std::string::npos && l.rfind("       npusim ", 0) != 0 &&
+          l.rfind("                    [", 0) != 0 && l.size() > 40)
+        ++prose;
+    EXPECT_GE(prose, 2u) << cmd << "\n" << head;
+  }
+  const Result r = sh(kBin + " --help");
+  EXPECT_TRUE(has(r, "Exit status: 0 done; 1 a result that fails")) << r.out;
+  EXPECT_TRUE(has(r, "3 an internal\nerror (a bug in npusim)")) << r.out;
 }
 
 // Issue 13: bench ran only on configs whose L0B held two [128,64] bf16

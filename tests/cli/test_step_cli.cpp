@@ -135,3 +135,22 @@ TEST(StepCli, TokenByTokenTimePerTokenFollowsTheContext) {
             std::string::npos)
       << r.out;
 }
+
+// Every variant's small layer stacked two deep with a head (vocab 777: one
+// 512-column lm_head task and a 265-column one) passes the reference check.
+TEST(StepCli, EveryVariantStacksIntoAStepThatPassesTheCheck) {
+  const fs::path d = tmpdir();
+  for (const std::string v : {"baseline", "fused_qkrope", "reviewed", "upstream_0427", "upstream"}) {
+    SCOPED_TRACE(v);
+    std::ifstream f(kSrc + "/configs/workloads/qwen3_32b_decode_" + v + "_small.yaml");
+    std::string text{std::istreambuf_iterator<char>(f), {}};
+    const std::string var = "variant: " + v + "\n";
+    text.replace(text.find(var), var.size(), var + "layers: 2\nlm_head: true\n");
+    text.replace(text.find("I: 1024}"), 8, "I: 1024, vocab: 777}");
+    std::ofstream(d / (v + ".yaml")) << text;
+    const Result r = sh(kBin + " run -q --check --workload " + (d / (v + ".yaml")).string());
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("logits: 0/1554 mismatched"), std::string::npos) << r.out;  // B 2 x 777
+    EXPECT_NE(r.out.find("L1.v_cache (written rows"), std::string::npos) << r.out;
+  }
+}

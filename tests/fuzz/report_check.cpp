@@ -1,8 +1,10 @@
-// Fuzz `npusim check`: the input is read as a report, as in the CLI, and
-// compared both ways against a shipped baseline and against itself, with the
-// regression tables printed to a string.
+// Fuzz `npusim check` and `npusim report`: the input is read as a report, as
+// in the CLI, compared both ways against a shipped baseline and against
+// itself, with the regression tables printed to a string, and made into the
+// HTML page.
 #include "tests/fuzz/fuzz_input.h"
 #include "tools/cli/check.h"
+#include "tools/cli/html_report.h"
 #include "tools/cli/report_io.h"
 
 namespace {
@@ -25,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(report, shipped);
     check(shipped, report);
     check(report, report);
+    cli::html_report(report, "the report fuzz.json");
   } catch (const isa::InputError&) {
   }
   return 0;

@@ -865,8 +865,9 @@ TEST(Qwen3Step, EachLayerHasItsOwnTensorsAndReadsThePreviousOutput) {
   EXPECT_TRUE(reads_out);
   for (size_t t = 0; t < n; ++t)
     for (const isa::GmRange& w : p.tasks[t].writes)
-      if (w.tensor == id("out"))
+      if (w.tensor == id("out")) {
         EXPECT_TRUE(std::find(first.deps.begin(), first.deps.end(), t) != first.deps.end()) << "task " << t;
+      }
   // The head: one final_norm task, then ceil(1000 / 256) = 4 lm_head tasks of
   // 256, 256, 256 and 232 columns (the tstores of the logits).
   std::vector<uint32_t> widths;

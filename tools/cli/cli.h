@@ -65,6 +65,7 @@ int cmd_bench(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_check(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
 int cmd_report_keys(const std::vector<std::string>& args);
 int cmd_hw(const std::vector<std::string>& args);
 

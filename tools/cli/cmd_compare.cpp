@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <fstream>
 #include <iostream>
@@ -59,14 +58,6 @@ void row(const std::string& label, const std::vector<std::optional<double>>& val
   std::printf("\n");
 }
 
-// Bytes of a histogram bucket label ("<=128B", "<=4KiB", "<=1MiB"), to sort by.
-double bucket_bytes(const std::string& label) {
-  char* end = nullptr;
-  const double n = std::strtod(label.c_str() + std::min<size_t>(2, label.size()), &end);
-  const std::string unit = end ? end : "";
-  return n * (unit == "KiB" ? 1024.0 : unit == "MiB" ? 1048576.0 : unit == "B" ? 1.0 : 1e300);
-}
-
 // The buckets of histogram `key` in any of `objs` (null: absent), smallest first.
 std::vector<std::string> buckets(const std::vector<const ordered_json*>& objs, const char* key) {
   std::vector<std::string> out;
@@ -76,7 +67,7 @@ std::vector<std::string> buckets(const std::vector<const ordered_json*>& objs, c
       if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(b);
   }
   std::stable_sort(out.begin(), out.end(),
-                   [](const std::string& a, const std::string& b) { return bucket_bytes(a) < bucket_bytes(b); });
+                   [](const std::string& a, const std::string& b) { return histogram_bucket_bytes(a) < histogram_bucket_bytes(b); });
   return out;
 }
 

@@ -22,7 +22,9 @@ const char* kHwUsage =
     "usage: npusim hw show [--hw FILE] [--set hw.KEY=VALUE ...]\n"
     "  prints every key of the hardware description as resolved (the file, its bases, the schema's\n"
     "  defaults, the --set edits), each with where its value came from: FILE:LINE, \"default\" or\n"
-    "  the --set. The output is itself a valid hardware file.\n";
+    "  the --set. The output is itself a valid hardware file.\n"
+    "\nExit status: 0 printed; 2 bad input (an option, the file or a base missing or malformed, a bad\n"
+    "--set, no subcommand); 3 an internal error (a bug in npusim).\n";
 
 }  // namespace
 

@@ -21,7 +21,8 @@ int cmd_report_keys(const std::vector<std::string>& args) {
     if (vm.count("help")) {
       std::cout << "usage: npusim report-keys [--markdown]\n"
                    "The counters of the report's totals and of each kernel: key, unit, how it aggregates,\n"
-                   "whether `check` compares it, and what it counts.\n"
+                   "whether `check` compares it, and what it counts; --markdown prints the README's table.\n"
+                   "\nExit status: 0 printed; 2 bad input (an option); 3 an internal error (a bug in npusim).\n\n"
                 << desc;
       return kOk;
     }

@@ -20,6 +20,7 @@
 #include "sim/stats.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/functional.h"
+#include "tools/cli/html_report.h"
 #include "tools/cli/outputs.h"
 #include "tools/cli/overrides.h"
 #include "tools/cli/provenance.h"
@@ -75,7 +76,7 @@ workloads::Target target_of(const sim::HwConfig& hw) {
 workloads::Workload load_workload(const std::string& path, const std::vector<Override>& os,
                                   const workloads::Target& target) {
   if (!any_for(os, "workload")) return workloads::load_workload_file(path, target);
-  YAML::Node doc = load_workload_yaml(path);
+  YAML::Node doc = workloads::read_workload_yaml(path);
   for (const Override& o : os)
     if (o.target == "workload") apply_override(doc, o, path);
   try {
@@ -85,14 +86,14 @@ workloads::Workload load_workload(const std::string& path, const std::vector<Ove
   }
 }
 
-// The program of --workload (with its reference check) or --program (none).
-workloads::Workload load_program(const po::variables_map& vm, const std::vector<Override>& os = {},
-                                 const workloads::Target& target = {}) {
+// The program of --workload (with its reference check) or --program (none;
+// its source lines in `src`, for the run's messages).
+workloads::Workload load_program(const po::variables_map& vm, const std::vector<Override>& os,
+                                 const workloads::Target& target, isa::SourceMap& src) {
   if (vm.count("program") && vm.count("workload"))
     throw po::error("give either --workload or --program, not both");
   if (vm.count("program") && any_for(os, "workload"))
     throw po::error("--set workload.* needs --workload (a text program has no workload keys)");
-  isa::SourceMap src;
   workloads::Workload w;
   if (vm.count("program"))
     w.program = isa::parse_program(sim::read_file(vm["program"].as<std::string>(), "program"),
@@ -180,6 +181,8 @@ int cmd_run(const std::vector<std::string>& args) {
         "workload", po::value<std::string>(), "workload description (configs/workloads/*.yaml)")(
         "program", po::value<std::string>(), "a program in the text format (see `npusim disasm`)")(
         "report", po::value<std::string>(), "write the JSON report to this file")(
+        "html", po::value<std::string>(),
+        "write the report as one self-contained HTML page to this file (charts and tables; see `npusim report`)")(
         "trace", po::value<std::string>(),
         "write a Chrome/Perfetto trace to this file (gzip-compressed when it ends in .gz)")(
         "trace-detail", po::value<std::string>(),
@@ -208,12 +211,21 @@ int cmd_run(const std::vector<std::string>& args) {
         "buffers) estimated to need more memory than this");
     po::variables_map vm;
     if (!parse(args, desc, vm,
-               "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]"))
+               "usage: npusim run --workload FILE|--program FILE [--hw FILE] [--set KEY=VALUE ...] [options]\n"
+               "Simulates a workload (a description of configs/workloads/, generated into a tile program for\n"
+               "the hardware) or a program in the text format (docs/text_format.md) on a hardware description\n"
+               "(configs/hw/), and prints the summary: total cycles and us, the critical path, the roofline,\n"
+               "the totals and a row per kernel. --report writes the same as JSON, --html as one HTML page,\n"
+               "--trace a Chrome/Perfetto trace; these paths are tried before the run. --functional also\n"
+               "computes the data (--inputs, --dump, --check below); --check prints a line per checked tensor.\n"
+               "\nExit status: 0 done; 1 --check found a mismatch; 2 bad input (an option, a file missing or\n"
+               "malformed, a program the hardware cannot run, an output that cannot be written, --max-cycles\n"
+               "or --max-memory-gib passed); 3 an internal error (a bug in npusim).\n"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const sim::TraceFilter filter = trace_filter(vm);
     // An output that cannot be written is an error now, not after the run.
-    for (const char* flag : {"report", "trace"})
+    for (const char* flag : {"report", "html", "trace"})
       if (vm.count(flag)) check_output_file(std::string("--") + flag, vm[flag].as<std::string>());
     if (vm.count("dump")) check_output_dir("--dump", vm["dump"].as<std::string>());
     const std::vector<Override> os = overrides(vm);
@@ -223,9 +235,11 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!(max_gib > 0 && max_gib <= 1 << 20)) throw po::error("--max-memory-gib: expected a number in (0, 1048576]");
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
     workloads::set_program_memory_limit(max_bytes);
-    workloads::Workload w = load_program(vm, os, target_of(hw));
+    isa::SourceMap src;
+    workloads::Workload w = load_program(vm, os, target_of(hw), src);
     const isa::Program& p = w.program;
     sim::RunOptions opts;
+    if (vm.count("program")) opts.source = &src;
     if (vm.count("trace")) opts.trace_path = vm["trace"].as<std::string>();
     opts.trace_filter = filter;
     opts.max_cycles = vm["max-cycles"].as<uint64_t>();
@@ -233,7 +247,12 @@ int cmd_run(const std::vector<std::string>& args) {
     opts.context_mean = w.context_mean;
     opts.steps = w.steps;
     opts.tokens_per_step = w.tokens_per_step;
-    opts.next_step = w.next_step;
+    if (w.next_step)  // each step checked as the first was (load_program)
+      opts.next_step = [&w](uint32_t step) {
+        isa::DecodeStep d = w.next_step(step);
+        isa::validate_program(d.program);
+        return d;
+      };
     if (w.steps > 1 && !vm.count("quiet")) {
       std::printf("decode: %u steps, each generated when the one before has ended\n", w.steps);
       std::fflush(stdout);
@@ -306,6 +325,9 @@ int cmd_run(const std::vector<std::string>& args) {
     r.report["workload"] = vm.count("workload") ? vm["workload"].as<std::string>() : vm["program"].as<std::string>();
     r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
+    if (vm.count("html"))
+      sim::write_file(vm["html"].as<std::string>(),
+                      html_report(r.report, "the run of " + r.report["workload"].get<std::string>()), "the HTML report");
     if (!vm.count("quiet")) std::cout << sim::format_summary(r.report);
     if (vm.count("dump")) sim::dump_tensors(*state, p, vm["dump"].as<std::string>());
     if (check) {
@@ -326,14 +348,23 @@ int cmd_disasm(const std::vector<std::string>& args) {
         "set", po::value<std::vector<std::string>>()->composing(),
         "workload.KEY=VALUE: change a key of the workload YAML first, as for `npusim run`; repeatable");
     po::variables_map vm;
-    if (!parse(args, desc, vm, "usage: npusim disasm --workload FILE [--set workload.KEY=VALUE ...] [-o FILE]"))
+    if (!parse(args, desc, vm,
+               "usage: npusim disasm --workload FILE [--set workload.KEY=VALUE ...] [-o FILE]\n"
+               "       npusim disasm --program FILE [-o FILE]\n"
+               "Prints a workload's tile program in the text format (docs/text_format.md), generated for the\n"
+               "default hardware's buffers (a2a3: disasm takes no --hw), or a text program parsed, validated\n"
+               "and printed again. The output runs with `npusim run --program FILE`; edited, it is judged\n"
+               "with `npusim run --program FILE --check-with WORKLOAD.yaml`.\n"
+               "\nExit status: 0 printed; 2 bad input (an option, the workload or program missing or\n"
+               "malformed, an output that cannot be written); 3 an internal error (a bug in npusim).\n"))
       return kOk;
     if (!vm.count("workload") && !vm.count("program")) throw po::error("give --workload FILE or --program FILE");
     const std::vector<Override> os = overrides(vm);
     for (const Override& o : os)
       if (o.target != "workload")
         throw po::error("disasm: --set " + o.key() + ": only workload.* keys (disasm takes no hardware file)");
-    const std::string text = isa::print_program(load_program(vm, os).program);
+    isa::SourceMap src;
+    const std::string text = isa::print_program(load_program(vm, os, {}, src).program);
     if (vm.count("output")) {
       sim::write_file(vm["output"].as<std::string>(), text, "the program");
     } else {

@@ -22,10 +22,15 @@ const char* kUsage =
     "  sweep    run a sweep file's points in parallel into a CSV: npusim sweep SWEEP.yaml -j N -o results.csv\n"
     "           [--resume]; or --emit-jobs DIR (GNU parallel / Slurm) and --collect DIR -o results.csv\n"
     "  check    regression gate: npusim check REPORT.json --baseline BASE.json [--tolerance 1%] [--update]\n"
+    "  report   the HTML page of a report: npusim report REPORT.json -o report.html\n"
     "  report-keys  the report's counters: key, unit, aggregation, meaning [--markdown]\n"
     "  hw show  the hardware description resolved (bases, defaults, --set), each value with its origin:\n"
     "           npusim hw show --hw FILE [--set hw.KEY=VALUE ...]\n"
-    "Run `npusim <command> --help` for a command's options; `npusim --version` for the version and commit.\n";
+    "Run `npusim <command> --help` for what a command does, its options and its exit status; `npusim\n"
+    "--version` for the version and commit.\n"
+    "Exit status: 0 done; 1 a result that fails (check: a regression; run --check: a mismatch; sweep\n"
+    "--collect: points missing); 2 bad input (named with its file and line or key); 3 an internal\n"
+    "error (a bug in npusim).\n";
 }
 
 namespace {
@@ -58,6 +63,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "compare") return cli::cmd_compare(args);
   if (cmd == "sweep") return cli::cmd_sweep(args);
   if (cmd == "check") return cli::cmd_check(args);
+  if (cmd == "report") return cli::cmd_report(args);
   if (cmd == "report-keys") return cli::cmd_report_keys(args);
   if (cmd == "hw") return cli::cmd_hw(args);
   if (cmd == "--version" || cmd == "-V") {

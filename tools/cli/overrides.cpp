@@ -167,17 +167,6 @@ void apply_override(YAML::Node& root, const Override& o, const std::string& file
   }
 }
 
-YAML::Node load_workload_yaml(const std::string& path) {
-  sim::check_input_file(path, "workload");
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw workloads::WorkloadError("cannot read workload file " + path);  // no line to point at
-  } catch (const YAML::ParserException& e) {
-    throw workloads::WorkloadError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
-  }
-}
-
 std::string explain_workload_error(const std::string& message, const std::string& file,
                                    const std::vector<Override>& os) {
   // FILE:LINE: key.path: message

@@ -68,9 +68,6 @@ sim::HwSource load_hw_source(const std::string& file, const std::vector<Override
 // directory when it lies below it ("configs/hw/a2a3.yaml" in the tree).
 std::string default_hw_file();
 
-// A workload file's YAML document, not yet validated; throws
-// workloads::WorkloadError with the messages build_workload_file gives.
-YAML::Node load_workload_yaml(const std::string& path);
 
 // A workload error "FILE:LINE: key.path: message" about an overridden key (or
 // one below it) becomes "FILE: key.path: message (from --set KEY=VALUE)": its

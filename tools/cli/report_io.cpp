@@ -4,6 +4,7 @@
 #include "sim/file_io.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 namespace cli {
@@ -134,13 +135,52 @@ void validate_report(const ordered_json& r, const std::string& file) {
                                "])");
     c.counters(k, at, false);
   }
+  // What the HTML report reads besides (reports of older versions may lack
+  // each part; the page says so). `string`: a member that is a string when
+  // present (also for the provenance below).
+  auto string = [&](const ordered_json& obj, const std::string& at, const char* key) {
+    if (const ordered_json* v = c.member(obj, at, key, false))
+      c.expect(*v, Checker::join(at, key), T::string, "a string");
+  };
+  string(r, "", "hw");
+  string(r, "", "workload");
+  c.number(r, "", "clock_ghz", false);
+  if (const ordered_json* cp = c.member(r, "", "critical_path", false)) {
+    c.expect(*cp, "critical_path", T::object, "an object");
+    c.number(*cp, "critical_path", "tasks", true);
+    c.number(*cp, "critical_path", "first_dispatch_cycles", false);
+    if (const ordered_json* w = c.member(*cp, "critical_path", "waited_for", false)) {
+      c.expect(*w, "critical_path.waited_for", T::object, "an object");
+      for (const auto& [why, n] : w->items()) c.number(*w, "critical_path.waited_for", why, true);
+    }
+    const ordered_json& ks = *c.member(*cp, "critical_path", "kernels", true);
+    c.expect(ks, "critical_path.kernels", T::array, "an array");
+    for (size_t i = 0; i < ks.size(); ++i) {
+      const std::string at = "critical_path.kernels[" + std::to_string(i) + "]";
+      c.expect(ks[i], at, T::object, "an object");
+      c.expect(*c.member(ks[i], at, "name", true), at + ".name", T::string, "a string");
+      c.number(ks[i], at, "tasks", true);
+      c.number(ks[i], at, "cycles", true);
+    }
+  }
+  if (const ordered_json* ss = c.member(r, "", "sites", false)) {
+    c.expect(*ss, "sites", T::array, "an array");
+    for (size_t i = 0; i < ss->size(); ++i) {
+      const std::string at = "sites[" + std::to_string(i) + "]";
+      const ordered_json& s = (*ss)[i];
+      c.expect(s, at, T::object, "an object");
+      for (const char* key : {"kernel", "site", "op"})
+        c.expect(*c.member(s, at, key, true), Checker::join(at, key), T::string, "a string");
+      c.number(s, at, "count", true);
+      for (const char* key : {"bytes", "busy_cycles", "busy_share", "launch_overhead_cycles", "l2_hits", "l2_misses",
+                              "l2_hit_bytes", "hbm_bytes"})
+        c.number(s, at, key, false);
+    }
+  }
   // What the report was made from (reports before it lack it); `compare`
   // prints the parts checked here, whatever else it holds is ignored.
   if (const ordered_json* p = c.member(r, "", "provenance", false)) {
     c.expect(*p, "provenance", T::object, "an object");
-    auto string = [&](const ordered_json& obj, const std::string& at, const char* key) {
-      if (const ordered_json* v = c.member(obj, at, key, false)) c.expect(*v, Checker::join(at, key), T::string, "a string");
-    };
     auto file = [&](const ordered_json& f, const std::string& at) {
       c.expect(f, at, T::object, "an object");
       string(f, at, "path");
@@ -178,6 +218,14 @@ nlohmann::ordered_json parse_report(const std::string& text, const std::string& 
   return r;
 }
 
+double histogram_bucket_bytes(const std::string& label) {
+  char* end = nullptr;
+  const char* num = label.c_str() + std::min<size_t>(2, label.size());
+  const double n = std::strtod(num, &end);
+  const std::string unit = end == num ? "?" : end;
+  if (unit != "B" && unit != "KiB" && unit != "MiB") return 1e300;
+  return n * (unit == "KiB" ? 1024.0 : unit == "MiB" ? 1048576.0 : 1.0);
+}
 
 std::string report_label(const std::string& path) {
   std::string s = path.substr(path.find_last_of('/') + 1);

@@ -34,9 +34,20 @@ nlohmann::ordered_json parse_report(const std::string& text, const std::string& 
 //   npusim and commit are strings, hw, workload, program and each of
 //   hw_bases objects with string path and fnv1a64, set an array of strings,
 //   seed a number; other keys are not looked at.
+// - hw and workload strings, clock_ghz a number, when present; critical_path,
+//   when present: an object with the number tasks, the numbers
+//   first_dispatch_cycles and waited_for.* when present, and the array kernels
+//   of {name string, tasks, cycles}; sites, when present: an array of
+//   {kernel, site, op strings, count} whose bytes, busy_cycles, busy_share,
+//   launch_overhead_cycles and L2 counters are numbers when present (what the
+//   HTML report reads).
 // Every number must be >= 0. E.g. "base.json: kernels[3].dma_count: expected
 // a number, got a string".
 void validate_report(const nlohmann::ordered_json& r, const std::string& file);
+
+// Bytes of a DMA size histogram's bucket label ("<=128B", "<=4KiB",
+// "<=1MiB"), to sort buckets by; an unknown label sorts last.
+double histogram_bucket_bytes(const std::string& label);
 
 // A short column label for a report file: its name without directory and ".json".
 std::string report_label(const std::string& path);

@@ -11,9 +11,11 @@
 #include <sstream>
 
 #include "sim/counters.h"
+#include "sim/file_io.h"
 #include "sim/hw_config.h"
 #include "tools/cli/overrides.h"
 #include "tools/cli/report_io.h"
+#include "workloads/workload.h"
 
 namespace fs = std::filesystem;
 
@@ -188,13 +190,7 @@ Spec parse_spec(const std::string& yaml_text, const std::string& file) {
   return s;
 }
 
-Spec load_spec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in || !fs::is_regular_file(path)) throw SweepError(path + ": cannot open the sweep file");
-  std::ostringstream os;
-  os << in.rdbuf();
-  return parse_spec(os.str(), path);
-}
+Spec load_spec(const std::string& path) { return parse_spec(sim::read_file(path, "sweep"), path); }
 
 void check_keys(const Spec& spec) {
   // The candidate base files of each target.
@@ -216,7 +212,7 @@ void check_keys(const Spec& spec) {
       if (t == "hw")
         sim::load_hw_source(f);
       else if (!workload_docs.count(f))
-        workload_docs[f] = load_workload_yaml(f);
+        workload_docs[f] = workloads::read_workload_yaml(f);
     }
   for (const Dimension& d : spec.dims)
     for (size_t k = 0; k < d.keys.size(); ++k) {

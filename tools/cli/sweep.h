@@ -57,6 +57,8 @@ struct Point {
 // Parse and check a sweep file (structure only; check_keys looks at the base
 // files). Throws SweepError.
 Spec parse_spec(const std::string& yaml_text, const std::string& file);
+// The same for a file; one that cannot be read is sim::FileError "cannot read
+// sweep file PATH: REASON".
 Spec load_spec(const std::string& path);
 // Each workload.* key must exist in the base file, or when that file is
 // swept, in at least one of the swept files (points where it does not fail
