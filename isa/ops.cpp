@@ -45,7 +45,7 @@ struct Row {
     i.b_name = "b";
     i.dst_read_name = "dst";
     i.dst_use = kDstWrite;
-    i.pipe = i.pipe_from_l0c = Pipe::VEC;
+    i.pipe = i.pipe_from_l0c = i.pipe_from_ub = Pipe::VEC;
   }
   Row& subs(SubSet s, const char* suffix = "") { i.subs = s; i.suffix = suffix; return *this; }
   Row& operands(std::initializer_list<Operand> slots) {
@@ -59,7 +59,7 @@ struct Row {
   Row& vector(CostClass c) {
     i.streams = kVec;
     i.vector_ub = true;
-    i.pipe = i.pipe_from_l0c = Pipe::VEC;
+    i.pipe = i.pipe_from_l0c = i.pipe_from_ub = Pipe::VEC;
     i.cost = c;
     return *this;
   }
@@ -80,8 +80,14 @@ struct Row {
   }
   Row& dtypes(bool dst_of_a, bool b_of_a) { i.dst_dtype_of_a = dst_of_a; i.b_dtype_of_a = b_of_a; return *this; }
   Row& check(Check c) { i.check = c; return *this; }
-  Row& pipe(Pipe p, Pipe from_l0c) { i.pipe = p; i.pipe_from_l0c = from_l0c; return *this; }
-  Row& pipe(Pipe p) { return pipe(p, p); }
+  Row& pipe(Pipe p, Pipe from_l0c, Pipe from_ub) {
+    i.pipe = p;
+    i.pipe_from_l0c = from_l0c;
+    i.pipe_from_ub = from_ub;
+    return *this;
+  }
+  Row& pipe(Pipe p, Pipe from_l0c) { return pipe(p, from_l0c, p); }
+  Row& pipe(Pipe p) { return pipe(p, p, p); }
   Row& cost(CostClass c, bool by_sub = false) { i.cost = c; i.cost_by_sub = by_sub; return *this; }
 };
 
@@ -96,7 +102,7 @@ std::vector<OpInfo> build_table() {
       Row(Op::TSTORE, "tstore").operands({O::Gm, O::A}).dst(0).gm_write().names("source", "b", "dst")
           .check(Check::Store).pipe(Pipe::MTE3, Pipe::FIXP).cost(C::GmStore),
       Row(Op::TMOV, "tmov").operands({O::Dst, O::A}).names("source", "b", "dst").check(Check::Move)
-          .pipe(Pipe::MTE1, Pipe::FIXP).cost(C::LocalMove),
+          .pipe(Pipe::MTE1, Pipe::FIXP, Pipe::MTE3).cost(C::LocalMove),
       Row(Op::TMATMUL, "tmatmul").operands({O::Dst, O::A, O::B}).flags(kAccumulate | kTransposeB)
           .streams(kCube).dst(kDstWrite | kDstReadIfAcc).names("A", "B", "accumulator").check(Check::Matmul)
           .pipe(Pipe::CUBE).cost(C::Matmul),

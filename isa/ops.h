@@ -23,7 +23,7 @@ struct Instr;
 enum class Op : uint8_t {
   TLOAD,       // tload D <- G            dst(L1|UB) <- gm                        [MTE2]
   TSTORE,      // tstore G <- A           gm <- a(UB|L0C)                         [MTE3 / FIXPIPE]
-  TMOV,        // tmov D <- A             L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE, if the hw has it]
+  TMOV,        // tmov D <- A             L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE], UB->L1 [MTE3] (if the hw has them)
   TMATMUL,     // tmatmul D <- A B [acc] [tb]   dst(L0C) (+)= a(L0A) x b(L0B)     [CUBE]
   VBIN,        // v<bin> D <- A B         dst = a (sub: BinOp) b                  [VEC]
   VBINS,       // v<bin>s D <- A I        dst = a (sub: BinOp) imm
@@ -70,7 +70,7 @@ constexpr uint32_t kCubeFractal = 16;
 // time.
 enum class CostClass : uint8_t {
   GmLoad, GmStore,  // a GM DMA: its engine's setup, then the shared GM bandwidth
-  LocalMove,        // L1 -> L0A/L0B or L0C -> UB: setup + bytes / the engine's rate
+  LocalMove,        // L1 -> L0A/L0B, L0C -> UB or UB -> L1: setup + bytes / the engine's rate
   Matmul,           // fill + 16x16x16 fractals / rate
   VecBinary, VecUnary, VecTranscendental, VecReduce, VecCast, VecFill, VecBroadcast,  // issue + repeats x factor
   View,             // no data moves: free
@@ -130,6 +130,7 @@ struct OpInfo {
   // Timing.
   Pipe pipe;
   Pipe pipe_from_l0c;  // when operand a is in L0C (FIXPIPE moves it)
+  Pipe pipe_from_ub;   // when operand a is in UB (a vector op: VEC; a store or UB -> L1 move: MTE3)
   CostClass cost;
   bool cost_by_sub;    // the sub-op's class (e.g. vdiv is transcendental) overrides `cost`
 

@@ -344,12 +344,17 @@ class Validator {
         check_transfer(in.a, "a", in.gm);
         break;
       case Check::Move:
+        // A vector core reaches its group's cube buffers: it reads L0C
+        // (L0C -> UB) and writes L1 (UB -> L1), where the hardware has the path.
         if (cube)
           space("a", in.a, {Space::L1, Space::L0C}, "");
         else
-          space("a", in.a, {Space::L0C}, stream);
+          space("a", in.a, {Space::L0C, Space::UB}, stream);
         if (in.a.space == Space::L1) {
           space("dst", in.dst, {Space::L0A, Space::L0B}, " when a is in L1");
+          same_dtype("dst", in.dst, "a", in.a);
+        } else if (in.a.space == Space::UB) {
+          space("dst", in.dst, {Space::L1}, " when a is in UB");
           same_dtype("dst", in.dst, "a", in.a);
         } else {
           space("dst", in.dst, {Space::UB}, " when a is in L0C");

@@ -9,17 +9,50 @@ namespace sim {
 
 using isa::Op;
 
-void FlagBoard::post(uint32_t flag, uint64_t t) {
+void FlagBoard::post(uint32_t flag, uint64_t t, const Clock& known) {
   if (flag >= posts_.size()) posts_.resize(flag + 1);
-  posts_[flag].push_back(t);
+  posts_[flag].push_back({t, known});
   ++total_;
 }
 
-bool FlagBoard::take(uint32_t flag, uint64_t* t) {
+bool FlagBoard::take(uint32_t flag, uint64_t* t, Clock* known) {
   if (flag >= posts_.size() || posts_[flag].empty()) return false;
-  *t = posts_[flag].front();
+  *t = posts_[flag].front().t;
+  *known = posts_[flag].front().known;
   posts_[flag].erase(posts_[flag].begin());
   return true;
+}
+
+namespace {
+// The core index of an engine named "cube" or "vecN" (TaskContext::core).
+uint32_t core_index(const std::string& name) {
+  if (name == "cube") return 0;
+  if (name.size() > 3 && name.compare(0, 3, "vec") == 0 &&
+      name.find_first_not_of("0123456789", 3) == std::string::npos) {
+    const unsigned long v = std::stoul(name.substr(3));
+    if (v + 1 < kMaxGroupCores) return uint32_t(v + 1);
+  }
+  throw std::logic_error("core engine: core name '" + name + "' is not cube or vec0..vec" +
+                         std::to_string(kMaxGroupCores - 2));
+}
+}  // namespace
+
+uint8_t CoreEngine::kernel_sharing() {
+  const isa::Program& p = *ctx_.program;
+  if (kernels_of_ != &p || kernel_sharing_.size() != p.kernels.size()) {
+    kernels_of_ = &p;
+    kernel_sharing_.assign(p.kernels.size(), -1);
+  }
+  const uint32_t k = p.tasks[ctx_.task].kernel;
+  if (kernel_sharing_[k] < 0) {
+    uint8_t bits = 0;
+    for (const std::vector<isa::Instr>& s : p.kernels[k].vec)
+      for (const isa::Instr& in : s)
+        if (in.op == Op::TMOV)
+          bits |= (in.dst.space == isa::Space::L1 ? kVecWritesL1 : 0) | (in.a.space == isa::Space::L0C ? kVecReadsL0c : 0);
+    kernel_sharing_[k] = int8_t(bits);
+  }
+  return uint8_t(kernel_sharing_[k]);
 }
 
 PlanCache::PlanCache(const isa::Program& p) : keep_(p.kernels.size(), false), left_(p.kernels.size(), 0) {
@@ -70,7 +103,17 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   stream_ = stream;
   ctx_ = ctx;
   binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
-  cube_ = ctx.core == "cube";
+  core_ = core_index(ctx.core);
+  cube_ = core_ == 0;
+  const uint8_t sharing = cube_ ? kernel_sharing() : 0;
+  // The cube's buffers its vector cores reach in this task (all accesses of
+  // the cube to them are logged then), and what a vector core reaches.
+  for (bool& s : shared_space_) s = false;
+  shared_space_[int(isa::Space::L1)] = !cube_ || (sharing & kVecWritesL1);
+  shared_space_[int(isa::Space::L0C)] = !cube_ || (sharing & kVecReadsL0c);
+  own_.shared.clear();
+  own_.shared_at.clear();
+  waits_decoded_ = 0;
   const size_t n = stream->size();
   if (n > DecodedStream::kDepIndex)
     throw SimError(where(0) + ": a stream of " + std::to_string(n) + " instructions is too long");
@@ -93,15 +136,18 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
     d.issue_offset = uint64_t(i) * hw_.issue_interval_cycles;
     d.dep_begin = uint32_t(deps.size());
     written_at_[i] = uint32_t(written_.size());
-    waited_ = last_wait >= 0;
     decode_one(i, regs);
     written_at_[i + 1] = uint32_t(written_.size());
     const Op op = (*stream)[i].op;
+    if (op == Op::WAIT) ++waits_decoded_;
     if (op == Op::SIGNAL) deps.insert(deps.end(), since_sync.begin(), since_sync.end());
     if (last_sync >= 0 && (op == Op::SIGNAL || op == Op::WAIT)) deps.push_back(uint32_t(last_sync));
     if (last_wait >= 0) deps.push_back(uint32_t(last_wait));
+    // A SIGNAL covers every earlier instruction: those since the previous
+    // SIGNAL directly, the rest through it (a WAIT does not wait for what
+    // came before it, so it does not end the list).
     if (op == Op::SIGNAL || op == Op::WAIT) {
-      since_sync.clear();
+      if (op == Op::SIGNAL) since_sync.clear();
       last_sync = int32_t(i);
       if (op == Op::WAIT) last_wait = int32_t(i);
     } else {
@@ -126,7 +172,8 @@ void CoreEngine::start(const DecodedStream* plan, const std::vector<isa::Instr>*
   stream_ = stream;
   ctx_ = ctx;
   binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
-  cube_ = ctx.core == "cube";
+  core_ = core_index(ctx.core);
+  cube_ = core_ == 0;
   plan_ = plan;
   reset_run(t0);
 }
@@ -146,6 +193,8 @@ void CoreEngine::reset_run(uint64_t t0) {
   }
   finished_count_ = 0;
   end_max_ = t0;
+  wait_clock_.clear();
+  known_.fill(0);
 }
 
 void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
@@ -159,6 +208,12 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   d.gm_offset = 0;
   const int pipe = int(d.cost.pipe);
   const int32_t idx = int32_t(i);
+  auto add_shared = [&](isa::Space space, uint64_t lo, uint64_t hi, bool write, bool need_written, const char* role) {
+    if (own_.shared_at.empty()) own_.shared_at.assign(stream_->size(), -1);
+    if (own_.shared_at[i] < 0) own_.shared_at[i] = int32_t(own_.shared.size());
+    own_.shared.push_back({i, waits_decoded_ - 1, space, lo, hi, write, need_written, role});
+  };
+  auto shared_space = [&](isa::Space s) { return shared_space_[int(s)]; };
 
   // Capacity: a tile's bytes run from its first element to its last valid
   // one (to the end of rows x cols for VFILLPAD's write).
@@ -185,18 +240,21 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   // (its parent's other columns in between count as touched).
   auto read_tile = [&](const isa::Tile& t, const char* role) {
     check_tile(t, role, t.footprint());
-    // A vector core reads the cube's L0C (the L0C -> UB path): the cube wrote
-    // it, a WAIT for the cube's SIGNAL orders the read; nothing on this core
-    // writes L0C, so there is no hazard here to track.
-    if (t.space == isa::Space::L0C && !cube_) {
-      if (!waited_)
-        throw SimError(where(i) + ": reads the cube's L0C before any WAIT on this core: nothing orders the read "
-                                  "after the cube's write (SIGNAL on the cube after it, WAIT here before)");
-      return;
-    }
     const size_t first_writer = own_.deps.size();
     const uint64_t lo = t.offset, hi = t.offset + uint64_t(t.footprint());
-    if (!local_[int(t.space)].read(lo, hi, idx, pipe, own_.deps)) {
+    const bool shared = shared_space(t.space);
+    // A vector core reads the cube's L0C (the L0C -> UB path): the cube wrote
+    // it, which the run checks (cross_core.h); nothing on this core writes
+    // L0C, so there is no hazard here to track.
+    if (shared && !cube_) {
+      add_shared(t.space, lo, hi, false, true, role);
+      return;
+    }
+    const bool written = local_[int(t.space)].read(lo, hi, idx, pipe, own_.deps);
+    // The cube's L1 in a task where a vector core writes it: bytes this core
+    // did not write may come from a vector core, which the run checks.
+    if (shared) add_shared(t.space, lo, hi, false, !written, role);
+    if (!written && !shared) {
       std::ostringstream os;
       os << where(i) << ": reads " << role << " tile " << isa::to_string(t.space) << "[" << lo << ", " << hi
          << ") before anything in this task wrote it (local buffers do not survive across launches)";
@@ -209,6 +267,9 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     const uint64_t bytes = whole ? t.bytes() : t.footprint();
     check_tile(t, role, bytes);
     local_[int(t.space)].write(t.offset, t.offset + bytes, idx, own_.deps);
+    // A vector core writing the cube's L1 (UB -> L1), or the cube writing L1
+    // or L0C in a task where a vector core reaches it.
+    if (shared_space(t.space)) add_shared(t.space, t.offset, t.offset + bytes, true, false, role);
     // The exact bytes, for the live-tile check.
     if (whole) written_.push_back({t.offset, t.offset + bytes});
     else for_rows(t, [&](uint64_t lo, uint64_t hi) { written_.push_back({lo, hi}); });
@@ -348,6 +409,10 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         if (next < d.dep_end) break;
         const uint64_t ready = std::max({t0_ + d.issue_offset, pipe_free_[p], dep_ready_[i]});
         const isa::Instr& in = (*stream_)[i];
+        uint64_t posted;
+        Clock post_known;
+        if (in.op == Op::WAIT && !flags.take(uint32_t(in.imm), &posted, &post_known)) break;
+        if (!plan.shared_at.empty() && plan.shared_at[i] >= 0) shared_access(i, flags);
         if (d.cost.gm_dma()) {
           start_[i] = ready;
           out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, d.gm_offset), d.cost.cap});
@@ -357,11 +422,15 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         }
         uint64_t end = ready + d.cost.cycles;
         if (in.op == Op::WAIT) {
-          uint64_t posted;
-          if (!flags.take(uint32_t(in.imm), &posted)) break;
           end = std::max(ready, posted);
+          // What the post's core knew holds for every later instruction here.
+          for (int c = 0; c < kMaxGroupCores; ++c) known_[c] = std::max(known_[c], post_known[c]);
+          wait_clock_.push_back(known_);
         } else if (in.op == Op::SIGNAL) {
-          flags.post(uint32_t(in.imm), end);
+          // Every earlier instruction of this core has ended: i of them.
+          Clock k = known_;
+          k[core_] = i;
+          flags.post(uint32_t(in.imm), end, k);
         }
         pipe_free_[p] = end;
         ++head_[p];
@@ -379,6 +448,61 @@ void CoreEngine::dma_done(uint32_t i, uint64_t t, const MemResult& mem,
   in_flight_[p] = false;
   ++head_[p];
   finish(i, start_[i], t, t + mem.latency_cycles, done, &mem);  // the latency the memory system decided
+}
+
+void CoreEngine::shared_access(uint32_t i, FlagBoard& flags) {
+  const std::vector<SharedAccess>& shared = plan_->shared;
+  for (size_t k = size_t(plan_->shared_at[i]); k < shared.size() && shared[k].instr == i; ++k) {
+    const SharedAccess& a = shared[k];
+    // The WAITs before i have ended (i waits for the last one), in order.
+    const Clock& known = a.wait >= 0 ? wait_clock_[size_t(a.wait)] : kNothingKnown;
+    const SharedBufferLog::Conflict c =
+        flags.log(a.space).access({core_, i, &(*stream_)[i]}, known, a.lo, a.hi, a.write, a.need_written);
+    if (c.kind != SharedBufferLog::Conflict::None) throw SimError(shared_conflict(i, a, c));
+  }
+}
+
+std::string CoreEngine::shared_conflict(uint32_t i, const SharedAccess& a, const SharedBufferLog::Conflict& c) const {
+  using K = SharedBufferLog::Conflict;
+  std::ostringstream os;
+  os << where(i) << ": ";
+  const std::string mine = std::string(a.write ? "writes " : "reads ") + a.role + " tile " + isa::to_string(a.space) +
+                           "[" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + ")";
+  const std::string bytes = "bytes [" + std::to_string(c.lo) + ", " + std::to_string(c.hi) + ")";
+  std::string other;
+  if (c.kind != K::ReadBeforeWrite) {
+    const isa::Program& p = *ctx_.program;
+    other = core_name(c.other.core) + "'s #" + std::to_string(c.other.index) + " " + isa::mnemonic(*c.other.instr);
+    if (c.other.instr->site < p.sites.size()) other += " at '" + p.sites[c.other.instr->site] + "'";
+  }
+  const std::string who = core_name(c.other.core);
+  switch (c.kind) {
+    case K::None: break;
+    case K::ReadBeforeWrite:
+      os << mine << " but nothing in this task wrote " << bytes << " before it (local buffers do not survive across "
+         << "launches; "
+         << (a.space == isa::Space::L1 ? "a vector core's write into the cube's L1 must come first: SIGNAL on the "
+                                         "vector core after its write, WAIT here before the read)"
+                                       : "the cube's write must come first: SIGNAL on the cube after its write, WAIT "
+                                         "here before the read)");
+      break;
+    case K::ReadAfterWrite:
+      os << mine << ", whose " << bytes << " " << other
+         << " wrote, and nothing orders the read after that write (SIGNAL on " << who
+         << " after the write, WAIT here before the read)";
+      break;
+    case K::WriteAfterRead:
+      os << mine << " over " << bytes << " that " << other
+         << " reads, and nothing orders the write after that read: the core could overwrite data still being "
+            "read (SIGNAL on " << who << " after the read, WAIT here before the write)";
+      break;
+    case K::WriteAfterWrite:
+      os << mine << " over " << bytes << " that " << other
+         << " wrote, and nothing orders the two writes (SIGNAL on " << who << " after its write, WAIT here "
+            "before this one)";
+      break;
+  }
+  return os.str();
 }
 
 MemRequest CoreEngine::mem_request(const isa::Instr& in, int64_t gm_offset) const {

@@ -11,7 +11,10 @@
 // - a GM DMA holds its pipe for setup + transfer; its data is visible
 //   the memory system's latency after the transfer completes (memory_system.h);
 // - SIGNAL waits for every earlier instruction; WAIT holds every later one
-//   until the flag has been posted.
+//   until the flag has been posted;
+// - a vector core's access to its group's cube buffers (TMOV L0C -> UB,
+//   UB -> L1) and the cube's own accesses to those bytes must be ordered by
+//   SIGNAL / WAIT (sim/cross_core.h); an unordered one is an error.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +27,7 @@
 
 #include "isa/isa.h"
 #include "sim/cost_model.h"
+#include "sim/cross_core.h"
 #include "sim/hw_config.h"
 #include "sim/memory_system.h"
 #include "sim/regions.h"
@@ -37,20 +41,33 @@ namespace sim {
 
 constexpr uint64_t kUnknown = ~uint64_t(0);
 
-// Flags posted by SIGNAL and consumed by WAIT, shared by the cores of one
-// core group for the duration of a task.
+// What the cores of one core group share for the duration of a task: the
+// flags posted by SIGNAL and consumed by WAIT (each post carries its core's
+// knowledge, sim/cross_core.h), and the logs of the accesses to the cube's L1
+// and L0C in a task where a vector core writes L1 or reads L0C.
 class FlagBoard {
  public:
   void reset() {
     posts_.assign(posts_.size(), {});
     total_ = 0;
+    l1_.clear();
+    l0c_.clear();
   }
   uint64_t total_posts() const { return total_; }  // grows with every post
-  void post(uint32_t flag, uint64_t t);
-  bool take(uint32_t flag, uint64_t* t);  // false if nothing posted yet
+  void post(uint32_t flag, uint64_t t, const Clock& known);
+  // False if nothing posted yet; else the post's time and its core's knowledge.
+  bool take(uint32_t flag, uint64_t* t, Clock* known);
+  // The log of the cube's L1 or L0C.
+  SharedBufferLog& log(isa::Space s) { return s == isa::Space::L0C ? l0c_ : l1_; }
+
  private:
-  std::vector<std::vector<uint64_t>> posts_;  // per flag, FIFO of post times
+  struct Post {
+    uint64_t t;
+    Clock known;
+  };
+  std::vector<std::vector<Post>> posts_;  // per flag, FIFO
   uint64_t total_ = 0;
+  SharedBufferLog l1_, l0c_;
 };
 
 struct DmaRequest {
@@ -78,7 +95,7 @@ struct TaskContext {
   const isa::Program* program = nullptr;
   uint32_t task = 0;
   uint32_t block = 0;  // the task's block index (pl.spmd), for SBLOCK
-  std::string core;  // "cube", "vec0", ...
+  std::string core;  // "cube", "vec0", ... (as sim/cross_core.h's core_name)
   int stream = 0;    // the kernel's stream: 0 the cube's, 1 + i vector core i's
   const isa::SourceMap* source = nullptr;  // a text program's lines; null: none
   // Value of an int32 GM element (seq_lens), for SLOAD during decode.
@@ -96,6 +113,19 @@ struct Decoded {
   int64_t gm_offset;  // the GM view's element offset, registers applied
 };
 
+// An access of an instruction to a buffer of the cube its group's vector
+// cores reach (sim/cross_core.h): a vector core's L1 write or L0C read, and,
+// in a task where one happens, every access of the cube to that buffer.
+// Checked and logged when the instruction starts.
+struct SharedAccess {
+  uint32_t instr;
+  int32_t wait;       // ordinal of the last WAIT before it in the stream (-1: none)
+  isa::Space space;   // L1 or L0C
+  uint64_t lo, hi;
+  bool write, need_written;
+  const char* role;
+};
+
 // A stream decoded for a task: costs, dependencies, each pipe's order. It
 // depends on the stream and the task's block index alone (not on the start
 // time, nor on the tensor binding, which maps GM operands one to one) unless
@@ -110,6 +140,10 @@ struct DecodedStream {
   std::vector<uint32_t> queue[kNumPipes];  // per pipe, its instructions in order
   int live_pipes[kNumPipes] = {};           // pipes with instructions in this stream
   int num_live = 0;
+  // Its accesses shared with other cores, in instruction order; shared_at[i]
+  // is instruction i's first (-1: none), empty when there are none at all.
+  std::vector<SharedAccess> shared;
+  std::vector<int32_t> shared_at;
 };
 
 // The decoded streams kept for later launches of their kernel: a kernel
@@ -180,12 +214,30 @@ class CoreEngine {
   void check_live_tiles(uint32_t i, const isa::Tile& t, const char* role, size_t first_writer);
   void finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t end,
               const std::function<void(const InstrEvent&)>& done, const MemResult* mem = nullptr);
+  // Which of the cube's buffers the running task's kernel shares with its
+  // vector cores: kVecWritesL1 | kVecReadsL0c.
+  enum : uint8_t { kVecWritesL1 = 1, kVecReadsL0c = 2 };
+  uint8_t kernel_sharing();
+  // Instruction i starts: check and log its accesses to the cube's buffers
+  // shared with other cores (throws SimError for one the program does not order).
+  void shared_access(uint32_t i, FlagBoard& flags);
+  std::string shared_conflict(uint32_t i, const SharedAccess& a, const SharedBufferLog::Conflict& c) const;
 
   const HwConfig& hw_;
   const CostModel& cm_;
   const std::vector<isa::Instr>* stream_ = nullptr;
   bool cube_ = false;    // this engine runs the cube core's stream
-  bool waited_ = false;  // decoding: an earlier instruction of the stream is a WAIT
+  uint32_t core_ = 0;    // its index in the group: 0 the cube, 1 + v vector core v
+  // Cross-core ordering (sim/cross_core.h). Decoding: per space, whether its
+  // accesses are shared with other cores in this task (the cube's L1 when a
+  // vector core writes it, its L0C when one reads it; for a vector core, the
+  // cube's buffers it reaches), and the WAITs so far.
+  bool shared_space_[isa::kNumSpaces] = {};
+  int32_t waits_decoded_ = 0;
+  std::vector<Clock> wait_clock_;        // running: the core's knowledge after each WAIT, in order
+  Clock known_{};                        // running: after the last WAIT that ended
+  const isa::Program* kernels_of_ = nullptr;  // the program kernel_sharing_ is for
+  std::vector<int8_t> kernel_sharing_;        // per kernel: -1 not known yet, else its bits
   TaskContext ctx_;
   const isa::Binding* binding_ = nullptr;  // the task's tensor binding, if any
   DecodedStream own_;                       // what load() decodes

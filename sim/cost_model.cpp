@@ -47,7 +47,11 @@ Cost CostModel::cost(const isa::Instr& in) const {
   using isa::Space;
   const isa::OpInfo& op = isa::op_info(in.op);
   Cost c;
-  c.pipe = in.a.space == Space::L0C && op.uses(isa::Operand::A) ? op.pipe_from_l0c : op.pipe;
+  // The pipe by operand a's space, where the op's row says it differs (a
+  // tile the op does not take stays at its default, so ask only then).
+  c.pipe = op.pipe;
+  if (in.a.space == Space::L0C && op.pipe_from_l0c != op.pipe && op.uses(isa::Operand::A)) c.pipe = op.pipe_from_l0c;
+  else if (in.a.space == Space::UB && op.pipe_from_ub != op.pipe && op.uses(isa::Operand::A)) c.pipe = op.pipe_from_ub;
   // Vector work covers the valid regions (all of rows x cols for a whole
   // write); the widest operand sets the repeats.
   const auto vec = [&](double per_repeat) {
@@ -76,6 +80,13 @@ Cost CostModel::cost(const isa::Instr& in) const {
           throw isa::ProgramError(isa::mnemonic(in) + " L0C->UB: hardware '" + hw_.name +
                                   "' has no L0C->UB path (dma.l0c_to_ub_path is false)");
         c.cycles = engine_cycles(hw_.dma.l0c_to_ub, in.a.valid_bytes());
+        return c;
+      }
+      if (in.a.space == Space::UB) {  // a vector core into its group's cube L1
+        if (!hw_.dma.ub_to_l1_path)
+          throw isa::ProgramError(isa::mnemonic(in) + " UB->L1: hardware '" + hw_.name +
+                                  "' has no UB->L1 path (dma.ub_to_l1_path is false)");
+        c.cycles = engine_cycles(hw_.dma.ub_to_l1, in.a.valid_bytes());
         return c;
       }
       c.cycles = engine_cycles(in.dst.space == Space::L0A ? hw_.dma.l1_to_l0a : hw_.dma.l1_to_l0b,

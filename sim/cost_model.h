@@ -46,8 +46,8 @@ class CostModel {
  public:
   explicit CostModel(const HwConfig& hw) : hw_(hw) {}
 
-  // Throws isa::ProgramError for an op the hardware cannot run (e.g. TMOV
-  // L0C->UB without the path).
+  // Throws isa::ProgramError for an op the hardware cannot run (TMOV
+  // L0C->UB or UB->L1 without the path).
   Cost cost(const isa::Instr& in) const;
 
   // Cube cycles for an M x K x N matmul: fill + fractals / rate.

@@ -16,6 +16,10 @@ using isa::Space;
 
 namespace {
 
+// The cube core's buffers, which its group's vector cores reach too (L0C ->
+// UB, UB -> L1); a vector core has only its UB of its own.
+bool cube_owned(Space s) { return s == Space::L0C || s == Space::L1; }
+
 float binop(uint8_t sub, float x, float y) {
   switch (isa::BinOp(sub)) {
     case isa::BinOp::ADD: return x + y;
@@ -97,7 +101,7 @@ const FunctionalState::Core* FunctionalState::core_if(uint32_t group, uint32_t c
 uint8_t* FunctionalState::buffer(uint32_t group, uint32_t core, Space s) {
   if (s == Space::GM || int(s) >= isa::kNumSpaces)
     throw SimError(std::string("functional: ") + isa::to_string(s) + " is not a local buffer");
-  Core& c = core_at(group, s == Space::L0C ? 0 : core, "buffer");  // L0C: the cube core's
+  Core& c = core_at(group, cube_owned(s) ? 0 : core, "buffer");  // L0C, L1: the cube core's
   auto& b = c.buf[int(s)];
   if (!b) b.reset(new uint8_t[hw_.buffers.capacity(s)]());
   return b.get();
@@ -119,9 +123,10 @@ uint8_t* FunctionalState::tile_ptr(Core& c, const isa::Tile& t, const char* role
        << isa::to_string(t.space) << " capacity of " << cap << " B";
     throw SimError(os.str());
   }
-  // L0C is the cube core's: a vector core reads it there (the L0C -> UB path;
-  // its SIGNAL / WAIT orders the read after the cube's write).
-  Core& owner = t.space == Space::L0C ? core_at(cur_group_, 0, "L0C") : c;
+  // L0C and L1 are the cube core's: a vector core reads L0C (the L0C -> UB
+  // path) and writes L1 (UB -> L1) there; SIGNAL / WAIT order its access with
+  // the cube's.
+  Core& owner = cube_owned(t.space) ? core_at(cur_group_, 0, isa::to_string(t.space)) : c;
   auto& b = owner.buf[int(t.space)];
   if (!b) b.reset(new uint8_t[cap]());
   return b.get() + t.offset;
@@ -480,8 +485,8 @@ int64_t FunctionalState::reg(uint32_t group, uint32_t core, int r) const {
 
 std::vector<float> FunctionalState::read_tile(uint32_t group, uint32_t core, const isa::Tile& t) const {
   std::vector<float> out(size_t(t.vrows()) * t.vcols(), 0.0f);
-  // L0C is the cube core's, whichever core of the group asks (as tile_ptr).
-  const Core* c = core_if(group, t.space == Space::L0C ? 0 : core);
+  // L0C and L1 are the cube core's, whichever core of the group asks (as tile_ptr).
+  const Core* c = core_if(group, cube_owned(t.space) ? 0 : core);
   if (!c) throw SimError(where(group, core, nullptr) + ": no such core");
   if (t.space == Space::GM || uint64_t(t.offset) + t.footprint() > hw_.buffers.capacity(t.space))
     throw SimError(where(group, core, nullptr) + ": read_tile: tile outside its buffer");

@@ -11,7 +11,9 @@
 //   are stored as fp32 values that are always representable in the tensor's
 //   dtype (every write rounds, nearest even); int32 tensors as int32.
 // - Local buffers (L1, L0A, L0B, L0C, UB; capacities from HwConfig) are byte
-//   arrays per core (group g, core c: 0 = cube, 1.. = vector cores). A tile
+//   arrays per core (group g, core c: 0 = cube, 1.. = vector cores); L0C and
+//   L1 are the cube core's, also when a vector core's TMOV reads L0C or
+//   writes L1 (the on-chip paths). A tile
 //   holds its dtype's bit patterns row-major with a row pitch of tile.cols:
 //   element (r, c) at offset + (r * cols + c) * dtype_bytes (bf16/fp16 2
 //   bytes, fp32/int32 4). Every instruction reads and writes only the valid

@@ -400,6 +400,8 @@ Fields hw_schema(HwConfig& c) {
                        group("l1_to_l0b", engine(d.l1_to_l0b)),
                        leaf("l0c_to_ub_path", boolean(d.l0c_to_ub_path), "false"),
                        group("l0c_to_ub", engine(d.l0c_to_ub, "dma.l0c_to_gm")),
+                       leaf("ub_to_l1_path", boolean(d.ub_to_l1_path), "false"),
+                       group("ub_to_l1", engine(d.ub_to_l1, "dma.ub_to_gm")),
                    }),
       // Defaults: no L2 (size 0); the other keys matter only with a size.
       group("l2", {

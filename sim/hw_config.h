@@ -74,6 +74,8 @@ struct HwConfig {
     EngineConfig l1_to_l0a, l1_to_l0b;  // MTE1 (local, no GM bandwidth)
     bool l0c_to_ub_path = false;     // a5: direct L0C -> UB
     EngineConfig l0c_to_ub;          // used only when l0c_to_ub_path
+    bool ub_to_l1_path = false;      // a5: direct UB -> L1 (a vector core into its group's cube L1)
+    EngineConfig ub_to_l1;           // MTE3 of the vector core; used only when ub_to_l1_path
   } dma;
 
   // The L2 in front of HBM (sim/memory_system.h). size_bytes 0: no L2.

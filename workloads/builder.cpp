@@ -1,6 +1,7 @@
 #include "workloads/builder.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cstdio>
 #include <unordered_map>
 #include <utility>
@@ -86,7 +87,7 @@ struct RegSlot {
 struct KernelInfo {
   std::string name;
   uint32_t launch_site = kNone, compute_site = kNone;
-  std::vector<uint32_t> load_site, store_site, sload_site, signal_site, wait_site, move_site;  // by tensor
+  std::vector<uint32_t> load_site, store_site, sload_site, signal_site, wait_site, move_site, release_site;  // by tensor
   std::vector<std::pair<const char*, uint32_t>> labels;
   size_t last_sizes[kStreams] = {};
 };
@@ -107,6 +108,19 @@ struct RangeRec {
 struct ChannelState {
   int send_stream = -1, recv_stream = -1;
   LTile held;  // on chip: the L0C tile sent, kept allocated to the end of the launch
+  // Through an L1Ring on chip: the ring, the buffer, the channel that used
+  // the buffer before (-1: none), the flag of this channel's release (-1: not
+  // yet given one).
+  int ring = -1, prev = -1, release_flag = -1;
+  uint32_t buffer = 0;
+  bool released = false;
+  int release_of = -1;  // this flag is the release of that channel (cube -> vector, no data)
+};
+
+struct RingState {
+  std::vector<LTile> bufs;  // held to the end of the launch
+  uint32_t next = 0;        // channels created over it so far
+  std::vector<int> last;    // per buffer, the last channel (flag) over it; -1 none
 };
 
 // The memory a program under construction takes, estimated as it grows:
@@ -149,6 +163,22 @@ struct Impl {
   std::vector<int32_t> last_rect[2];
   std::vector<uint32_t> touched;
   std::vector<ChannelState> channels;
+  std::vector<RingState> rings;
+  // The L1 bytes any allocation of this launch took: sorted, disjoint,
+  // merged [begin, end) (few: allocations reuse the same places).
+  std::vector<std::pair<uint32_t, uint32_t>> l1_used;
+  void note_l1_used(uint32_t b, uint32_t e) {
+    auto it = std::lower_bound(l1_used.begin(), l1_used.end(), std::make_pair(b, 0u));
+    if (it != l1_used.begin() && std::prev(it)->second >= b) --it;  // overlaps or touches the one before
+    if (it != l1_used.end() && it->first <= b && it->second >= e) return;  // already in
+    auto last = it;
+    for (; last != l1_used.end() && last->first <= e; ++last) {
+      b = std::min(b, last->first);
+      e = std::max(e, last->second);
+    }
+    it = l1_used.erase(it, last);
+    l1_used.insert(it, {b, e});
+  }
   std::vector<RangeRec> tmp;
   std::vector<std::pair<uint64_t, uint64_t>> hull;  // per tensor, for In reads
 
@@ -246,9 +276,12 @@ struct Impl {
     return pos;
   }
 
-  uint32_t alloc(Space sp, uint32_t size, uint32_t align) {
-    const uint32_t pos = place(sp, size, align);
+  uint32_t alloc(Space sp, uint32_t size, uint32_t align) { return take(sp, place(sp, size, align), size); }
+
+  // A slot for [pos, pos + size) of sp (kNone: none).
+  uint32_t take(Space sp, uint32_t pos, uint32_t size) {
     if (pos == kNone) return kNone;
+    if (sp == Space::L1) note_l1_used(pos, pos + size);
     SpaceAlloc& a = spaces[int(sp)];
     uint32_t s;
     if (!free_slots.empty()) {
@@ -307,6 +340,8 @@ struct Impl {
     for (size_t v = 0; v < kern.vec.size(); ++v) kern.vec[v].reserve(k.last_sizes[1 + v]);
     rects.clear();
     channels.clear();
+    rings.clear();
+    l1_used.clear();
     for (auto& lr : last_rect)
       if (lr.size() < prog.tensors.size()) lr.resize(prog.tensors.size(), -1);
     if (hull.size() < prog.tensors.size()) hull.resize(prog.tensors.size(), {UINT64_MAX, 0});
@@ -321,11 +356,20 @@ struct Impl {
     KernelInfo& k = ki();
     for (size_t f = 0; f < channels.size(); ++f) {
       const ChannelState& c = channels[f];
-      const char* problem = nullptr;
-      if (c.send_stream < 0) problem = "is received but never sent (the WAIT would never be satisfied)";
-      else if (c.recv_stream < 0) problem = "is sent but never received";
-      else if (c.send_stream == c.recv_stream) problem = "is sent and received on the same core";
-      if (problem)
+      std::string problem;
+      if (c.release_of >= 0) {  // a buffer's release: waited for by its next writer, if any
+        if (c.send_stream < 0)
+          problem = "(the release of channel " + std::to_string(c.release_of) +
+                    "'s L1 buffer) is waited for by the buffer's next writer, but the channel is never released "
+                    "(KernelBuilder::release)";
+      } else if (c.send_stream < 0) {
+        problem = "is received but never sent (the WAIT would never be satisfied)";
+      } else if (c.recv_stream < 0) {
+        problem = "is sent but never received";
+      } else if (c.send_stream == c.recv_stream) {
+        problem = "is sent and received on the same core";
+      }
+      if (!problem.empty())
         throw BuildError("kernel '" + k.name + "' (task " + std::to_string(prog.tasks.size()) +
                          "): channel with flag " + std::to_string(f) + " " + problem);
     }
@@ -1123,7 +1167,23 @@ void KernelBuilder::send(const Channel& ch, const LTile& src, Label label) {
   if (src.space() == Space::L0C) stream = 0;
   else if (src.space() == Space::UB) stream = vec_stream();
   else fail(site, "send from L0C (cube) or UB (vector) only");
-  if (ch.on_chip) {
+  if (ch.ring >= 0) {  // UB -> the ring's L1 buffer
+    if (src.space() != Space::UB) fail(site, "a channel through an L1 ring is sent from UB (a vector core)");
+    if (src.dtype() != ch.tensor.dtype)
+      fail(site, std::string("send of a ") + isa::to_string(src.dtype()) + " tile through a " +
+                     isa::to_string(ch.tensor.dtype) + " L1 ring (UB -> L1 does not convert: cast first)");
+    const int me = ch.flag, prev = cs.prev;
+    if (prev >= 0) {  // the buffer's previous channel: the cube must be done reading it
+      const int rf = release_flag(prev);
+      Instr& w = emit(stream, Op::WAIT, impl_->tensor_site(impl_->ki().wait_site, ch.tensor.id, "wait"));
+      w.imm = float(rf);
+      impl_->channels[size_t(rf)].recv_stream = stream;
+    }
+    const detail::ChannelState& c = impl_->channels[size_t(me)];
+    Instr& m = emit(stream, Op::TMOV, impl_->tensor_site(impl_->ki().move_site, ch.tensor.id, "move"));
+    m.dst = ring_buffer(ch, c.ring, c.buffer).tile();
+    m.a = src.tile();
+  } else if (ch.on_chip) {
     if (src.space() != Space::L0C) fail(site, "an on-chip channel sends a cube result (from L0C)");
     cs.held = src;
   } else {
@@ -1132,7 +1192,7 @@ void KernelBuilder::send(const Channel& ch, const LTile& src, Label label) {
   Instr& in = emit(stream, Op::SIGNAL,
                    impl_->tensor_site(impl_->ki().signal_site, ch.tensor.id, "signal"));
   in.imm = float(ch.flag);
-  cs.send_stream = stream;
+  impl_->channels[size_t(ch.flag)].send_stream = stream;
 }
 
 LTile KernelBuilder::recv(const Channel& ch, Space dst, Label label) {
@@ -1144,6 +1204,15 @@ LTile KernelBuilder::recv(const Channel& ch, Space dst, Label label) {
   if (dst != Space::UB && dst != Space::L1) fail(site, "recv into UB (vector) or L1 (cube) only");
   int stream = dst == Space::L1 ? 0 : vec_stream();
   const detail::ChannelState& cs = impl_->channels[size_t(ch.flag)];
+  if (ch.ring >= 0) {  // the vector core's TMOV puts the data in the ring's buffer
+    if (dst != Space::L1) fail(site, "a channel through an L1 ring is received into L1 (on the cube)");
+    Instr& w = emit(0, Op::WAIT, impl_->tensor_site(impl_->ki().wait_site, ch.tensor.id, "wait"));
+    w.imm = float(ch.flag);
+    LTile t = ring_buffer(ch, cs.ring, cs.buffer);
+    mark_written(t);
+    impl_->channels[size_t(ch.flag)].recv_stream = 0;
+    return t;
+  }
   if (ch.on_chip && (dst != Space::UB || !cs.held))
     fail(site, "an on-chip channel is received into UB, after its send");
   Instr& w = emit(stream, Op::WAIT, impl_->tensor_site(impl_->ki().wait_site, ch.tensor.id, "wait"));
@@ -1160,6 +1229,104 @@ LTile KernelBuilder::recv(const Channel& ch, Space dst, Label label) {
     dma_load(stream, t, ch.tensor, ch.at, site);
   }
   impl_->channels[size_t(ch.flag)].recv_stream = stream;
+  return t;
+}
+
+L1Ring KernelBuilder::l1_ring(Shape2 shape, DType dt, uint32_t depth) {
+  const uint32_t site = section_site_;
+  if (depth < 1 || depth > 16) fail(site, "l1_ring depth " + std::to_string(depth) + " is out of range (1..16)");
+  if (shape.rows == 0 || shape.cols == 0 || shape.rows > 65535 || shape.cols > 65535)
+    fail(site, "l1_ring shape " + shape_str(shape.rows, shape.cols, dt) + " is out of range (1..65535)");
+  L1Ring r;
+  r.shape_ = shape;
+  r.dtype_ = dt;
+  r.depth_ = depth;
+  if (!impl_->target.ub_to_l1) return r;  // channels over it cross GM
+  Impl& I = *impl_;
+  detail::RingState st;
+  // As make_tile sizes an L1 tile (a pad row), placed clear of every L1 byte
+  // this launch has used: nothing the cube read before can be overwritten
+  // by a buffer's first write.
+  const uint64_t d = isa::dtype_bytes(dt);
+  const uint64_t size = (uint64_t(shape.rows) + (shape.rows > 1 ? 1 : 0)) * shape.cols * d;
+  for (uint32_t b = 0; b < depth; ++b) {
+    const uint32_t pos = size > I.target.l1 ? kNone : Impl::first_fit(I.spaces[int(Space::L1)], uint32_t(size), 32, I.l1_used);
+    const uint32_t slot = I.take(Space::L1, pos, uint32_t(size));
+    if (slot == kNone)
+      fail(site, "L1 ring of " + std::to_string(depth) + " [" + std::to_string(shape.rows) + "," +
+                     std::to_string(shape.cols) + "] " + isa::to_string(dt) + " buffers (" + std::to_string(size) +
+                     " B each) does not fit in the L1 bytes this launch has not used yet on " + I.target.name +
+                     " (create the ring before the cube's other L1 tiles)");
+    LTile t;
+    t.impl_ = impl_;
+    t.slot_ = slot;
+    t.gen_ = I.slots[slot].gen;
+    t.t_.space = Space::L1;
+    t.t_.dtype = dt;
+    t.t_.offset = I.slots[slot].begin;
+    t.t_.rows = uint16_t(shape.rows);
+    t.t_.cols = uint16_t(shape.cols);
+    st.bufs.push_back(std::move(t));
+  }
+  st.last.assign(depth, -1);
+  r.id_ = int(I.rings.size());
+  I.rings.push_back(std::move(st));
+  return r;
+}
+
+Channel KernelBuilder::channel(const GmTensor& t, Shape2 shape, At at, const L1Ring& ring, Shape2 valid) {
+  const uint32_t site = section_site_;
+  if (ring.depth_ == 0) fail(site, "channel through an L1 ring that KernelBuilder::l1_ring did not make");
+  if (shape.rows != ring.shape_.rows || shape.cols != ring.shape_.cols || t.dtype != ring.dtype_)
+    fail(site, "channel of " + shape_str(shape.rows, shape.cols, t.dtype) + " through an L1 ring of " +
+                   shape_str(ring.shape_.rows, ring.shape_.cols, ring.dtype_) + " buffers");
+  Channel c = channel(t, shape, at, valid, false);
+  if (!ring.on_chip()) return c;
+  if (size_t(ring.id_) >= impl_->rings.size()) fail(site, "channel through an L1 ring of another launch");
+  detail::RingState& rs = impl_->rings[size_t(ring.id_)];
+  detail::ChannelState& cs = impl_->channels[size_t(c.flag)];
+  cs.ring = ring.id_;
+  cs.buffer = rs.next++ % uint32_t(rs.bufs.size());
+  cs.prev = rs.last[cs.buffer];
+  rs.last[cs.buffer] = c.flag;
+  c.on_chip = true;
+  c.ring = ring.id_;
+  return c;
+}
+
+void KernelBuilder::release(const Channel& ch, Label label) {
+  if (ch.flag < 0 || size_t(ch.flag) >= impl_->channels.size())
+    fail(section_site_, "release of a channel of another launch");
+  if (ch.ring < 0) {
+    if (ch.on_chip) fail(section_site_, "release is for channels through an L1 ring (L0C -> UB holds its tile)");
+    return;  // through GM: the cube's L1 tile is its own
+  }
+  const uint32_t site = label_site(label, impl_->tensor_site(impl_->ki().release_site, ch.tensor.id, "release"));
+  const detail::ChannelState& cs = impl_->channels[size_t(ch.flag)];
+  if (cs.recv_stream != 0) fail(site, "release of channel flag " + std::to_string(ch.flag) + " before the cube received it");
+  if (cs.released) fail(site, "channel flag " + std::to_string(ch.flag) + " released twice");
+  const int rf = release_flag(ch.flag);
+  Instr& in = emit(0, Op::SIGNAL, site);
+  in.imm = float(rf);
+  impl_->channels[size_t(rf)].send_stream = 0;
+  impl_->channels[size_t(ch.flag)].released = true;
+}
+
+int KernelBuilder::release_flag(int flag) {
+  auto& chs = impl_->channels;
+  if (chs[size_t(flag)].release_flag < 0) {
+    const int rf = int(chs.size());
+    chs.emplace_back();
+    chs.back().release_of = flag;
+    chs[size_t(flag)].release_flag = rf;
+  }
+  return chs[size_t(flag)].release_flag;
+}
+
+LTile KernelBuilder::ring_buffer(const Channel& ch, int ring, uint32_t buffer) const {
+  LTile t = impl_->rings[size_t(ring)].bufs[buffer];
+  t.t_.valid_rows = ch.valid.rows == ch.shape.rows ? 0 : uint16_t(ch.valid.rows);
+  t.t_.valid_cols = ch.valid.cols == ch.shape.cols ? 0 : uint16_t(ch.valid.cols);
   return t;
 }
 

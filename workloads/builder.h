@@ -21,7 +21,9 @@
 //  - TMATMUL: M = a.vrows, K = a.vcols, N = b.vcols (b.vrows with kTransposeB).
 //  - Cube <-> vector data crosses GM: Channel = TSTORE + SIGNAL(flag) on the
 //    producer core, WAIT(flag) + TLOAD on the consumer core. Flag ids are unique
-//    within a launch (0, 1, 2, ...).
+//    within a launch (0, 1, 2, ...). Where the target has the on-chip paths a
+//    channel may cross without GM: L0C -> UB (channel(..., on_chip)), UB -> L1
+//    (a channel through an L1Ring).
 //  - Calls that emit or allocate are sequenced: never two of them in the
 //    arguments of one call (`k.sub(k.mul(a, b), k.mul(c, d))`). C++ leaves the
 //    order of arguments unspecified (gcc and clang differ), and the order
@@ -147,7 +149,25 @@ struct Channel {
   GmTensor tensor;
   At at;
   Shape2 shape, valid;  // tile shape on the receiving side; valid = GM extent
-  bool on_chip = false;  // L0C -> UB without GM (asked for, and the target has the path)
+  bool on_chip = false;  // without GM (asked for, and the target has the path)
+  int ring = -1;         // on chip UB -> L1: the L1Ring it goes through (-1: none)
+};
+
+// L1 buffers of the cube through which vector cores hand tiles to it on chip
+// (UB -> L1, a5), for channels created over the ring (KernelBuilder::l1_ring).
+class L1Ring {
+ public:
+  bool on_chip() const { return id_ >= 0; }  // false: the target has no UB -> L1 path (channels cross GM)
+  Shape2 shape() const { return shape_; }
+  isa::DType dtype() const { return dtype_; }
+  uint32_t depth() const { return depth_; }
+
+ private:
+  friend class KernelBuilder;
+  int id_ = -1;  // in its launch
+  Shape2 shape_;
+  isa::DType dtype_ = isa::DType::BF16;
+  uint32_t depth_ = 0;
 };
 
 // Emits one launch (task + kernel body). Obtained from ProgramBuilder::kernel
@@ -256,8 +276,32 @@ class KernelBuilder {
   // on chip: SIGNAL only.
   void send(const Channel& ch, const LTile& src, Label label = {});
   // Consumer side: WAIT, TLOAD into UB (current vector core) or L1 (cube);
-  // on chip: WAIT, TMOV L0C -> UB.
+  // on chip: WAIT, TMOV L0C -> UB; through an L1Ring: WAIT only.
   LTile recv(const Channel& ch, isa::Space dst = isa::Space::UB, Label label = {});
+
+  // ---- vector -> cube hand-off on chip (UB -> L1) ------------------------------------
+  // `depth` L1 buffers of [shape] dt through which vector cores hand tiles to
+  // the cube without GM where the target has the UB -> L1 path (a5). They
+  // take L1 bytes nothing else in this launch has used (so a buffer's first
+  // write races with no earlier read) and stay allocated to the launch's
+  // end. On a target without the path nothing is allocated and channels over
+  // the ring cross GM as any other.
+  L1Ring l1_ring(Shape2 shape, isa::DType dt, uint32_t depth);
+  // A vector -> cube channel over `t` at `at` through `ring`: the ring's n-th
+  // channel (in creation order) uses buffer n % depth; shape and dtype are
+  // the ring's, `valid` the part sent. On chip:
+  //   send (vector core): [WAIT for the release of the buffer's previous
+  //     channel] TMOV UB -> the buffer, SIGNAL;
+  //   recv(ch, L1) (cube): WAIT; returns the buffer (valid shape `valid`);
+  //   release (cube, after its last read of it): SIGNAL that the buffer may
+  //     be written again.
+  // So the cube reads a buffer only after the vector core wrote it, and a
+  // vector core overwrites it only after the cube has read it (the
+  // simulator refuses either race). Through GM (no path): TSTORE + SIGNAL,
+  // WAIT + TLOAD into a new L1 tile, and release emits nothing.
+  Channel channel(const GmTensor& t, Shape2 shape, At at, const L1Ring& ring, Shape2 valid = {});
+  // The cube is done with the channel's buffer (see above).
+  void release(const Channel& ch, Label label = {});
 
  private:
   friend class ProgramBuilder;
@@ -286,6 +330,8 @@ class KernelBuilder {
   LTile vrowred(uint8_t op, const LTile& a, const LTile& into);
   LTile vexpand(isa::Op opc, uint8_t op, const LTile& a, const LTile& b, const LTile& into);
   LTile tmov(const LTile& src, isa::Space to);
+  int release_flag(int flag);  // the flag of channel `flag`'s release (allocated on first use)
+  LTile ring_buffer(const Channel& ch, int ring, uint32_t buffer) const;  // with ch's valid shape
   void mm_steps(const LTile& acc, bool accumulate, const LTile& a, const LTile& b, bool transpose_b,
                 uint32_t site);
   uint32_t label_site(Label l, uint32_t fallback) const;

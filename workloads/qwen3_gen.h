@@ -559,16 +559,21 @@ struct Gen {
   // cube computes scores and e @ v, the vector core the masked softmax and the
   // online combine; m, l and o stay in UB for the whole context. The cube runs
   // one block ahead (qk of block j+1 before sv of block j) so the cores overlap.
+  // Where the target has UB -> L1 (a5) each block's exp tile reaches the sv
+  // matmul on chip through two L1 buffers the cube releases after its matmul
+  // (the vector core writes block j's into block j-2's buffer once released);
+  // elsewhere it crosses GM (exp_padded).
   void attention_group(KernelBuilder& k, int64_t b, int64_t g) {
     const int64_t ctx = ctx_len(b);
     const int64_t n = (ctx + ST - 1) / ST;
     const int64_t crow0 = cache_row(b, g, 0);
     auto vl = [&](int64_t j) { return std::min(ST, ctx - j * ST); };
+    const L1Ring e_ring = k.l1_ring({u(QPAD), u(ST)}, DType::BF16, 2);  // before the cube's other L1 tiles
     std::vector<Channel> s_ch, e_ch, o_ch;
     for (int64_t j = 0; j < n; ++j) {
       const int64_t row = slot(b, g, j) * QPAD;
       s_ch.push_back(k.channel(raw_scores, {u(QHB), u(ST)}, {row, 0}, {u(QHB), u(vl(j))}));
-      e_ch.push_back(k.channel(exp_padded, {u(QPAD), u(ST)}, {row, 0}));
+      e_ch.push_back(k.channel(exp_padded, {u(QPAD), u(ST)}, {row, 0}, e_ring));
       o_ch.push_back(k.channel(oi_tmp, {u(QHB), u(D)}, {row, 0}));
     }
     // cube stream
@@ -585,6 +590,7 @@ struct Gen {
       LTile e = k.recv(e_ch[size_t(j)], Space::L1);
       LTile vt = k.slice(v_cache, {u(ST), u(D)}, {crow0 + j * ST, 0}, Space::L1, {u(vl(j)), u(D)});
       LTile o = k.matmul(vl(j) == ST ? e : k.view(e, {u(QPAD), u(vl(j))}), vt);
+      k.release(e_ch[size_t(j)]);  // the matmul has read e: its buffer may take block j + 2's
       k.send(o_ch[size_t(j)], k.view(o, {u(QHB), u(D)}));
     };
     qk(0);

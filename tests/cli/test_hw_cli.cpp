@@ -86,6 +86,13 @@ TEST(HwCli, ShowPrintsEveryKeyWithWhereItsValueCameFrom) {
   EXPECT_EQ(origin_of(shown(r.out.substr(r.out.find("  l0c_to_ub:")), "    bytes_per_cycle: 40.63")),
             "default (= dma.l0c_to_gm.bytes_per_cycle)")
       << r.out;
+  // UB -> L1: a5 says it has the path and its setup; the rate is MTE3's, ub_to_gm's.
+  EXPECT_EQ(origin_of(shown(r.out, "  ub_to_l1_path: true")),
+            "configs/hw/a5.yaml:" + std::to_string(line_of("configs/hw/a5.yaml", "ub_to_l1_path:")));
+  EXPECT_NE(r.out.find("  ub_to_l1:\n    setup_cycles: 10"), std::string::npos) << r.out;
+  EXPECT_EQ(origin_of(shown(r.out.substr(r.out.find("  ub_to_l1:")), "    bytes_per_cycle: 109.41")),
+            "default (= dma.ub_to_gm.bytes_per_cycle)")
+      << r.out;
   // Every key of the schema, each with an origin.
   int values = 0;
   for (const std::string& l : lines_of(r.out))
@@ -93,7 +100,7 @@ TEST(HwCli, ShowPrintsEveryKeyWithWhereItsValueCameFrom) {
       ++values;
       EXPECT_FALSE(origin_of(l).empty()) << l;
     }
-  EXPECT_EQ(values, 59);
+  EXPECT_EQ(values, 62);
   // A default shows as "default".
   const fs::path d = tmpdir();
   std::ofstream(d / "h.yaml") << "base: a2a3\nname: h\n";

@@ -53,6 +53,36 @@ TEST(TextFormatDoc, EveryExampleRuns) {
   }
 }
 
+// The examples of what only A5 has (```npusim-a5) run there; the UB -> L1
+// one is refused on a2a3 and without the WAIT that frees the buffer.
+TEST(TextFormatDoc, EveryA5ExampleRunsOnA5) {
+  const std::vector<std::string> examples = fenced(read_text(kSrc + "/docs/text_format.md"), "npusim-a5");
+  ASSERT_GE(examples.size(), 1u);
+  const fs::path d = tmpdir();
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const fs::path p = d / ("a5_example" + std::to_string(i) + ".txt");
+    std::ofstream(p) << examples[i];
+    const Result r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + p.string());
+    EXPECT_EQ(r.code, 0) << "example " << i << ":\n" << examples[i] << r.out;
+  }
+  std::ofstream(d / "a5_on_a2a3.txt") << examples[0];
+  Result r = sh(kBin + " run -q --hw configs/hw/a2a3.yaml --program " + (d / "a5_on_a2a3.txt").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r, "has no UB->L1 path")) << r.out;
+  std::string racy = examples[0];
+  const std::string wait = "    wait 1 @0\n";
+  ASSERT_NE(racy.find(wait), std::string::npos);
+  racy.erase(racy.find(wait), wait.size());
+  std::ofstream(d / "racy.txt") << racy;
+  r = sh(kBin + " run -q --hw configs/hw/a5.yaml --program " + (d / "racy.txt").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  // The error names both: vec0's second write (#4) and the cube's read of the first (#3),
+  // from whichever of the two the run reached second.
+  EXPECT_TRUE(has(r, "#4 tmov at 'mm2: launch'")) << r.out;
+  EXPECT_TRUE(has(r, "#3 tmov at 'mm2: launch'")) << r.out;
+  EXPECT_TRUE(has(r, "and nothing orders the")) << r.out;
+}
+
 // The grammar's optional `cube`: a kernel that leaves it out parses and runs
 // (docs and isa/text.h say so), and `cube` after a `vec` is an error.
 TEST(TextFormatDoc, CubeMayBeLeftOutButNotComeLate) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "sim/functional.h"
 #include "sim/npu.h"
 #include "tests/common/program_dsl.h"
 
@@ -373,4 +374,75 @@ TEST(Sim, ShortRowsFillWholeSectorsAndTheNeighbouringTileHits) {
   EXPECT_EQ(t["hbm_bytes"], 512);
   EXPECT_EQ(t["l2_hit_bytes"], 256);
   EXPECT_EQ(t["dma_bus_bytes"], 768);
+}
+
+// Issue 11: a vector core hands a tile to the cube through L1 (UB -> L1, on
+// tiny with the path: ub_to_l1 setup 4, 64 B/cycle), against the same
+// hand-off through GM. vec0 fills x (16x16 bf16, 512 B) with 2; the cube
+// multiplies it by b (loaded from GM) and stores c = x b.
+namespace {
+const auto kX = tile(Space::UB, 0, 16, 16, DType::BF16);
+const auto kXl1 = tile(Space::L1, 0, 16, 16, DType::BF16), kBl1 = tile(Space::L1, 1024, 16, 16, DType::BF16);
+const auto kXa = tile(Space::L0A, 0, 16, 16, DType::BF16), kBb = tile(Space::L0B, 0, 16, 16, DType::BF16);
+const auto kC = tile(Space::L0C, 0, 16, 16, DType::FP32);
+// The cube after x is in L1 (flag 0): x b into c.
+std::vector<isa::Instr> cube_after_x(std::vector<isa::Instr> head) {
+  for (const isa::Instr& in : {op2(Op::TMOV, 0, kXa, kXl1), op2(Op::TMOV, 0, kBb, kBl1), op2(Op::TMATMUL, 0, kC, kXa, kBb),
+                               store(view(1, 0, 16, 16, 16), kC)})
+    head.push_back(in);
+  return head;
+}
+}  // namespace
+
+TEST(Sim, VectorHandsATileToTheCubeThroughL1) {
+  isa::Program p = program({{"b", 256, DType::BF16}, {"c", 256, DType::FP32}});
+  add_task(p, "handoff", cube_after_x({load(kBl1, view(0, 0, 16, 16, 16)), flag_op(Op::WAIT, 0)}),
+           {{fill(kX, 2.0f), op2(Op::TMOV, 0, kXl1, kX), flag_op(Op::SIGNAL, 0)}});
+  sim::HwConfig hw = tiny_hw();
+  hw.dma.ub_to_l1_path = true;
+  sim::FunctionalState f(p, hw);
+  std::vector<float> b(256);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = float(i % 7) - 3.0f;  // exact in bf16
+  f.set_float(0, b);
+  sim::RunOptions o;
+  o.functional = &f;
+  auto r = sim::simulate(p, hw, o);
+  // Start 150 on both cores, one instruction issued per cycle.
+  // vec0: fill 512 B = 2 repeats: 10 + 2 = 12 -> 150..162; UB -> L1 after it,
+  //   4 + 512 / 64 = 12 on MTE3 -> 162..174; SIGNAL 0 after both: 174..179.
+  // cube: load b: bytes from 160, 512 B from HBM / 32 = 16 -> 176, visible
+  //   176 + 20 = 196; WAIT 0 ends at the post, 179; x L1 -> L0A: 2 + 512 / 64
+  //   = 10 -> 179..189; b L1 -> L0B waits for the load: 196..206; matmul one
+  //   fractal: 6 + 1 = 7 -> 206..213; store 1024 B from L0C: bytes from 223,
+  //   into L2 at 32 B/cycle -> 255, visible 255 + 5 = 260.
+  EXPECT_EQ(r.total_cycles, 260u);
+  // Only b and c cross GM: x never leaves the core group.
+  EXPECT_EQ(r.report["totals"]["load_bytes"], 512);
+  EXPECT_EQ(r.report["totals"]["store_bytes"], 1024);
+  // The data arrived: c[i][j] = sum over k of 2 x b[k][j].
+  const std::vector<float> c = f.get_float(1);
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) {
+      float want = 0;
+      for (int k = 0; k < 16; ++k) want += 2.0f * b[size_t(k * 16 + j)];
+      ASSERT_EQ(c[size_t(i * 16 + j)], want) << i << "," << j;
+    }
+}
+
+TEST(Sim, TheSameHandOffThroughGmCostsMore) {
+  // tiny as shipped (no UB -> L1): vec0 stores x to GM, the cube loads it.
+  isa::Program p = program({{"b", 256, DType::BF16}, {"c", 256, DType::FP32}, {"x", 256, DType::BF16}});
+  add_task(p, "handoff",
+           cube_after_x({load(kBl1, view(0, 0, 16, 16, 16)), flag_op(Op::WAIT, 0), load(kXl1, view(2, 0, 16, 16, 16))}),
+           {{fill(kX, 2.0f), store(view(2, 0, 16, 16, 16), kX), flag_op(Op::SIGNAL, 0)}});
+  auto r = sim::simulate(p, tiny_hw(), {});
+  // vec0: fill 150..162; store x 512 B: bytes from 172 into L2 at 32 B/cycle
+  //   -> 188, visible 193; SIGNAL 0: 193..198.
+  // cube: load b as before (MTE2 free at 176, visible 196); WAIT 0 ends 198;
+  //   load x: bytes from 208, L2 hits (the store left its lines) 512 / 32 = 16
+  //   -> 224, visible 229; x -> L0A 229..239; b -> L0B 239..249; matmul
+  //   249..256; store c: bytes from 266 -> 298, visible 303.
+  EXPECT_EQ(r.total_cycles, 303u);
+  EXPECT_EQ(r.report["totals"]["load_bytes"], 1024);
+  EXPECT_EQ(r.report["totals"]["store_bytes"], 1536);
 }

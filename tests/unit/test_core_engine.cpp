@@ -165,6 +165,32 @@ TEST_F(CoreEngineTiny, WaitHoldsLaterInstructionsUntilSignalPosts) {
   EXPECT_TRUE(consumer.finished());
 }
 
+TEST_F(CoreEngineTiny, SignalWaitsForWhatCameBeforeAnEarlierWait) {
+  // vec1: tload; WAIT 1; SIGNAL 2. The WAIT does not wait for the load, but
+  // the SIGNAL does: it covers every earlier instruction of its core.
+  isa::Program p = program({{"x", 256, DType::FP32}});
+  const auto t = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {},
+           {{flag_op(Op::SIGNAL, 1)},
+            {load(t, view(0, 0, 16, 16, 16)), flag_op(Op::WAIT, 1), flag_op(Op::SIGNAL, 2)}});
+  sim::CoreEngine producer(hw, cm), e(hw, cm);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder rp, r;
+  producer.load(&p.kernels[0].vec[0], 0, ctx_for(p, "vec0"));
+  e.load(&p.kernels[0].vec[1], 0, ctx_for(p, "vec1"));
+  producer.step(flags, out, rp.sink);  // SIGNAL 1: 0 .. 5
+  e.step(flags, out, r.sink);
+  // The load's bytes start at 10; the WAIT (issued at 1) ends at 5, when flag 1 was posted.
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(r.end_of(1), 5u);
+  EXPECT_EQ(r.end_of(2), sim::kUnknown);  // the SIGNAL waits for the load
+  e.dma_done(0, 42, kMiss, r.sink);      // 1024 B / 32 = 32 -> 42; visible at 62
+  e.step(flags, out, r.sink);
+  EXPECT_EQ(r.start_of(2), 62u);  // SIGNAL 2: 62 .. 67
+  EXPECT_EQ(r.end_of(2), 67u);
+}
+
 TEST_F(CoreEngineTiny, ReadBeforeWriteIsAnErrorNamingTheInstruction) {
   isa::Program p = program({});
   const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
@@ -285,6 +311,193 @@ TEST_F(CoreEngineTiny, PiecesOfOneTileAreNotOverlappingTiles) {
                          op2(Op::VBIN, 0, tile(Space::UB, 4096, 16, 16, DType::FP32), whole, whole)}});
   sim::CoreEngine e(hw, cm);
   EXPECT_NO_THROW(e.load(&p.kernels[0].vec[0], 0, ctx_for(p)));
+}
+
+// ---- UB -> L1: a vector core writes its group's cube L1 (sim/cross_core.h) ----
+
+namespace {
+// The cube (core 0) and vector core 0 of one group on tiny with the UB -> L1
+// path (ub_to_l1: setup 4, 64 B/cycle), stepped in turn until neither moves.
+// The cube's DMAs complete 50 cycles after their bytes start; vec0's are left
+// to the test.
+struct Group {
+  sim::HwConfig hw = [] {
+    sim::HwConfig h = tiny_hw();
+    h.dma.ub_to_l1_path = true;
+    return h;
+  }();
+  sim::CostModel cm{hw};
+  sim::CoreEngine cube{hw, cm}, vec{hw, cm};
+  sim::FlagBoard flags;
+  Recorder rc, rv;
+  std::vector<sim::DmaRequest> out;  // vec0's DMA requests, completed by the test
+  void load(const isa::Program& p) {
+    cube.load(&p.kernels[0].cube, 0, ctx_for(p, "cube"));
+    vec.load(&p.kernels[0].vec[0], 0, ctx_for(p, "vec0"));
+    flags.reset();
+  }
+  void step() {
+    std::vector<sim::DmaRequest> cube_out;
+    for (int round = 0; round < 10; ++round) {
+      cube.step(flags, cube_out, rc.sink);
+      for (const sim::DmaRequest& r : cube_out) cube.dma_done(r.instr, r.start + 50, kMiss, rc.sink);
+      cube_out.clear();
+      vec.step(flags, out, rv.sink);
+    }
+  }
+};
+const auto kUb0 = tile(Space::UB, 0, 16, 16, DType::BF16);    // 512 B
+const auto kUb1 = tile(Space::UB, 512, 16, 16, DType::BF16);  // 512 B
+const auto kL1 = tile(Space::L1, 0, 16, 16, DType::BF16);     // the hand-off buffer, 512 B
+const auto kL0a0 = tile(Space::L0A, 0, 16, 16, DType::BF16), kL0a1 = tile(Space::L0A, 512, 16, 16, DType::BF16);
+}  // namespace
+
+TEST_F(CoreEngineTiny, VectorHandsTwoTilesToTheCubeThroughOneL1Buffer) {
+  // vec0 writes the buffer, SIGNALs 0; the cube WAITs 0, reads it, SIGNALs 1
+  // (released); vec0 WAITs 1 before writing the buffer again, SIGNALs 2.
+  isa::Program p = program({});
+  add_task(p, "handoff",
+           {flag_op(Op::WAIT, 0), op2(Op::TMOV, 0, kL0a0, kL1), flag_op(Op::SIGNAL, 1), flag_op(Op::WAIT, 2),
+            op2(Op::TMOV, 0, kL0a1, kL1)},
+           {{fill(kUb0, 1.0f), op2(Op::TMOV, 0, kL1, kUb0), flag_op(Op::SIGNAL, 0), fill(kUb1, 2.0f),
+             flag_op(Op::WAIT, 1), op2(Op::TMOV, 0, kL1, kUb1), flag_op(Op::SIGNAL, 2)}});
+  Group g;
+  g.load(p);
+  g.step();
+  ASSERT_TRUE(g.cube.finished());
+  ASSERT_TRUE(g.vec.finished());
+  // vec0 #0 fill 512 B = 2 repeats: 10 + 2 x 1 = 12 -> 0..12
+  EXPECT_EQ(g.rv.end_of(0), 12u);
+  // #1 UB -> L1 after the fill: 4 + 512 / 64 = 12 on MTE3 -> 12..24
+  EXPECT_EQ(g.rv.start_of(1), 12u);
+  EXPECT_EQ(g.rv.end_of(1), 24u);
+  // #2 SIGNAL 0 after every earlier instruction: 24 + 5 -> 29
+  EXPECT_EQ(g.rv.end_of(2), 29u);
+  // #3 fill into the other UB tile, free of the hand-off: VEC free at 12 -> 12..24
+  EXPECT_EQ(g.rv.end_of(3), 24u);
+  // cube #0 WAIT 0 ends at the post, 29; #1 L1 -> L0A: 2 + 512 / 64 = 10 -> 29..39
+  EXPECT_EQ(g.rc.end_of(0), 29u);
+  EXPECT_EQ(g.rc.end_of(1), 39u);
+  // #2 SIGNAL 1 (released) after the read: 39 + 5 -> 44
+  EXPECT_EQ(g.rc.end_of(2), 44u);
+  // vec0 #4 WAIT 1 ends at 44; #5 writes the buffer again: 44 + 12 -> 56; #6 SIGNAL 2: 61
+  EXPECT_EQ(g.rv.end_of(4), 44u);
+  EXPECT_EQ(g.rv.start_of(5), 44u);
+  EXPECT_EQ(g.rv.end_of(5), 56u);
+  EXPECT_EQ(g.rv.end_of(6), 61u);
+  // cube #3 WAIT 2 ends at 61; #4 reads the second tile: 61 + 10 -> 71
+  EXPECT_EQ(g.rc.end_of(3), 61u);
+  EXPECT_EQ(g.rc.end_of(4), 71u);
+}
+
+TEST_F(CoreEngineTiny, CubeReadOfL1NotOrderedAfterTheVectorWriteIsRefused) {
+  // The cube WAITs for a flag vec0 posts before its write: nothing orders the
+  // read after the write.
+  isa::Program p = program({});
+  p.sites.push_back("attn: sv");
+  p.sites.push_back("attn: send e");
+  auto read = op2(Op::TMOV, 0, kL0a0, kL1);
+  read.site = 1;
+  auto write = op2(Op::TMOV, 0, kL1, kUb0);
+  write.site = 2;
+  add_task(p, "attn", {flag_op(Op::WAIT, 0), read},
+           {{fill(kUb0, 1.0f), flag_op(Op::SIGNAL, 0), write}});
+  Group g;
+  g.load(p);
+  try {
+    g.step();
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    EXPECT_STREQ(err.what(),
+                 "task 0 (kernel 0 'attn', cube) instruction #1 tmov at 'attn: sv': reads source tile L1[0, 512), "
+                 "whose bytes [0, 512) vec0's #2 tmov at 'attn: send e' wrote, and nothing orders the read after "
+                 "that write (SIGNAL on vec0 after the write, WAIT here before the read)");
+  }
+}
+
+TEST_F(CoreEngineTiny, CubeReadOfL1NobodyWroteIsRefusedAtRunTime) {
+  // A task where vec0 writes L1 elsewhere: the cube's read of bytes no core
+  // wrote is checked when it runs (a vector core might have written them).
+  isa::Program p = program({});
+  add_task(p, "attn", {op2(Op::TMOV, 0, kL0a0, tile(Space::L1, 4096, 16, 16, DType::BF16))},
+           {{fill(kUb0, 1.0f), op2(Op::TMOV, 0, kL1, kUb0)}});
+  Group g;
+  g.load(p);
+  try {
+    g.step();
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    EXPECT_STREQ(err.what(),
+                 "task 0 (kernel 0 'attn', cube) instruction #0 tmov at 'k: op': reads source tile L1[4096, 4608) "
+                 "but nothing in this task wrote bytes [4096, 4608) before it (local buffers do not survive across "
+                 "launches; a vector core's write into the cube's L1 must come first: SIGNAL on the vector core "
+                 "after its write, WAIT here before the read)");
+  }
+}
+
+TEST_F(CoreEngineTiny, VectorOverwritingL1TheCubeMayStillReadIsRefused) {
+  // vec0 writes the buffer a second time without WAITing for the cube's
+  // release: the cube's read (ordered after the first write) and the second
+  // write are unordered. The second write waits for a load into UB (after the
+  // SIGNAL: a SIGNAL waits for every earlier instruction), so the cube's read
+  // runs first.
+  isa::Program p = program({{"x", 256, DType::BF16}});
+  add_task(p, "attn", {flag_op(Op::WAIT, 0), op2(Op::TMOV, 0, kL0a0, kL1), flag_op(Op::SIGNAL, 1)},
+           {{fill(kUb0, 1.0f), op2(Op::TMOV, 0, kL1, kUb0), flag_op(Op::SIGNAL, 0), load(kUb1, view(0, 0, 16, 16, 16)),
+             op2(Op::TMOV, 0, kL1, kUb1)}});
+  Group g;
+  g.load(p);
+  g.step();  // vec0's second write waits for its load
+  EXPECT_TRUE(g.cube.finished());
+  ASSERT_EQ(g.out.size(), 1u);
+  try {
+    g.vec.dma_done(3, 100, kMiss, g.rv.sink);
+    g.out.clear();
+    g.vec.step(g.flags, g.out, g.rv.sink);
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    EXPECT_STREQ(err.what(),
+                 "task 0 (kernel 0 'attn', vec0) instruction #4 tmov at 'k: op': writes dst tile L1[0, 512) over "
+                 "bytes [0, 512) that cube's #1 tmov at 'k: op' reads, and nothing orders the write after that "
+                 "read: the core could overwrite data still being read (SIGNAL on cube after the read, WAIT here "
+                 "before the write)");
+  }
+  // WAITing for the cube's release first (flag 1) orders it.
+  isa::Program ok = p;
+  auto& v = ok.kernels[0].vec[0];
+  v.insert(v.begin() + 4, flag_op(Op::WAIT, 1));
+  Group h;
+  h.load(ok);
+  h.step();
+  ASSERT_EQ(h.out.size(), 1u);
+  h.vec.dma_done(3, 100, kMiss, h.rv.sink);
+  h.out.clear();
+  h.vec.step(h.flags, h.out, h.rv.sink);
+  EXPECT_TRUE(h.vec.finished());
+}
+
+TEST_F(CoreEngineTiny, VectorWriteOverTheCubesOwnL1TileNeedsOrderingToo) {
+  // The cube loads into L1 and reads it; vec0 then writes the same bytes
+  // without any flag from the cube: unordered with the cube's write (and read).
+  isa::Program p = program({{"x", 256, DType::BF16}});
+  add_task(p, "k", {load(kL1, view(0, 0, 16, 16, 16)), op2(Op::TMOV, 0, kL0a0, kL1)},
+           {{load(kUb1, view(0, 0, 16, 16, 16)), op2(Op::TMOV, 0, kL1, kUb1)}});
+  Group g;
+  g.load(p);
+  g.step();  // the cube's load and read run; vec0's write waits for its own load
+  EXPECT_TRUE(g.cube.finished());
+  try {
+    g.vec.dma_done(0, 100, kMiss, g.rv.sink);
+    g.out.clear();
+    g.vec.step(g.flags, g.out, g.rv.sink);
+    FAIL() << "expected an error";
+  } catch (const sim::SimError& err) {
+    EXPECT_NE(std::string(err.what()).find("vec0) instruction #1 tmov at 'k: op': writes dst tile L1[0, 512) over "
+                                           "bytes [0, 512) that cube's #0 tload at 'k: op' wrote, and nothing "
+                                           "orders the two writes"),
+              std::string::npos)
+        << err.what();
+  }
 }
 
 // A kernel launched twice is decoded once: the second launch runs the kept

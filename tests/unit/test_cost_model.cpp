@@ -94,6 +94,28 @@ TEST_F(CostModelTiny, L0cToUbNeedsTheHardwarePath) {
   }
 }
 
+TEST_F(CostModelTiny, UbToL1NeedsTheHardwarePathAndRunsOnMte3) {
+  // A vector core's TMOV into its group's cube L1.
+  const auto mv = op2(Op::TMOV, 0, tile(Space::L1, 0, 16, 64, DType::BF16), tile(Space::UB, 0, 16, 64, DType::BF16));
+  try {
+    cm.cost(mv);
+    FAIL() << "expected an error";
+  } catch (const isa::ProgramError& e) {
+    EXPECT_STREQ(e.what(), "tmov UB->L1: hardware 'tiny' has no UB->L1 path (dma.ub_to_l1_path is false)");
+  }
+  sim::HwConfig with_path = hw;
+  with_path.dma.ub_to_l1_path = true;  // tiny's ub_to_l1: setup 4, 64 B/cycle
+  const sim::CostModel cm5(with_path);
+  const sim::Cost c = cm5.cost(mv);
+  EXPECT_EQ(c.pipe, sim::Pipe::MTE3);  // the vector core's MTE3 (pto-isa: TINSERT UB -> L1 on PIPE_MTE3)
+  EXPECT_FALSE(c.gm_dma());            // on chip: no GM bytes
+  EXPECT_EQ(c.cycles, 36u);            // 16x64 bf16 = 2048 B: 4 + 2048 / 64 = 36
+  // The valid region is what moves: 16x40 of the 16x64 = 1280 B: 4 + 20 = 24.
+  auto part = mv;
+  part.a.valid_cols = part.dst.valid_cols = 40;
+  EXPECT_EQ(cm5.cost(part).cycles, 24u);
+}
+
 TEST(WholeCycles, RoundsUpAndRefusesWhatTheTimeBaseCannotHold) {
   EXPECT_EQ(sim::whole_cycles(26.14, "x"), 27u);
   EXPECT_EQ(sim::whole_cycles(27.0000000001, "x"), 27u);  // float noise is not a cycle

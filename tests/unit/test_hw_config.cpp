@@ -137,6 +137,10 @@ TEST(HwConfigFiles, A2a3) {
   // l0c_to_ub is left to its default: the l0c_to_gm figures.
   EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 172u);
   EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 40.63);
+  // No UB -> L1 on a2a3; ub_to_l1 is left to its default: the ub_to_gm figures.
+  EXPECT_FALSE(c.dma.ub_to_l1_path);
+  EXPECT_EQ(c.dma.ub_to_l1.setup_cycles, 180u);
+  EXPECT_DOUBLE_EQ(c.dma.ub_to_l1.bytes_per_cycle, 109.41);
 }
 
 // Every field of a config, named, for comparing two configs field by field.
@@ -174,6 +178,7 @@ std::vector<std::pair<std::string, double>> fields_of(const HwConfig& c) {
       {"l2.write_bytes_per_cycle", c.l2.write_bytes_per_cycle},
       {"l2.write_back", c.l2.write_back},
       {"dma.l0c_to_ub_path", c.dma.l0c_to_ub_path},
+      {"dma.ub_to_l1_path", c.dma.ub_to_l1_path},
       {"gm.bandwidth_gbps", c.gm.bandwidth_gbps},
       {"gm.latency_cycles", c.gm.latency_cycles},
       {"scalar.sload_cycles", c.scalar.sload_cycles},
@@ -189,7 +194,7 @@ std::vector<std::pair<std::string, double>> fields_of(const HwConfig& c) {
   const std::pair<const char*, const sim::EngineConfig*> engines[] = {
       {"gm_to_l1", &c.dma.gm_to_l1},   {"gm_to_ub", &c.dma.gm_to_ub},   {"ub_to_gm", &c.dma.ub_to_gm},
       {"l0c_to_gm", &c.dma.l0c_to_gm}, {"l1_to_l0a", &c.dma.l1_to_l0a}, {"l1_to_l0b", &c.dma.l1_to_l0b},
-      {"l0c_to_ub", &c.dma.l0c_to_ub}};
+      {"l0c_to_ub", &c.dma.l0c_to_ub}, {"ub_to_l1", &c.dma.ub_to_l1}};
   for (const auto& [n, e] : engines) {
     f.push_back({std::string("dma.") + n + ".setup_cycles", e->setup_cycles});
     f.push_back({std::string("dma.") + n + ".bytes_per_cycle", e->bytes_per_cycle});
@@ -236,6 +241,8 @@ TEST(HwConfigFiles, A5ResolvesToExactlyTheOldA5Values) {
   old.dma.l1_to_l0b = {10, 128};
   old.dma.l0c_to_ub_path = true;
   old.dma.l0c_to_ub = {10, 40.63};  // the rate: the default, l0c_to_gm's
+  old.dma.ub_to_l1_path = true;     // added later (issue 11: UB -> L1)
+  old.dma.ub_to_l1 = {10, 109.41};  // the rate: the default, ub_to_gm's (MTE3)
   old.gm.bandwidth_gbps = 968;      // a2a3's fitted rate
   old.gm.latency_cycles = 150;
   old.scalar = {0, 1, 20};
@@ -281,6 +288,9 @@ TEST(HwConfigFiles, TinyMatchesItsDocumentedValues) {
     EXPECT_DOUBLE_EQ(e->bytes_per_cycle, 64);
   }
   EXPECT_FALSE(c.dma.l0c_to_ub_path);
+  EXPECT_FALSE(c.dma.ub_to_l1_path);
+  EXPECT_EQ(c.dma.ub_to_l1.setup_cycles, 4u);
+  EXPECT_DOUBLE_EQ(c.dma.ub_to_l1.bytes_per_cycle, 64);
   EXPECT_DOUBLE_EQ(c.gm.bandwidth_gbps, 32);
   EXPECT_DOUBLE_EQ(c.gm.bytes_per_cycle(c.clock_ghz), 32);
   EXPECT_EQ(c.l2.size_bytes, 64u * 1024);
@@ -518,6 +528,9 @@ TEST(HwConfigDefaults, KeysWithADefaultMayBeLeftOut) {
   EXPECT_FALSE(c.dma.l0c_to_ub_path);
   EXPECT_EQ(c.dma.l0c_to_ub.setup_cycles, 14u);  // l0c_to_gm's
   EXPECT_DOUBLE_EQ(c.dma.l0c_to_ub.bytes_per_cycle, 24);
+  EXPECT_FALSE(c.dma.ub_to_l1_path);  // no UB -> L1 unless a file says so
+  EXPECT_EQ(c.dma.ub_to_l1.setup_cycles, c.dma.ub_to_gm.setup_cycles);
+  EXPECT_DOUBLE_EQ(c.dma.ub_to_l1.bytes_per_cycle, c.dma.ub_to_gm.bytes_per_cycle);
   // One key of the engine given, the other defaulted.
   const HwConfig half = parse_hw_config(with("    bytes_per_cycle: 27.5\n", ""), "t.yaml");
   EXPECT_EQ(half.dma.l0c_to_ub.setup_cycles, 17u);
@@ -535,7 +548,7 @@ TEST(HwConfigDefaults, SettingsListEveryKeyWithItsOrigin) {
   std::string text = with("issue_cycles: 5\n", "");
   std::vector<sim::HwSetting> s;
   sim::parse_hw_source(text, "t.yaml").resolve(&s);
-  ASSERT_EQ(s.size(), 59u);  // every value key of the schema, in schema order
+  ASSERT_EQ(s.size(), 62u);  // every value key of the schema, in schema order
   EXPECT_EQ(s[0].path, "name");
   EXPECT_EQ(s[0].value, "t");
   EXPECT_EQ(s[0].origin, "t.yaml:1");
@@ -556,6 +569,9 @@ TEST(HwConfigDefaults, SettingsListEveryKeyWithItsOrigin) {
   EXPECT_EQ(by_path["dma.l0c_to_ub.setup_cycles"].value, "3");
   EXPECT_EQ(by_path["dma.l0c_to_ub.setup_cycles"].origin, "default (= dma.l0c_to_gm.setup_cycles)");
   EXPECT_EQ(by_path["dma.l0c_to_ub_path"].origin, "default");
+  EXPECT_EQ(by_path["dma.ub_to_l1_path"].value, "false");
+  EXPECT_EQ(by_path["dma.ub_to_l1_path"].origin, "default");
+  EXPECT_EQ(by_path["dma.ub_to_l1.setup_cycles"].origin, "default (= dma.ub_to_gm.setup_cycles)");
   EXPECT_EQ(by_path["dma.l0c_to_gm.bytes_per_cycle"].origin, "t.yaml:18");
 }
 
@@ -691,7 +707,7 @@ TEST(HwConfigErrors, L2GeometryMustFit) {
   // burst_bytes is gone: an old file says so.
   EXPECT_EQ(error_of(with("  # (dma.burst_bytes was here; the L2 on line 29 replaced it)", "  burst_bytes: 32")),
             "t.yaml:15: dma: unknown key 'burst_bytes' (expected one of: gm_to_l1, gm_to_ub, ub_to_gm, l0c_to_gm, "
-            "l1_to_l0a, l1_to_l0b, l0c_to_ub_path, l0c_to_ub)");
+            "l1_to_l0a, l1_to_l0b, l0c_to_ub_path, l0c_to_ub, ub_to_l1_path, ub_to_l1)");
 }
 
 TEST(HwConfigErrors, OneDocumentOnly) {

@@ -161,7 +161,28 @@ const Rule kRules[] = {
        Instr mov = cube(p, 2);
        p.kernels[0].vec[0].push_back(mov);
      },
-     {kVec0 + "15 'tmov'", "a must be in L0C on a vec stream (got L1)"}},
+     {kVec0 + "15 'tmov'", "a must be in L0C or UB on a vec stream (got L1)"}},
+    // UB -> L1: a vector core writes its group's cube L1 (a5), a plain copy.
+    {"vec tmov from UB into L0A",
+     [](Program& p) {
+       Instr mov = vec0(p, 4);
+       mov.op = Op::TMOV;
+       mov.dst.space = Space::L0A;
+       p.kernels[0].vec[0].push_back(mov);
+     },
+     {kVec0 + "15 'tmov'", "dst must be in L1 when a is in UB (got L0A)"}},
+    {"vec tmov UB -> L1 converting",
+     [](Program& p) {
+       Instr mov = vec0(p, 4);
+       mov.op = Op::TMOV;
+       mov.dst.space = Space::L1;
+       mov.dst.dtype = DType::BF16;
+       p.kernels[0].vec[0].push_back(mov);
+     },
+     {kVec0 + "15 'tmov'", "dst is bf16 but a is fp32"}},
+    {"cube tmov from UB",
+     [](Program& p) { cube(p, 2).a.space = Space::UB; },
+     {kCube0 + "2 'tmov'", "a must be in L1 or L0C (got UB)"}},
     {"matmul a not in L0A",
      [](Program& p) { cube(p, 4).a.space = Space::L1; },
      {kCube0 + "4 'tmatmul'", "a must be in L0A (got L1)"}},

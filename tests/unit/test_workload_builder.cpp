@@ -364,3 +364,112 @@ TEST(WorkloadBuilder, ALoopCarriedAccumulatorCountsOnceInThePipelineCap) {
   for (const auto& in : p.kernels[0].vec[0]) at.insert(in.dst.offset);
   EXPECT_EQ(at.size(), 2u);  // two load buffers in turn: double buffered
 }
+
+// Issue 11, UB -> L1: vec 0 hands four [16,128] tiles to the cube through a
+// ring of two L1 buffers; the cube multiplies each and releases its buffer.
+// The cube's part is emitted first (as the attention kernel does), then the
+// vector core's.
+namespace {
+isa::Program ring_handoff(const Target& t, bool release = true) {
+  ProgramBuilder pb(t);
+  GmTensor x = pb.tensor("x", {64, 128}, DType::BF16, TensorKind::In);
+  GmTensor w = pb.tensor("w", {128, 128}, DType::BF16, TensorKind::In);
+  GmTensor s = pb.tensor("scratch", {64, 128}, DType::BF16, TensorKind::Scratch);
+  GmTensor o = pb.tensor("o", {64, 128}, DType::FP32, TensorKind::Out);
+  pb.kernel("ring", [&](KernelBuilder& k) {
+    L1Ring ring = k.l1_ring({16, 128}, DType::BF16, 2);
+    std::vector<Channel> ch;
+    for (int64_t j = 0; j < 4; ++j) ch.push_back(k.channel(s, {16, 128}, {16 * j, 0}, ring));
+    LTile wl1 = k.slice(w, {128, 128}, {0, 0}, Space::L1);
+    k.loop(0, 4, 1, 2, [&](int64_t j) {
+      LTile e = k.recv(ch[size_t(j)], Space::L1);
+      k.assemble(o, k.matmul(e, wl1), {16 * j, 0});
+      if (release) k.release(ch[size_t(j)]);
+    });
+    k.loop(0, 4, 1, 2, [&](int64_t j) { k.send(ch[size_t(j)], k.slice(x, {16, 128}, {16 * j, 0})); });
+  });
+  return pb.finish();
+}
+std::string ops(const std::vector<isa::Instr>& s) {
+  std::string r;
+  for (const isa::Instr& in : s)
+    if (in.op == Op::SIGNAL || in.op == Op::WAIT) r += (in.op == Op::SIGNAL ? " S" : " W") + std::to_string(int(in.imm));
+    else if (in.op == Op::TMOV && in.dst.space == Space::L1) r += " ub->l1";
+    else if (in.op == Op::TSTORE && in.a.space == Space::UB) r += " store";
+    else if (in.op == Op::TLOAD && in.dst.space == Space::L1 && in.gm.tensor == 2) r += " load";
+  return r;
+}
+}  // namespace
+
+TEST(WorkloadBuilder, AnL1RingHandsVectorTilesToTheCubeWhereTheTargetHasThePath) {
+  Target gm;  // a2a3: through GM, and release emits nothing
+  isa::Program p = ring_handoff(gm);
+  EXPECT_EQ(ops(p.kernels[0].cube), " W0 load W1 load W2 load W3 load");
+  EXPECT_EQ(ops(p.kernels[0].vec[0]), " store S0 store S1 store S2 store S3");
+  Target a5;
+  a5.ub_to_l1 = true;
+  p = ring_handoff(a5);
+  // Data flags 0..3; the releases of channels 0 and 1 (their buffers' next
+  // writers wait for them) get flags 4 and 5 when the cube releases them;
+  // those of 2 and 3 get 6 and 7, waited for by nobody.
+  EXPECT_EQ(ops(p.kernels[0].cube), " W0 S4 W1 S5 W2 S6 W3 S7");
+  EXPECT_EQ(ops(p.kernels[0].vec[0]), " ub->l1 S0 ub->l1 S1 W4 ub->l1 S2 W5 ub->l1 S3");
+  // Two buffers, used in turn, clear of the cube's other L1 tile (w).
+  std::vector<uint32_t> at;
+  for (const isa::Instr& in : p.kernels[0].vec[0])
+    if (in.op == Op::TMOV) at.push_back(in.dst.offset);
+  ASSERT_EQ(at.size(), 4u);
+  EXPECT_NE(at[0], at[1]);
+  EXPECT_EQ(at[0], at[2]);
+  EXPECT_EQ(at[1], at[3]);
+  for (const isa::Instr& in : p.kernels[0].cube)
+    if (in.op == Op::TLOAD) {
+      const uint32_t lo = in.dst.offset, hi = lo + in.dst.bytes();
+      for (uint32_t b : at) EXPECT_TRUE(hi <= b || b + 16 * 128 * 2 <= lo) << lo << " " << b;
+    }
+  isa::validate_program(p);
+  // A buffer written again whose previous channel the cube never releases:
+  // the next writer would wait forever.
+  try {
+    ring_handoff(a5, /*release=*/false);
+    FAIL() << "expected an error";
+  } catch (const BuildError& e) {
+    EXPECT_STREQ(e.what(),
+                 "kernel 'ring' (task 0): channel with flag 4 (the release of channel 0's L1 buffer) is waited for by "
+                 "the buffer's next writer, but the channel is never released (KernelBuilder::release)");
+  }
+}
+
+TEST(WorkloadBuilder, AnL1RingTakesOnlyL1NothingElseInTheLaunchUsed) {
+  Target a5;
+  a5.name = "a5";
+  a5.ub_to_l1 = true;
+  a5.l1 = 64 * 1024;
+  ProgramBuilder pb(a5);
+  GmTensor w = pb.tensor("w", {128, 128}, DType::BF16, TensorKind::In);
+  try {
+    pb.kernel("late", [&](KernelBuilder& k) {
+      { LTile t = k.slice(w, {128, 128}, {0, 0}, Space::L1); }  // 32 KiB + a pad row, freed at once
+      // Two 16 KiB buffers do not fit in the 64 KiB the freed tile did not touch.
+      k.l1_ring({64, 128}, DType::BF16, 2);
+    });
+    FAIL() << "expected an error";
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("L1 ring of 2 [64,128] bf16 buffers (16640 B each) does not fit in the L1 "
+                                         "bytes this launch has not used yet on a5 (create the ring before the "
+                                         "cube's other L1 tiles)"),
+              std::string::npos)
+        << e.what();
+  }
+  // After many L1 tiles in the same few places the ring goes past them all.
+  ProgramBuilder pb2(a5);
+  GmTensor x = pb2.tensor("x", {16, 128}, DType::BF16, TensorKind::In);
+  pb2.kernel("reuse", [&](KernelBuilder& k) {
+    for (int i = 0; i < 2000; ++i) LTile t = k.slice(x, {16, 128}, {0, 0}, Space::L1);  // 4096 + 256 B at 0
+    L1Ring r = k.l1_ring({16, 128}, DType::BF16, 2);
+    Channel c = k.channel(x, {16, 128}, {0, 0}, r);
+    k.send(c, k.slice(x, {16, 128}, {0, 0}));
+    LTile got = k.recv(c, Space::L1);
+    EXPECT_EQ(got.tile().offset, 4352u);  // the first byte no tile used, 32-aligned
+  });
+}

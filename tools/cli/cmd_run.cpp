@@ -70,6 +70,7 @@ workloads::Target target_of(const sim::HwConfig& hw) {
   t.ub = hw.buffers.ub;
   t.vector_cores = hw.vector_cores;
   t.l0c_to_ub = hw.dma.l0c_to_ub_path;
+  t.ub_to_l1 = hw.dma.ub_to_l1_path;
   return t;
 }
 
