@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -247,12 +248,43 @@ class Validator {
     return p_.tensors[r.tensor].name + ":" + std::to_string(r.begin) + ".." + std::to_string(r.end);
   }
 
+  // The GM accesses of a stream of a kernel that several tasks launch and
+  // whose streams SLOAD nothing depend on the task's block alone (a binding
+  // renames their tensors): computed once per (kernel, stream, block), with
+  // the kernel's own tensors. Null: compute them for the task.
+  const std::vector<InstrAccess>* reused_accesses(const Task& task, int sid, const std::vector<Instr>& s,
+                                                  const std::vector<bool>& known) {
+    if (launches_.empty()) {
+      launches_.assign(p_.kernels.size(), 0);
+      for (const Task& t : p_.tasks) ++launches_[t.kernel];
+      sloads_.assign(p_.kernels.size(), false);
+      for (size_t k = 0; k < p_.kernels.size(); ++k) {
+        const auto any = [](const std::vector<Instr>& v) {
+          return std::any_of(v.begin(), v.end(), [](const Instr& in) { return in.op == Op::SLOAD; });
+        };
+        sloads_[k] = any(p_.kernels[k].cube) || std::any_of(p_.kernels[k].vec.begin(), p_.kernels[k].vec.end(), any);
+      }
+    }
+    if (launches_[task.kernel] < 2 || sloads_[task.kernel]) return nullptr;
+    auto [it, fresh] = accesses_.try_emplace({task.kernel, sid, task.block});
+    if (fresh) it->second = stream_gm_accesses(p_, s, known, task.block);
+    return &it->second;
+  }
+
   void check_coverage(uint32_t index, const std::vector<bool>& known) {
     const Task& task = p_.tasks[index];
     const Kernel& k = p_.kernels[task.kernel];
     const std::vector<GmRange> reads = merged(task.reads), writes = merged(task.writes);
+    const Binding* binding = p_.binding_of(task);
     const auto stream = [&](const std::vector<Instr>& s, int sid, const std::string& name) {
-      for (const InstrAccess& ia : stream_gm_accesses(p_, s, known, task.block, p_.binding_of(task))) {
+      std::vector<InstrAccess> own;
+      const std::vector<InstrAccess>* all = reused_accesses(task, sid, s, known);
+      if (!all) {
+        own = stream_gm_accesses(p_, s, known, task.block, binding);
+        all = &own;
+      }
+      for (InstrAccess ia : *all) {
+        if (all != &own && binding) ia.access.tensor = (*binding)[ia.access.tensor];
         const GmAccess& a = ia.access;
         const std::vector<GmRange>& cover = a.write ? writes : reads;
         const uint64_t size = uint64_t(std::max<int64_t>(0, p_.tensors[a.tensor].bytes()));
@@ -515,6 +547,9 @@ class Validator {
   int in_vec_ = -1;
   size_t in_index_ = 0;
   std::unordered_map<std::string_view, uint32_t> names_;  // tensor name -> first index
+  std::vector<uint32_t> launches_;  // per kernel: the tasks that launch it (reused_accesses)
+  std::vector<bool> sloads_;        // per kernel: a stream SLOADs
+  std::map<std::tuple<uint32_t, int, uint32_t>, std::vector<InstrAccess>> accesses_;
   std::string ctx_;
 };
 
