@@ -949,8 +949,9 @@ def models_text(data):
     for v in ("reviewed", "upstream"):
         a, b = runs.get(("32b", "a5", v)), runs.get(("32b", "a2a3", v))
         if a and b:
-            lines.append("- `%s` moves %s MB of GM payload on a5 against %s MB on a2a3: a5's L0C -> UB path "
-                         "spares the mixed kernels' scratch round trips." % (v, mb(a["dma_bytes"]), mb(b["dma_bytes"])))
+            lines.append("- `%s` moves %s MB of GM payload on a5 against %s MB on a2a3: a5's on-chip paths "
+                         "(L0C -> UB for the mixed kernels' cube results, UB -> L1 for the attention's exp tiles) "
+                         "spare their scratch round trips." % (v, mb(a["dma_bytes"]), mb(b["dma_bytes"])))
     return "\n".join(lines)
 
 
