@@ -436,8 +436,8 @@ class Expander {
     v.sizes = sz;
     for (size_t d = 0; d < off.size(); ++d) {
       if (off[d] < 0 || sz[d] <= 0 || sz[d] > tv.shape[d] || off[d] > tv.shape[d] - sz[d])
-        fail(s.line, "pto.partition_view: dimension " + std::to_string(d) + ": [" + std::to_string(off[d]) + ", " +
-                         std::to_string(off[d] + sz[d]) + ") is outside the view's " + std::to_string(tv.shape[d]));
+        fail(s.line, "pto.partition_view: dimension " + std::to_string(d) + ": offset " + std::to_string(off[d]) +
+                         ", size " + std::to_string(sz[d]) + " is outside the view's " + std::to_string(tv.shape[d]));
       v.offset += off[d] * tv.strides[d];
     }
     set(s, 0, v);
