@@ -39,8 +39,12 @@ uint32_t core_index(const std::string& name) {
 
 uint8_t CoreEngine::kernel_sharing() {
   const isa::Program& p = *ctx_.program;
-  if (kernels_of_ != &p || kernel_sharing_.size() != p.kernels.size()) {
-    kernels_of_ = &p;
+  // Keyed by the kernels' storage, not the Program's address: a token run's
+  // steps reuse one Program object, and each step's kernels are allocated
+  // while the step before still holds its own, so two steps in a row never
+  // share a kernels array.
+  if (kernels_of_ != p.kernels.data() || kernel_sharing_.size() != p.kernels.size()) {
+    kernels_of_ = p.kernels.data();
     kernel_sharing_.assign(p.kernels.size(), -1);
   }
   const uint32_t k = p.tasks[ctx_.task].kernel;

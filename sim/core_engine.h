@@ -236,7 +236,7 @@ class CoreEngine {
   int32_t waits_decoded_ = 0;
   std::vector<Clock> wait_clock_;        // running: the core's knowledge after each WAIT, in order
   Clock known_{};                        // running: after the last WAIT that ended
-  const isa::Program* kernels_of_ = nullptr;  // the program kernel_sharing_ is for
+  const isa::Kernel* kernels_of_ = nullptr;  // the kernels kernel_sharing_ is for
   std::vector<int8_t> kernel_sharing_;        // per kernel: -1 not known yet, else its bits
   TaskContext ctx_;
   const isa::Binding* binding_ = nullptr;  // the task's tensor binding, if any

@@ -275,7 +275,7 @@ class Npu : public sc_core::sc_module {
   std::exception_ptr error;
   uint64_t last_end = 0;
   struct StepRecord {
-    uint64_t start = 0, end = 0, released = 0;  // dispatching began; its last task ended; was released
+    uint64_t start = 0, released = 0;  // dispatching began; its last task's completion was handled
     uint64_t tasks = 0;
     double context_mean = 0;
   };
@@ -332,7 +332,6 @@ class Npu : public sc_core::sc_module {
       for (const isa::Task& t : prog().tasks) rec.tasks += t.block == 0;  // submitted tasks
       rec.context_mean = context_mean_;
       dispatch_step();
-      rec.end = last_end;
       rec.released = std::max(now_cycles(), last_end);
       steps.push_back(rec);
       mark_step(step);
