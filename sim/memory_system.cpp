@@ -90,8 +90,8 @@ uint32_t sector_mask(uint32_t s0, uint32_t s1) {  // bits s0..s1 (s1 < 16)
 template <class Tag, class Rank>
 constexpr bool kSmall = std::is_same_v<Tag, uint32_t> && std::is_same_v<Rank, uint8_t>;
 
-// Every set's ranks as after a reset of the times of last use: the ways in
-// index order, way 0 the oldest (the first victim among equals).
+// Every set's ranks before the first access: the ways in index order, way 0
+// the oldest (the first victim among equals).
 template <class Tag, class Mask, class Rank>
 void L2Memory::reset_ranks() {
   for (uint64_t i = 0; i < sets_; ++i) {
@@ -100,24 +100,40 @@ void L2Memory::reset_ranks() {
   }
 }
 
+namespace {
+// What one line access needs of the geometry, held in locals by the loop
+// that calls it.
+struct SetLayout {
+  size_t rank_at, valid_at, dirty_at;  // byte offsets in a set's block
+  uint32_t ways;
+  uint64_t sector;
+  bool write_back;
+};
+
+// The counters of one request, kept in registers across its lines.
+struct LineTotals {
+  uint64_t hits = 0, misses = 0, hit_bytes = 0, miss_bytes = 0, fill_bytes = 0, writeback_bytes = 0;
+};
+
+// One line access to the set at `block`: a hit or a miss (LRU victim,
+// write-back of its dirty sectors), fills, the way becomes the most recently
+// used. Inlined into the request's loop so that the geometry and the
+// counters stay in registers.
 template <class Tag, class Mask, class Rank>
-void L2Memory::touch(uint8_t* block, Tag tag, Mask mask, uint64_t bytes, bool write, MemResult& res) {
-  if (++clock_ == 0) {  // after 2^32 accesses: forget the order once, start again
-    reset_ranks<Tag, Mask, Rank>();
-    clock_ = 1;
-  }
+__attribute__((always_inline)) inline void touch(const SetLayout& g, uint8_t* block, Tag tag, Mask mask,
+                                                 uint64_t bytes, bool write, LineTotals& res) {
   Tag* tags = reinterpret_cast<Tag*>(block);
-  Rank* rank = reinterpret_cast<Rank*>(block + rank_at_);
-  Mask* valid = reinterpret_cast<Mask*>(block + valid_at_);
-  Mask* dirty = reinterpret_cast<Mask*>(block + dirty_at_);
-  const uint32_t ways = ways_, padded = (ways + 15) / 16 * 16;
+  Rank* rank = reinterpret_cast<Rank*>(block + g.rank_at);
+  Mask* valid = reinterpret_cast<Mask*>(block + g.valid_at);
+  Mask* dirty = reinterpret_cast<Mask*>(block + g.dirty_at);
+  const uint32_t ways = g.ways, padded = (ways + 15) / 16 * 16;
   // The way whose field f (16 at a time) equals x; `ways` if none.
   uint32_t w;
   const auto find = [&](const auto* f, auto x) {
-    for (uint32_t g = 0; g < padded; g += 16) {
+    for (uint32_t q = 0; q < padded; q += 16) {
       uint32_t m = 0;
-      for (uint32_t i = 0; i < 16; ++i) m |= uint32_t(f[g + i] == x) << i;
-      if (m) return g + uint32_t(__builtin_ctz(m));
+      for (uint32_t i = 0; i < 16; ++i) m |= uint32_t(f[q + i] == x) << i;
+      if (m) return q + uint32_t(__builtin_ctz(m));
     }
     return ways;
   };
@@ -153,12 +169,12 @@ void L2Memory::touch(uint8_t* block, Tag tag, Mask mask, uint64_t bytes, bool wr
   if (w < ways) {
     use(w);
     const Mask missing = Mask(mask & ~valid[w]);
-    if (write || !missing) ++res.l2_hits;
-    else ++res.l2_misses;
+    if (write || !missing) ++res.hits;
+    else ++res.misses;
     if (!write) {
       if (missing) {  // fill the sectors that are not there
         res.miss_bytes += bytes;
-        res.fill_bytes += popcount(missing) * sector_;
+        res.fill_bytes += popcount(missing) * g.sector;
         valid[w] = Mask(valid[w] | missing);
       } else {
         res.hit_bytes += bytes;
@@ -166,7 +182,7 @@ void L2Memory::touch(uint8_t* block, Tag tag, Mask mask, uint64_t bytes, bool wr
       return;
     }
   } else {
-    ++res.l2_misses;
+    ++res.misses;
 #ifdef __SSE2__
     if constexpr (kSmall<Tag, Rank>) {
       const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
@@ -174,30 +190,31 @@ void L2Memory::touch(uint8_t* block, Tag tag, Mask mask, uint64_t bytes, bool wr
     } else
 #endif
       w = find(rank, Rank(ways - 1));  // the least recently used way
-    if (tags[w] && dirty[w]) res.writeback_bytes += popcount(dirty[w]) * sector_;
+    if (tags[w] && dirty[w]) res.writeback_bytes += popcount(dirty[w]) * g.sector;
     tags[w] = tag;
     use(w);
     dirty[w] = 0;
     valid[w] = write ? 0 : mask;
     if (!write) {
       res.miss_bytes += bytes;
-      res.fill_bytes += popcount(mask) * sector_;
+      res.fill_bytes += popcount(mask) * g.sector;
       return;
     }
   }
   // A write: allocate (no fetch), the written sectors become valid.
   valid[w] = Mask(valid[w] | mask);
-  if (write_back_) {
+  if (g.write_back) {
     dirty[w] = Mask(dirty[w] | mask);
     res.hit_bytes += bytes;
   } else {
     res.miss_bytes += bytes;
-    res.fill_bytes += popcount(mask) * sector_;
+    res.fill_bytes += popcount(mask) * g.sector;
   }
 }
+}  // namespace
 
 template <class Tag, class Mask, class Rank>
-void L2Memory::access_lines(const MemRequest& r, MemResult& res) {
+void L2Memory::access_lines(const MemRequest& r, MemResult& out) {
   const uint64_t payload = uint64_t(r.rows) * r.row_bytes;
   const uint64_t base = base_[r.tensor] + r.offset;
   // Contiguous rows are one run of bytes.
@@ -205,40 +222,53 @@ void L2Memory::access_lines(const MemRequest& r, MemResult& res) {
   const uint32_t runs = contiguous ? 1 : r.rows;
   const uint64_t run_bytes = contiguous ? payload : r.row_bytes;
   if (!run_bytes) return;  // every run is empty
+  const SetLayout g{rank_at_, valid_at_, dirty_at_, ways_, sector_, write_back_};
+  const uint64_t line = line_, sets = sets_;
+  uint8_t* const blocks = blocks_;
+  const size_t set_bytes = set_bytes_;
+  const bool write = r.write;
   // Lines and sectors are powers of two in every shipped hardware file: shifts.
-  const auto by_line = [this](uint64_t x) { return line_shift_ >= 0 ? x >> line_shift_ : x / line_; };
-  const auto by_sector = [this](uint64_t x) { return sector_shift_ >= 0 ? x >> sector_shift_ : x / sector_; };
+  const int line_shift = line_shift_, sector_shift = sector_shift_;
+  const auto by_line = [&](uint64_t x) { return line_shift >= 0 ? x >> line_shift : x / line; };
+  const auto by_sector = [&](uint64_t x) { return sector_shift >= 0 ? x >> sector_shift : x / g.sector; };
   // A run starts `ar` bytes into line `aq`, whose set and tag are set0 and
   // tag0; the next run `stride` bytes on: no division per run. Consecutive
   // lines are consecutive sets (the tag grows when the set index wraps).
   const uint64_t aq = by_line(base);
-  uint64_t ar = base - aq * line_, set0 = aq % sets_, tag0 = aq / sets_ + 1;
-  const uint64_t sq = by_line(r.stride_bytes), sr = r.stride_bytes - sq * line_;
-  const uint64_t dset = sq % sets_, dtag = sq / sets_;
+  uint64_t ar = base - aq * line, set0 = aq % sets, tag0 = aq / sets + 1;
+  const uint64_t sq = by_line(r.stride_bytes), sr = r.stride_bytes - sq * line;
+  const uint64_t dset = sq % sets, dtag = sq / sets;
+  LineTotals res;
   for (uint32_t i = 0; i < runs; ++i) {
     const uint64_t span_end = ar + run_bytes;  // from the start of the run's first line
     const uint64_t count = by_line(span_end - 1) + 1;
     uint64_t set = set0, tag = tag0;
     for (uint64_t k = 0; k < count; ++k) {
-      const uint64_t lo = k == 0 ? ar : 0, hi = k + 1 == count ? span_end - k * line_ : line_;  // in line k
-      touch<Tag, Mask, Rank>(blocks_ + set * set_bytes_, Tag(tag),
-                             Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))), hi - lo, r.write,
+      const uint64_t lo = k == 0 ? ar : 0, hi = k + 1 == count ? span_end - k * line : line;  // in line k
+      touch<Tag, Mask, Rank>(g, blocks + set * set_bytes, Tag(tag),
+                             Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))), hi - lo, write,
                              res);
-      if (++set == sets_) {
+      if (++set == sets) {
         set = 0;
         ++tag;
       }
     }
     ar += sr;
-    const uint64_t carry = ar >= line_;
-    ar -= carry * line_;
+    const uint64_t carry = ar >= line;
+    ar -= carry * line;
     set0 += dset + carry;
     tag0 += dtag;
-    if (set0 >= sets_) {
-      set0 -= sets_;
+    if (set0 >= sets) {
+      set0 -= sets;
       ++tag0;
     }
   }
+  out.l2_hits += res.hits;
+  out.l2_misses += res.misses;
+  out.hit_bytes += res.hit_bytes;
+  out.miss_bytes += res.miss_bytes;
+  out.fill_bytes += res.fill_bytes;
+  out.writeback_bytes += res.writeback_bytes;
 }
 
 MemResult L2Memory::access(const MemRequest& r) {

@@ -84,8 +84,6 @@ class L2Memory : public MemorySystem {
   template <class Tag, class Mask, class Rank>
   void access_lines(const MemRequest& r, MemResult& res);
   template <class Tag, class Mask, class Rank>
-  void touch(uint8_t* set, Tag tag, Mask mask, uint64_t bytes, bool write, MemResult& res);
-  template <class Tag, class Mask, class Rank>
   void reset_ranks();
 
   const HwConfig& hw_;
@@ -112,7 +110,6 @@ class L2Memory : public MemorySystem {
   size_t rank_at_ = 0, valid_at_ = 0, dirty_at_ = 0;  // byte offsets in a block
   std::vector<uint8_t> storage_;           // sets_ blocks, from the first 64 B boundary
   uint8_t* blocks_ = nullptr;
-  uint32_t clock_ = 0;  // accesses; at 2^32 the order is forgotten once (every rank reset)
 };
 
 }  // namespace sim
