@@ -42,21 +42,27 @@ L2Memory::L2Memory(const HwConfig& hw, const std::vector<isa::Tensor>& tensors)
   sector_shift_ = shift_of(sector_);
   // The largest tag any access of this layout can have: the last line's.
   const uint64_t max_tag = (at ? (at - 1) / line_ : 0) / sets_ + 1;
-  // Three layouts: the small one (at most 16 ways, uint32 tags, uint8 masks
-  // and ranks), else uint64 tags, uint16 masks and uint8 or uint16 ranks.
+  // Four layouts: the line one (one sector per line, at most 16 ways, tags
+  // under 2^16: a set is one 64 B host line), the small one (at most 16 ways,
+  // uint32 tags, uint8 masks and ranks), else uint64 tags, uint16 masks and
+  // uint8 or uint16 ranks.
+  const bool line = sectors_per_line_ == 1 && ways_ <= 16 && max_tag < UINT16_MAX;
   const bool small = max_tag < UINT32_MAX && sectors_per_line_ <= 8 && ways_ <= 16, rank8 = ways_ <= 256;
-  const size_t tag_size = small ? 4 : 8, mask_size = small ? 1 : 2, rank_size = rank8 ? 1 : 2;
+  const size_t tag_size = line ? 2 : small ? 4 : 8, mask_size = line ? 0 : small ? 1 : 2, rank_size = rank8 ? 1 : 2;
   // Every field has room for the ways rounded up to 16, so the searches run
   // over whole groups of 16 (the padding: tag 0, which no access has; the
   // largest rank, which no way has and no use changes).
   const size_t padded = (ways_ + 15) / 16 * 16;
   rank_at_ = padded * tag_size;
   valid_at_ = rank_at_ + padded * rank_size;
-  dirty_at_ = valid_at_ + padded * mask_size;
-  set_bytes_ = (dirty_at_ + padded * mask_size + 63) / 64 * 64;
+  dirty_at_ = valid_at_ + padded * mask_size;  // the line layout: a uint16 of dirty bits, one per way
+  set_bytes_ = (dirty_at_ + (line ? 2 : padded * mask_size) + 63) / 64 * 64;
   storage_.assign(sets_ * set_bytes_ + 64, 0);
   blocks_ = storage_.data() + (64 - reinterpret_cast<uintptr_t>(storage_.data()) % 64) % 64;
-  if (small) {
+  if (line) {
+    access_fn_ = &L2Memory::access_lines<uint16_t, uint16_t, uint8_t>;
+    reset_ranks<uint16_t, uint16_t, uint8_t>();
+  } else if (small) {
     access_fn_ = &L2Memory::access_lines<uint32_t, uint8_t, uint8_t>;
     reset_ranks<uint32_t, uint8_t, uint8_t>();
   } else if (rank8) {
@@ -89,6 +95,9 @@ uint32_t sector_mask(uint32_t s0, uint32_t s1) {  // bits s0..s1 (s1 < 16)
 // 64 B line of tags, one of ranks and masks; searched 16 ways at once.
 template <class Tag, class Rank>
 constexpr bool kSmall = std::is_same_v<Tag, uint32_t> && std::is_same_v<Rank, uint8_t>;
+// The line layout: one sector per line, at most 16 ways, uint16 tags.
+template <class Tag>
+constexpr bool kLine = std::is_same_v<Tag, uint16_t>;
 
 // Every set's ranks before the first access: the ways in index order, way 0
 // the oldest (the first victim among equals).
@@ -211,6 +220,71 @@ __attribute__((always_inline)) inline void touch(const SetLayout& g, uint8_t* bl
     res.fill_bytes += popcount(mask) * g.sector;
   }
 }
+// A line access in the line layout: a set is one 64 B host line, 16 uint16
+// tags, 16 uint8 ranks and a uint16 of dirty bits (bit w: way w). A line in
+// the L2 is always wholly valid (its one sector is filled by the miss that
+// brings it, or written by the store that allocates it), so there are no
+// valid bits and a tag hit is a hit. The same policy as touch() above.
+__attribute__((always_inline)) inline void touch_line(const SetLayout& g, uint8_t* block, uint16_t tag,
+                                                      uint64_t bytes, bool write, LineTotals& res) {
+  uint16_t* tags = reinterpret_cast<uint16_t*>(block);
+  uint8_t* rank = block + g.rank_at;
+  uint16_t& dirty = *reinterpret_cast<uint16_t*>(block + g.dirty_at);
+  const uint32_t ways = g.ways;
+  uint32_t w = ways;
+  // The way holding the tag, else the least recently used one.
+#ifdef __SSE2__
+  const __m128i t = _mm_set1_epi16(short(tag));
+  const __m128i* tv = reinterpret_cast<const __m128i*>(tags);
+  const uint32_t hit = uint32_t(
+      _mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(_mm_load_si128(tv), t), _mm_cmpeq_epi16(_mm_load_si128(tv + 1), t))));
+  const __m128i rv = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
+  if (hit) w = uint32_t(__builtin_ctz(hit));
+  else w = uint32_t(__builtin_ctz(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(rv, _mm_set1_epi8(char(ways - 1)))))));
+  // w becomes the most recently used: the ways used since move one back.
+  const uint8_t r = rank[w];
+  if (r) {  // rank < r is rank <= r - 1 (unsigned; the padding, 255, never is)
+    const __m128i lt = _mm_cmpeq_epi8(_mm_min_epu8(rv, _mm_set1_epi8(char(r - 1))), rv);
+    _mm_store_si128(reinterpret_cast<__m128i*>(rank), _mm_sub_epi8(rv, lt));
+  }
+#else
+  bool hit = false;
+  for (uint32_t i = 0; i < ways && !hit; ++i)
+    if (tags[i] == tag) w = i, hit = true;
+  if (!hit)
+    for (uint32_t i = 0; i < ways; ++i)
+      if (rank[i] == ways - 1) w = i;
+  const uint8_t r = rank[w];
+  for (uint32_t i = 0; i < 16; ++i) rank[i] = uint8_t(rank[i] + (rank[i] < r));
+#endif
+  rank[w] = 0;
+  const uint16_t bit = uint16_t(1u << w);
+  if (hit) {
+    ++res.hits;
+    if (!write) {
+      res.hit_bytes += bytes;
+      return;
+    }
+  } else {
+    ++res.misses;
+    if (tags[w] && (dirty & bit)) res.writeback_bytes += g.sector;
+    tags[w] = tag;
+    dirty = uint16_t(dirty & ~bit);
+    if (!write) {
+      res.miss_bytes += bytes;
+      res.fill_bytes += g.sector;
+      return;
+    }
+  }
+  // A write: allocate (no fetch).
+  if (g.write_back) {
+    dirty = uint16_t(dirty | bit);
+    res.hit_bytes += bytes;
+  } else {
+    res.miss_bytes += bytes;
+    res.fill_bytes += g.sector;
+  }
+}
 }  // namespace
 
 template <class Tag, class Mask, class Rank>
@@ -245,9 +319,12 @@ void L2Memory::access_lines(const MemRequest& r, MemResult& out) {
     uint64_t set = set0, tag = tag0;
     for (uint64_t k = 0; k < count; ++k) {
       const uint64_t lo = k == 0 ? ar : 0, hi = k + 1 == count ? span_end - k * line : line;  // in line k
-      touch<Tag, Mask, Rank>(g, blocks + set * set_bytes, Tag(tag),
-                             Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))), hi - lo, write,
-                             res);
+      if constexpr (kLine<Tag>)
+        touch_line(g, blocks + set * set_bytes, Tag(tag), hi - lo, write, res);
+      else
+        touch<Tag, Mask, Rank>(g, blocks + set * set_bytes, Tag(tag),
+                               Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))), hi - lo,
+                               write, res);
       if (++set == sets) {
         set = 0;
         ++tag;

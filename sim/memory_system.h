@@ -99,12 +99,15 @@ class L2Memory : public MemorySystem {
   // touches one or two of them: the ways' tags (line / sets_ + 1, 0 = empty),
   // then their LRU ranks (0 = most recently used .. ways - 1 = the victim;
   // equal to ordering by the time of last use, never-used ways oldest and the
-  // lowest-numbered of those first), valid and dirty sector masks. Two
-  // layouts: the small one (at most 16 ways, 8 sectors per line, every tag of
-  // the program's layout under 2^32: uint32 tags, uint8 ranks and masks, 128
-  // B per set, searched 16 ways at once), else uint64 tags, uint16 masks and
-  // uint8 ranks (uint16 past 256 ways). Each field has room for the ways
-  // rounded up to 16.
+  // lowest-numbered of those first), valid and dirty sector masks. Layouts:
+  // - line: one sector per line (a2a3), at most 16 ways, every tag of the
+  //   program's layout under 2^16: uint16 tags, uint8 ranks, dirty bits in
+  //   one uint16 and no valid bits (a line in the L2 is wholly valid); 64 B
+  //   per set, searched 16 ways at once;
+  // - small: at most 16 ways, 8 sectors per line, tags under 2^32: uint32
+  //   tags, uint8 ranks and masks, 128 B per set, searched 16 ways at once;
+  // - else uint64 tags, uint16 masks and uint8 ranks (uint16 past 256 ways).
+  // Each field has room for the ways rounded up to 16.
   void (L2Memory::*access_fn_)(const MemRequest&, MemResult&) = nullptr;
   size_t set_bytes_ = 0;                   // one set's block (a multiple of 64)
   size_t rank_at_ = 0, valid_at_ = 0, dirty_at_ = 0;  // byte offsets in a block
