@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "isa/yaml_map.h"
 #include "workloads/builder.h"
 #include "workloads/micro.h"
 #include "workloads/qwen3_check.h"
@@ -21,44 +22,18 @@ namespace workloads {
 
 namespace {
 
-int line_of(const YAML::Node& n, int fallback) {
-  if (!n.IsDefined() || n.IsNull()) return fallback;
-  int l = n.Mark().line;
-  return l >= 0 ? l + 1 : fallback;
-}
+using isa::yaml_line;
 
-// A YAML mapping being read: remembers which keys were used so the rest can
-// be rejected as unknown.
-class Map {
+// A mapping of a workload file (isa/yaml_map.h), with the typed readers that
+// the generators' parameters need.
+class Map : public isa::YamlMap<WorkloadError> {
  public:
-  Map(const std::string& file, const YAML::Node& node, std::string path, int parent_line)
-      : file_(file), node_(node), path_(std::move(path)), line_(line_of(node, parent_line)) {
-    if (!node_.IsDefined() || !node_.IsMap())
-      fail(line_, path_,
-           node_.IsDefined() && !node_.IsNull() ? "expected a mapping" : "expected a mapping, got nothing");
-  }
-
-  // "FILE:LINE: PATH: MSG" (the top of the file has no PATH).
-  [[noreturn]] void fail(int line, const std::string& path, const std::string& msg) const {
-    throw WorkloadError(file_ + ":" + std::to_string(line) + ": " + (path.empty() ? "" : path + ": ") + msg);
-  }
-  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  int line() const { return line_; }
-  const std::string& file() const { return file_; }
-
-  bool has(const std::string& key) const { return bool(node_[key]); }
-  YAML::Node get(const std::string& key) {
-    known_.insert(key);
-    YAML::Node n = node_[key];
-    if (!n) fail(line_, key_path(key), "missing (required)");
-    return n;
-  }
-  int line_of_key(const std::string& key) const { return line_of(node_[key], line_); }
+  using YamlMap::YamlMap;
 
   int64_t req_int(const std::string& key) { return to_int(get(key), key); }
   int64_t opt_int(const std::string& key, int64_t def) {
-    known_.insert(key);
-    return has(key) ? to_int(node_[key], key) : def;
+    const YAML::Node n = opt(key);
+    return n ? to_int(n, key) : def;
   }
   int64_t req_pos(const std::string& key) {
     int64_t v = req_int(key);
@@ -84,59 +59,27 @@ class Map {
   }
   bool opt_bool(const std::string& key, bool def) { return opt_as(key, def, "true or false"); }
   double opt_double(const std::string& key, double def) { return opt_as(key, def, "a number"); }
-  void allow(const std::string& key) { known_.insert(key); }
-  Map sub(const std::string& key) { return Map(file_, get(key), key_path(key), line_); }
-
-  // Rejects keys not read (or allowed).
-  void finish() const {
-    for (auto it = node_.begin(); it != node_.end(); ++it) {
-      std::string k = it->first.Scalar();
-      if (!known_.count(k)) {
-        std::string expected;
-        for (const std::string& x : known_) expected += (expected.empty() ? "" : ", ") + x;
-        fail(line_of(it->first, line_), key_path(k), "unknown key (expected one of: " + expected + ")");
-      }
-    }
-  }
-
-  int64_t to_int(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) fail(line_of(n, line_), key_path(key), "expected an integer");
-    try {
-      return n.as<int64_t>();
-    } catch (const YAML::Exception&) {
-      fail(line_of(n, line_), key_path(key), "expected an integer, got '" + n.Scalar() + "'");
-    }
-  }
-  std::string to_str(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) fail(line_of(n, line_), key_path(key), "expected a string");
-    return n.Scalar();
-  }
+  Map sub(const std::string& key) { return Map(file(), get(key), key_path(key), line()); }
 
  private:
   // An optional key read as T; `expected` says what T looks like in the error.
   template <class T>
   T opt_as(const std::string& key, T def, const char* expected) {
-    known_.insert(key);
-    if (!has(key)) return def;
-    YAML::Node n = node_[key];
+    const YAML::Node n = opt(key);
+    if (!n) return def;
     try {
       return n.as<T>();
     } catch (const YAML::Exception&) {
-      fail(line_of(n, line_), key_path(key), std::string("expected ") + expected + ", got '" + scalar(n) + "'");
+      fail(yaml_line(n, line()), key_path(key),
+           std::string("expected ") + expected + ", got '" + (n.IsScalar() ? n.Scalar() : "<not a scalar>") + "'");
     }
   }
-  static std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "<not a scalar>"; }
-  const std::string& file_;
-  YAML::Node node_;
-  std::string path_;
-  int line_;
-  std::set<std::string> known_;
 };
 
 // Line of a key path such as "tiling.kv_out_chunk" or "seq_lens.list[3]".
 int line_of_path(const YAML::Node& root, const std::string& path) {
   YAML::Node cur = root;
-  int line = line_of(root, 1);
+  int line = yaml_line(root, 1);
   size_t pos = 0;
   while (pos <= path.size()) {
     size_t dot = path.find('.', pos);
@@ -149,11 +92,11 @@ int line_of_path(const YAML::Node& root, const std::string& path) {
     }
     if (!cur.IsMap() || !cur[seg]) break;
     YAML::Node next = cur[seg];
-    line = line_of(next, line);
+    line = yaml_line(next, line);
     if (index >= 0) {
       if (!next.IsSequence() || size_t(index) >= next.size()) break;
       next = next[size_t(index)];
-      line = line_of(next, line);
+      line = yaml_line(next, line);
     }
     cur = next;
     if (dot == std::string::npos) break;
@@ -213,7 +156,7 @@ isa::Program vector_chain(Map& root, const Target& target) {
     if (std::find(names.begin(), names.end(), op) == names.end()) {
       std::string all;
       for (const auto& n : names) all += (all.empty() ? "" : " ") + n;
-      root.fail(line_of(ops[i], root.line()), "ops[" + std::to_string(i) + "]",
+      root.fail(yaml_line(ops[i], root.line()), "ops[" + std::to_string(i) + "]",
                 "unknown op '" + op + "' (one of: " + all + ")");
     }
     p.ops.push_back(op);
@@ -355,9 +298,9 @@ Workload qwen3(Map& root, const YAML::Node& doc, const Target& target, bool buil
       try {
         x = list[i].as<int64_t>();
       } catch (const YAML::Exception&) {
-        q.fail(line_of(list[i], q.line()), path, "expected an integer");
+        q.fail(yaml_line(list[i], q.line()), path, "expected an integer");
       }
-      check_len(x, line_of(list[i], q.line()), path);
+      check_len(x, yaml_line(list[i], q.line()), path);
       p.seq_lens.push_back(int32_t(x));
     }
   } else {

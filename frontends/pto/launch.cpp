@@ -13,68 +13,15 @@
 #include "frontends/pto/pto.h"
 #include "isa/access.h"
 #include "isa/validate.h"
+#include "isa/yaml_map.h"
 
 namespace pto {
 
 namespace {
 
-int line_of(const YAML::Node& n, int fallback) {
-  if (!n.IsDefined() || n.IsNull()) return fallback;
-  const int l = n.Mark().line;
-  return l >= 0 ? l + 1 : fallback;
-}
-
+using isa::yaml_line;
 // A mapping of the launch file; unknown keys are errors.
-class Map {
- public:
-  Map(const std::string& file, const YAML::Node& node, std::string path, int parent_line)
-      : file_(file), node_(node), path_(std::move(path)), line_(line_of(node, parent_line)) {
-    if (!node_.IsDefined() || !node_.IsMap()) fail(line_, path_, "expected a mapping");
-  }
-  [[noreturn]] void fail(int line, const std::string& path, const std::string& msg) const {
-    throw PtoError(file_ + ":" + std::to_string(line) + ": " + (path.empty() ? "" : path + ": ") + msg);
-  }
-  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  int line() const { return line_; }
-  bool has(const std::string& key) const { return bool(node_[key]); }
-  YAML::Node get(const std::string& key) {
-    known_.insert(key);
-    YAML::Node n = node_[key];
-    if (!n) fail(line_, key_path(key), "missing (required)");
-    return n;
-  }
-  YAML::Node opt(const std::string& key) {
-    known_.insert(key);
-    return node_[key];
-  }
-  int line_of_key(const std::string& key) const { return line_of(node_[key], line_); }
-  std::string str(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) fail(line_of(n, line_), key_path(key), "expected a string");
-    return n.Scalar();
-  }
-  int64_t integer(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) fail(line_of(n, line_), key_path(key), "expected an integer");
-    const std::string& s = n.Scalar();
-    char* end = nullptr;
-    errno = 0;
-    const long long v = std::strtoll(s.c_str(), &end, 0);
-    if (s.empty() || *end || errno) fail(line_of(n, line_), key_path(key), "expected an integer, got '" + s + "'");
-    return v;
-  }
-  void no_unknown() const {
-    for (auto it = node_.begin(); it != node_.end(); ++it) {
-      const std::string k = it->first.as<std::string>();
-      if (!known_.count(k)) fail(line_of(it->first, line_), key_path(k), "unknown key");
-    }
-  }
-
- private:
-  std::string file_;
-  YAML::Node node_;
-  std::string path_;
-  int line_;
-  std::set<std::string> known_;
-};
+using Map = isa::YamlMap<PtoError>;
 
 std::string dir_of(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -144,11 +91,11 @@ class Loader {
     std::vector<std::pair<std::string, int>> paths;  // path, line in the launch file
     if (YAML::Node n = top.opt("pto")) {
       if (n.IsScalar()) {
-        paths.push_back({dir_of(launch_) + n.Scalar(), line_of(n, 1)});
+        paths.push_back({dir_of(launch_) + n.Scalar(), yaml_line(n, 1)});
       } else if (n.IsSequence()) {
-        for (const YAML::Node& e : n) paths.push_back({dir_of(launch_) + top.str(e, "pto"), line_of(e, 1)});
+        for (const YAML::Node& e : n) paths.push_back({dir_of(launch_) + top.to_str(e, "pto"), yaml_line(e, 1)});
       } else {
-        top.fail(line_of(n, 1), "pto", "expected a file name or a list of them");
+        top.fail(yaml_line(n, 1), "pto", "expected a file name or a list of them");
       }
     }
     for (const std::string& x : extra_pto) paths.push_back({x, 0});
@@ -178,7 +125,7 @@ class Loader {
       }
     tensors(top);
     launches(top);
-    top.no_unknown();
+    top.finish(isa::UnknownKeys::NameOnly);
     return finish();
   }
 
@@ -187,17 +134,17 @@ class Loader {
     if (!ts.IsMap() || ts.size() == 0) top.fail(top.line_of_key("tensors"), "tensors", "expected a mapping of tensors");
     for (auto it = ts.begin(); it != ts.end(); ++it) {
       const std::string name = it->first.as<std::string>();
-      Map t(launch_, it->second, "tensors." + name, line_of(it->first, 1));
+      Map t(launch_, it->second, "tensors." + name, yaml_line(it->first, 1));
       isa::Tensor x;
       x.name = name;
       YAML::Node shape = t.get("shape");
       if (!shape.IsSequence() || shape.size() == 0) t.fail(t.line_of_key("shape"), t.key_path("shape"), "expected a list of sizes");
       for (const YAML::Node& d : shape) {
-        const int64_t v = t.integer(d, "shape");
-        if (v <= 0) t.fail(line_of(d, t.line()), t.key_path("shape"), "sizes must be positive");
+        const int64_t v = t.to_int(d, "shape");
+        if (v <= 0) t.fail(yaml_line(d, t.line()), t.key_path("shape"), "sizes must be positive");
         x.shape.push_back(v);
       }
-      const std::string dt = t.str(t.get("dtype"), "dtype");
+      const std::string dt = t.to_str(t.get("dtype"), "dtype");
       if (dt == "bf16") x.dtype = isa::DType::BF16;
       else if (dt == "fp16" || dt == "f16") x.dtype = isa::DType::FP16;
       else if (dt == "fp32" || dt == "f32") x.dtype = isa::DType::FP32;
@@ -210,7 +157,7 @@ class Loader {
       }
       bool kind_given = false;
       if (YAML::Node k = t.opt("kind")) {
-        const std::string s = t.str(k, "kind");
+        const std::string s = t.to_str(k, "kind");
         kind_given = true;
         if (s == "in") x.kind = isa::TensorKind::In;
         else if (s == "out") x.kind = isa::TensorKind::Out;
@@ -219,7 +166,7 @@ class Loader {
         else t.fail(t.line_of_key("kind"), t.key_path("kind"), "unknown kind '" + s + "' (in, out, inout, scratch)");
       }
       if (YAML::Node r = t.opt("role")) {
-        const std::string s = t.str(r, "role");
+        const std::string s = t.to_str(r, "role");
         bool ok = false;
         for (isa::InputRole role : {isa::InputRole::Data, isa::InputRole::Weight, isa::InputRole::Gain,
                                     isa::InputRole::Cache, isa::InputRole::RopeCos, isa::InputRole::RopeSin})
@@ -234,15 +181,15 @@ class Loader {
         if (x.dtype != isa::DType::INT32) t.fail(t.line_of_key("init"), t.key_path("init"), "init values are for int32 tensors");
         if (!in.IsSequence()) t.fail(t.line_of_key("init"), t.key_path("init"), "expected a list of integers");
         for (const YAML::Node& v : in) {
-          const int64_t i = t.integer(v, "init");
-          if (i < INT32_MIN || i > INT32_MAX) t.fail(line_of(v, t.line()), t.key_path("init"), "does not fit int32");
+          const int64_t i = t.to_int(v, "init");
+          if (i < INT32_MIN || i > INT32_MAX) t.fail(yaml_line(v, t.line()), t.key_path("init"), "does not fit int32");
           x.init.push_back(int32_t(i));
         }
         if (int64_t(x.init.size()) != x.elems())
           t.fail(t.line_of_key("init"), t.key_path("init"),
                  std::to_string(x.init.size()) + " values for " + std::to_string(x.elems()) + " elements");
       }
-      t.no_unknown();
+      t.finish(isa::UnknownKeys::NameOnly);
       kind_given_.push_back(kind_given);
       p_.tensors.push_back(std::move(x));
     }
@@ -254,13 +201,13 @@ class Loader {
   // block / blocks.
   Arg arg(Map& l, const YAML::Node& n, const Param& prm, int64_t block, int64_t blocks, const std::string& key) {
     Arg a;
-    if (!n.IsScalar()) l.fail(line_of(n, l.line()), l.key_path(key), "expected a tensor name or an integer");
+    if (!n.IsScalar()) l.fail(yaml_line(n, l.line()), l.key_path(key), "expected a tensor name or an integer");
     const std::string& s = n.Scalar();
     if (prm.pointer) {
       auto t = tensor(s);
-      if (!t) l.fail(line_of(n, l.line()), l.key_path(key), "%" + prm.name + " is a GM pointer but '" + s + "' is not one of the tensors");
+      if (!t) l.fail(yaml_line(n, l.line()), l.key_path(key), "%" + prm.name + " is a GM pointer but '" + s + "' is not one of the tensors");
       if (p_.tensors[*t].dtype != prm.dtype)
-        l.fail(line_of(n, l.line()), l.key_path(key),
+        l.fail(yaml_line(n, l.line()), l.key_path(key),
                "%" + prm.name + " is " + prm.type + " but tensor '" + s + "' is " + isa::to_string(p_.tensors[*t].dtype));
       a.tensor = true;
       a.index = *t;
@@ -268,8 +215,8 @@ class Loader {
     }
     if (s == "block") a.value = block;
     else if (s == "blocks") a.value = blocks;
-    else if (tensor(s)) l.fail(line_of(n, l.line()), l.key_path(key), "%" + prm.name + " is " + prm.type + ", not a GM pointer: give an integer");
-    else a.value = l.integer(n, key);
+    else if (tensor(s)) l.fail(yaml_line(n, l.line()), l.key_path(key), "%" + prm.name + " is " + prm.type + ", not a GM pointer: give an integer");
+    else a.value = l.to_int(n, key);
     return a;
   }
 
@@ -283,7 +230,7 @@ class Loader {
     std::map<std::string, std::vector<uint32_t>> named;  // launch name -> its tasks
     for (size_t li = 0; li < ls.size(); ++li) {
       Map l(launch_, ls[li], "launches[" + std::to_string(li) + "]", top.line());
-      const std::string kname = l.str(l.get("kernel"), "kernel");
+      const std::string kname = l.to_str(l.get("kernel"), "kernel");
       auto fit = funcs_.find(kname);
       if (fit == funcs_.end()) {
         std::string known;
@@ -300,7 +247,7 @@ class Loader {
           const std::string s = b.Scalar();
           const size_t dots = s.find("..");
           if (dots == std::string::npos) {
-            blocks.push_back(l.integer(b, "block"));
+            blocks.push_back(l.to_int(b, "block"));
           } else {
             YAML::Node lo(s.substr(0, dots)), hi(s.substr(dots + 2));
             int64_t a = 0, z = 0;
@@ -314,7 +261,7 @@ class Loader {
             for (int64_t i = a; i <= z; ++i) blocks.push_back(i);
           }
         } else if (b.IsSequence() && b.size() > 0) {
-          for (const YAML::Node& e : b) blocks.push_back(l.integer(e, "block"));
+          for (const YAML::Node& e : b) blocks.push_back(l.to_int(e, "block"));
         } else {
           l.fail(bl, l.key_path("block"), "expected FIRST..LAST, a list or an integer");
         }
@@ -325,22 +272,22 @@ class Loader {
       if (!grid) blocks.push_back(0);
       int64_t block_num = int64_t(blocks.size());
       if (YAML::Node bn = l.opt("block_num")) {
-        block_num = l.integer(bn, "block_num");
+        block_num = l.to_int(bn, "block_num");
         if (block_num <= *std::max_element(blocks.begin(), blocks.end()))
           l.fail(l.line_of_key("block_num"), l.key_path("block_num"), "must be above every block index");
       }
       std::string lname;
       if (YAML::Node n = l.opt("name")) {
-        lname = l.str(n, "name");
+        lname = l.to_str(n, "name");
         if (named.count(lname)) l.fail(l.line_of_key("name"), l.key_path("name"), "two launches named '" + lname + "'");
       }
       std::vector<uint32_t> after;
       if (YAML::Node a = l.opt("after")) {
         if (!a.IsSequence()) l.fail(l.line_of_key("after"), l.key_path("after"), "expected a list of launch names");
         for (const YAML::Node& e : a) {
-          const std::string n = l.str(e, "after");
+          const std::string n = l.to_str(e, "after");
           auto it = named.find(n);
-          if (it == named.end()) l.fail(line_of(e, l.line()), l.key_path("after"), "no earlier launch named '" + n + "'");
+          if (it == named.end()) l.fail(yaml_line(e, l.line()), l.key_path("after"), "no earlier launch named '" + n + "'");
           after.insert(after.end(), it->second.begin(), it->second.end());
         }
       }
@@ -385,7 +332,7 @@ class Loader {
               am.fail(am.line(), l.key_path("args"), "no value for %" + prm.name + " of @" + f.name);
             }
           }
-          am.no_unknown();
+          am.finish(isa::UnknownKeys::NameOnly);
         } else if (args && !args.IsNull()) {
           l.fail(l.line_of_key("args"), l.key_path("args"), "expected a list (one per parameter) or a mapping by parameter name");
         } else {
@@ -437,7 +384,7 @@ class Loader {
       // A grid's block index as the task sees it (sblock) is its position
       // in the grid; the kernel has the index itself baked in.
       if (!lname.empty()) named[lname] = mine;
-      l.no_unknown();
+      l.finish(isa::UnknownKeys::NameOnly);
     }
   }
 

@@ -307,6 +307,9 @@ TEST(PtoImport, LaunchFileErrorsNameFileLineAndKey) {
   EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp64}\n"),
             "l.yaml:3: tensors.x.dtype: unknown dtype 'fp64' (bf16, fp16, fp32, int32)");
   EXPECT_EQ(launch_error(std::string(kLaunch) + "bogus: 1\n"), "l.yaml:7: bogus: unknown key");
+  // The launch file is read as the workload files are (isa/yaml_map.h).
+  EXPECT_EQ(launch_error(""), "l.yaml:1: expected a mapping, got nothing");
+  EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: 3\n"), "l.yaml:3: tensors.x: expected a mapping");
   EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\nlaunches:\n  - {kernel: nope}\n"),
             "l.yaml:5: launches[0].kernel: no func.func @nope in the .pto files (k)");
   EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\nlaunches:\n  - {kernel: k, args: [x]}\n"),
