@@ -1,6 +1,7 @@
 // .pto text -> functions of statements (frontends/pto/ast.h).
 //
-// The dialect is read as PTOAS prints it: one op per line; a line ending in
+// The dialect is read as PTOAS prints it: one op per line (an op may go on
+// over more lines: see split_lines); a line ending in
 // '{' opens a region (func.func, scf.for, scf.if), a line "}" closes it and
 // "} else {" switches scf.if to its else region. Types and attributes
 // (!pto.tile_buf<...>, #pto.kernel_kind<cube>) are single tokens whose
@@ -87,16 +88,37 @@ class Parser {
     size_t i = 0;
     Line cur{1, {}};
     const size_t n = text_.size();
+    int open = 0;  // '(' and '[' not yet closed on the current op
     auto flush = [&] {
       if (!cur.toks.empty()) lines_.push_back(std::move(cur));
       cur = Line{no, {}};
+      open = 0;
+    };
+    // An op may span lines (MLIR has no line structure): it goes on while a
+    // '(' or '[' is open, and onto a next line that cannot start a statement
+    // (one that starts with punctuation such as '(', ':', '->' or '{', or
+    // with a word without a dot such as `outs` or `attributes`; statements
+    // start with a %result, an op name, '}', or return). The op keeps its
+    // first line.
+    auto goes_on = [&](size_t j) {
+      if (cur.toks.empty()) return false;
+      if (open > 0) return true;
+      while (j < n && (text_[j] == ' ' || text_[j] == '\t' || text_[j] == '\r')) ++j;
+      if (j >= n || text_[j] == '\n' || text_[j] == '%' || text_[j] == '}' || text_[j] == '!' || text_[j] == '#' ||
+          text_[j] == '^' || text_[j] == '"' || (text_[j] == '/' && j + 1 < n && text_[j + 1] == '/'))
+        return false;
+      if (!std::isalpha(static_cast<unsigned char>(text_[j])) && text_[j] != '_') return true;
+      size_t e = j;
+      while (e < n && ident_char(text_[e])) ++e;
+      const std::string_view word = text_.substr(j, e - j);
+      return word.find('.') == std::string_view::npos && word != "return" && word != "module";
     };
     while (i < n) {
       const char c = text_[i];
       if (c == '\n') {
         ++no;
         ++i;
-        flush();
+        if (!goes_on(i)) flush();
         continue;
       }
       if (c == ' ' || c == '\t' || c == '\r') {
@@ -171,12 +193,15 @@ class Parser {
         continue;
       }
       if (std::string_view("()[]{}<>,:=?*+").find(c) != std::string_view::npos) {
+        if (c == '(' || c == '[') ++open;
+        if ((c == ')' || c == ']') && open > 0) --open;
         ++i;
         cur.toks.push_back({T::Punct, std::string(1, c)});
         continue;
       }
       fail(no, std::string("unexpected character '") + (std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c) : "\\x" + std::to_string(int(static_cast<unsigned char>(c)))) + "'");
     }
+    if (open > 0) fail(cur.no, "an op not closed at the end of the file ('(' or '[' without its ')' or ']')");
     flush();
   }
 

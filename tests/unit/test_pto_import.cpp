@@ -97,6 +97,31 @@ TEST(PtoImport, AVectorKernelBecomesItsInstructions) {
   EXPECT_EQ(isa::parse_program(isa::print_program(p), "x"), p);
 }
 
+TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
+  // The texp of AVectorKernelBecomesItsInstructions written over four lines
+  // (15-18): inside its open '(', then `outs` and a trailing attribute
+  // dictionary, neither of which can start a statement. The store that
+  // follows is at line 20 (19 is its partition view).
+  const pto::Imported im = import(kernel(line("pto.texp ins(%t") + line("      : " + kT + ")") +
+                                         line("    outs(%u : " + kT + ")") + line("    {note = 1}")));
+  const auto& s = im.program.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(isa::mnemonic(s[1]), "vexp");
+  EXPECT_EQ(s[1].a.offset, 0u);
+  EXPECT_EQ(s[1].dst.offset, 2048u);
+  EXPECT_EQ(im.source.instr(0, 1, 1), 15u);  // the op keeps its first line
+  EXPECT_EQ(im.source.instr(0, 1, 2), 20u);
+  // A bracket never closed is named at its op's line, not read to the end.
+  EXPECT_EQ(error_of(kernel(line("pto.texp ins(%t : " + kT))),
+            "k.pto:15: an op not closed at the end of the file ('(' or '[' without its ')' or ']')");
+  // The push/pop setup that PTOAS prints over two lines is one op, so its
+  // error is the op's own, at its first line.
+  EXPECT_NE(error_of(kernel(line("pto.aic_initialize_pipe {dir_mask = 1, slot_size = 16384}") +
+                            line("    (gm_slot_buffer = %y : !pto.ptr<f32>, c2v_consumer_buf = %a0 : i64)")))
+                .find("k.pto:15: unsupported op 'pto.aic_initialize_pipe': cube/vector push and pop"),
+            std::string::npos);
+}
+
 TEST(PtoImport, AVecToVecTmovIsACopyOnTheVectorPipe) {
   const isa::Program p = import(kernel(op("pto.tmov", "%t : " + kT, "%u : " + kT))).program;
   const isa::Instr& in = p.kernels[0].vec[0][1];
