@@ -25,7 +25,8 @@ struct Stmt {
   size_t n_ins = 0;                  // pto ops: args[0, n_ins) are ins, the rest outs
   std::vector<std::string> types;    // pto ops: the types of ins then outs; arith: the result type
   std::map<std::string, std::vector<Operand>> lists;  // shape, strides, offsets, sizes
-  std::map<std::string, Operand> named;               // alloc_tile: addr, valid_row, valid_col
+  std::map<std::string, Operand> named;               // alloc_tile: addr, valid_row, valid_col; pipe ops' (key = %v)
+  std::map<std::string, std::string> attrs;           // push/pop ops: {key = value}, values as written
   std::string attr;                  // arith.constant: the literal; arith.cmpi: the predicate
   std::vector<Block> regions;        // scf.for: body; scf.if: then (, else)
   std::vector<Operand> iter_init;    // scf.for iter_args: initial values

@@ -71,9 +71,9 @@ std::string strip(std::string s) {
 class Expander {
  public:
   Expander(const Module& m, const Module::Func& f, const isa::Program& p, SiteFn& site_of, int64_t block,
-           int64_t blocks, uint64_t max_instrs, uint64_t max_steps)
+           int64_t blocks, uint64_t max_instrs, uint64_t max_steps, const Pipe& pipe)
       : m_(m), f_(f), p_(p), site_of_(site_of), block_(block), blocks_(blocks), max_instrs_(max_instrs),
-        max_steps_(max_steps) {}
+        max_steps_(max_steps), pipe_(pipe) {}
 
   Expanded run(const std::vector<Arg>& args) {
     if (args.size() != f_.params.size())
@@ -186,8 +186,219 @@ class Expander {
       v.i = op == "pto.get_block_idx" ? block_ : blocks_;
       return set(s, 0, v);
     }
+    if (op == "pto.get_subblock_idx" || op == "pto.get_subblock_num") {
+      if (pipe_.role != Pipe::Vector)
+        fail(s.line, op + ": only in the vector half of a mixed kernel (a vector kernel launched on its own runs on "
+                          "one vector core)");
+      Val v;
+      v.k = Val::Int;
+      v.i = op == "pto.get_subblock_idx" ? pipe_.subblock : 2;
+      return set(s, 0, v);
+    }
     if (op == "pto.load_scalar") return load_scalar(s);
+    if (op == "pto.import_reserved_buffer" || op == "pto.reserve_buffer" ||
+        op.find("initialize_pipe") != std::string::npos || op == "pto.tpush_to_aiv" || op == "pto.tpop_from_aic" ||
+        op == "pto.tfree_from_aic")
+      return pipe_op(s);
     if (op.rfind("pto.", 0) == 0) return tile_op(s);
+    unsupported(s);
+  }
+
+  // --- push and pop: a mixed kernel's cube -> vector hand-off ----------------
+  //
+  // The cube half pushes an acc tile; each of the two vector cores pops its
+  // half of the rows (split = 1). Through GM (A2/A3, the pipe has a
+  // gm_slot_buffer): the cube stores each half to the slot, k % slots, and
+  // signals; the vector core waits, loads the half into its slot of the
+  // reserved buffer and signals the slot free; the cube waits for both
+  // frees before it stores into a slot again. On chip (A5): the cube signals
+  // and waits until both vector cores have moved their half of L0C into UB
+  // (npusim's L0C -> UB move is the vector core's), so the cube never
+  // overwrites L0C before it is read. Flags: vector core v's "ready" is
+  // 2v, its "free" 2v + 1. docs/pto_import.md, "Push and pop".
+
+  static int flag_of(int64_t core, bool free) { return int(2 * core + (free ? 1 : 0)); }
+  void flag(const Stmt& s, Op op, int64_t core, bool free) {
+    Instr in;
+    in.op = op;
+    in.imm = float(flag_of(core, free));
+    emit(s, in);
+  }
+  int64_t attr_int(const Stmt& s, const char* key) {
+    auto it = s.attrs.find(key);
+    if (it == s.attrs.end()) fail(s.line, s.op + ": no " + key + " = ...");
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end || errno) fail(s.line, s.op + ": " + key + " = " + it->second + " is not an integer");
+    return v;
+  }
+  void split_rows(const Stmt& s) {
+    const int64_t split = attr_int(s, "split");
+    if (split != 1)
+      fail(s.line, s.op + ": split = " + std::to_string(split) +
+                       " is not supported (only 1: the rows halved between the two vector cores)");
+  }
+  void need_pipe(const Stmt& s) {
+    if (!slots_) fail(s.line, s.op + " before the pipe is initialized (pto.aic_initialize_pipe / aiv_initialize_pipe)");
+  }
+
+  void pipe_op(const Stmt& s) {
+    const std::string& op = s.op;
+    const bool cube = pipe_.role == Pipe::Cube;
+    if (pipe_.role == Pipe::None) {
+      if (op == "pto.import_reserved_buffer")
+        fail(s.line, op + ": only at the top of the body of a mixed kernel's cube half (a cube func.func), where it "
+                          "names the vector half (peer_func)");
+      fail(s.line, op + (f_.cube ? ": only in the cube half of a mixed kernel, which names its vector half in a "
+                                   "pto.import_reserved_buffer {peer_func = @...} at the top of its body"
+                                 : ": @" + f_.name + " is the vector half of a mixed kernel: launch its cube half "
+                                   "(whose pto.import_reserved_buffer names @" + f_.name + " as peer_func)"));
+    }
+    auto only = [&](bool in_cube) {
+      if (cube != in_cube) fail(s.line, op + " in the " + (cube ? "cube" : "vector") + " half of a mixed kernel");
+    };
+    Val handle;
+    handle.k = Val::Int;
+    if (op == "pto.import_reserved_buffer") {
+      only(true);
+      return set(s, 0, handle);
+    }
+    if (op == "pto.reserve_buffer") {
+      only(false);
+      auto loc = s.attrs.find("location");
+      if (loc == s.attrs.end() || loc->second != "#pto.address_space<vec>")
+        fail(s.line, op + ": only a buffer in vec (UB), location = #pto.address_space<vec>");
+      const int64_t base = attr_int(s, "base"), size = attr_int(s, "size");
+      if (base < 0 || size <= 0 || base > int64_t(UINT32_MAX) - size)
+        fail(s.line, op + ": base " + std::to_string(base) + ", size " + std::to_string(size));
+      buf_base_ = uint32_t(base);
+      buf_size_ = uint32_t(size);
+      handle.i = base;
+      return set(s, 0, handle);
+    }
+    if (op == "pto.aic_initialize_pipe" || op == "pto.aiv_initialize_pipe") {
+      only(op == "pto.aic_initialize_pipe");
+      if (slots_) fail(s.line, op + ": the pipe is already initialized");
+      const int64_t dir = attr_int(s, "dir_mask");
+      if (dir != 1)
+        fail(s.line, op + ": dir_mask = " + std::to_string(dir) +
+                         " is not supported (only 1, cube -> vector; a vector -> cube pipe is not modelled)");
+      slot_size_ = attr_int(s, "slot_size");
+      if (slot_size_ <= 0 || slot_size_ > int64_t(UINT32_MAX)) fail(s.line, op + ": slot_size = " + std::to_string(slot_size_));
+      const int64_t consumer = cube ? int64_t(pipe_.consumer_bytes) : int64_t(buf_size_);
+      if (!cube && !buf_size_) fail(s.line, op + " before the pto.reserve_buffer of its consumer buffer");
+      if (consumer / slot_size_ < 1)
+        fail(s.line, op + ": the vector half's reserved buffer (" + std::to_string(consumer) +
+                         " B) holds no slot of slot_size = " + std::to_string(slot_size_));
+      slots_ = uint32_t(std::min<int64_t>(consumer / slot_size_, 1 << 20));
+      auto gm = s.named.find("gm_slot_buffer");
+      if (gm != s.named.end()) {
+        const Val& ptr = get(s, gm->second);
+        if (ptr.k != Val::Ptr) fail(s.line, op + ": gm_slot_buffer " + gm->second.name + " is not a GM pointer argument");
+        through_gm_ = true;
+        gm_tensor_ = ptr.tensor;
+        const isa::Tensor& t = p_.tensors[ptr.tensor];
+        if (t.bytes() < int64_t(slots_) * slot_size_)
+          fail(s.line, op + ": gm_slot_buffer tensor '" + t.name + "' has " + std::to_string(t.bytes()) + " B, less than " +
+                           std::to_string(slots_) + " slots of " + std::to_string(slot_size_) + " B");
+      }
+      return;
+    }
+    if (op == "pto.tpush_to_aiv") {
+      only(true);
+      need_pipe(s);
+      split_rows(s);
+      const TileV& acc = tile(s, 0);
+      if (acc.space != Space::L0C) fail(s.line, op + ": " + s.args[0].name + " is not an acc tile");
+      if (acc.vrows % 2) fail(s.line, op + ": " + std::to_string(acc.vrows) + " valid rows do not halve between two vector cores");
+      const uint64_t k = pushes_++;
+      const int64_t slot = int64_t(k % slots_);
+      if (k >= slots_ && through_gm_)
+        for (int v = 0; v < 2; ++v) flag(s, Op::WAIT, v, true);  // the slot's last tile was taken
+      Pushed p;
+      p.through_gm = through_gm_;
+      const uint32_t half = acc.vrows / 2, esize = uint32_t(isa::dtype_bytes(acc.dtype));
+      for (int v = 0; v < 2; ++v) {
+        TileV part = acc;
+        part.addr = acc.addr + uint32_t(v) * half * acc.cols * esize;
+        part.rows = part.vrows = half;
+        p.part[v] = to_tile(part);
+      }
+      if (through_gm_) {
+        const isa::Tensor& t = p_.tensors[gm_tensor_];
+        if (t.dtype != acc.dtype)
+          fail(s.line, op + ": the acc tile is " + isa::to_string(acc.dtype) + " but gm_slot_buffer '" + t.name + "' is " +
+                           isa::to_string(t.dtype));
+        if (int64_t(acc.vrows) * acc.vcols * esize > slot_size_)
+          fail(s.line, op + ": the tile's " + std::to_string(int64_t(acc.vrows) * acc.vcols * esize) +
+                           " B do not fit a slot of " + std::to_string(slot_size_) + " B");
+        for (int v = 0; v < 2; ++v) {
+          p.slot[v] = isa::make_view(gm_tensor_, slot * slot_size_ / esize + int64_t(v) * half * acc.vcols, half,
+                                     acc.vcols, acc.vcols);
+          Instr in;
+          in.op = Op::TSTORE;
+          in.gm = p.slot[v];
+          in.a = p.part[v];
+          emit(s, in);
+          flag(s, Op::SIGNAL, v, false);
+        }
+      } else {
+        for (int v = 0; v < 2; ++v) flag(s, Op::SIGNAL, v, false);
+        for (int v = 0; v < 2; ++v) flag(s, Op::WAIT, v, true);  // both halves moved out of L0C
+      }
+      out_.pushed.push_back(p);
+      return;
+    }
+    if (op == "pto.tpop_from_aic") {
+      only(false);
+      need_pipe(s);
+      split_rows(s);
+      const uint64_t k = out_.popped++;
+      if (!pipe_.pushed || k >= pipe_.pushed->size())
+        fail(s.line, op + ": pop " + std::to_string(k + 1) + ", but the cube half pushes " +
+                         std::to_string(pipe_.pushed ? pipe_.pushed->size() : 0) + " tiles");
+      const Pushed& p = (*pipe_.pushed)[k];
+      const isa::Tile& part = p.part[pipe_.subblock];
+      if (s.types.empty()) fail(s.line, op + ": no result type (-> !pto.tile_buf<...>)");
+      const uint32_t addr = buf_base_ + uint32_t(int64_t(k % slots_) * slot_size_);
+      TileV t = tile_of_type(s, s.types.back(), addr, [](const char*) -> const Operand* { return nullptr; });
+      if (t.space != Space::UB) fail(s.line, op + ": the popped tile must be a vec tile");
+      if (s.types.back().find("v_row=?") != std::string::npos) t.vrows = part.vrows();
+      if (s.types.back().find("v_col=?") != std::string::npos) t.vcols = part.vcols();
+      if (t.vrows != part.vrows() || t.vcols != part.vcols())
+        fail(s.line, op + ": the popped tile is " + std::to_string(t.vrows) + "x" + std::to_string(t.vcols) +
+                         " but the cube pushed halves of " + std::to_string(part.vrows()) + "x" + std::to_string(part.vcols()));
+      if (int64_t(t.rows) * t.cols * isa::dtype_bytes(t.dtype) > slot_size_)
+        fail(s.line, op + ": the popped tile does not fit a slot of " + std::to_string(slot_size_) + " B");
+      flag(s, Op::WAIT, pipe_.subblock, false);
+      Instr in;
+      in.dst = to_tile(t);
+      if (p.through_gm) {
+        if (t.dtype != p_.tensors[p.slot[0].tensor].dtype)
+          fail(s.line, op + ": the popped tile is " + isa::to_string(t.dtype) + " but the slots hold " +
+                           isa::to_string(p_.tensors[p.slot[0].tensor].dtype) + " (a load does not convert)");
+        in.op = Op::TLOAD;
+        in.gm = p.slot[pipe_.subblock];
+      } else {
+        in.op = Op::TMOV;
+        in.a = part;
+      }
+      emit(s, in);
+      flag(s, Op::SIGNAL, pipe_.subblock, true);  // the pop frees the slot (pto-isa's TPOP notifies free)
+      Val v;
+      v.k = Val::Tile;
+      v.tile = t;
+      return set(s, 0, v);
+    }
+    if (op == "pto.tfree_from_aic") {
+      // The pop has freed the slot already (pto-isa: TFREE after a tile
+      // TPOP does nothing).
+      only(false);
+      need_pipe(s);
+      split_rows(s);
+      return;
+    }
     unsupported(s);
   }
 
@@ -227,7 +438,8 @@ class Expander {
     if (op == "pto.tpush" || op == "pto.tpop" || op == "pto.tfree" || op.find("push") != std::string::npos ||
         op.find("pop") != std::string::npos || op.find("reserved_buffer") != std::string::npos ||
         op.find("initialize_pipe") != std::string::npos)
-      why = ": cube/vector push and pop are not supported; hand data between kernels through GM (two launches)";
+      why = ": of the push/pop ops only the cube -> vector ones (pto.tpush_to_aiv, pto.tpop_from_aic, "
+            "pto.tfree_from_aic) are supported; hand other data between kernels through GM (two launches)";
     else if (op.find("flag") != std::string::npos || op.find("barrier") != std::string::npos ||
              op.find("event") != std::string::npos || op.find("sync") != std::string::npos)
       why = ": explicit synchronisation is not supported (npusim orders a core's instructions by the bytes they "
@@ -477,8 +689,21 @@ class Expander {
         fail(s.line, "pto.alloc_tile: unknown operand '" + kv.first + "'");
     if (!named("addr"))
       fail(s.line, "pto.alloc_tile without addr = ...: npusim needs explicit tile addresses (PTOAS's planned output)");
-    const std::string& ty = s.types.at(0);
-    if (ty.rfind("!pto.tile_buf<", 0) != 0) fail(s.line, "pto.alloc_tile: type '" + ty + "' is not a !pto.tile_buf<...>");
+    const int64_t addr = integer(s, *named("addr"), "addr");
+    if (addr < 0 || addr > int64_t(UINT32_MAX)) fail(s.line, "pto.alloc_tile: addr " + std::to_string(addr));
+    Val v;
+    v.k = Val::Tile;
+    v.tile = tile_of_type(s, s.types.at(0), uint32_t(addr), named);
+    set(s, 0, v);
+  }
+
+  // A tile of type `ty` (!pto.tile_buf<...>) at `addr`. A valid shape of
+  // '?' comes from the operand named(valid_row / valid_col); where there is
+  // none (a tile an op returns), it is the whole shape, for the caller to set.
+  template <class Named>
+  TileV tile_of_type(const Stmt& s, const std::string& ty, uint32_t addr, const Named& named) {
+    const std::string what = s.op + ": ";
+    if (ty.rfind("!pto.tile_buf<", 0) != 0) fail(s.line, what + "type '" + ty + "' is not a !pto.tile_buf<...>");
     std::unordered_map<std::string, std::string> kv;
     {
       const std::string in = ty.substr(14, ty.size() - 15);
@@ -488,14 +713,14 @@ class Expander {
         if (comma == std::string::npos) comma = in.size();
         const std::string item = strip(in.substr(from, comma - from));
         const size_t eq = item.find('=');
-        if (eq == std::string::npos) fail(s.line, "pto.alloc_tile: '" + item + "' in the tile type is not key=value");
+        if (eq == std::string::npos) fail(s.line, what + "'" + item + "' in the tile type is not key=value");
         kv[strip(item.substr(0, eq))] = strip(item.substr(eq + 1));
         from = comma + 1;
       }
     }
     auto key = [&](const char* k) -> const std::string& {
       auto it = kv.find(k);
-      if (it == kv.end()) fail(s.line, std::string("pto.alloc_tile: the tile type has no ") + k + "=");
+      if (it == kv.end()) fail(s.line, std::string(what + "the tile type has no ") + k + "=");
       return it->second;
     };
     TileV t;
@@ -505,18 +730,18 @@ class Expander {
     else if (loc == "right") t.space = Space::L0B;
     else if (loc == "acc") t.space = Space::L0C;
     else if (loc == "vec") t.space = Space::UB;
-    else fail(s.line, "pto.alloc_tile: loc=" + loc + " is not supported (mat, left, right, acc, vec)");
+    else fail(s.line, what + "loc=" + loc + " is not supported (mat, left, right, acc, vec)");
     const std::string& dt = key("dtype");
     if (dt == "bf16") t.dtype = DType::BF16;
     else if (dt == "f16") t.dtype = DType::FP16;
     else if (dt == "f32") t.dtype = DType::FP32;
     else if (dt == "i32") t.dtype = DType::INT32;
-    else fail(s.line, "pto.alloc_tile: dtype=" + dt + " is not supported (npusim has bf16, f16, f32, i32)");
+    else fail(s.line, what + "dtype=" + dt + " is not supported (npusim has bf16, f16, f32, i32)");
     auto dim = [&](const char* k) {
       const std::string& v = key(k);
       char* end = nullptr;
       const long n = std::strtol(v.c_str(), &end, 10);
-      if (*end || n <= 0 || n > 65535) fail(s.line, std::string("pto.alloc_tile: ") + k + "=" + v + " (1..65535)");
+      if (*end || n <= 0 || n > 65535) fail(s.line, what + k + "=" + v + " (1..65535)");
       return uint32_t(n);
     };
     t.rows = dim("rows");
@@ -525,40 +750,36 @@ class Expander {
       const std::string& v = key(k);
       if (v == "?") {
         const Operand* o = named(operand);
-        if (!o) fail(s.line, std::string("pto.alloc_tile: ") + k + "=? needs " + operand + " = ...");
+        if (!o && s.op != "pto.alloc_tile") return full;
+        if (!o) fail(s.line, what + k + "=? needs " + operand + " = ...");
         const int64_t n = integer(s, *o, operand);
         if (n < 1 || n > int64_t(full))
-          fail(s.line, std::string("pto.alloc_tile: ") + operand + " " + std::to_string(n) + " is outside 1.." +
+          fail(s.line, what + operand + " " + std::to_string(n) + " is outside 1.." +
                            std::to_string(full));
         return uint32_t(n);
       }
-      if (named(operand)) fail(s.line, std::string("pto.alloc_tile: ") + operand + " given but the type has " + k + "=" + v);
+      if (named(operand)) fail(s.line, what + operand + " given but the type has " + k + "=" + v);
       char* end = nullptr;
       const long n = std::strtol(v.c_str(), &end, 10);
-      if (*end || n < 1 || n > long(full)) fail(s.line, std::string("pto.alloc_tile: ") + k + "=" + v);
+      if (*end || n < 1 || n > long(full)) fail(s.line, what + k + "=" + v);
       return uint32_t(n);
     };
     t.vrows = kv.count("v_row") ? valid("v_row", "valid_row", t.rows) : t.rows;
     t.vcols = kv.count("v_col") ? valid("v_col", "valid_col", t.cols) : t.cols;
-    const int64_t addr = integer(s, *named("addr"), "addr");
-    if (addr < 0 || addr > int64_t(UINT32_MAX)) fail(s.line, "pto.alloc_tile: addr " + std::to_string(addr));
-    t.addr = uint32_t(addr);
+    t.addr = addr;
     t.blayout = kv.count("blayout") ? kv["blayout"] : "";
     t.slayout = kv.count("slayout") ? kv["slayout"] : "";
     if (kv.count("pad")) {
       const std::string& v = kv["pad"];
       if (v != "0" && v != "1" && v != "2" && v != "3")
-        fail(s.line, "pto.alloc_tile: pad=" + v + " (0 none, 1 zero, 2 max, 3 min)");
+        fail(s.line, what + "pad=" + v + " (0 none, 1 zero, 2 max, 3 min)");
       t.pad = v[0] - '0';
     }
     if (t.space == Space::L1) t.transposed = t.blayout == "row_major" && t.slayout == "col_major";
     if (t.space == Space::UB && t.blayout == "col_major" && t.cols > 1)
-      fail(s.line, "pto.alloc_tile: a column-major vec tile with " + std::to_string(t.cols) +
+      fail(s.line, what + "a column-major vec tile with " + std::to_string(t.cols) +
                        " columns is not supported (npusim's tiles are row-major)");
-    Val v;
-    v.k = Val::Tile;
-    v.tile = t;
-    set(s, 0, v);
+    return t;
   }
 
   static isa::Tile to_tile(const TileV& t) {
@@ -829,13 +1050,22 @@ class Expander {
   std::unordered_map<uint32_t, Stored> stored_;
   Val tmp_;
   Expanded out_;
+  // The push/pop pipe (a mixed kernel's half).
+  const Pipe& pipe_;
+  uint32_t slots_ = 0;  // 0 until initialized
+  int64_t slot_size_ = 0;
+  bool through_gm_ = false;
+  uint32_t gm_tensor_ = 0;
+  uint32_t buf_base_ = 0, buf_size_ = 0;  // the vector half's reserved buffer
+  uint64_t pushes_ = 0;
 };
 
 }  // namespace
 
 Expanded expand(const Module& m, const Module::Func& f, const std::vector<Arg>& args, const isa::Program& p,
-                SiteFn& site_of, int64_t block, int64_t blocks, uint64_t max_instrs, uint64_t max_steps) {
-  return Expander(m, f, p, site_of, block, blocks, max_instrs, max_steps).run(args);
+                SiteFn& site_of, int64_t block, int64_t blocks, uint64_t max_instrs, uint64_t max_steps,
+                const Pipe& pipe) {
+  return Expander(m, f, p, site_of, block, blocks, max_instrs, max_steps, pipe).run(args);
 }
 
 }  // namespace pto

@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "frontends/pto/ast.h"
 #include "frontends/pto/pto.h"
 #include "isa/access.h"
 #include "isa/validate.h"
@@ -220,6 +221,18 @@ class Loader {
     return a;
   }
 
+  // The size of the buffer a mixed kernel's vector half reserves for the
+  // pushed tiles (its top-level pto.reserve_buffer), 0 without one.
+  static uint32_t reserved_bytes(const Module::Func& v) {
+    for (const Stmt& st : v.body->body)
+      if (st.op == "pto.reserve_buffer") {
+        auto it = st.attrs.find("size");
+        const long long n = it == st.attrs.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
+        return n > 0 && n <= INT32_MAX ? uint32_t(n) : 0;
+      }
+    return 0;
+  }
+
   static bool is_block_param(const Param& p, bool num) {
     return p.name == (num ? "__pypto_spmd_block_num" : "__pypto_spmd_block_idx");
   }
@@ -338,27 +351,88 @@ class Loader {
         } else {
           for (const Param& prm : f.params) av.push_back(Arg{false, 0, is_block_param(prm, false) ? blocks[bi] : block_num});
         }
-        Sites sites;
-        sites.p = &p_;
-        sites.func = f.name;
-        sites.file = m.file.substr(m.file.rfind('/') + 1);
-        auto sit = sites_.find(f.name);
-        if (sit != sites_.end()) sites.index = sit->second;
-        Expanded e;
-        try {
-          e = expand(m, f, av, p_, sites, blocks[bi], block_num);
-        } catch (const PtoError& err) {
-          throw PtoError(std::string(err.what()) + " (launched at " + launch_ + ":" + std::to_string(launch_line) +
-                         (grid ? ", block " + std::to_string(blocks[bi]) : "") + ")");
-        }
-        sites_[f.name] = sites.index;
-        for (uint32_t t : e.scalar_tensors) scalar_read_.emplace(t, launch_line);
+        const std::string where = " (launched at " + launch_ + ":" + std::to_string(launch_line) +
+                                  (grid ? ", block " + std::to_string(blocks[bi]) : "") + ")";
+        // Expands `fn` (a function of m) into one stream.
+        auto run = [&](const Module::Func& fn, const std::vector<Arg>& fa, const Pipe& pipe) {
+          Sites sites;
+          sites.p = &p_;
+          sites.func = fn.name;
+          sites.file = m.file.substr(m.file.rfind('/') + 1);
+          auto sit = sites_.find(fn.name);
+          if (sit != sites_.end()) sites.index = sit->second;
+          Expanded e;
+          try {
+            e = expand(m, fn, fa, p_, sites, blocks[bi], block_num, 4000000, 50000000, pipe);
+          } catch (const PtoError& err) {
+            throw PtoError(std::string(err.what()) + where);
+          }
+          sites_[fn.name] = sites.index;
+          for (uint32_t t : e.scalar_tensors) scalar_read_.emplace(t, launch_line);
+          return e;
+        };
         isa::Kernel k;
         k.name = f.name;
-        if (f.cube)
-          k.cube = std::move(e.instrs);
-        else
-          k.vec.push_back(std::move(e.instrs));
+        std::vector<std::vector<uint32_t>> lines(1);  // the cube's, then each vector core's
+        if (f.cube && !f.peer.empty()) {
+          // A mixed kernel: the cube half, then its vector half on two
+          // vector cores, one per half of each pushed tile.
+          const Module::Func* v = m.find(f.peer);
+          if (!v || v->cube)
+            throw PtoError(m.file + ":" + std::to_string(f.line) + ": @" + f.name + " names @" + f.peer +
+                           " as its peer_func, which is not a vector func.func of the same file" + where);
+          std::vector<Arg> va;
+          for (const Param& prm : v->params) {
+            if (prm.name == "__pypto_spmd_subblock_idx") {
+              va.push_back(Arg{false, 0, 0});
+              continue;
+            }
+            size_t i = 0;
+            while (i < f.params.size() && f.params[i].name != prm.name) ++i;
+            if (i == f.params.size()) {
+              if (is_block_param(prm, false) || is_block_param(prm, true)) {
+                va.push_back(Arg{false, 0, is_block_param(prm, false) ? blocks[bi] : block_num});
+                continue;
+              }
+              throw PtoError(m.file + ":" + std::to_string(v->line) + ": @" + v->name + "'s parameter %" + prm.name +
+                             " is not a parameter of its cube half @" + f.name + where);
+            }
+            if (f.params[i].type != prm.type)
+              throw PtoError(m.file + ":" + std::to_string(v->line) + ": @" + v->name + "'s parameter %" + prm.name +
+                             " is " + prm.type + " but @" + f.name + "'s is " + f.params[i].type + where);
+            va.push_back(av[i]);
+          }
+          Pipe cp;
+          cp.role = Pipe::Cube;
+          cp.consumer_bytes = reserved_bytes(*v);
+          Expanded c = run(f, av, cp);
+          k.cube = std::move(c.instrs);
+          lines[0] = std::move(c.lines);
+          for (int64_t sb = 0; sb < 2; ++sb) {
+            for (size_t i = 0; i < v->params.size(); ++i)
+              if (v->params[i].name == "__pypto_spmd_subblock_idx") va[i].value = sb;
+            Pipe vp;
+            vp.role = Pipe::Vector;
+            vp.subblock = sb;
+            vp.pushed = &c.pushed;
+            Expanded e = run(*v, va, vp);
+            if (e.popped != c.pushed.size())
+              throw PtoError(m.file + ":" + std::to_string(v->line) + ": @" + v->name + " pops " +
+                             std::to_string(e.popped) + " tiles but @" + f.name + " pushes " +
+                             std::to_string(c.pushed.size()) + where);
+            k.vec.push_back(std::move(e.instrs));
+            lines.push_back(std::move(e.lines));
+          }
+        } else {
+          Expanded e = run(f, av, Pipe{});
+          if (f.cube) {
+            k.cube = std::move(e.instrs);
+            lines[0] = std::move(e.lines);
+          } else {
+            k.vec.push_back(std::move(e.instrs));
+            lines.push_back(std::move(e.lines));
+          }
+        }
         // The same instructions as an earlier kernel: share it.
         uint32_t ki = uint32_t(p_.kernels.size());
         for (uint32_t j = 0; j < p_.kernels.size(); ++j)
@@ -366,7 +440,7 @@ class Loader {
         if (ki == p_.kernels.size()) {
           p_.kernels.push_back(std::move(k));
           kernel_file_.push_back(&m);
-          kernel_lines_.push_back(std::move(e.lines));
+          kernel_lines_.push_back(std::move(lines));
           kernel_func_line_.push_back(f.line);
         }
         isa::Task t;
@@ -432,8 +506,7 @@ class Loader {
           for (auto& v : q.kernels[k].vec) v.clear();
           continue;
         }
-        src.instrs[k].resize(1 + q.kernels[k].vec.size());
-        (q.kernels[k].cube.empty() ? src.instrs[k][1] : src.instrs[k][0]) = kernel_lines_[k];
+        src.instrs[k] = kernel_lines_[k];
       }
       isa::validate_program(q, &src);
     }
@@ -445,8 +518,7 @@ class Loader {
       out.source.file = files[0]->file;
       out.source.instrs.resize(out.program.kernels.size());
       for (size_t k = 0; k < out.program.kernels.size(); ++k) {
-        out.source.instrs[k].resize(1 + out.program.kernels[k].vec.size());
-        (out.program.kernels[k].cube.empty() ? out.source.instrs[k][1] : out.source.instrs[k][0]) = kernel_lines_[k];
+        out.source.instrs[k] = kernel_lines_[k];
       }
       for (const isa::Task& t : out.program.tasks) out.source.tasks.push_back(kernel_func_line_[t.kernel]);
     } else {
@@ -463,7 +535,7 @@ class Loader {
   isa::Program p_;
   std::vector<bool> kind_given_;
   std::vector<const Module*> kernel_file_;
-  std::vector<std::vector<uint32_t>> kernel_lines_;
+  std::vector<std::vector<std::vector<uint32_t>>> kernel_lines_;  // per kernel: the cube's lines, then each vector core's
   std::vector<uint32_t> kernel_func_line_;
   std::vector<uint32_t> task_lines_;
   std::map<uint32_t, int> scalar_read_;  // tensor read by pto.load_scalar -> the first launch's line

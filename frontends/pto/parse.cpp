@@ -362,6 +362,13 @@ class Parser {
     (void)closed;
     f.body = fn;
     if (!kind_given) f.cube = uses_cube_tiles(fn->body);
+    for (const Stmt& st : fn->body)
+      if (st.op == "pto.import_reserved_buffer") {
+        auto it = st.attrs.find("peer_func");
+        if (it == st.attrs.end() || it->second.size() < 2 || it->second[0] != '@')
+          fail(st.line, "pto.import_reserved_buffer without peer_func = @name");
+        f.peer = it->second.substr(1);
+      }
     return f;
   }
 
@@ -538,6 +545,33 @@ class Parser {
       end_of_line();
       return s;
     }
+    if (is_pipe_op(s.op)) {
+      // The cube -> vector hand-off: pto.tpush_to_aiv(%t : T) {split = 1},
+      // %v = pto.tpop_from_aic {split = 1} -> T, pto.aic_initialize_pipe
+      // {attrs} (key = %v : T, ...), %b = pto.reserve_buffer {attrs} -> i32.
+      while (!at_end()) {
+        if (accept("(")) {
+          while (!accept(")")) {
+            if (!s.args.empty() || !s.named.empty()) expect(",");
+            if (peek().kind == T::Ident) {
+              const std::string key = next().text;
+              expect("=");
+              s.named[key] = operand();
+            } else {
+              s.args.push_back(operand());
+            }
+            if (accept(":")) s.types.push_back(type());
+          }
+        } else if (is("{")) {
+          attr_dict(s);
+        } else if (accept("->")) {
+          s.types.push_back(type());
+        } else {
+          fail(l.no, "unexpected '" + peek().text + "' in " + s.op);
+        }
+      }
+      return s;
+    }
     // Any other op: kept by name; the expander rejects what it does not know
     // (so the message is the same whatever its syntax). One that opens a
     // region is rejected here: its body is not read.
@@ -545,6 +579,27 @@ class Parser {
       fail(s.line, "unsupported op '" + s.op + "' (not in npusim's PTO subset, docs/pto_import.md)");
     pos_ = cur_->toks.size();
     return s;
+  }
+
+  static bool is_pipe_op(const std::string& op) {
+    return op == "pto.import_reserved_buffer" || op == "pto.reserve_buffer" || op == "pto.aic_initialize_pipe" ||
+           op == "pto.aiv_initialize_pipe" || op == "pto.tpush_to_aiv" || op == "pto.tpop_from_aic" ||
+           op == "pto.tfree_from_aic";
+  }
+
+  // {key = value, ...}: each value one token (a number, a string, @symbol,
+  // #attr, true/false), kept as written.
+  void attr_dict(Stmt& s) {
+    expect("{");
+    while (!accept("}")) {
+      if (!s.attrs.empty()) expect(",");
+      const Tok key = next();
+      if (key.kind != T::Ident) fail(cur_->no, s.op + ": expected an attribute name, got '" + key.text + "'");
+      expect("=");
+      const Tok v = next();
+      if (v.kind == T::Punct) fail(cur_->no, s.op + ": attribute " + key.text + ": unexpected '" + v.text + "'");
+      s.attrs[key.text] = v.text;
+    }
   }
 
   // ins(%a, %b {attrs} : T1, T2) / outs(...)

@@ -53,6 +53,9 @@ struct Module {
     bool cube = false;  // pto.kernel_kind<cube>; else vector
     std::vector<Param> params;
     std::shared_ptr<const Function> body;
+    // A mixed kernel's cube half: the vector function its
+    // pto.import_reserved_buffer names (peer_func), launched with it.
+    std::string peer;
   };
   std::vector<Func> funcs;
   const Func* find(std::string_view name) const;
@@ -69,12 +72,32 @@ struct Arg {
   int64_t value = 0;
 };
 
+// The cube -> vector hand-off inside a mixed kernel (pto.tpush_to_aiv in
+// the cube half, pto.tpop_from_aic in its vector half, which runs on two
+// vector cores, each taking half the rows): what one push handed over.
+struct Pushed {
+  bool through_gm = false;  // A2/A3: stored to a GM slot; else (A5) the vector cores read the cube's L0C
+  isa::Tile part[2];        // each vector core's half of the acc tile (L0C)
+  isa::GmView slot[2];      // through GM: where each half was stored
+};
+
+// How a function takes part in a mixed kernel (docs/pto_import.md,
+// "Push and pop").
+struct Pipe {
+  enum Role { None, Cube, Vector } role = None;
+  uint32_t consumer_bytes = 0;  // Cube: the size of the vector half's reserved buffer (slot count = this / slot_size)
+  int64_t subblock = 0;         // Vector: which vector core (0 or 1)
+  const std::vector<Pushed>* pushed = nullptr;  // Vector: what the cube half pushed, in order
+};
+
 struct Expanded {
   std::vector<isa::Instr> instrs;
   std::vector<uint32_t> lines;  // source line of each instruction
   // Tensors read by pto.load_scalar: their init values were used at import,
   // so no launch may write them (load_launch checks).
   std::vector<uint32_t> scalar_tensors;
+  std::vector<Pushed> pushed;  // Cube half: its pushes, in order
+  size_t popped = 0;           // Vector half: how many tiles it popped
 };
 
 // Expands `f` with `args` (one per parameter) against the tensors of `p`.
@@ -82,14 +105,14 @@ struct Expanded {
 // of the .pto file (the caller owns the sites). `block` / `blocks` are what
 // pto.get_block_idx / pto.get_block_num return. At most `max_instrs`
 // instructions and `max_steps` statements executed (a runaway loop is an
-// error, not a hang).
+// error, not a hang). `pipe`: its part in a mixed kernel (none by default).
 struct SiteFn {
   virtual ~SiteFn() = default;
   virtual uint32_t operator()(uint32_t line, const std::string& op) = 0;
 };
 Expanded expand(const Module& m, const Module::Func& f, const std::vector<Arg>& args, const isa::Program& p,
                 SiteFn& site_of, int64_t block, int64_t blocks, uint64_t max_instrs = 4000000,
-                uint64_t max_steps = 50000000);
+                uint64_t max_steps = 50000000, const Pipe& pipe = Pipe{});
 
 // A launch file and the .pto files it names (plus `extra_pto`, e.g. from
 // --pto), into a validated program with derived dependencies. `src` gets the

@@ -336,6 +336,33 @@ TEST(PtoRun, CubeThenVectorThroughGm) {
   expect_near(x.out("out"), want, 1e-6f, "exp(a @ b)");
 }
 
+TEST(PtoRun, AMixedKernelPushesThroughAGmSlot) {
+  PtoRunResult x = run(corpus("push_pop.yaml"), "push_pop.pto");
+  // One task @150: the cube (c) and two vector cores (v0, v1), flags 5
+  // cycles from the signal's start, a signal starting once every earlier
+  // instruction of its core is complete; the slot (1024 B) holds one tile.
+  //   c: tload x (512 B, miss) 160..176 -> 196; tload w[:, 0:16] 186..202 ->
+  //     222; tmov x 196..206, w 222..232; tload w[:, 16:32] (L1 free once
+  //     moved) 242..258 -> 278; tmatmul 232..239;
+  //     push 1: tstore rows 0-7 (512 B into L2) 249..265 -> 270, signal 0
+  //     270..275; rows 8-15 275..291 -> 296, signal 2 296..301;
+  //     tmov w 278..288; tmatmul (L0C free once read, 296) 296..303;
+  //     push 2 waits for both frees (slot reuse): flag 1 at 311, 3 at 337;
+  //     tstore 347..363 -> 368, signal 0 368..373; 373..389 -> 394, signal 2
+  //     394..399
+  //   v0: wait 0 -> 275; tload the slot (hit) 285..301 -> 306; signal 1
+  //     (free) 306..311; vmuls (512 B: 10 + 2 x 2) 306..320; tstore out
+  //     330..346; wait 0 -> 373; tload 383..399 -> 404; vmuls 404..418;
+  //     tstore 428..444 -> 449
+  //   v1: wait 2 -> 301; tload 311..327 -> 332; signal 3 332..337; vmuls
+  //     332..346; tstore 356..372; wait 2 -> 399; tload 409..425 -> 430;
+  //     vmuls 430..444; tstore 454..470 -> 475: the task ends at 475
+  EXPECT_EQ(x.r.total_cycles, 475u);
+  std::vector<float> want = matmul(x.in["x"], x.in["w"], 16, 16, 32);
+  for (float& v : want) v *= 0.5f;
+  expect_near(x.out("out"), want, 1e-6f, "(x @ w) / 2 through the pipe");
+}
+
 namespace {
 
 // An instruction as its access and cost see it: op, flags, immediate, each

@@ -3,7 +3,9 @@
 // corpus's kernels run end to end in tests/sc/test_pto_run.cpp.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 
 #include "frontends/pto/pto.h"
@@ -118,7 +120,7 @@ TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // error is the op's own, at its first line.
   EXPECT_NE(error_of(kernel(line("pto.aic_initialize_pipe {dir_mask = 1, slot_size = 16384}") +
                             line("    (gm_slot_buffer = %y : !pto.ptr<f32>, c2v_consumer_buf = %a0 : i64)")))
-                .find("k.pto:15: unsupported op 'pto.aic_initialize_pipe': cube/vector push and pop"),
+                .find("k.pto:15: pto.aic_initialize_pipe: @k is the vector half of a mixed kernel"),
             std::string::npos);
 }
 
@@ -221,10 +223,11 @@ TEST(PtoImport, AnUnsupportedOpIsNamedWithItsLine) {
   EXPECT_EQ(error_of(kernel(op("pto.tgather", "%t : " + kT, "%u : " + kT))),
             "k.pto:15: unsupported op 'pto.tgather' (not in npusim's PTO subset, docs/pto_import.md) "
             "(launched at l.yaml:6)");
-  EXPECT_NE(error_of(kernel(op("pto.tpush", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.tpush': cube/vector push and pop"),
+  EXPECT_NE(error_of(kernel(op("pto.tpush", "%t : " + kT, "%u : " + kT)))
+                .find("k.pto:15: unsupported op 'pto.tpush': of the push/pop ops only the cube -> vector ones"),
             std::string::npos);
   EXPECT_NE(error_of(kernel(line("%r = pto.import_reserved_buffer {name = \"slots\", peer_func = @k} -> i32")))
-                .find("k.pto:15: unsupported op 'pto.import_reserved_buffer': cube/vector push and pop"),
+                .find("k.pto:15: pto.import_reserved_buffer: only at the top of the body of a mixed kernel's cube half"),
             std::string::npos);
   EXPECT_NE(error_of(kernel(line("pto.barrier"))).find("k.pto:15: unsupported op 'pto.barrier': explicit synchronisation"),
             std::string::npos);
@@ -349,4 +352,109 @@ TEST(PtoImport, LaunchFileErrorsNameFileLineAndKey) {
   EXPECT_EQ(launch_error("pto: [other.pto]\ntensors: {}\n"), "l.yaml:1: pto: no file other.pto");
   EXPECT_EQ(launch_error("tensors: [\n"), "l.yaml:2: end of sequence flow not found");
   EXPECT_EQ(launch_error(std::string(kLaunch) + "? [a, b]\n: 1\n").rfind("l.yaml:7: ", 0), 0u);  // a key that is not a string
+}
+
+namespace {
+
+// tests/pto/push_pop.pto (a mixed kernel whose pipe goes through a GM slot),
+// with `from` replaced by `to` (each occurrence), and its launch file.
+std::string push_pop(const std::string& from = "", const std::string& to = "") {
+  std::ifstream f(std::string(NPUSIM_SOURCE_DIR) + "/tests/pto/push_pop.pto");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  std::string t = ss.str();
+  EXPECT_FALSE(t.empty());
+  if (!from.empty())
+    for (size_t at = t.find(from); at != std::string::npos; at = t.find(from, at + to.size())) t.replace(at, from.size(), to);
+  return t;
+}
+const char* kPushPopLaunch =
+    "pto: [k.pto]\n"
+    "tensors:\n"
+    "  x: {shape: [16, 16], dtype: bf16}\n"
+    "  w: {shape: [16, 32], dtype: bf16}\n"
+    "  out: {shape: [16, 32], dtype: fp32}\n"
+    "  slots: {shape: [256], dtype: fp32}\n"
+    "launches:\n"
+    "  - {kernel: proj_half_aic, args: [x, w, out, slots]}\n";  // 8
+
+std::vector<std::string> mnemonics(const std::vector<isa::Instr>& s) {
+  std::vector<std::string> r;
+  for (const isa::Instr& in : s) r.push_back(isa::mnemonic(in) + (in.op == isa::Op::SIGNAL || in.op == isa::Op::WAIT ? " " + std::to_string(int(in.imm)) : ""));
+  return r;
+}
+
+}  // namespace
+
+TEST(PtoImport, AMixedKernelRunsItsVectorHalfOnTwoVectorCores) {
+  // Through the GM slot (tests/pto/push_pop.pto; cycles in test_pto_run.cpp):
+  // vector core v's "ready" flag is 2v, its "free" 2v + 1.
+  const isa::Program p = import(push_pop(), kPushPopLaunch).program;
+  ASSERT_EQ(p.kernels.size(), 1u);
+  const isa::Kernel& k = p.kernels[0];
+  ASSERT_EQ(k.vec.size(), 2u);
+  using V = std::vector<std::string>;
+  EXPECT_EQ(mnemonics(k.cube), (V{"tload", "tmov", "tload", "tmov", "tmatmul", "tstore", "signal 0", "tstore", "signal 2",
+                                  "tload", "tmov", "tmatmul", "wait 1", "wait 3", "tstore", "signal 0", "tstore",
+                                  "signal 2"}));
+  EXPECT_EQ(mnemonics(k.vec[1]), (V{"wait 2", "tload", "signal 3", "vmuls", "tstore", "wait 2", "tload", "signal 3",
+                                    "vmuls", "tstore"}));
+  // Rows 8-15 of the acc tile (16 fp32 a row: 512 B on) go to slot elements
+  // 128.. and from there into vector core 1's slot in UB (base 0).
+  EXPECT_EQ(k.cube[7].a.offset, 512u);
+  EXPECT_EQ(k.cube[7].gm.offset, 128);
+  EXPECT_EQ(k.vec[1][1].gm.offset, 128);
+  EXPECT_EQ(k.vec[1][1].dst.space, isa::Space::UB);
+  EXPECT_EQ(k.vec[1][1].dst.offset, 0u);
+  // Its rows of out: 8-15 (32 fp32 a row).
+  EXPECT_EQ(k.vec[1][4].gm.offset, 8 * 32);
+
+  // On chip (A5: no gm_slot_buffer): each vector core moves its half out of
+  // L0C, and the cube waits for both before it writes L0C again.
+  const isa::Kernel a5 =
+      import(push_pop("gm_slot_buffer = %slots : !pto.ptr<f32>, ", ""), kPushPopLaunch).program.kernels[0];
+  EXPECT_EQ(mnemonics(a5.cube), (V{"tload", "tmov", "tload", "tmov", "tmatmul", "signal 0", "signal 2", "wait 1",
+                                   "wait 3", "tload", "tmov", "tmatmul", "signal 0", "signal 2", "wait 1", "wait 3"}));
+  EXPECT_EQ(mnemonics(a5.vec[1]), (V{"wait 2", "tmov", "signal 3", "vmuls", "tstore", "wait 2", "tmov", "signal 3",
+                                     "vmuls", "tstore"}));
+  EXPECT_EQ(a5.vec[1][1].a.space, isa::Space::L0C);
+  EXPECT_EQ(a5.vec[1][1].a.offset, 512u);
+}
+
+TEST(PtoImport, PushAndPopOutsideTheModelledPipeAreNamed) {
+  auto err = [](const std::string& text) { return error_of(text, kPushPopLaunch); };
+  // The vector half launched alone (line 8 of the launch names it instead).
+  std::string alone = kPushPopLaunch;
+  alone.replace(alone.find("proj_half_aic, args: [x, w, out, slots]"), 39, "proj_half_aiv, args: [x, w, out, slots, 0]");
+  EXPECT_EQ(err(push_pop()).find("(no error)"), 0u);
+  EXPECT_EQ(error_of(push_pop(), alone),
+            "k.pto:59: pto.reserve_buffer: @proj_half_aiv is the vector half of a mixed kernel: launch its cube half "
+            "(whose pto.import_reserved_buffer names @proj_half_aiv as peer_func) (launched at l.yaml:8)");
+  EXPECT_EQ(err(push_pop("{split = 1} -> !h", "{split = 2} -> !h")),
+            "k.pto:66: pto.tpop_from_aic: split = 2 is not supported (only 1: the rows halved between the two vector "
+            "cores) (launched at l.yaml:8)");
+  EXPECT_EQ(err(push_pop("{dir_mask = 1,", "{dir_mask = 3,")),
+            "k.pto:25: pto.aic_initialize_pipe: dir_mask = 3 is not supported (only 1, cube -> vector; a vector -> "
+            "cube pipe is not modelled) (launched at l.yaml:8)");
+  // The vector half pops once more than the cube pushes.
+  EXPECT_EQ(err(push_pop("scf.for %j = %c0 to %c2 step %c1 {\n      %col = arith.muli %j, %c16 : index\n      %p",
+                         "scf.for %j = %c0 to %c2 step %c1 {\n      %col = arith.muli %j, %c16 : index\n      %q = "
+                         "pto.tpop_from_aic {split = 1} -> !h\n      %p")),
+            "k.pto:66: pto.tpop_from_aic: pop 3, but the cube half pushes 2 tiles (launched at l.yaml:8)");
+  EXPECT_EQ(err(push_pop("peer_func = @proj_half_aiv", "peer_func = @nope")),
+            "k.pto:15: @proj_half_aic names @nope as its peer_func, which is not a vector func.func of the same file "
+            "(launched at l.yaml:8)");
+  // The subblock index: the vector core in a mixed kernel's vector half
+  // (vector core 1's rows of out start at 8 x 32), an error elsewhere.
+  const isa::Program sub = import(push_pop("%sb = arith.index_cast %__pypto_spmd_subblock_idx : i32 to index",
+                                           "%sb = pto.get_subblock_idx"),
+                                  kPushPopLaunch).program;
+  EXPECT_EQ(sub.kernels[0].vec[1][4].gm.offset, 8 * 32);
+  EXPECT_EQ(error_of(kernel(line("%s = pto.get_subblock_idx"))),
+            "k.pto:15: pto.get_subblock_idx: only in the vector half of a mixed kernel (a vector kernel launched on "
+            "its own runs on one vector core) (launched at l.yaml:6)");
+  // Vector -> cube is not modelled.
+  EXPECT_NE(err(push_pop("pto.tpush_to_aiv(%acc : !acc) {split = 1}", "pto.tpush_to_aic(%acc : !acc) {split = 1}"))
+                .find("k.pto:43: unsupported op 'pto.tpush_to_aic': of the push/pop ops only the cube -> vector ones"),
+            std::string::npos);
 }
