@@ -196,6 +196,7 @@ class Expander {
       return set(s, 0, v);
     }
     if (op == "pto.load_scalar") return load_scalar(s);
+    if (op == "pto.set_validshape") return set_validshape(s);
     if (op == "pto.import_reserved_buffer" || op == "pto.reserve_buffer" ||
         op.find("initialize_pipe") != std::string::npos || op == "pto.tpush_to_aiv" || op == "pto.tpop_from_aic" ||
         op == "pto.tfree_from_aic")
@@ -400,6 +401,20 @@ class Expander {
       return;
     }
     unsupported(s);
+  }
+
+  // pto.set_validshape %t, %rows, %cols: the tile value %t has that valid
+  // shape from here on (other tiles at its address keep theirs).
+  void set_validshape(const Stmt& s) {
+    if (s.args.size() != 3) fail(s.line, "pto.set_validshape takes a tile, rows and cols");
+    tile(s, 0);
+    const int64_t r = integer(s, s.args[1], "rows"), c = integer(s, s.args[2], "cols");
+    TileV& t = env_[s.args[0].name].tile;
+    if (r < 1 || r > int64_t(t.rows) || c < 1 || c > int64_t(t.cols))
+      fail(s.line, "pto.set_validshape: " + std::to_string(r) + "x" + std::to_string(c) + " is outside the tile's " +
+                       std::to_string(t.rows) + "x" + std::to_string(t.cols));
+    t.vrows = uint32_t(r);
+    t.vcols = uint32_t(c);
   }
 
   // An int32 element of GM whose value the launch file gives (init:): the
@@ -1013,18 +1028,30 @@ class Expander {
       }
     }
     if (name == "tfillpad") {
-      // The destination's pad value outside the source's valid region. npusim's
-      // vfillpad works in place: the two tiles must be the same bytes.
+      // The destination's pad value outside the source's valid region.
+      // npusim's vfillpad works in place; into another tile (of the same
+      // shape and dtype), the source's valid region is first copied there
+      // (a multiply by 1 on the VEC pipe, as a vec -> vec tmov).
       arity(s, 1, 1);
       const TileV& src = tile(s, 0);
       const TileV& dst = tile(s, 1);
-      if (src.space != dst.space || src.addr != dst.addr || src.rows != dst.rows || src.cols != dst.cols ||
-          src.dtype != dst.dtype)
-        fail(s.line, "pto.tfillpad into another tile than its source: npusim pads in place (same address, shape and "
-                     "dtype)");
+      if (src.space != dst.space || src.rows != dst.rows || src.cols != dst.cols || src.dtype != dst.dtype)
+        fail(s.line, "pto.tfillpad into a tile of another shape, dtype or buffer than its source (npusim pads a tile "
+                     "of the source's shape)");
       if (dst.pad == 0) fail(s.line, "pto.tfillpad: the destination's type has pad=0 (no pad value)");
+      TileV at = src;  // the source's valid region, at the destination
+      at.addr = dst.addr;
+      if (src.addr != dst.addr) {
+        Instr copy;
+        copy.op = Op::VBINS;
+        copy.sub = uint8_t(isa::BinOp::MUL);
+        copy.imm = 1.0f;
+        copy.a = plain(s, src, "the source");
+        copy.dst = plain(s, at, "the destination");
+        emit(s, copy);
+      }
       in.op = Op::VFILLPAD;
-      in.dst = plain(s, src, "the source");
+      in.dst = plain(s, at, "the source");
       in.imm = dst.pad == 1 ? 0.0f : dst.pad == 2 ? std::numeric_limits<float>::max() : std::numeric_limits<float>::lowest();
       return emit(s, in);
     }

@@ -532,7 +532,7 @@ class Parser {
     }
     // The generic form: operands, then ": type" (and "to type" for casts).
     if (s.op == "scf.yield" || s.op == "return" || s.op == "func.return" || s.op.rfind("arith.", 0) == 0 ||
-        s.op.rfind("pto.get_", 0) == 0) {
+        s.op.rfind("pto.get_", 0) == 0 || s.op == "pto.set_validshape") {
       if (!at_end() && !is(":")) {
         s.args.push_back(operand());
         while (accept(",")) s.args.push_back(operand());

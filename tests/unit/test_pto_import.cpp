@@ -145,8 +145,28 @@ TEST(PtoImport, FillPadFillsOutsideTheSourcesValidRegion) {
   EXPECT_EQ(isa::mnemonic(in), "vfillpad");
   EXPECT_EQ(in.dst.vcols(), 40u);
   EXPECT_EQ(in.imm, std::numeric_limits<float>::lowest());
-  EXPECT_NE(error_of(kernel(line("%p = pto.alloc_tile addr = %a2k : " + pd) + op("pto.tfillpad", "%t : " + kT, "%p : " + pd)))
-                .find("k.pto:16: pto.tfillpad into another tile than its source"),
+  // Into another tile: the valid region is copied there first. Here %t
+  // (UB 0) is cut to 8x40 by pto.set_validshape, then padded into UB 2048.
+  const isa::Program q =
+      import(kernel(line("%c40 = arith.constant 40 : index") + line("pto.set_validshape %t, %c8, %c40 : " + kT) +
+                    line("%p = pto.alloc_tile addr = %a2k : " + pd) + op("pto.tfillpad", "%t : " + kT, "%p : " + pd)))
+          .program;
+  const auto& c = q.kernels[0].vec[0];
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(isa::mnemonic(c[1]), "vmuls");
+  EXPECT_EQ(c[1].imm, 1.0f);
+  EXPECT_EQ(c[1].a.offset, 0u);
+  EXPECT_EQ(c[1].a.vcols(), 40u);
+  EXPECT_EQ(c[1].dst.offset, 2048u);
+  EXPECT_EQ(isa::mnemonic(c[2]), "vfillpad");
+  EXPECT_EQ(c[2].dst.offset, 2048u);
+  EXPECT_EQ(c[2].dst.vcols(), 40u);
+  const std::string wide = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=128, v_row=8, v_col=128, blayout=row_major, slayout=none_box, fractal=512, pad=3>";
+  EXPECT_NE(error_of(kernel(line("%p = pto.alloc_tile addr = %a2k : " + wide) + op("pto.tfillpad", "%t : " + kT, "%p : " + wide)))
+                .find("k.pto:16: pto.tfillpad into a tile of another shape, dtype or buffer than its source"),
+            std::string::npos);
+  EXPECT_NE(error_of(kernel(line("pto.set_validshape %t, %c8, %c1 : " + kT) + line("pto.set_validshape %t, %c0, %c8 : " + kT)))
+                .find("k.pto:16: pto.set_validshape: 0x8 is outside the tile's 8x64"),
             std::string::npos);
 }
 
