@@ -842,7 +842,8 @@ class Expander {
       in.dst = to_tile(dst);
       return emit(s, in);
     }
-    if (src.space != Space::L1 || (dst.space != Space::L0A && dst.space != Space::L0B))
+    const bool vec = src.space == Space::UB && dst.space == Space::UB;  // a part of a vec tile (textract)
+    if (!vec && (src.space != Space::L1 || (dst.space != Space::L0A && dst.space != Space::L0B)))
       fail(s.line, s.op + " from loc=" + loc(src.space) + " to loc=" + loc(dst.space) +
                        " is not supported (mat -> left/right, acc -> vec, vec -> vec)");
     if (r0 < 0 || c0 < 0 || r0 + dst.vrows > src.rows || c0 + dst.vcols > src.cols)
@@ -852,8 +853,18 @@ class Expander {
     const uint32_t eb = isa::dtype_bytes(src.dtype);
     if (uint64_t(src.addr) + uint64_t(src.rows) * src.cols * eb > UINT32_MAX)
       fail(s.line, s.op + ": the source tile passes the 32-bit address range");
+    if (vec) {
+      // The part, rows src.cols apart, copied on the VEC pipe as above.
+      in.op = Op::VBINS;
+      in.sub = uint8_t(isa::BinOp::MUL);
+      in.imm = 1.0f;
+      in.a = part(Space::UB, uint32_t(src.addr + (uint64_t(r0) * src.cols + uint64_t(c0)) * eb), dst.vrows,
+                  src.cols, dst.vcols, src.dtype);
+      in.dst = to_tile(dst);
+      return emit(s, in);
+    }
     if (!src.transposed) {
-      in.a = part(uint32_t(src.addr + (uint64_t(r0) * src.cols + uint64_t(c0)) * eb), dst.vrows, src.cols,
+      in.a = part(Space::L1, uint32_t(src.addr + (uint64_t(r0) * src.cols + uint64_t(c0)) * eb), dst.vrows, src.cols,
                   dst.vcols, src.dtype);
       in.dst = to_tile(dst);
       if (dst.space == Space::L0B) stored_[dst.addr] = Stored{false, in.dst};
@@ -863,16 +874,16 @@ class Expander {
     // part (r0, c0) of vrows x vcols is the stored rows c0.. and columns r0..
     if (dst.space != Space::L0B)
       fail(s.line, s.op + ": a transposed mat tile into loc=left (A transposed) is not supported");
-    in.a = part(uint32_t(src.addr + (uint64_t(c0) * src.rows + uint64_t(r0)) * eb), dst.vcols, src.rows,
+    in.a = part(Space::L1, uint32_t(src.addr + (uint64_t(c0) * src.rows + uint64_t(r0)) * eb), dst.vcols, src.rows,
                 dst.vrows, src.dtype);
     in.dst = isa::make_tile(Space::L0B, dst.addr, uint16_t(dst.vcols), uint16_t(dst.vrows), dst.dtype);
     stored_[dst.addr] = Stored{true, in.dst};
     emit(s, in);
   }
 
-  // rows x vcols of an L1 tile whose rows are `pitch` elements apart.
-  static isa::Tile part(uint32_t offset, uint32_t rows, uint32_t pitch, uint32_t vcols, DType dt) {
-    isa::Tile t = isa::make_tile(Space::L1, offset, uint16_t(rows), uint16_t(pitch), dt);
+  // rows x vcols of a tile whose rows are `pitch` elements apart.
+  static isa::Tile part(Space sp, uint32_t offset, uint32_t rows, uint32_t pitch, uint32_t vcols, DType dt) {
+    isa::Tile t = isa::make_tile(sp, offset, uint16_t(rows), uint16_t(pitch), dt);
     if (vcols != pitch) t.valid_cols = uint16_t(vcols);
     return t;
   }

@@ -133,6 +133,29 @@ TEST(PtoImport, AVecToVecTmovIsACopyOnTheVectorPipe) {
   EXPECT_EQ(in.dst.offset, 2048u);
 }
 
+TEST(PtoImport, ATextractOfAVecTileIsACopyOfItsPart) {
+  // Columns 32-63 of %t (8x64 fp32 at UB 0): from byte 32 x 4 = 128, rows
+  // still 64 elements apart, into an 8x32 tile at UB 4096.
+  const std::string h = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=32, v_row=8, v_col=32, blayout=row_major, slayout=none_box, fractal=512, pad=0>";
+  const isa::Program p = import(kernel(line("%c32 = arith.constant 32 : index") + line("%a4k = arith.constant 4096 : i64") +
+                                       line("%h = pto.alloc_tile addr = %a4k : " + h) +
+                                       line("pto.textract ins(%t, %c0, %c32 : " + kT + ", index, index) outs(%h : " + h + ")")))
+                             .program;
+  const isa::Instr& in = p.kernels[0].vec[0][1];
+  EXPECT_EQ(isa::mnemonic(in), "vmuls");
+  EXPECT_EQ(in.imm, 1.0f);
+  EXPECT_EQ(in.a.offset, 128u);
+  EXPECT_EQ(in.a.cols, 64u);
+  EXPECT_EQ(in.a.vrows(), 8u);
+  EXPECT_EQ(in.a.vcols(), 32u);
+  EXPECT_EQ(in.dst.offset, 4096u);
+  EXPECT_NE(error_of(kernel(line("%c40 = arith.constant 40 : index") + line("%a4k = arith.constant 4096 : i64") +
+                            line("%h = pto.alloc_tile addr = %a4k : " + h) +
+                            line("pto.textract ins(%t, %c0, %c40 : " + kT + ", index, index) outs(%h : " + h + ")")))
+                .find("k.pto:18: pto.textract: the 8x32 part at (0, 40) is outside the 8x64 source"),
+            std::string::npos);
+}
+
 TEST(PtoImport, FillPadFillsOutsideTheSourcesValidRegion) {
   // %v: the first 40 columns of the tile at 0; %p: the same bytes, pad=3 (min).
   const std::string v = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=?, blayout=row_major, slayout=none_box, fractal=512, pad=0>";
