@@ -213,10 +213,11 @@ class Expander {
   // signals; the vector core waits, loads the half into its slot of the
   // reserved buffer and signals the slot free; the cube waits for both
   // frees before it stores into a slot again. On chip (A5): the cube signals
-  // and waits until both vector cores have moved their half of L0C into UB
-  // (npusim's L0C -> UB move is the vector core's), so the cube never
-  // overwrites L0C before it is read. Flags: vector core v's "ready" is
-  // 2v, its "free" 2v + 1. docs/pto_import.md, "Push and pop".
+  // and each vector core moves its half of L0C into its slot in UB
+  // (npusim's L0C -> UB move is the vector core's); before the cube next
+  // writes those L0C bytes, it waits until both vector cores have moved
+  // their half out. Flags: vector core v's "ready" is 2v, its "free" 2v + 1.
+  // docs/pto_import.md, "Push and pop".
 
   static int flag_of(int64_t core, bool free) { return int(2 * core + (free ? 1 : 0)); }
   void flag(const Stmt& s, Op op, int64_t core, bool free) {
@@ -346,7 +347,9 @@ class Expander {
         }
       } else {
         for (int v = 0; v < 2; ++v) flag(s, Op::SIGNAL, v, false);
-        for (int v = 0; v < 2; ++v) flag(s, Op::WAIT, v, true);  // both halves moved out of L0C
+        // Both halves must be moved out before L0C is written again: the
+        // waits go before the next write of these bytes (emit).
+        on_chip_.emplace_back(acc.addr, uint64_t(acc.addr) + uint64_t(acc.rows) * acc.cols * esize);
       }
       out_.pushed.push_back(p);
       return;
@@ -810,6 +813,25 @@ class Expander {
   }
 
   void emit(const Stmt& s, Instr in) {
+    if (!on_chip_.empty() && in.dst.space == Space::L0C) {
+      // Before the cube writes L0C that a vector core may still be moving
+      // out of, it waits for the frees of the pushes up to the last such one.
+      const uint64_t b = in.dst.offset, e = b + in.dst.footprint();
+      size_t upto = 0;
+      for (size_t i = 0; i < on_chip_.size(); ++i)
+        if (on_chip_[i].first < e && b < on_chip_[i].second) upto = i + 1;
+      for (size_t i = 0; i < upto; ++i)
+        for (int v = 0; v < 2; ++v) {
+          Instr w;
+          w.op = Op::WAIT;
+          w.imm = float(flag_of(v, true));
+          push(s, w);
+        }
+      on_chip_.erase(on_chip_.begin(), on_chip_.begin() + std::ptrdiff_t(upto));
+    }
+    push(s, in);
+  }
+  void push(const Stmt& s, Instr in) {
     if (out_.instrs.size() >= max_instrs_)
       fail(s.line, "more than " + std::to_string(max_instrs_) + " instructions from one launch");
     in.site = site_of_(s.line, s.op);
@@ -1096,6 +1118,7 @@ class Expander {
   uint32_t gm_tensor_ = 0;
   uint32_t buf_base_ = 0, buf_size_ = 0;  // the vector half's reserved buffer
   uint64_t pushes_ = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> on_chip_;  // L0C bytes of pushes not yet known moved out, in order
 };
 
 }  // namespace

@@ -48,11 +48,12 @@ struct PtoRunResult {
   std::vector<float> out(const std::string& name) const { return st->get_float(*p.find_tensor(name)); }
 };
 
-// Imports `yaml` (its pto: names a file of tests/pto) and runs it functionally.
-PtoRunResult run(const std::string& yaml, const std::string& pto) {
+// Imports `yaml` (its pto: names a file of tests/pto, read from there unless
+// `text` is given) and runs it functionally on `hw`.
+PtoRunResult run(const std::string& yaml, const std::string& pto, const std::string& text = "",
+                 const sim::HwConfig& hw = testdsl::tiny_hw()) {
   PtoRunResult x;
-  x.p = pto::load_launch_text(yaml, "launch.yaml", {{pto, corpus(pto)}}).program;
-  const sim::HwConfig hw = testdsl::tiny_hw();
+  x.p = pto::load_launch_text(yaml, "launch.yaml", {{pto, text.empty() ? corpus(pto) : text}}).program;
   x.st = std::make_unique<sim::FunctionalState>(x.p, hw);
   sim::load_inputs(*x.st, x.p, "", 1);
   for (uint32_t t = 0; t < x.p.tensors.size(); ++t)
@@ -361,6 +362,36 @@ TEST(PtoRun, AMixedKernelPushesThroughAGmSlot) {
   std::vector<float> want = matmul(x.in["x"], x.in["w"], 16, 16, 32);
   for (float& v : want) v *= 0.5f;
   expect_near(x.out("out"), want, 1e-6f, "(x @ w) / 2 through the pipe");
+}
+
+TEST(PtoRun, AMixedKernelPushesOnChip) {
+  // push_pop.pto without its gm_slot_buffer (the A5 form), on tiny.yaml with
+  // the L0C -> UB path (10 + 32 B/cycle): each vector core moves its half
+  // (512 B, 26 cycles) out of L0C into UB.
+  std::string text = corpus("push_pop.pto");
+  for (size_t at; (at = text.find("gm_slot_buffer = %slots : !pto.ptr<f32>, ")) != std::string::npos;)
+    text.erase(at, 41);
+  sim::HwConfig hw = testdsl::tiny_hw();
+  hw.dma.l0c_to_ub_path = true;
+  PtoRunResult x = run(corpus("push_pop.yaml"), "push_pop.pto", text, hw);
+  // One task @150:
+  //   c: tload x 160..176 -> 196; tload w[:, 0:16] 186..202 -> 222; tmov x
+  //     196..206, w 222..232; tmatmul 232..239; push 1: signal 0 239..244,
+  //     signal 2 244..249; tload w[:, 16:32] 242..258 -> 278 and its tmov
+  //     278..288 go on; before the second tmatmul writes L0C, wait 1 (posted
+  //     at 275) and wait 3 (280); tmatmul 288..295; signal 0 295..300,
+  //     signal 2 300..305
+  //   v0: wait 0 -> 244; tmov rows 0-7 out of L0C 244..270; signal 1
+  //     270..275; vmuls (10 + 2 x 2) 270..284; tstore out 294..310; wait 0
+  //     -> 300; tmov 300..326; signal 1 326..331; vmuls 326..340; tstore
+  //     350..366 -> 371
+  //   v1: wait 2 -> 249; tmov 249..275; signal 3 275..280; vmuls 275..289;
+  //     tstore 299..315; wait 2 -> 305; tmov 305..331; signal 3 331..336;
+  //     vmuls 331..345; tstore 355..371 -> 376: the task ends at 376
+  EXPECT_EQ(x.r.total_cycles, 376u);
+  std::vector<float> want = matmul(x.in["x"], x.in["w"], 16, 16, 32);
+  for (float& v : want) v *= 0.5f;
+  expect_near(x.out("out"), want, 1e-6f, "(x @ w) / 2 through L0C -> UB");
 }
 
 namespace {
