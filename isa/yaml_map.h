@@ -36,6 +36,12 @@ class YamlMap {
     if (!node_.IsDefined() || !node_.IsMap())
       fail(line_, path_,
            node_.IsDefined() && !node_.IsNull() ? "expected a mapping" : "expected a mapping, got nothing");
+    // YAML parsers keep both of a key given twice, and a lookup finds the
+    // first: the second would be ignored without a word.
+    std::set<std::string> keys;
+    for (auto it = node_.begin(); it != node_.end(); ++it)
+      if (it->first.IsScalar() && !keys.insert(it->first.Scalar()).second)
+        fail(yaml_line(it->first, line_), key_path(it->first.Scalar()), "duplicate key");
   }
 
   // "FILE:LINE: PATH: MSG" (the top of the file has no PATH).

@@ -133,6 +133,7 @@ class Loader {
   void tensors(Map& top) {
     YAML::Node ts = top.get("tensors");
     if (!ts.IsMap() || ts.size() == 0) top.fail(top.line_of_key("tensors"), "tensors", "expected a mapping of tensors");
+    Map(launch_, ts, "tensors", top.line_of_key("tensors"));  // a tensor named twice is an error
     for (auto it = ts.begin(); it != ts.end(); ++it) {
       const std::string name = it->first.as<std::string>();
       Map t(launch_, it->second, "tensors." + name, yaml_line(it->first, 1));

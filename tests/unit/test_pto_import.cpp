@@ -378,6 +378,10 @@ TEST(PtoImport, LaunchFileErrorsNameFileLineAndKey) {
   EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp64}\n"),
             "l.yaml:3: tensors.x.dtype: unknown dtype 'fp64' (bf16, fp16, fp32, int32)");
   EXPECT_EQ(launch_error(std::string(kLaunch) + "bogus: 1\n"), "l.yaml:7: bogus: unknown key");
+  // A key given twice is an error (YAML keeps both; a lookup would take the first).
+  EXPECT_EQ(launch_error(std::string(kLaunch) + "launches: []\n"), "l.yaml:7: launches: duplicate key");
+  EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\n  x: {shape: [8], dtype: fp32}\n"),
+            "l.yaml:4: tensors.x: duplicate key");
   // The launch file is read as the workload files are (isa/yaml_map.h).
   EXPECT_EQ(launch_error(""), "l.yaml:1: expected a mapping, got nothing");
   EXPECT_EQ(launch_error("pto: [k.pto]\ntensors:\n  x: 3\n"), "l.yaml:3: tensors.x: expected a mapping");

@@ -123,6 +123,12 @@ TEST(WorkloadYaml, UnknownAndMissingKeys) {
   EXPECT_EQ(e, "test.yaml:1: seq_lens: missing (required)");
   e = error_of("workload: gemm\nshapes: {M: 256, N: 1024, K: 2048, X: 1}\ntiling: {tile_m: 128, tile_n: 128, tile_k: 256}\n");
   EXPECT_EQ(e.find("test.yaml:2: shapes.X: unknown key"), 0u) << e;
+  // A key given twice is an error, not the first one silently (YAML keeps both).
+  const std::string gemm = "workload: gemm\nshapes: {M: 256, N: 1024, K: 2048}\ntiling: {tile_m: 128, tile_n: 128, tile_k: 256}\n";
+  EXPECT_EQ(error_of(gemm + "shapes: {M: 512, N: 1024, K: 2048}\n"), "test.yaml:4: shapes: duplicate key");
+  EXPECT_EQ(error_of("workload: gemm\nshapes: {M: 256, N: 1024, K: 2048, M: 512}\n"
+                     "tiling: {tile_m: 128, tile_n: 128, tile_k: 256}\n"),
+            "test.yaml:2: shapes.M: duplicate key");
   // Reviewed-only keys are rejected for the other variants.
   std::string extra = std::string(kQwenTiling);
   extra.replace(extra.find("}"), 1, ", attn_group_chunk: 2}");
