@@ -76,8 +76,33 @@ const DecodedStream* PlanCache::find(uint32_t kernel, uint32_t core, uint32_t bl
   return it == plans_.end() ? nullptr : it->second.get();
 }
 
-void PlanCache::put(uint32_t kernel, uint32_t core, uint32_t block, const DecodedStream& plan) {
-  if (keep_[kernel]) plans_[{kernel, core, block}] = std::make_unique<DecodedStream>(plan);
+const DecodedStream* PlanCache::put(uint32_t kernel, uint32_t core, uint32_t block, DecodedStream plan) {
+  if (!keep_[kernel]) return nullptr;
+  auto& kept = plans_[{kernel, core, block}];
+  kept = std::make_unique<DecodedStream>(std::move(plan));
+  return kept.get();
+}
+
+TaskContext task_context(const isa::Program& p, uint32_t task, int stream, const isa::SourceMap* source) {
+  TaskContext ctx;
+  ctx.program = &p;
+  ctx.task = task;
+  ctx.block = p.tasks[task].block;
+  ctx.core = stream == 0 ? "cube" : "vec" + std::to_string(stream - 1);
+  ctx.stream = stream;
+  ctx.source = source;
+  ctx.read_int = [&p](uint32_t tensor, int64_t elem) -> int64_t {
+    const isa::Tensor& t = p.tensors[tensor];
+    return elem < int64_t(t.init.size()) ? t.init[size_t(elem)] : 0;
+  };
+  return ctx;
+}
+
+DecodedStream CoreEngine::take_decoded() {
+  DecodedStream d = std::move(own_);
+  own_ = DecodedStream();
+  plan_ = &own_;
+  return d;
 }
 
 void PlanCache::launch_done(uint32_t kernel) {

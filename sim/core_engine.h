@@ -102,6 +102,10 @@ struct TaskContext {
   std::function<int64_t(uint32_t tensor, int64_t elem)> read_int;
 };
 
+// The context of stream `stream` of `task` (0 the cube's, 1 + v vector core
+// v's). SLOAD reads the int32 tensors' init values, as in timing mode.
+TaskContext task_context(const isa::Program& p, uint32_t task, int stream, const isa::SourceMap* source);
+
 // One instruction of a decoded stream.
 struct Decoded {
   Cost cost;
@@ -155,7 +159,8 @@ class PlanCache {
   // Whether the kernel's plans are kept (launched again, no SLOAD).
   bool keeps(uint32_t kernel) const { return keep_[kernel]; }
   const DecodedStream* find(uint32_t kernel, uint32_t core, uint32_t block) const;
-  void put(uint32_t kernel, uint32_t core, uint32_t block, const DecodedStream& plan);
+  // Keeps `plan` if the kernel's plans are kept: the kept plan, else null.
+  const DecodedStream* put(uint32_t kernel, uint32_t core, uint32_t block, DecodedStream plan);
   // A launch of the kernel has finished.
   void launch_done(uint32_t kernel);
   size_t size() const { return plans_.size(); }
@@ -181,6 +186,8 @@ class CoreEngine {
   // this task has finished).
   void start(const DecodedStream* plan, const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx);
   const DecodedStream& decoded() const { return *plan_; }
+  // What the last load() decoded, moved out (the engine cannot run it then).
+  DecodedStream take_decoded();
 
   // Start every instruction that can start. New GM DMAs go to `out`; each
   // finished instruction to `done`.

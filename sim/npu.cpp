@@ -19,6 +19,7 @@
 #include "sim/dispatcher.h"
 #include "sim/functional.h"
 #include "sim/memory_system.h"
+#include "sim/predecode.h"
 #include "sim/stats.h"
 #include "sim/trace.h"
 
@@ -201,6 +202,8 @@ class Npu : public sc_core::sc_module {
     for (uint32_t g = 0; g < hw.core_groups; ++g)
       groups.push_back(std::make_unique<CoreGroup>(("group" + std::to_string(g)).c_str(), g, *this));
     name_tracks();
+    if (Predecoder::useful(functional != nullptr))
+      predecoder = std::make_unique<Predecoder>(p, hw, cost, *plans, source);
     SC_THREAD(schedule);
     scheduler_ = sc_core::sc_get_last_created_process_handle();
   }
@@ -210,6 +213,7 @@ class Npu : public sc_core::sc_module {
   void task_done(uint32_t task, uint32_t group, uint64_t start, uint64_t end, const std::vector<uint64_t>& core_ends) {
     const isa::Program& p = prog();
     plans->launch_done(p.tasks[task].kernel);
+    if (predecoder) predecoder->release(task);
     dispatcher->complete(task, end);
     stats.on_task_end(task, start, end, core_ends);
     task_times_[task] = {start, end};
@@ -314,6 +318,12 @@ class Npu : public sc_core::sc_module {
   }
   sc_core::sc_process_handle scheduler_;
 
+ public:
+  // Decodes the current step's tasks ahead, on a second host thread (null:
+  // the core groups decode them). Last, so that it stops first.
+  std::unique_ptr<Predecoder> predecoder;
+
+ private:
   void schedule() {
     try {
       dispatch_all();
@@ -337,6 +347,7 @@ class Npu : public sc_core::sc_module {
       mark_step(step);
       if (opts_.on_step) opts_.on_step(step, double(rec.released - rec.start) / hw.clock_ghz / 1000.0);
       if (step + 1 >= opts_.steps) break;
+      predecoder.reset();  // it reads this step's program and plan cache
       owned_ = opts_.next_step(step + 1);
       const isa::Program& next = owned_.program;
       if (next.tensors.size() != prog().tensors.size())
@@ -352,6 +363,8 @@ class Npu : public sc_core::sc_module {
       stats.next_program(next);
       dispatcher = std::make_unique<Dispatcher>(next, hw, rec.released);
       plans = std::make_unique<PlanCache>(next);
+      if (Predecoder::useful(functional != nullptr))
+        predecoder = std::make_unique<Predecoder>(next, hw, cost, *plans, source);
       task_times_.assign(next.tasks.size(), {~uint64_t(0), 0});
     }
     // Nothing is left to notify: the simulation ends on its own when the
@@ -451,26 +464,23 @@ void CoreGroup::execute() {
                      std::to_string(npu_.hw.vector_cores) + " vector cores per group");
   // Engines that have work: index 0 is the cube core, 1 + i vector core i.
   std::vector<uint32_t> active;
-  TaskContext ctx;
-  ctx.program = &p;
-  ctx.task = task;
-  ctx.block = p.tasks[task].block;
-  if (FunctionalState* f = npu_.functional) {
-    ctx.read_int = [f](uint32_t tensor, int64_t elem) -> int64_t { return f->read_int(tensor, elem); };
-  } else {
-    ctx.read_int = [&p](uint32_t tensor, int64_t elem) -> int64_t {
-      const isa::Tensor& t = p.tensors[tensor];
-      return elem < int64_t(t.init.size()) ? t.init[size_t(elem)] : 0;
-    };
-  }
+  // Each stream's plan: kept from an earlier launch, decoded ahead by the
+  // predecoder, or decoded here.
+  Predecoder::Decoded* pre = npu_.predecoder ? npu_.predecoder->claim(task) : nullptr;
   for (uint32_t c = 0; c <= k.vec.size(); ++c) {
     const std::vector<isa::Instr>& s = c == 0 ? k.cube : k.vec[c - 1];
     if (s.empty()) continue;
-    ctx.core = c == 0 ? "cube" : "vec" + std::to_string(c - 1);
-    ctx.stream = int(c);
-    ctx.source = src;
+    TaskContext ctx = task_context(p, task, int(c), src);
+    if (FunctionalState* f = npu_.functional)
+      ctx.read_int = [f](uint32_t tensor, int64_t elem) -> int64_t { return f->read_int(tensor, elem); };
     const uint64_t t0 = start_at_ + npu_.hw.task_entry_cycles;
     if (const DecodedStream* plan = npu_.plans->find(t.kernel, c, t.block)) {
+      engines_[c].start(plan, &s, t0, ctx);
+    } else if (pre && c < pre->plans.size()) {
+      if (pre->error && c + 1 == pre->plans.size()) std::rethrow_exception(pre->error);
+      const DecodedStream* plan = npu_.plans->keeps(t.kernel)
+                                      ? npu_.plans->put(t.kernel, c, t.block, std::move(pre->plans[c]))
+                                      : &pre->plans[c];
       engines_[c].start(plan, &s, t0, ctx);
     } else {
       engines_[c].load(&s, t0, ctx);
