@@ -697,6 +697,38 @@ class Expander {
                           uint32_t(rows == 1 ? cols : stride));
   }
 
+  // A column-major (dn) partition view, K x N with strides [1, ld] (and outer
+  // dimensions of size 1), loaded into a transposed mat tile of K x N: the
+  // bytes are N rows of K elements, rows ld apart in GM, which is how a
+  // transposed tile holds them (cols x rows, row-major). The compiler loads
+  // K^T this way from a K cache stored row-major.
+  void load_transposed(const Stmt& s, const Val& pv, const TileV& dst) {
+    const size_t n = pv.sizes.size();
+    if (n < 2)
+      fail(s.line, s.op + ": a transposed (col-major) mat tile loads from a column-major (dn) view of rank 2 or more");
+    for (size_t d = 0; d + 2 < n; ++d)
+      if (pv.sizes[d] != 1)
+        fail(s.line, s.op + ": a column-major (dn) view into a transposed mat tile may have outer dimensions of size 1 "
+                            "only; dimension " + std::to_string(d) + " has " + std::to_string(pv.sizes[d]));
+    const int64_t k = pv.sizes[n - 2], cols = pv.sizes[n - 1];
+    if (pv.strides[n - 2] != 1 && k > 1)
+      fail(s.line, s.op + ": a transposed (col-major) mat tile loads only from a column-major (dn) view, whose "
+                          "second-innermost stride is 1; this view's is " + std::to_string(pv.strides[n - 2]) +
+                          " (a transposing load from a row-major view is not supported)");
+    if (k != dst.vrows || cols != dst.vcols)
+      fail(s.line, s.op + ": the " + std::to_string(k) + "x" + std::to_string(cols) + " view does not match the " +
+                       std::to_string(dst.vrows) + "x" + std::to_string(dst.vcols) + " valid shape of the transposed tile");
+    const int64_t ld = cols == 1 ? k : pv.strides[n - 1];
+    if (ld < k) fail(s.line, s.op + ": the column-major view's columns overlap (stride " + std::to_string(ld) + " < " + std::to_string(k) + ")");
+    if (ld > UINT32_MAX) fail(s.line, s.op + ": view too large");
+    Instr in;
+    in.op = Op::TLOAD;
+    // N rows of K, as stored: the transposed tile's bytes.
+    in.gm = isa::make_view(pv.tensor, pv.offset, uint32_t(cols), uint32_t(k), uint32_t(ld));
+    in.dst = part(Space::L1, dst.addr, dst.vcols, dst.rows, dst.vrows, dst.dtype);
+    emit(s, in);
+  }
+
   void alloc_tile(const Stmt& s) {
     auto named = [&](const char* k) -> const Operand* {
       auto it = s.named.find(k);
@@ -951,8 +983,10 @@ class Expander {
     if (name == "tload") {
       arity(s, 1, 1);
       in.op = Op::TLOAD;
+      const TileV& dst = tile(s, 1);
+      if (dst.transposed) return load_transposed(s, pview(s, 0), dst);
       in.gm = gm_view(s, pview(s, 0));
-      in.dst = plain(s, tile(s, 1), "the destination");
+      in.dst = plain(s, dst, "the destination");
       return emit(s, in);
     }
     if (name == "tstore") {

@@ -276,6 +276,28 @@ launches:
   expect_near(x.out("s"), matmul(x.in["q"], x.in["k"], 16, 32, 16, true), 1e-5f, "q @ k^T");
 }
 
+TEST(PtoRun, KeysLoadedFromAColumnMajorView) {
+  PtoRunResult x = run(R"(
+pto: gemm.pto
+tensors:
+  q: {shape: [16, 32], dtype: bf16}
+  kc: {shape: [48, 32], dtype: bf16}
+  s: {shape: [16, 16], dtype: fp32}
+launches:
+  - {kernel: qk_dn, args: [q, kc, s, 48, 16]}
+)",
+              "gemm.pto");
+  // tload q (1024 B): 160..192 -> 212; tload keys 16..31 (16 rows of 64 B,
+  // contiguous: 1024 B): 202..234 -> 254; tmov q -> L0A (1024 B: 2 + 16 =
+  // 18): 212..230; tmov keys -> L0B: 254..272; tmatmul 16x32x16 (6 + 2):
+  // 272..280; tstore s from L0C (1024 B): 290..322 -> 327
+  EXPECT_EQ(x.r.total_cycles, 327u);
+  // Keys 16..31 are rows 16..31 of kc: element offset 16 * 32 = 512.
+  const std::vector<float>& kc = x.in["kc"];
+  const std::vector<float> keys(kc.begin() + 16 * 32, kc.begin() + 32 * 32);
+  expect_near(x.out("s"), matmul(x.in["q"], keys, 16, 32, 16, true), 1e-5f, "q @ kc[16:32]^T");
+}
+
 TEST(PtoRun, GemmKLoopDoubleBuffered) {
   PtoRunResult x = run(corpus("gemm_kloop.yaml"), "gemm_kloop.pto");
   // Each step: tload A chunk (16 rows of 64 B, 1024 B) and B chunk (1024 B),

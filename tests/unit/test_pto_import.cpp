@@ -282,6 +282,74 @@ TEST(PtoImport, AnUnsupportedOpIsNamedWithItsLine) {
             std::string::npos);
 }
 
+namespace {
+
+// tests/pto/gemm.pto, with `from` replaced by `to` (once).
+std::string gemm_pto(const std::string& from = "", const std::string& to = "") {
+  std::ifstream f(std::string(NPUSIM_SOURCE_DIR) + "/tests/pto/gemm.pto");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  std::string t = ss.str();
+  EXPECT_FALSE(t.empty());
+  if (!from.empty()) {
+    const size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) t.replace(at, from.size(), to);
+  }
+  return t;
+}
+const char* kQkDnLaunch =
+    "pto: [k.pto]\n"
+    "tensors:\n"
+    "  q: {shape: [16, 32], dtype: bf16}\n"
+    "  kc: {shape: [48, 32], dtype: bf16}\n"
+    "  s: {shape: [16, 16], dtype: fp32}\n"
+    "launches:\n"
+    "  - {kernel: qk_dn, args: [q, kc, s, 48, 16]}\n";  // 7
+
+}  // namespace
+
+TEST(PtoImport, AColumnMajorViewLoadsIntoATransposedMatTile) {
+  // @qk_dn views the 48 x 32 key cache as its 32 x 48 transpose (dn,
+  // strides [1, 32]) and loads the 32x16 part at column 16 (keys 16..31)
+  // into a transposed mat tile at L1 1024.
+  const isa::Program p = import(gemm_pto(), kQkDnLaunch).program;
+  ASSERT_EQ(p.kernels.size(), 1u);
+  const std::vector<isa::Instr>& c = p.kernels[0].cube;
+  ASSERT_EQ(c.size(), 6u);  // tload q, tload keys, tmov, tmov, tmatmul, tstore
+  const isa::Instr& ld = c[1];
+  EXPECT_EQ(ld.op, isa::Op::TLOAD);
+  // As stored: 16 keys of 32 elements, rows 32 apart, from key 16 (16 * 32).
+  EXPECT_EQ(ld.gm.offset, 16 * 32);
+  EXPECT_EQ(ld.gm.rows, 16u);
+  EXPECT_EQ(ld.gm.cols, 32u);
+  EXPECT_EQ(ld.gm.row_stride, 32u);
+  EXPECT_EQ(ld.dst.space, isa::Space::L1);
+  EXPECT_EQ(ld.dst.offset, 1024u);
+  EXPECT_EQ(ld.dst.rows, 16u);
+  EXPECT_EQ(ld.dst.cols, 32u);
+  // The whole tile moved into L0B as stored (16 x 32), and read transposed.
+  EXPECT_EQ(c[3].op, isa::Op::TMOV);
+  EXPECT_EQ(c[3].a.offset, 1024u);
+  EXPECT_EQ(c[3].dst.space, isa::Space::L0B);
+  EXPECT_EQ(c[3].dst.rows, 16u);
+  EXPECT_EQ(c[3].dst.cols, 32u);
+  EXPECT_EQ(c[4].op, isa::Op::TMATMUL);
+  EXPECT_EQ(c[4].flags & isa::kTransposeB, isa::kTransposeB);
+  EXPECT_EQ(c[4].flags & isa::kAccumulate, 0);
+
+  // A transposed tile from a row-major view would need a transposing load.
+  EXPECT_NE(error_of(gemm_pto("strides = [%c1, %c32] {layout = #pto.layout<dn>}", "strides = [%nk, %c1]"), kQkDnLaunch)
+                .find("pto.tload: a transposed (col-major) mat tile loads only from a column-major (dn) view, whose "
+                      "second-innermost stride is 1; this view's is 48"),
+            std::string::npos);
+  // The view's shape must be the tile's valid shape.
+  EXPECT_NE(error_of(gemm_pto("offsets = [%c0, %first], sizes = [%c32, %c16]", "offsets = [%c0, %first], sizes = [%c16, %c16]"),
+                     kQkDnLaunch)
+                .find("pto.tload: the 16x16 view does not match the 32x16 valid shape of the transposed tile"),
+            std::string::npos);
+}
+
 TEST(PtoImport, TileDeclarationsOutsideTheSubsetAreNamed) {
   auto with_tile = [](const std::string& decl) { return kernel(line("%v = pto.alloc_tile " + decl)); };
   EXPECT_EQ(error_of(with_tile(": " + kT)),
