@@ -877,14 +877,22 @@ class Expander {
     isa::Tile tile;
   };
 
-  // textract / tmov from L1 into L0A/L0B, or tmov L0C -> UB.
+  // textract / tmov from L1 into L0A/L0B, or between vec tiles.
   void move(const Stmt& s, const TileV& src, const TileV& dst, int64_t r0, int64_t c0) {
     Instr in;
     in.op = Op::TMOV;
-    if (dst.space == Space::UB && src.space == Space::L0C && r0 == 0 && c0 == 0) {
-      in.a = to_tile(src);
-      in.dst = to_tile(dst);
-      return emit(s, in);
+    if (dst.space == Space::UB && src.space == Space::L0C) {
+      // Refused: in npusim the L0C -> UB move is a vector core's (as the
+      // on-chip pop maps it), ordered with the cube by the pop's flags. In a
+      // cube kernel it would land in a UB no vector core of the task reads
+      // (A5's fixpipe writes a vector core's UB; A2/A3 have no such path), and
+      // a vector kernel launched alone has no cube result in its L0C.
+      fail(s.line, s.op + " from loc=acc to loc=vec " +
+                       (f_.cube ? std::string("in a cube kernel is not supported: no vector core would read that UB "
+                                              "(on A5 the cube writes a vector core's UB; A2/A3 have no L0C -> UB path)")
+                                : std::string("in a vector kernel is not supported: no cube of the launch wrote that L0C")) +
+                       "; hand acc tiles to the vector cores with pto.tpush_to_aiv / pto.tpop_from_aic in a mixed "
+                       "kernel, or through GM (pto.tstore, then pto.tload)");
     }
     if (src.space == Space::UB && dst.space == Space::UB && r0 == 0 && c0 == 0) {
       // A copy between vec tiles: npusim has no UB -> UB move; a multiply
@@ -899,7 +907,7 @@ class Expander {
     const bool vec = src.space == Space::UB && dst.space == Space::UB;  // a part of a vec tile (textract)
     if (!vec && (src.space != Space::L1 || (dst.space != Space::L0A && dst.space != Space::L0B)))
       fail(s.line, s.op + " from loc=" + loc(src.space) + " to loc=" + loc(dst.space) +
-                       " is not supported (mat -> left/right, acc -> vec, vec -> vec)");
+                       " is not supported (mat -> left/right, vec -> vec)");
     if (r0 < 0 || c0 < 0 || r0 + dst.vrows > src.rows || c0 + dst.vcols > src.cols)
       fail(s.line, s.op + ": the " + std::to_string(dst.vrows) + "x" + std::to_string(dst.vcols) + " part at (" +
                        std::to_string(r0) + ", " + std::to_string(c0) + ") is outside the " +

@@ -350,6 +350,40 @@ TEST(PtoImport, AColumnMajorViewLoadsIntoATransposedMatTile) {
             std::string::npos);
 }
 
+namespace {
+
+// A kernel of `kind` moving an acc tile into a vec tile (line 6).
+std::string acc_to_vec(const std::string& kind) {
+  const std::string acc = "!pto.tile_buf<loc=acc, dtype=f32, rows=16, cols=16, v_row=16, v_col=16>";
+  const std::string vec = "!pto.tile_buf<loc=vec, dtype=f32, rows=16, cols=16, v_row=16, v_col=16>";
+  return "module {\n"                                                                                      // 1
+         "  func.func @k(%x: !pto.ptr<f32>, %y: !pto.ptr<f32>) attributes {pto.kernel_kind = #pto.kernel_kind<" +
+         kind + ">} {\n"                                                                                   // 2
+         "    %a0 = arith.constant 0 : i64\n"                                                              // 3
+         "    %c = pto.alloc_tile addr = %a0 : " + acc + "\n"                                              // 4
+         "    %v = pto.alloc_tile addr = %a0 : " + vec + "\n"                                              // 5
+         "    pto.tmov ins(%c : " + acc + ") outs(%v : " + vec + ")\n"                                     // 6
+         "    return\n"
+         "  }\n"
+         "}\n";
+}
+
+}  // namespace
+
+TEST(PtoImport, AnAccToVecTmovOutsideAPopIsNamed) {
+  // In npusim the L0C -> UB move is a vector core's, ordered by the pop's
+  // flags; a cube kernel's move would fill a UB no vector core reads.
+  EXPECT_EQ(error_of(acc_to_vec("cube")),
+            "k.pto:6: pto.tmov from loc=acc to loc=vec in a cube kernel is not supported: no vector core would read "
+            "that UB (on A5 the cube writes a vector core's UB; A2/A3 have no L0C -> UB path); hand acc tiles to the "
+            "vector cores with pto.tpush_to_aiv / pto.tpop_from_aic in a mixed kernel, or through GM (pto.tstore, "
+            "then pto.tload) (launched at l.yaml:6)");
+  EXPECT_NE(error_of(acc_to_vec("vector"))
+                .find("k.pto:6: pto.tmov from loc=acc to loc=vec in a vector kernel is not supported: no cube of the "
+                      "launch wrote that L0C"),
+            std::string::npos);
+}
+
 TEST(PtoImport, TileDeclarationsOutsideTheSubsetAreNamed) {
   auto with_tile = [](const std::string& decl) { return kernel(line("%v = pto.alloc_tile " + decl)); };
   EXPECT_EQ(error_of(with_tile(": " + kT)),
