@@ -348,13 +348,17 @@ class Npu : public sc_core::sc_module {
       if (opts_.on_step) opts_.on_step(step, double(rec.released - rec.start) / hw.clock_ghz / 1000.0);
       if (step + 1 >= opts_.steps) break;
       predecoder.reset();  // it reads this step's program and plan cache
+      // From next_step on, this step's program is not read (the caller may
+      // free the first step's then, RunOptions::next_step): its tensors' sizes first.
+      std::vector<uint64_t> sizes;
+      for (const isa::Tensor& t : prog().tensors) sizes.push_back(uint64_t(t.bytes()));
       owned_ = opts_.next_step(step + 1);
       const isa::Program& next = owned_.program;
-      if (next.tensors.size() != prog().tensors.size())
+      if (next.tensors.size() != sizes.size())
         throw SimError("decode step " + std::to_string(step + 1) + " has " + std::to_string(next.tensors.size()) +
-                       " tensors, step 0 " + std::to_string(prog().tensors.size()) + ": the steps share one GM layout");
+                       " tensors, step 0 " + std::to_string(sizes.size()) + ": the steps share one GM layout");
       for (size_t i = 0; i < next.tensors.size(); ++i)
-        if (next.tensors[i].bytes() != prog().tensors[i].bytes())
+        if (uint64_t(next.tensors[i].bytes()) != sizes[i])
           throw SimError("decode step " + std::to_string(step + 1) + ": tensor '" + next.tensors[i].name +
                          "' differs in size from step 0's: the steps share one GM layout");
       prog_ = &next;

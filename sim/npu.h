@@ -47,6 +47,9 @@ struct RunOptions {
   // layout. `tokens_per_step` (the batch) gives tokens/s. Not with functional.
   uint32_t steps = 1;
   uint32_t tokens_per_step = 0;
+  // From the call of next_step(1) on, simulate() no longer reads the first
+  // step's program (simulate's argument): the caller may free it in that
+  // call, so that a token run holds one step's program at a time.
   std::function<isa::DecodeStep(uint32_t step)> next_step;
   // Called as each step is released, with its time per token (progress).
   std::function<void(uint32_t step, double tpot_us)> on_step;

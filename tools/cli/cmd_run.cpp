@@ -259,6 +259,8 @@ int cmd_run(const std::vector<std::string>& args) {
       opts.next_step = [&w](uint32_t step) {
         isa::DecodeStep d = w.next_step(step);
         isa::validate_program(d.program);
+        // The first step's program is not read again (sim::RunOptions::next_step).
+        if (step == 1) w.program = isa::Program();
         return d;
       };
     if (w.steps > 1 && !vm.count("quiet")) {
