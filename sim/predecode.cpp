@@ -37,7 +37,7 @@ void Predecoder::work() {
   for (uint32_t t = 0; t < p_.tasks.size(); ++t) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || t < frontier_ + window_; });
+      cv_.wait(lock, [&] { return stop_ || (t < frontier_ + window_ && ready_ < 4 * window_); });
       if (stop_) return;
     }
     const isa::Task& task = p_.tasks[t];
@@ -68,7 +68,12 @@ void Predecoder::work() {
     decoded_[t] = std::move(d);
     expected = kDecoding;
     // The simulation may have started the task meanwhile, decoding it itself.
-    if (!state_[t].compare_exchange_strong(expected, kReady)) decoded_[t].reset();
+    if (!state_[t].compare_exchange_strong(expected, kReady)) {
+      decoded_[t].reset();
+    } else {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++ready_;
+    }
   }
 }
 
@@ -80,10 +85,11 @@ Predecoder::Decoded* Predecoder::claim(uint32_t task) {
   if (!state_[task].compare_exchange_strong(s, kClaimed) &&
       !(s == kDecoding && state_[task].compare_exchange_strong(s, kClaimed)) && s == kReady)
     d = decoded_[task].get();
-  if (task + 1 > frontier_) {  // only this thread writes it
+  if (d || task + 1 > frontier_) {  // only this thread writes frontier_
     {
       std::lock_guard<std::mutex> lock(mu_);
-      frontier_ = task + 1;
+      frontier_ = std::max(frontier_, task + 1);
+      ready_ -= d != nullptr;
     }
     cv_.notify_one();
   }

@@ -6,7 +6,9 @@
 // dependencies) depend on the program, the hardware and the task alone when
 // SLOAD reads the int32 tensors' init values, which is timing mode. So a
 // worker can decode tasks in index order while the simulation runs, a window
-// ahead of the furthest task the simulation has started; the simulation takes
+// ahead of the furthest task the simulation has started, holding at most 4 x
+// that many decoded tasks not yet started (the simulation may start a task
+// far ahead of others that wait for their dependencies); the simulation takes
 // a finished task's plans and decodes any other itself (one the worker is
 // decoding too: the worker's result is dropped). The plans and the errors are the ones CoreEngine::load
 // gives on the simulation's thread, so results are identical with or
@@ -74,6 +76,7 @@ class Predecoder {
   std::mutex mu_;
   std::condition_variable cv_;
   uint32_t frontier_ = 0;  // 1 + the furthest task claimed (under mu_)
+  uint32_t ready_ = 0;     // tasks decoded and not claimed yet (under mu_)
   bool stop_ = false;      // under mu_
   std::thread worker_;
 };

@@ -125,7 +125,8 @@ TEST(Predecoder, AnErrorIsTheOneLoadThrows) {
 
 // With a window of one task the worker stops after task 0 until the caller
 // claims something: task 5, claimed first, is the caller's to decode; the
-// worker then goes on to the tasks before it.
+// worker then goes on to the tasks before it (it holds at most 4 x the window
+// of decoded tasks not yet taken, 0..3; taking task 0 lets it decode 4).
 TEST(Predecoder, ATaskTheWorkerHasNotReachedIsTheCallers) {
   const sim::HwConfig hw = tiny_hw();
   isa::Program p;
@@ -144,9 +145,40 @@ TEST(Predecoder, ATaskTheWorkerHasNotReachedIsTheCallers) {
   const sim::PlanCache plans(p);
   sim::Predecoder pd(p, hw, cm, plans, nullptr, 1);
   EXPECT_EQ(pd.claim(5), nullptr);
+  ASSERT_TRUE(wait_done(pd, 0));
+  ASSERT_NE(pd.claim(0), nullptr);
   ASSERT_TRUE(wait_done(pd, 4));
   sim::Predecoder::Decoded* d = pd.claim(4);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->plans.at(1).dec.size(), 1u);
   EXPECT_EQ(d->plans[1].dec[0].gm_offset, 4 * 256);
+}
+
+// The simulation may start a task far ahead of others (here the last one
+// first): the worker then holds at most 4 x the window of decoded tasks
+// not yet started (window 1: tasks 0..3), and goes on as they are taken.
+TEST(Predecoder, DecodedTasksNotYetStartedAreBounded) {
+  const sim::HwConfig hw = tiny_hw();
+  isa::Program p;
+  p.tensors.push_back({"x", {1 << 16}, DType::FP32, isa::TensorKind::In, {}});
+  p.sites = {"t"};
+  for (int i = 0; i < 20; ++i) {
+    isa::Kernel k;
+    k.name = "k" + std::to_string(i);
+    k.vec = {{load(tile(Space::UB, 0, 16, 16, DType::FP32), view(0, i * 256, 16, 16, 16))}};
+    p.kernels.push_back(k);
+    isa::Task t;
+    t.kernel = uint32_t(i);
+    p.tasks.push_back(t);
+  }
+  const sim::CostModel cm(hw);
+  const sim::PlanCache plans(p);
+  sim::Predecoder pd(p, hw, cm, plans, nullptr, 1);
+  EXPECT_EQ(pd.claim(19), nullptr);
+  ASSERT_TRUE(wait_done(pd, 3));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(pd.done(4));  // 4 decoded, none taken: the worker waits
+  ASSERT_NE(pd.claim(0), nullptr);
+  ASSERT_TRUE(wait_done(pd, 4));
+  EXPECT_FALSE(pd.done(5));
 }
