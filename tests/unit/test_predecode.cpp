@@ -23,6 +23,24 @@ bool wait_done(const sim::Predecoder& pd, uint32_t task) {
   return pd.done(task);
 }
 
+// One task per tile, each its own kernel: vector core 0 loads 16 x 16 fp32
+// of x, task i from element i * 256, into the tile.
+isa::Program one_load_each(const std::vector<isa::Tile>& tiles) {
+  isa::Program p;
+  p.tensors.push_back({"x", {1 << 16}, DType::FP32, isa::TensorKind::In, {}});
+  p.sites = {"t"};
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    isa::Kernel k;
+    k.name = "k" + std::to_string(i);
+    k.vec = {{load(tiles[i], view(0, int64_t(i) * 256, 16, 16, 16))}};
+    p.kernels.push_back(k);
+    isa::Task t;
+    t.kernel = uint32_t(i);
+    p.tasks.push_back(t);
+  }
+  return p;
+}
+
 void expect_same(const sim::DecodedStream& a, const sim::DecodedStream& b, const std::string& where) {
   ASSERT_EQ(a.dec.size(), b.dec.size()) << where;
   for (size_t i = 0; i < a.dec.size(); ++i) {
@@ -85,20 +103,9 @@ TEST(Predecoder, EveryTasksPlansAreTheOnesLoadGives) {
 // keeps the error, and it is the one load() throws.
 TEST(Predecoder, AnErrorIsTheOneLoadThrows) {
   const sim::HwConfig hw = tiny_hw();
-  isa::Program p;
-  p.tensors.push_back({"x", {1 << 16}, DType::FP32, isa::TensorKind::In, {}});
-  p.sites = {"t"};
   const auto ok = tile(Space::UB, 0, 16, 16, DType::FP32);
   const auto past = tile(Space::UB, 64 * 1024 - 512, 16, 16, DType::FP32);  // 1 KiB from 512 B before the end
-  for (const isa::Tile& a : {ok, past}) {
-    isa::Kernel k;
-    k.name = "k";
-    k.vec = {{load(a, view(0, 0, 16, 16, 16))}};
-    p.kernels.push_back(k);
-    isa::Task t;
-    t.kernel = uint32_t(p.kernels.size() - 1);
-    p.tasks.push_back(t);
-  }
+  const isa::Program p = one_load_each({ok, past});
   const sim::CostModel cm(hw);
   const sim::PlanCache plans(p);
   sim::Predecoder pd(p, hw, cm, plans, nullptr, 2);
@@ -129,18 +136,7 @@ TEST(Predecoder, AnErrorIsTheOneLoadThrows) {
 // of decoded tasks not yet taken, 0..3; taking task 0 lets it decode 4).
 TEST(Predecoder, ATaskTheWorkerHasNotReachedIsTheCallers) {
   const sim::HwConfig hw = tiny_hw();
-  isa::Program p;
-  p.tensors.push_back({"x", {1 << 16}, DType::FP32, isa::TensorKind::In, {}});
-  p.sites = {"t"};
-  for (int i = 0; i < 8; ++i) {
-    isa::Kernel k;
-    k.name = "k" + std::to_string(i);
-    k.vec = {{load(tile(Space::UB, 0, 16, 16, DType::FP32), view(0, i * 256, 16, 16, 16))}};
-    p.kernels.push_back(k);
-    isa::Task t;
-    t.kernel = uint32_t(i);
-    p.tasks.push_back(t);
-  }
+  const isa::Program p = one_load_each(std::vector<isa::Tile>(8, tile(Space::UB, 0, 16, 16, DType::FP32)));
   const sim::CostModel cm(hw);
   const sim::PlanCache plans(p);
   sim::Predecoder pd(p, hw, cm, plans, nullptr, 1);
@@ -159,18 +155,7 @@ TEST(Predecoder, ATaskTheWorkerHasNotReachedIsTheCallers) {
 // not yet started (window 1: tasks 0..3), and goes on as they are taken.
 TEST(Predecoder, DecodedTasksNotYetStartedAreBounded) {
   const sim::HwConfig hw = tiny_hw();
-  isa::Program p;
-  p.tensors.push_back({"x", {1 << 16}, DType::FP32, isa::TensorKind::In, {}});
-  p.sites = {"t"};
-  for (int i = 0; i < 20; ++i) {
-    isa::Kernel k;
-    k.name = "k" + std::to_string(i);
-    k.vec = {{load(tile(Space::UB, 0, 16, 16, DType::FP32), view(0, i * 256, 16, 16, 16))}};
-    p.kernels.push_back(k);
-    isa::Task t;
-    t.kernel = uint32_t(i);
-    p.tasks.push_back(t);
-  }
+  const isa::Program p = one_load_each(std::vector<isa::Tile>(20, tile(Space::UB, 0, 16, 16, DType::FP32)));
   const sim::CostModel cm(hw);
   const sim::PlanCache plans(p);
   sim::Predecoder pd(p, hw, cm, plans, nullptr, 1);
