@@ -320,7 +320,8 @@ class Npu : public sc_core::sc_module {
 
  public:
   // Decodes the current step's tasks ahead, on a second host thread (null:
-  // the core groups decode them). Last, so that it stops first.
+  // the core groups decode them). Declared after what it reads (the plan
+  // cache, the step's program), so that it stops before they go.
   std::unique_ptr<Predecoder> predecoder;
 
  private:
