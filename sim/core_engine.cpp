@@ -24,16 +24,12 @@ bool FlagBoard::take(uint32_t flag, uint64_t* t, Clock* known) {
 }
 
 namespace {
-// The core index of an engine named "cube" or "vecN" (TaskContext::core).
-uint32_t core_index(const std::string& name) {
-  if (name == "cube") return 0;
-  if (name.size() > 3 && name.compare(0, 3, "vec") == 0 &&
-      name.find_first_not_of("0123456789", 3) == std::string::npos) {
-    const unsigned long v = std::stoul(name.substr(3));
-    if (v + 1 < kMaxGroupCores) return uint32_t(v + 1);
-  }
-  throw std::logic_error("core engine: core name '" + name + "' is not cube or vec0..vec" +
-                         std::to_string(kMaxGroupCores - 2));
+// The core of the group that runs a task's stream (TaskContext::stream).
+uint32_t core_of(const TaskContext& ctx) {
+  if (ctx.stream < 0 || ctx.stream >= int(kMaxGroupCores))
+    throw std::logic_error("core engine: stream " + std::to_string(ctx.stream) + " is not a core of a group (0.." +
+                           std::to_string(kMaxGroupCores - 1) + ")");
+  return uint32_t(ctx.stream);
 }
 }  // namespace
 
@@ -88,7 +84,6 @@ TaskContext task_context(const isa::Program& p, uint32_t task, int stream, const
   ctx.program = &p;
   ctx.task = task;
   ctx.block = p.tasks[task].block;
-  ctx.core = stream == 0 ? "cube" : "vec" + std::to_string(stream - 1);
   ctx.stream = stream;
   ctx.source = source;
   ctx.read_int = [&p](uint32_t tensor, int64_t elem) -> int64_t {
@@ -123,7 +118,7 @@ std::string CoreEngine::describe(uint32_t i) const {
   const isa::Instr& in = (*stream_)[i];
   std::ostringstream os;
   os << "task " << ctx_.task << " (kernel " << t.kernel << " '" << p.kernels[t.kernel].name << "', "
-     << ctx_.core << ") instruction #" << i << " " << isa::mnemonic(in);
+     << core_name(core_) << ") instruction #" << i << " " << isa::mnemonic(in);
   if (in.site < p.sites.size()) os << " at '" << p.sites[in.site] << "'";
   return os.str();
 }
@@ -132,7 +127,7 @@ void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const 
   stream_ = stream;
   ctx_ = ctx;
   binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
-  core_ = core_index(ctx.core);
+  core_ = core_of(ctx);
   cube_ = core_ == 0;
   const uint8_t sharing = cube_ ? kernel_sharing() : 0;
   // The cube's buffers its vector cores reach in this task (all accesses of
@@ -201,7 +196,7 @@ void CoreEngine::start(const DecodedStream* plan, const std::vector<isa::Instr>*
   stream_ = stream;
   ctx_ = ctx;
   binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
-  core_ = core_index(ctx.core);
+  core_ = core_of(ctx);
   cube_ = core_ == 0;
   plan_ = plan;
   reset_run(t0);
@@ -579,10 +574,10 @@ std::string CoreEngine::blocked_state() const {
   uint32_t oldest = ~0u;
   for (int p = 0; p < kNumPipes; ++p)
     if (head_[p] < plan_->queue[p].size()) oldest = std::min(oldest, plan_->queue[p][head_[p]]);
-  if (oldest == ~0u) return ctx_.core + ": finished";
+  if (oldest == ~0u) return core_name(core_) + ": finished";
   const isa::Instr& in = (*stream_)[oldest];
   std::ostringstream os;
-  os << ctx_.core << ": " << source_at(oldest) << "blocked at " << describe(oldest);
+  os << core_name(core_) << ": " << source_at(oldest) << "blocked at " << describe(oldest);
   if (in.op == Op::WAIT) {
     os << ", waiting for flag " << uint32_t(in.imm) << " that no core posts";
   } else {

@@ -95,8 +95,9 @@ struct TaskContext {
   const isa::Program* program = nullptr;
   uint32_t task = 0;
   uint32_t block = 0;  // the task's block index (pl.spmd), for SBLOCK
-  std::string core;  // "cube", "vec0", ... (as sim/cross_core.h's core_name)
-  int stream = 0;    // the kernel's stream: 0 the cube's, 1 + i vector core i's
+  // The kernel's stream, which is the core in the group: 0 the cube's, 1 + i
+  // vector core i's (named as sim/cross_core.h's core_name).
+  int stream = 0;
   const isa::SourceMap* source = nullptr;  // a text program's lines; null: none
   // Value of an int32 GM element (seq_lens), for SLOAD during decode.
   std::function<int64_t(uint32_t tensor, int64_t elem)> read_int;

@@ -38,11 +38,12 @@ sim::MemResult miss_latency() {
 }
 const sim::MemResult kMiss = miss_latency();
 
-sim::TaskContext ctx_for(const isa::Program& p, const char* core = "vec0") {
+// Task 0's stream `stream` (0 the cube's, 1 + i vector core i's).
+sim::TaskContext ctx_for(const isa::Program& p, int stream = 1) {
   sim::TaskContext c;
   c.program = &p;
   c.task = 0;
-  c.core = core;
+  c.stream = stream;
   return c;
 }
 }  // namespace
@@ -149,8 +150,8 @@ TEST_F(CoreEngineTiny, WaitHoldsLaterInstructionsUntilSignalPosts) {
   sim::FlagBoard flags;
   std::vector<sim::DmaRequest> out;
   Recorder rp, rc;
-  producer.load(&p.kernels[0].vec[0], 0, ctx_for(p, "vec0"));
-  consumer.load(&p.kernels[0].vec[1], 0, ctx_for(p, "vec1"));
+  producer.load(&p.kernels[0].vec[0], 0, ctx_for(p, 1));
+  consumer.load(&p.kernels[0].vec[1], 0, ctx_for(p, 2));
   consumer.step(flags, out, rc.sink);
   EXPECT_TRUE(rc.events.empty());  // nothing posted yet
   producer.step(flags, out, rp.sink);
@@ -177,8 +178,8 @@ TEST_F(CoreEngineTiny, SignalWaitsForWhatCameBeforeAnEarlierWait) {
   sim::FlagBoard flags;
   std::vector<sim::DmaRequest> out;
   Recorder rp, r;
-  producer.load(&p.kernels[0].vec[0], 0, ctx_for(p, "vec0"));
-  e.load(&p.kernels[0].vec[1], 0, ctx_for(p, "vec1"));
+  producer.load(&p.kernels[0].vec[0], 0, ctx_for(p, 1));
+  e.load(&p.kernels[0].vec[1], 0, ctx_for(p, 2));
   producer.step(flags, out, rp.sink);  // SIGNAL 1: 0 .. 5
   e.step(flags, out, r.sink);
   // The load's bytes start at 10; the WAIT (issued at 1) ends at 5, when flag 1 was posted.
@@ -332,8 +333,8 @@ struct Group {
   Recorder rc, rv;
   std::vector<sim::DmaRequest> out;  // vec0's DMA requests, completed by the test
   void load(const isa::Program& p) {
-    cube.load(&p.kernels[0].cube, 0, ctx_for(p, "cube"));
-    vec.load(&p.kernels[0].vec[0], 0, ctx_for(p, "vec0"));
+    cube.load(&p.kernels[0].cube, 0, ctx_for(p, 0));
+    vec.load(&p.kernels[0].vec[0], 0, ctx_for(p, 1));
     flags.reset();
   }
   void step() {

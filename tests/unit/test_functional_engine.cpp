@@ -25,7 +25,7 @@ void run_stream(const isa::Program& p, const std::vector<isa::Instr>& s, uint32_
   sim::FlagBoard flags;
   sim::TaskContext ctx;
   ctx.program = &p;
-  ctx.core = core == 0 ? "cube" : "vec0";
+  ctx.stream = core == 0 ? 0 : 1;  // the cube, or vector core 0
   ctx.read_int = [&f](uint32_t t, int64_t i) { return f.read_int(t, i); };
   e.load(&s, 0, ctx);
   std::vector<sim::DmaRequest> out;
