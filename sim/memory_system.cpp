@@ -124,6 +124,25 @@ struct LineTotals {
   uint64_t hits = 0, misses = 0, hit_bytes = 0, miss_bytes = 0, fill_bytes = 0, writeback_bytes = 0;
 };
 
+#ifdef __SSE2__
+// 16 uint8 LRU ranks (the small and the line layouts), compared at once: the
+// least recently used of `ways` ways, and making way w the most recently
+// used (the ways used since move one back).
+inline uint32_t lru_way16(const uint8_t* rank, uint32_t ways) {
+  const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
+  return uint32_t(__builtin_ctz(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(char(ways - 1)))))));
+}
+inline void use_way16(uint8_t* rank, uint32_t w) {
+  const uint8_t r = rank[w];
+  if (r) {  // rank < r is rank <= r - 1 (unsigned; the padding, 255, never is)
+    const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
+    const __m128i lt = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(char(r - 1))), v);
+    _mm_store_si128(reinterpret_cast<__m128i*>(rank), _mm_sub_epi8(v, lt));
+  }
+  rank[w] = 0;
+}
+#endif
+
 // One line access to the set at `block`: a hit or a miss (LRU victim,
 // write-back of its dirty sectors), fills, the way becomes the most recently
 // used. Inlined into the request's loop so that the geometry and the
@@ -151,12 +170,7 @@ __attribute__((always_inline)) inline void touch(const SetLayout& g, uint8_t* bl
     const Rank r = rank[way];
 #ifdef __SSE2__
     if constexpr (kSmall<Tag, Rank>) {
-      if (r) {  // rank < r is rank <= r - 1 (unsigned; the padding, 255, never is)
-        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
-        const __m128i lt = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(char(r - 1))), v);
-        _mm_store_si128(reinterpret_cast<__m128i*>(rank), _mm_sub_epi8(v, lt));
-      }
-      rank[way] = 0;
+      use_way16(rank, way);
       return;
     }
 #endif
@@ -193,10 +207,9 @@ __attribute__((always_inline)) inline void touch(const SetLayout& g, uint8_t* bl
   } else {
     ++res.misses;
 #ifdef __SSE2__
-    if constexpr (kSmall<Tag, Rank>) {
-      const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
-      w = uint32_t(__builtin_ctz(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(char(ways - 1)))))));
-    } else
+    if constexpr (kSmall<Tag, Rank>)
+      w = lru_way16(rank, ways);
+    else
 #endif
       w = find(rank, Rank(ways - 1));  // the least recently used way
     if (tags[w] && dirty[w]) res.writeback_bytes += popcount(dirty[w]) * g.sector;
@@ -238,15 +251,8 @@ __attribute__((always_inline)) inline void touch_line(const SetLayout& g, uint8_
   const __m128i* tv = reinterpret_cast<const __m128i*>(tags);
   const uint32_t hit = uint32_t(
       _mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(_mm_load_si128(tv), t), _mm_cmpeq_epi16(_mm_load_si128(tv + 1), t))));
-  const __m128i rv = _mm_load_si128(reinterpret_cast<const __m128i*>(rank));
-  if (hit) w = uint32_t(__builtin_ctz(hit));
-  else w = uint32_t(__builtin_ctz(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(rv, _mm_set1_epi8(char(ways - 1)))))));
-  // w becomes the most recently used: the ways used since move one back.
-  const uint8_t r = rank[w];
-  if (r) {  // rank < r is rank <= r - 1 (unsigned; the padding, 255, never is)
-    const __m128i lt = _mm_cmpeq_epi8(_mm_min_epu8(rv, _mm_set1_epi8(char(r - 1))), rv);
-    _mm_store_si128(reinterpret_cast<__m128i*>(rank), _mm_sub_epi8(rv, lt));
-  }
+  w = hit ? uint32_t(__builtin_ctz(hit)) : lru_way16(rank, ways);
+  use_way16(rank, w);
 #else
   bool hit = false;
   for (uint32_t i = 0; i < ways && !hit; ++i)
@@ -256,8 +262,8 @@ __attribute__((always_inline)) inline void touch_line(const SetLayout& g, uint8_
       if (rank[i] == ways - 1) w = i;
   const uint8_t r = rank[w];
   for (uint32_t i = 0; i < 16; ++i) rank[i] = uint8_t(rank[i] + (rank[i] < r));
-#endif
   rank[w] = 0;
+#endif
   const uint16_t bit = uint16_t(1u << w);
   if (hit) {
     ++res.hits;
