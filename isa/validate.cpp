@@ -4,8 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
+#include <exception>
 #include <map>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -28,28 +30,41 @@ std::string fmt_float(float f) {
 
 bool known_dtype(DType t) { return dtype_bytes(t) != 0; }
 
+// What every part of a split validation reads: computed once, before the
+// parts run.
+struct Shared {
+  std::vector<uint32_t> first_launch;  // per kernel: the first task launching it (kNone: none)
+  std::vector<uint32_t> launches;      // per kernel: the tasks that launch it (reused_accesses)
+  std::vector<bool> sloads;            // per kernel: a stream SLOADs
+  std::vector<bool> known;             // known_before_run, once every index is in range
+  static constexpr uint32_t kNone = ~0u;
+};
+
 class Validator {
  public:
-  Validator(const Program& p, const SourceMap* src) : p_(p), src_(src) {}
+  Validator(const Program& p, const SourceMap* src, const Shared& shared) : p_(p), src_(src), sh_(shared) {}
 
-  void run() {
+  void declarations() {
     for (uint32_t i = 0; i < p_.tensors.size(); ++i) check_tensor(i);
     for (uint32_t i = 0; i < p_.bindings.size(); ++i) check_binding(i);
-    std::vector<bool> checked(p_.kernels.size(), false);
-    for (uint32_t t = 0; t < p_.tasks.size(); ++t) {
+  }
+  // Tasks [from, to), each followed by its kernel when it is the kernel's first launch.
+  void tasks(uint32_t from, uint32_t to) {
+    for (uint32_t t = from; t < to; ++t) {
       check_task(t);
       const uint32_t k = p_.tasks[t].kernel;
-      if (!checked[k]) {
-        checked[k] = true;
-        check_kernel(k, "task " + std::to_string(t) + ", ");
-      }
+      if (sh_.first_launch[k] == t) check_kernel(k, "task " + std::to_string(t) + ", ");
     }
+  }
+  void unlaunched() {
     for (uint32_t k = 0; k < p_.kernels.size(); ++k)
-      if (!checked[k]) check_kernel(k, "", " (not launched)");
-    // Everything is in range now: the declared GM ranges must cover what
-    // the instructions touch (task dependencies are derived from them).
-    const std::vector<bool> known = known_before_run(p_);
-    for (uint32_t t = 0; t < p_.tasks.size(); ++t) check_coverage(t, known);
+      if (sh_.first_launch[k] == Shared::kNone) check_kernel(k, "", " (not launched)");
+  }
+  // Everything is in range now: the declared GM ranges of tasks [from, to)
+  // must cover what their instructions touch (task dependencies are derived
+  // from them).
+  void coverage(uint32_t from, uint32_t to) {
+    for (uint32_t t = from; t < to; ++t) check_coverage(t, sh_.known);
   }
 
   static std::string dims(const Tensor& t) {
@@ -254,18 +269,7 @@ class Validator {
   // the kernel's own tensors. Null: compute them for the task.
   const std::vector<InstrAccess>* reused_accesses(const Task& task, int sid, const std::vector<Instr>& s,
                                                   const std::vector<bool>& known) {
-    if (launches_.empty()) {
-      launches_.assign(p_.kernels.size(), 0);
-      for (const Task& t : p_.tasks) ++launches_[t.kernel];
-      sloads_.assign(p_.kernels.size(), false);
-      for (size_t k = 0; k < p_.kernels.size(); ++k) {
-        const auto any = [](const std::vector<Instr>& v) {
-          return std::any_of(v.begin(), v.end(), [](const Instr& in) { return in.op == Op::SLOAD; });
-        };
-        sloads_[k] = any(p_.kernels[k].cube) || std::any_of(p_.kernels[k].vec.begin(), p_.kernels[k].vec.end(), any);
-      }
-    }
-    if (launches_[task.kernel] < 2 || sloads_[task.kernel]) return nullptr;
+    if (sh_.launches[task.kernel] < 2 || sh_.sloads[task.kernel]) return nullptr;
     auto [it, fresh] = accesses_.try_emplace({task.kernel, sid, task.block});
     if (fresh) it->second = stream_gm_accesses(p_, s, known, task.block);
     return &it->second;
@@ -539,6 +543,7 @@ class Validator {
 
   const Program& p_;
   const SourceMap* src_;
+  const Shared& sh_;
   uint32_t line_ = 0;  // source line of what ctx_ names; 0: none
   // The instruction check_instr is at (in_ null: none): its kernel's text, its
   // stream (-1: cube, else the vector core) and index.
@@ -547,14 +552,77 @@ class Validator {
   int in_vec_ = -1;
   size_t in_index_ = 0;
   std::unordered_map<std::string_view, uint32_t> names_;  // tensor name -> first index
-  std::vector<uint32_t> launches_;  // per kernel: the tasks that launch it (reused_accesses)
-  std::vector<bool> sloads_;        // per kernel: a stream SLOADs
   std::map<std::tuple<uint32_t, int, uint32_t>, std::vector<InstrAccess>> accesses_;
   std::string ctx_;
 };
 
+// Runs part(0, mid) here and part(mid, n) on a second thread when the host
+// has one, with mid splitting `weight` (per index) in two; the first part's
+// error comes first, so the message is the one a single pass would give.
+template <typename Part>
+void in_two(uint32_t n, const std::vector<uint64_t>& weight, const Part& part) {
+  uint64_t total = 0;
+  for (uint64_t w : weight) total += w;
+  uint32_t mid = 0;
+  for (uint64_t sum = 0; mid < n && 2 * sum < total; ++mid) sum += weight[mid];
+  if (std::thread::hardware_concurrency() < 2 || mid == 0 || mid == n) return part(0, n);
+  std::exception_ptr second;
+  std::thread t([&] {
+    try {
+      part(mid, n);
+    } catch (...) {
+      second = std::current_exception();
+    }
+  });
+  try {
+    part(0, mid);
+  } catch (...) {
+    t.join();
+    throw;
+  }
+  t.join();
+  if (second) std::rethrow_exception(second);
+}
+
 }  // namespace
 
-void validate_program(const Program& p, const SourceMap* src) { Validator(p, src).run(); }
+void validate_program(const Program& p, const SourceMap* src) {
+  Shared sh;
+  Validator(p, src, sh).declarations();
+  const uint32_t n = uint32_t(p.tasks.size());
+  const auto size = [&](uint32_t k) {
+    const Kernel& kernel = p.kernels[k];
+    uint64_t s = kernel.cube.size();
+    for (const auto& v : kernel.vec) s += v.size();
+    return s;
+  };
+  // Each part of the task checks is weighed by the instructions it checks: a
+  // task's own fields, and its kernel's instructions at its first launch.
+  sh.first_launch.assign(p.kernels.size(), Shared::kNone);
+  sh.launches.assign(p.kernels.size(), 0);
+  std::vector<uint64_t> weight(n, 1);
+  for (uint32_t t = 0; t < n; ++t) {
+    const uint32_t k = p.tasks[t].kernel;
+    if (k >= p.kernels.size()) continue;  // the task's check names it
+    ++sh.launches[k];
+    if (sh.first_launch[k] == Shared::kNone) {
+      sh.first_launch[k] = t;
+      weight[t] += size(k);
+    }
+  }
+  in_two(n, weight, [&](uint32_t from, uint32_t to) { Validator(p, src, sh).tasks(from, to); });
+  Validator(p, src, sh).unlaunched();
+  sh.sloads.assign(p.kernels.size(), false);
+  const auto sloads = [](const std::vector<Instr>& v) {
+    return std::any_of(v.begin(), v.end(), [](const Instr& in) { return in.op == Op::SLOAD; });
+  };
+  for (size_t k = 0; k < p.kernels.size(); ++k)
+    sh.sloads[k] = sloads(p.kernels[k].cube) || std::any_of(p.kernels[k].vec.begin(), p.kernels[k].vec.end(), sloads);
+  sh.known = known_before_run(p);
+  // A coverage check reads each of the task's instructions (a relaunch of a
+  // kept kernel, once per block: weighed all the same).
+  for (uint32_t t = 0; t < n; ++t) weight[t] = 1 + size(p.tasks[t].kernel);
+  in_two(n, weight, [&](uint32_t from, uint32_t to) { Validator(p, src, sh).coverage(from, to); });
+}
 
 }  // namespace isa

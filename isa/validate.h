@@ -11,7 +11,9 @@
 
 namespace isa {
 
-// Throws ProgramError at the first broken rule. The message names where:
+// Throws ProgramError at the first broken rule (in program order: a host with
+// two threads checks a program in two parts at once, and the first part's
+// error wins). The message names where:
 //   task 3, kernel 1 'rmsnorm', vec 0, instr 5 'vadd' (site 2 "rmsnorm: add"): b is 16x32 but dst
 //   is 16x64
 // (a kernel no task launches is named "kernel 1 'rmsnorm' (not launched)").

@@ -487,6 +487,56 @@ TEST(IsaValidate, KernelErrorsNameTheFirstLaunchingTask) {
       << validation_error(p);
 }
 
+// validate_program checks a large program in two parts at once (the tasks
+// and their kernels, then the coverage of the declared ranges), split by
+// instruction count. `n` tasks, task t the only launch of kernel t (a copy
+// of 'qk' named "k<t>"), task 0's ranges: the two halves weigh the same.
+Program copies(uint32_t n) {
+  const Program one = valid_program();
+  Program p = one;
+  p.kernels.clear();
+  p.tasks.clear();
+  for (uint32_t t = 0; t < n; ++t) {
+    Kernel k = one.kernels[0];
+    k.name = "k" + std::to_string(t);
+    p.kernels.push_back(k);
+    Task task = one.tasks[0];
+    task.kernel = t;
+    task.deps.clear();
+    p.tasks.push_back(task);
+  }
+  return p;
+}
+
+// Errors in both halves: the message is the first in task order, the one a
+// single pass gives, and a kernel's error comes before any coverage error.
+TEST(IsaValidate, ASplitCheckReportsTheFirstErrorInProgramOrder) {
+  ASSERT_NO_THROW(validate_program(copies(8)));
+  Program p = copies(8);
+  p.kernels[1].vec[0][7].b.cols = 1;  // task 1's vadd (first half)
+  p.kernels[6].vec[0][7].b.cols = 1;  // task 6's (second half)
+  EXPECT_NE(validation_error(p).find("task 1, kernel 1 'k1', vec 0, instr 7 'vadd'"), std::string::npos)
+      << validation_error(p);
+  p.kernels[1].vec[0][7].b.cols = 128;  // only the second half's is left
+  EXPECT_NE(validation_error(p).find("task 6, kernel 6 'k6', vec 0, instr 7 'vadd'"), std::string::npos)
+      << validation_error(p);
+
+  // Task 2 no longer declares its read of q (instr 0 of its cube): a coverage
+  // error in the first half; task 6's broken vadd comes first all the same.
+  p.tasks[2].reads.erase(p.tasks[2].reads.begin());
+  EXPECT_NE(validation_error(p).find("task 6, kernel 6 'k6', vec 0, instr 7 'vadd'"), std::string::npos)
+      << validation_error(p);
+  p.kernels[6].vec[0][7].b.cols = 128;
+  p.tasks[5].reads.erase(p.tasks[5].reads.begin());  // and the same in the second half
+  EXPECT_NE(validation_error(p).find("task 2, kernel 2 'k2', cube, instr 0 'tload'"), std::string::npos)
+      << validation_error(p);
+  EXPECT_NE(validation_error(p).find("q:0..2048 is not in the task's reads=[...]"), std::string::npos)
+      << validation_error(p);
+  p.tasks[2].reads = p.tasks[0].reads;
+  EXPECT_NE(validation_error(p).find("task 5, kernel 5 'k5', cube, instr 0 'tload'"), std::string::npos)
+      << validation_error(p);
+}
+
 TEST(IsaValidate, VrowexpandTakesAnyColumnsButARowPerDstRow) {
   Program p = valid_program();
   Instr in = vec0(p, 7);  // a vadd: dst and a are 16x128 fp32 tiles in UB
