@@ -62,13 +62,13 @@ constexpr int kNumRegs = 16;  // scalar registers R0..R15 per core
 
 // A 2-D view of a GM tensor. Element offset = offset + R[reg] * reg_scale
 // when reg >= 0 (a position read from GM by SLOAD, e.g. seq_lens[b] - 1).
-struct GmView {
-  uint32_t tensor = 0;
+struct GmView {  // 32 bytes: the 64-bit offset first leaves no padding
   int64_t offset = 0;       // elements from the tensor start
+  uint32_t tensor = 0;
   uint32_t rows = 0, cols = 0;
   uint32_t row_stride = 0;  // elements between row starts
-  int8_t reg = -1;
   int32_t reg_scale = 0;
+  int8_t reg = -1;
 
   bool contiguous() const { return rows <= 1 || row_stride == cols; }
   // Elements from the first to one past the last (a single row: cols).
@@ -99,6 +99,9 @@ struct Instr {
   GmView gm;
   bool operator==(const Instr& o) const;
 };
+// A full-size layer holds about half a million: a byte more here is half a
+// megabyte more to write, page in and read back (README "Speed").
+static_assert(sizeof(Instr) <= 96, "isa::Instr grew past 96 bytes");
 
 // The text mnemonic of an instruction ("tload", "vadd", "vrowsum", ...).
 std::string mnemonic(const Instr& in);
