@@ -2,6 +2,7 @@
 
 #include "isa/isa.h"
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,12 @@ struct Sub {
 constexpr CostClass kBin = CostClass::VecBinary, kUn = CostClass::VecUnary, kTr = CostClass::VecTranscendental;
 // BinOp, UnOp and RedOp values in enum order.
 constexpr Sub kBinSubs[] = {{"add", kBin}, {"sub", kBin}, {"mul", kBin}, {"div", kTr}, {"max", kBin}, {"min", kBin}};
-constexpr Sub kUnSubs[] = {{"exp", kTr}, {"sqrt", kTr}, {"recip", kTr}, {"neg", kUn}, {"abs", kUn}};
-constexpr Sub kRedSubs[] = {{"sum", CostClass::VecReduce}, {"max", CostClass::VecReduce}};
+constexpr Sub kUnSubs[] = {{"exp", kTr}, {"sqrt", kTr}, {"recip", kTr}, {"neg", kUn},
+                            {"abs", kUn}, {"log", kTr},  {"relu", kUn}};
+constexpr Sub kRedSubs[] = {{"sum", CostClass::VecReduce}, {"max", CostClass::VecReduce}, {"min", CostClass::VecReduce}};
+static_assert(std::size(kBinSubs) == size_t(BinOp::MIN) + 1, "a name per BinOp");
+static_assert(std::size(kUnSubs) == size_t(UnOp::RELU) + 1, "a name per UnOp");
+static_assert(std::size(kRedSubs) == size_t(RedOp::MIN) + 1, "a name per RedOp");
 
 // One row, written as a chain of the fields that differ from the defaults.
 struct Row {
@@ -146,9 +151,9 @@ std::vector<OpInfo> build_table() {
 
 const Sub* subs_of(SubSet s, uint8_t* n) {
   switch (s) {
-    case SubSet::Bin: *n = 6; return kBinSubs;
-    case SubSet::Un: *n = 5; return kUnSubs;
-    case SubSet::Red: *n = 2; return kRedSubs;
+    case SubSet::Bin: *n = std::size(kBinSubs); return kBinSubs;
+    case SubSet::Un: *n = std::size(kUnSubs); return kUnSubs;
+    case SubSet::Red: *n = std::size(kRedSubs); return kRedSubs;
     case SubSet::None: break;
   }
   *n = 0;

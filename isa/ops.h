@@ -45,8 +45,8 @@ enum class Op : uint8_t {
 constexpr int kNumOps = int(Op::WAIT) + 1;
 
 enum class BinOp : uint8_t { ADD, SUB, MUL, DIV, MAX, MIN };
-enum class UnOp : uint8_t { EXP, SQRT, RECIP, NEG, ABS };
-enum class RedOp : uint8_t { SUM, MAX };
+enum class UnOp : uint8_t { EXP, SQRT, RECIP, NEG, ABS, LOG, RELU };  // LOG: natural; RELU: max(a, 0)
+enum class RedOp : uint8_t { SUM, MAX, MIN };
 
 enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2 };
 

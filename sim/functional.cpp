@@ -39,6 +39,8 @@ float unop(uint8_t sub, float x) {
     case isa::UnOp::RECIP: return 1.0f / x;
     case isa::UnOp::NEG: return -x;
     case isa::UnOp::ABS: return std::fabs(x);
+    case isa::UnOp::LOG: return std::log(x);
+    case isa::UnOp::RELU: return x > 0.0f ? x : 0.0f;  // max(x, 0); NaN gives 0, as IEEE maxNum
   }
   return x;
 }
@@ -281,7 +283,7 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
     case Op::VUNARY:
     case Op::VCAST: {
       if (in.op == Op::VBINS && in.sub > uint8_t(isa::BinOp::MIN)) bad_sub();
-      if (in.op == Op::VUNARY && in.sub > uint8_t(isa::UnOp::ABS)) bad_sub();
+      if (in.op == Op::VUNARY && in.sub > uint8_t(isa::UnOp::RELU)) bad_sub();
       same_elems(in.a, "a");
       load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
       if (in.op == Op::VBINS)
@@ -304,7 +306,7 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       return;
     }
     case Op::VROWRED: {
-      if (in.sub > uint8_t(isa::RedOp::MAX)) bad_sub();
+      if (in.sub > uint8_t(isa::RedOp::MIN)) bad_sub();
       if (dr != in.a.vrows() || dc != 1)
         throw SimError(where(cur_group_, cur_core_, &in) + ": dst is " + shape(d) + " but a is " +
                        shape(in.a) + " (dst must be a's rows x 1)");
@@ -317,7 +319,8 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
         if (in.sub == uint8_t(isa::RedOp::SUM))
           for (uint32_t col = 1; col < vc; ++col) acc += row[col];
         else
-          for (uint32_t col = 1; col < vc; ++col) acc = binop(uint8_t(isa::BinOp::MAX), acc, row[col]);
+          for (uint32_t col = 1; col < vc; ++col)
+            acc = binop(uint8_t(in.sub == uint8_t(isa::RedOp::MAX) ? isa::BinOp::MAX : isa::BinOp::MIN), acc, row[col]);
         sd_[r] = acc;
       }
       store(tile_ptr(c, d, "dst", &in), d, sd_);

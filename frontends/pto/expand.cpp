@@ -985,7 +985,8 @@ class Expander {
         {"tdiv", uint8_t(isa::BinOp::DIV)}, {"tmax", uint8_t(isa::BinOp::MAX)}, {"tmin", uint8_t(isa::BinOp::MIN)}};
     static const std::unordered_map<std::string, uint8_t> kUn = {
         {"texp", uint8_t(isa::UnOp::EXP)},     {"tsqrt", uint8_t(isa::UnOp::SQRT)}, {"trecip", uint8_t(isa::UnOp::RECIP)},
-        {"tneg", uint8_t(isa::UnOp::NEG)},     {"tabs", uint8_t(isa::UnOp::ABS)}};
+        {"tneg", uint8_t(isa::UnOp::NEG)},     {"tabs", uint8_t(isa::UnOp::ABS)},   {"tlog", uint8_t(isa::UnOp::LOG)},
+        {"trelu", uint8_t(isa::UnOp::RELU)}};
     const std::string name = s.op.substr(4);
     Instr in;
     if (name == "tload") {
@@ -1074,11 +1075,11 @@ class Expander {
       in.dst = plain(s, tile(s, 1), "dst");
       return emit(s, in);
     }
-    if (name == "trowsum" || name == "trowmax") {
+    if (name == "trowsum" || name == "trowmax" || name == "trowmin") {
       if (s.args.size() - s.n_ins != 1 || (s.n_ins != 1 && s.n_ins != 2))
         fail(s.line, s.op + " takes 1 or 2 ins (the source and a scratch tile) and 1 out");
       in.op = Op::VROWRED;
-      in.sub = uint8_t(name == "trowsum" ? isa::RedOp::SUM : isa::RedOp::MAX);
+      in.sub = uint8_t(name == "trowsum" ? isa::RedOp::SUM : name == "trowmax" ? isa::RedOp::MAX : isa::RedOp::MIN);
       in.a = plain(s, tile(s, 0), "a");
       in.dst = plain(s, tile(s, s.n_ins), "dst");
       return emit(s, in);

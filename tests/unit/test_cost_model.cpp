@@ -53,8 +53,14 @@ TEST_F(CostModelTiny, VectorOpsByClass) {
   // exp: 10 + 16 * 4 = 74; neg is a simple unary: 10 + 16 * 1 = 26
   EXPECT_EQ(cm.cost(op2(Op::VUNARY, uint8_t(isa::UnOp::EXP), t, t)).cycles, 74u);
   EXPECT_EQ(cm.cost(op2(Op::VUNARY, uint8_t(isa::UnOp::NEG), t, t)).cycles, 26u);
+  // log is transcendental as exp (74), relu a simple unary as neg (26)
+  EXPECT_EQ(cm.cost(op2(Op::VUNARY, uint8_t(isa::UnOp::LOG), t, t)).cycles, 74u);
+  EXPECT_EQ(cm.cost(op2(Op::VUNARY, uint8_t(isa::UnOp::RELU), t, t)).cycles, 26u);
   // row sum reads 4096 B: 10 + 16 * 4 = 74
   EXPECT_EQ(cm.cost(op2(Op::VROWRED, 0, tile(Space::UB, 8192, 16, 1, DType::FP32), t)).cycles, 74u);
+  // row min the same as sum and max: 74
+  EXPECT_EQ(cm.cost(op2(Op::VROWRED, uint8_t(isa::RedOp::MIN), tile(Space::UB, 8192, 16, 1, DType::FP32), t)).cycles,
+            74u);
   // cast fp32 -> bf16 counts the wider side: 10 + 16 * 1 = 26
   EXPECT_EQ(cm.cost(op2(Op::VCAST, 0, tile(Space::UB, 8192, 16, 64, DType::BF16), t)).cycles, 26u);
   // row broadcast of a 16x1 column into 16x64: the widest operand is dst's

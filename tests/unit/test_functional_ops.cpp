@@ -211,6 +211,11 @@ TEST_F(FunctionalOps, VbinsAndVunary) {
   EXPECT_EQ(get(d), (V{1, -2, 0.5f, -0.0f}));
   run(un(Op::VUNARY, uint8_t(isa::UnOp::ABS), d, a));
   EXPECT_EQ(get(d), (V{1, 2, 0.5f, 0}));
+  run(un(Op::VUNARY, uint8_t(isa::UnOp::RELU), d, a));  // max(a, 0)
+  EXPECT_EQ(get(d), (V{0, 2, 0, 0}));
+  put(a, V{1, std::exp(2.0f), 0.5f, 0});
+  run(un(Op::VUNARY, uint8_t(isa::UnOp::LOG), d, a));  // natural log, fp32 logf; log 0 = -inf
+  EXPECT_EQ(get(d), (V{0, std::log(std::exp(2.0f)), std::log(0.5f), -std::numeric_limits<float>::infinity()}));
 }
 
 TEST_F(FunctionalOps, VcastRoundsToNearestEven) {
@@ -271,6 +276,8 @@ TEST_F(FunctionalOps, VrowredOverValidColumns) {
   EXPECT_EQ(get(r), (V{3, 0.5f}));
   run(op2(Op::VROWRED, uint8_t(isa::RedOp::MAX), r, u0));  // whole rows
   EXPECT_EQ(get(r), (V{100, 100}));
+  run(op2(Op::VROWRED, uint8_t(isa::RedOp::MIN), r, valid(u0, 0, 3)));
+  EXPECT_EQ(get(r), (V{1, -4}));
 }
 
 TEST_F(FunctionalOps, VrowexpAndVcolexpBroadcast) {

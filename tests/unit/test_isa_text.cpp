@@ -91,8 +91,10 @@ GmRange range(uint32_t t, uint64_t b, uint64_t e) {
   return r;
 }
 
-// ... + 6: treshape, sload, sadd, sblock, signal, wait
-constexpr int kNumMnemonics = 4 + 6 + 6 + 5 + 3 + 2 + 6 + 6 + 1 + 6;
+// tload tstore tmov tmatmul; v<bin> (6); v<bin>s (6); v<un> (7); vcast vfill vfillpad;
+// vrow<red> (3); vrowexp<bin> (6); vcolexp<bin> (6); vrowexpand; treshape sload sadd
+// sblock signal wait
+constexpr int kNumMnemonics = 4 + 6 + 6 + 7 + 3 + 3 + 6 + 6 + 1 + 6;
 
 // Kernel 0 uses every opcode and every sub-op; kernels 2.. hold the odd
 // corners: unused fields set, out-of-range indices, names that need quotes.
@@ -148,8 +150,8 @@ Program everything() {
   std::vector<Instr> v0 = {I(Op::TLOAD, 0).dst(ub_pad).gm(view(2, 64, 16, 512, 128, 2, 128))};
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VBIN, 0, s).dst(ub).a(ub_pad).b(ub));
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VBINS, 1, s).dst(ub).a(ub).imm(imms[s]));
-  for (uint8_t s = 0; s < 5; ++s) v0.push_back(I(Op::VUNARY, 2, s).dst(ub).a(ub));
-  for (uint8_t s = 0; s < 2; ++s) v0.push_back(I(Op::VROWRED, 0, s).dst(ub_row).a(ub));
+  for (uint8_t s = 0; s <= uint8_t(UnOp::RELU); ++s) v0.push_back(I(Op::VUNARY, 2, s).dst(ub).a(ub));
+  for (uint8_t s = 0; s <= uint8_t(RedOp::MIN); ++s) v0.push_back(I(Op::VROWRED, 0, s).dst(ub_row).a(ub));
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VROWEXP, 0, s).dst(ub).a(ub).b(ub_row));
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VCOLEXP, 0, s).dst(ub).a(ub).b(ub_col));
   v0.push_back(I(Op::VROWEXPAND, 0, 0).dst(ub).a(ub_row));

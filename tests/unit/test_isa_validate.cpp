@@ -280,8 +280,8 @@ const Rule kRules[] = {
      [](Program& p) { vec0(p, 1).imm = 2.0f; },
      {kVec0 + "1 'tload'", "operand imm is set but unused"}},
     {"sub out of range",
-     [](Program& p) { vec0(p, 5).sub = 2; },
-     {kVec0 + "5 ", "sub 2 is not valid"}},
+     [](Program& p) { vec0(p, 5).sub = 3; },  // vrow<red>: sum, max, min
+     {kVec0 + "5 ", "sub 3 is not valid"}},
     {"flags on a vector op",
      [](Program& p) { vec0(p, 7).flags = kAccumulate; },
      {kVec0 + "7 'vadd'", "flags 1 not valid for vadd"}},

@@ -99,6 +99,29 @@ TEST(PtoImport, AVectorKernelBecomesItsInstructions) {
   EXPECT_EQ(isa::parse_program(isa::print_program(p), "x"), p);
 }
 
+// pto-isa's TLOG (natural log), TRELU (max(x, 0)) and TROWMIN (each row's
+// minimum, with a scratch tile as TROWMAX) are npusim's vlog, vrelu, vrowmin.
+TEST(PtoImport, LogReluAndRowMinAreVectorOps) {
+  const std::string col = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=1, v_row=8, v_col=1, blayout=col_major, "
+                          "slayout=none_box, fractal=512, pad=0>";
+  const isa::Program p = import(kernel(op("pto.tlog", "%t : " + kT, "%u : " + kT) +
+                                       op("pto.trelu", "%u : " + kT, "%u : " + kT) +
+                                       line("%a4k = arith.constant 4096 : i64") +
+                                       line("%m = pto.alloc_tile addr = %a4k : " + col) +
+                                       op("pto.trowmin", "%u, %t : " + kT + ", " + kT, "%m : " + col)))
+                             .program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 5u);  // tload, the three, tstore
+  EXPECT_EQ(isa::mnemonic(s[1]), "vlog");
+  EXPECT_EQ(isa::mnemonic(s[2]), "vrelu");
+  EXPECT_EQ(s[2].a.offset, 2048u);
+  EXPECT_EQ(isa::mnemonic(s[3]), "vrowmin");
+  EXPECT_EQ(s[3].a.offset, 2048u);
+  EXPECT_EQ(s[3].dst.offset, 4096u);
+  EXPECT_EQ(s[3].dst.rows, 8u);
+  EXPECT_EQ(s[3].dst.cols, 1u);
+}
+
 TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // The texp of AVectorKernelBecomesItsInstructions written over four lines
   // (15-18): inside its open '(', then `outs` and a trailing attribute
@@ -278,7 +301,7 @@ TEST(PtoImport, AnUnsupportedOpIsNamedWithItsLine) {
             std::string::npos);
   EXPECT_NE(error_of(kernel(line("scf.while {") + line("}"))).find("k.pto:15: unsupported op 'scf.while'"),
             std::string::npos);
-  EXPECT_NE(error_of(kernel(op("pto.trowmin", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.trowmin'"),
+  EXPECT_NE(error_of(kernel(op("pto.tcolsum", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.tcolsum'"),
             std::string::npos);
 }
 
