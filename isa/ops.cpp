@@ -129,6 +129,12 @@ std::vector<OpInfo> build_table() {
           .shapes(kLikeA, kAny, kColsOfA).dtypes(true, true),
       Row(Op::VROWEXPAND, "vrowexpand").operands({O::Dst, O::A}).vector(C::VecBroadcast)
           .shapes({Dim::SameAsA, Dim::Any}, kAny, kAny).dtypes(true, false),
+      // A column reduction is elementwise ops down the rows (no reduction
+      // inside a vector): a binary op's cost per repeat over a's bytes.
+      Row(Op::VCOLRED, "vcol").subs(SubSet::Red).operands({O::Dst, O::A}).vector(C::VecBinary)
+          .shapes(kColsOfA, kAny, kAny).dtypes(true, false),
+      Row(Op::VCOLEXPAND, "vcolexpand").operands({O::Dst, O::A}).vector(C::VecBroadcast)
+          .shapes({Dim::Any, Dim::SameAsA}, kAny, kAny).dtypes(true, false),
       Row(Op::TRESHAPE, "treshape").operands({O::Dst, O::A}).check(Check::Reshape).pipe(Pipe::VEC).cost(C::View),
       Row(Op::SLOAD, "sload").operands({O::Reg, O::Gm}).dst(0).check(Check::ScalarLoad).pipe(Pipe::SCALAR)
           .cost(C::ScalarLoad),

@@ -35,6 +35,8 @@ enum class Op : uint8_t {
   VROWEXP,     // vrowexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
   VCOLEXP,     // vcolexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
   VROWEXPAND,  // vrowexpand D <- A       dst[r,c] = a[r,0]: a row broadcast (pto-isa TROWEXPAND)
+  VCOLRED,     // vcol<red> D <- A        dst[0,c] = reduce(sub: RedOp) over a[:,c], down the rows in order
+  VCOLEXPAND,  // vcolexpand D <- A       dst[r,c] = a[0,c]: a column broadcast (pto-isa TCOLEXPAND)
   TRESHAPE,    // treshape D <- A         dst is a re-shaped view of a's bytes (no data moves, no cost)
   SLOAD,       // sload R <- G            R[reg] = gm (one element)               [SCALAR]
   SADD,        // sadd R I                R[reg] += int(imm)

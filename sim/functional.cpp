@@ -352,6 +352,29 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       store(tile_ptr(c, d, "dst", &in), d, sd_);
       return;
     }
+    case Op::VCOLRED: {  // dst[0,c] = reduce over a[:,c], row 0 first
+      if (in.sub > uint8_t(isa::RedOp::MIN)) bad_sub();
+      if (dr != 1 || dc != in.a.vcols())
+        throw SimError(where(cur_group_, cur_core_, &in) + ": dst is " + shape(d) + " but a is " +
+                       shape(in.a) + " (dst must be 1 x a's cols)");
+      load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
+      const uint8_t op = uint8_t(in.sub == uint8_t(isa::RedOp::SUM)   ? isa::BinOp::ADD
+                                 : in.sub == uint8_t(isa::RedOp::MAX) ? isa::BinOp::MAX
+                                                                      : isa::BinOp::MIN);
+      sd_.assign(sa_.begin(), sa_.begin() + dc);
+      for (uint32_t r = 1; r < in.a.vrows(); ++r)
+        for (uint32_t col = 0; col < dc; ++col) sd_[col] = binop(op, sd_[col], sa_[size_t(r) * dc + col]);
+      store(tile_ptr(c, d, "dst", &in), d, sd_);
+      return;
+    }
+    case Op::VCOLEXPAND: {  // dst[r,c] = a[0,c]
+      load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
+      sd_.resize(size_t(dr) * dc);
+      for (uint32_t r = 0; r < dr; ++r)
+        for (uint32_t col = 0; col < dc; ++col) sd_[size_t(r) * dc + col] = sa_[col];
+      store(tile_ptr(c, d, "dst", &in), d, sd_);
+      return;
+    }
     default:  // an op in the table without numerics here would compute nothing, silently
       throw std::logic_error("functional: no semantics for " + isa::mnemonic(in));
   }

@@ -1084,9 +1084,20 @@ class Expander {
       in.dst = plain(s, tile(s, s.n_ins), "dst");
       return emit(s, in);
     }
-    if (name == "trowexpand") {
+    if (name == "tcolsum" || name == "tcolmax" || name == "tcolmin") {
+      // The sum runs down the rows in order whatever {isBinary} says (a tree
+      // would round differently, never by more than the order of additions).
+      if (s.args.size() - s.n_ins != 1 || (s.n_ins != 1 && s.n_ins != 2))
+        fail(s.line, s.op + " takes 1 or 2 ins (the source and a scratch tile) and 1 out");
+      in.op = Op::VCOLRED;
+      in.sub = uint8_t(name == "tcolsum" ? isa::RedOp::SUM : name == "tcolmax" ? isa::RedOp::MAX : isa::RedOp::MIN);
+      in.a = plain(s, tile(s, 0), "a");
+      in.dst = plain(s, tile(s, s.n_ins), "dst");
+      return emit(s, in);
+    }
+    if (name == "trowexpand" || name == "tcolexpand") {
       arity(s, 1, 1);
-      in.op = Op::VROWEXPAND;
+      in.op = name == "trowexpand" ? Op::VROWEXPAND : Op::VCOLEXPAND;
       in.a = plain(s, tile(s, 0), "a");
       in.dst = plain(s, tile(s, 1), "dst");
       return emit(s, in);

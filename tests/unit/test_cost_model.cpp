@@ -67,6 +67,10 @@ TEST_F(CostModelTiny, VectorOpsByClass) {
   // 4096 B, costed as a broadcast: 10 + 16 * 2 = 42
   EXPECT_EQ(cm.cost(op2(Op::VROWEXPAND, 0, t, tile(Space::UB, 8192, 16, 1, DType::FP32))).cycles, 42u);
   EXPECT_EQ(cm.cost(op2(Op::VROWEXPAND, 0, t, tile(Space::UB, 8192, 16, 1, DType::FP32))).pipe, sim::Pipe::VEC);
+  // a column sum is adds down the rows: a's 4096 B at the binary rate, 10 + 16 * 2 = 42;
+  // a column broadcast into 16x64 as the row one, 42
+  EXPECT_EQ(cm.cost(op2(Op::VCOLRED, 0, tile(Space::UB, 8192, 1, 64, DType::FP32), t)).cycles, 42u);
+  EXPECT_EQ(cm.cost(op2(Op::VCOLEXPAND, 0, t, tile(Space::UB, 8192, 1, 64, DType::FP32))).cycles, 42u);
   // [1,10] fp32 = 40 B is still one repeat: 10 + 1 * 2 = 12
   const auto small = tile(Space::UB, 0, 1, 10, DType::FP32);
   EXPECT_EQ(cm.cost(op2(Op::VBIN, 0, small, small, small)).cycles, 12u);

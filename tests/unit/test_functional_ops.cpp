@@ -280,6 +280,26 @@ TEST_F(FunctionalOps, VrowredOverValidColumns) {
   EXPECT_EQ(get(r), (V{1, -4}));
 }
 
+TEST_F(FunctionalOps, VcolredOverValidRowsAndVcolexpand) {
+  // a = [[1, 2, 3, 4], [-4, 0.5, 8, -1]] (u0 is 2x4), then [100, ...] in a
+  // third row outside the valid region of a 3x4 view with valid rows 2.
+  const isa::Tile a3 = tile(Space::UB, 0, 3, 4, DType::FP32);
+  const isa::Tile r = tile(Space::UB, 512, 1, 4, DType::FP32);
+  put(a3, V{1, 2, 3, 4, -4, 0.5f, 8, -1, 100, 100, 100, 100});
+  run(op2(Op::VCOLRED, uint8_t(isa::RedOp::SUM), r, valid(a3, 2, 0)));
+  EXPECT_EQ(get(r), (V{-3, 2.5f, 11, 3}));
+  run(op2(Op::VCOLRED, uint8_t(isa::RedOp::MAX), r, valid(a3, 2, 0)));
+  EXPECT_EQ(get(r), (V{1, 2, 8, 4}));
+  run(op2(Op::VCOLRED, uint8_t(isa::RedOp::MIN), r, valid(a3, 2, 0)));
+  EXPECT_EQ(get(r), (V{-4, 0.5f, 3, -1}));
+  run(op2(Op::VCOLRED, uint8_t(isa::RedOp::MAX), r, a3));  // all three rows
+  EXPECT_EQ(get(r), (V{100, 100, 100, 100}));
+  // vcolexpand: every row of dst is a's row 0
+  put(r, V{7, -1, 0.25f, 3});
+  run(op2(Op::VCOLEXPAND, 0, u0, r));
+  EXPECT_EQ(get(u0), (V{7, -1, 0.25f, 3, 7, -1, 0.25f, 3}));
+}
+
 TEST_F(FunctionalOps, VrowexpAndVcolexpBroadcast) {
   const isa::Tile col = tile(Space::UB, 512, 2, 1, DType::FP32);
   const isa::Tile row = tile(Space::UB, 576, 1, 4, DType::FP32);

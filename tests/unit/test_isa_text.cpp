@@ -92,9 +92,9 @@ GmRange range(uint32_t t, uint64_t b, uint64_t e) {
 }
 
 // tload tstore tmov tmatmul; v<bin> (6); v<bin>s (6); v<un> (7); vcast vfill vfillpad;
-// vrow<red> (3); vrowexp<bin> (6); vcolexp<bin> (6); vrowexpand; treshape sload sadd
-// sblock signal wait
-constexpr int kNumMnemonics = 4 + 6 + 6 + 7 + 3 + 3 + 6 + 6 + 1 + 6;
+// vrow<red> (3); vrowexp<bin> (6); vcolexp<bin> (6); vrowexpand; vcol<red> (3); vcolexpand;
+// treshape sload sadd sblock signal wait
+constexpr int kNumMnemonics = 4 + 6 + 6 + 7 + 3 + 3 + 6 + 6 + 1 + 3 + 1 + 6;
 
 // Kernel 0 uses every opcode and every sub-op; kernels 2.. hold the odd
 // corners: unused fields set, out-of-range indices, names that need quotes.
@@ -155,6 +155,8 @@ Program everything() {
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VROWEXP, 0, s).dst(ub).a(ub).b(ub_row));
   for (uint8_t s = 0; s < 6; ++s) v0.push_back(I(Op::VCOLEXP, 0, s).dst(ub).a(ub).b(ub_col));
   v0.push_back(I(Op::VROWEXPAND, 0, 0).dst(ub).a(ub_row));
+  for (uint8_t s = 0; s <= uint8_t(RedOp::MIN); ++s) v0.push_back(I(Op::VCOLRED, 0, s).dst(ub_col).a(ub));
+  v0.push_back(I(Op::VCOLEXPAND, 0, 0).dst(ub).a(ub_col));
   const std::vector<Instr> rest = {
       I(Op::VCAST, 2).dst(tile(Space::UB, 0, 16, 512, DType::BF16)).a(ub),
       I(Op::VFILL, 2).dst(ub).imm(-0.0f),

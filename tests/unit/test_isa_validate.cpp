@@ -558,5 +558,37 @@ TEST(IsaValidate, VrowexpandTakesAnyColumnsButARowPerDstRow) {
   EXPECT_NE(validation_error(p).find("dst is bf16 but a is fp32"), std::string::npos) << validation_error(p);
 }
 
+// A column reduction writes one row of a's columns; a column broadcast
+// fills any rows of a's columns.
+TEST(IsaValidate, VcolredWritesARowAndVcolexpandAnyRowsOfAsColumns) {
+  Program p = valid_program();
+  Instr in = vec0(p, 7);  // a vadd: dst and a are 16x128 fp32 tiles in UB at 0
+  in.op = Op::VCOLRED;
+  in.sub = uint8_t(RedOp::MAX);
+  in.b = Tile{};
+  in.dst.offset = 16384;  // the 1x128 row that vcolexpmul (#8) reads
+  in.dst.rows = 1;
+  vec0(p, 7) = in;
+  EXPECT_EQ(validation_error(p), "(no error)");
+  EXPECT_NE(print_program(p).find(" vcolmax UB[16384+1x128 fp32] <- UB[0+16x128 fp32]"), std::string::npos);
+  EXPECT_EQ(parse_program(print_program(p), "rt.npu"), p);
+  vec0(p, 7).dst.rows = 2;
+  EXPECT_NE(validation_error(p).find(kVec0 + "7 'vcolmax' (site 3 \"qk: softmax\"): dst is 2x128 but must be "
+                                             "1x128 (1 x a's cols)"),
+            std::string::npos)
+      << validation_error(p);
+  // vcolexpand UB[0+16x128] <- the 1x128 row: any rows, a's columns.
+  in.op = Op::VCOLEXPAND;
+  in.sub = 0;
+  std::swap(in.a, in.dst);
+  vec0(p, 7) = in;
+  EXPECT_EQ(validation_error(p), "(no error)");
+  vec0(p, 7).dst.cols = 64;
+  EXPECT_NE(validation_error(p).find(kVec0 + "7 'vcolexpand' (site 3 \"qk: softmax\"): dst is 16x64 but must be "
+                                             "*x128 (any x a's cols)"),
+            std::string::npos)
+      << validation_error(p);
+}
+
 }  // namespace
 }  // namespace isa

@@ -122,6 +122,32 @@ TEST(PtoImport, LogReluAndRowMinAreVectorOps) {
   EXPECT_EQ(s[3].dst.cols, 1u);
 }
 
+// TCOLSUM / TCOLMAX / TCOLMIN (with or without a scratch tile and
+// {isBinary}) reduce each column to one row: vcolsum, vcolmax, vcolmin;
+// TCOLEXPAND broadcasts row 0 down the rows: vcolexpand.
+TEST(PtoImport, ColumnReductionsAndTheColumnBroadcast) {
+  const std::string row = "!pto.tile_buf<loc=vec, dtype=f32, rows=1, cols=64, v_row=1, v_col=64, blayout=row_major, "
+                          "slayout=none_box, fractal=512, pad=0>";
+  const isa::Program p = import(kernel(line("%a4k = arith.constant 4096 : i64") +
+                                       line("%r = pto.alloc_tile addr = %a4k : " + row) +
+                                       op("pto.tcolsum", "%t, %u {isBinary = false} : " + kT + ", " + kT, "%r : " + row) +
+                                       op("pto.tcolmax", "%t : " + kT, "%r : " + row) +
+                                       op("pto.tcolmin", "%t : " + kT, "%r : " + row) +
+                                       op("pto.tcolexpand", "%r : " + row, "%u : " + kT)))
+                             .program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 6u);  // tload, the four, tstore
+  EXPECT_EQ(isa::mnemonic(s[1]), "vcolsum");
+  EXPECT_EQ(s[1].a.offset, 0u);
+  EXPECT_EQ(s[1].dst.offset, 4096u);
+  EXPECT_EQ(s[1].dst.rows, 1u);
+  EXPECT_EQ(isa::mnemonic(s[2]), "vcolmax");
+  EXPECT_EQ(isa::mnemonic(s[3]), "vcolmin");
+  EXPECT_EQ(isa::mnemonic(s[4]), "vcolexpand");
+  EXPECT_EQ(s[4].a.offset, 4096u);
+  EXPECT_EQ(s[4].dst.offset, 2048u);
+}
+
 TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // The texp of AVectorKernelBecomesItsInstructions written over four lines
   // (15-18): inside its open '(', then `outs` and a trailing attribute
@@ -301,7 +327,7 @@ TEST(PtoImport, AnUnsupportedOpIsNamedWithItsLine) {
             std::string::npos);
   EXPECT_NE(error_of(kernel(line("scf.while {") + line("}"))).find("k.pto:15: unsupported op 'scf.while'"),
             std::string::npos);
-  EXPECT_NE(error_of(kernel(op("pto.tcolsum", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.tcolsum'"),
+  EXPECT_NE(error_of(kernel(op("pto.tsel", "%t : " + kT, "%u : " + kT))).find("k.pto:15: unsupported op 'pto.tsel'"),
             std::string::npos);
 }
 
