@@ -7,6 +7,7 @@
 #include <exception>
 #include <map>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -34,7 +35,7 @@ bool known_dtype(DType t) { return dtype_bytes(t) != 0; }
 // parts run.
 struct Shared {
   std::vector<uint32_t> first_launch;  // per kernel: the first task launching it (kNone: none)
-  std::vector<uint32_t> launches;      // per kernel: the tasks that launch it (reused_accesses)
+  std::vector<uint32_t> launches;      // per kernel: how many tasks launch it (reused_accesses)
   std::vector<bool> sloads;            // per kernel: a stream SLOADs
   std::vector<bool> known;             // known_before_run, once every index is in range
   static constexpr uint32_t kNone = ~0u;
@@ -567,13 +568,18 @@ void in_two(uint32_t n, const std::vector<uint64_t>& weight, const Part& part) {
   for (uint64_t sum = 0; mid < n && 2 * sum < total; ++mid) sum += weight[mid];
   if (std::thread::hardware_concurrency() < 2 || mid == 0 || mid == n) return part(0, n);
   std::exception_ptr second;
-  std::thread t([&] {
-    try {
-      part(mid, n);
-    } catch (...) {
-      second = std::current_exception();
-    }
-  });
+  std::thread t;
+  try {
+    t = std::thread([&] {
+      try {
+        part(mid, n);
+      } catch (...) {
+        second = std::current_exception();
+      }
+    });
+  } catch (const std::system_error&) {  // no thread to be had: one pass
+    return part(0, n);
+  }
   try {
     part(0, mid);
   } catch (...) {
