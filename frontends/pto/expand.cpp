@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <limits>
 #include <unordered_map>
+#include <utility>
 
 #include "frontends/pto/ast.h"
 #include "frontends/pto/pto.h"
@@ -1075,22 +1076,18 @@ class Expander {
       in.dst = plain(s, tile(s, 1), "dst");
       return emit(s, in);
     }
-    if (name == "trowsum" || name == "trowmax" || name == "trowmin") {
+    // Row and column reductions, with or without a scratch tile (not used).
+    // A column sum runs down the rows in order whatever {isBinary} says (a
+    // tree would round differently, never by more than the order of additions).
+    static const std::unordered_map<std::string, std::pair<Op, isa::RedOp>> kRed = {
+        {"trowsum", {Op::VROWRED, isa::RedOp::SUM}}, {"trowmax", {Op::VROWRED, isa::RedOp::MAX}},
+        {"trowmin", {Op::VROWRED, isa::RedOp::MIN}}, {"tcolsum", {Op::VCOLRED, isa::RedOp::SUM}},
+        {"tcolmax", {Op::VCOLRED, isa::RedOp::MAX}}, {"tcolmin", {Op::VCOLRED, isa::RedOp::MIN}}};
+    if (const auto red = kRed.find(name); red != kRed.end()) {
       if (s.args.size() - s.n_ins != 1 || (s.n_ins != 1 && s.n_ins != 2))
         fail(s.line, s.op + " takes 1 or 2 ins (the source and a scratch tile) and 1 out");
-      in.op = Op::VROWRED;
-      in.sub = uint8_t(name == "trowsum" ? isa::RedOp::SUM : name == "trowmax" ? isa::RedOp::MAX : isa::RedOp::MIN);
-      in.a = plain(s, tile(s, 0), "a");
-      in.dst = plain(s, tile(s, s.n_ins), "dst");
-      return emit(s, in);
-    }
-    if (name == "tcolsum" || name == "tcolmax" || name == "tcolmin") {
-      // The sum runs down the rows in order whatever {isBinary} says (a tree
-      // would round differently, never by more than the order of additions).
-      if (s.args.size() - s.n_ins != 1 || (s.n_ins != 1 && s.n_ins != 2))
-        fail(s.line, s.op + " takes 1 or 2 ins (the source and a scratch tile) and 1 out");
-      in.op = Op::VCOLRED;
-      in.sub = uint8_t(name == "tcolsum" ? isa::RedOp::SUM : name == "tcolmax" ? isa::RedOp::MAX : isa::RedOp::MIN);
+      in.op = red->second.first;
+      in.sub = uint8_t(red->second.second);
       in.a = plain(s, tile(s, 0), "a");
       in.dst = plain(s, tile(s, s.n_ins), "dst");
       return emit(s, in);
