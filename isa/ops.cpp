@@ -33,7 +33,11 @@ constexpr Sub kBinSubs[] = {{"add", kBin}, {"sub", kBin}, {"mul", kBin}, {"div",
 constexpr Sub kUnSubs[] = {{"exp", kTr}, {"sqrt", kTr}, {"recip", kTr}, {"neg", kUn},
                             {"abs", kUn}, {"log", kTr},  {"relu", kUn}};
 constexpr Sub kRedSubs[] = {{"sum", CostClass::VecReduce}, {"max", CostClass::VecReduce}, {"min", CostClass::VecReduce}};
+constexpr CostClass kCast = CostClass::VecCast;
+constexpr Sub kRoundSubs[] = {{"", kCast},      {"_round", kCast}, {"_floor", kCast},
+                              {"_ceil", kCast}, {"_trunc", kCast}, {"_odd", kCast}};
 static_assert(std::size(kBinSubs) == size_t(BinOp::MIN) + 1, "a name per BinOp");
+static_assert(std::size(kRoundSubs) == size_t(RoundMode::ODD) + 1, "a name per RoundMode");
 static_assert(std::size(kUnSubs) == size_t(UnOp::RELU) + 1, "a name per UnOp");
 static_assert(std::size(kRedSubs) == size_t(RedOp::MIN) + 1, "a name per RedOp");
 
@@ -117,7 +121,8 @@ std::vector<OpInfo> build_table() {
           .cost(C::VecBinary, true).shapes(kLikeA, kAny, kAny).dtypes(true, false),
       Row(Op::VUNARY, "v").subs(SubSet::Un).operands({O::Dst, O::A}).vector(C::VecTranscendental)
           .cost(C::VecTranscendental, true).shapes(kLikeA, kAny, kAny).dtypes(true, false),
-      Row(Op::VCAST, "vcast").operands({O::Dst, O::A}).vector(C::VecCast).shapes(kLikeA, kAny, kAny),
+      Row(Op::VCAST, "vcast").subs(SubSet::Round).operands({O::Dst, O::A}).vector(C::VecCast)
+          .shapes(kLikeA, kAny, kAny),
       Row(Op::VFILL, "vfill").operands({O::Dst, O::Imm}).vector(C::VecFill),
       Row(Op::VFILLPAD, "vfillpad").operands({O::Dst, O::Imm}).vector(C::VecFill)
           .dst(kDstRead | kDstWrite | kDstWriteWhole),
@@ -160,6 +165,7 @@ const Sub* subs_of(SubSet s, uint8_t* n) {
     case SubSet::Bin: *n = std::size(kBinSubs); return kBinSubs;
     case SubSet::Un: *n = std::size(kUnSubs); return kUnSubs;
     case SubSet::Red: *n = std::size(kRedSubs); return kRedSubs;
+    case SubSet::Round: *n = std::size(kRoundSubs); return kRoundSubs;
     case SubSet::None: break;
   }
   *n = 0;

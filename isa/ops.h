@@ -28,7 +28,7 @@ enum class Op : uint8_t {
   VBIN,        // v<bin> D <- A B         dst = a (sub: BinOp) b                  [VEC]
   VBINS,       // v<bin>s D <- A I        dst = a (sub: BinOp) imm
   VUNARY,      // v<un> D <- A            dst = (sub: UnOp) a
-  VCAST,       // vcast D <- A            dst = a converted to dst.dtype (round to nearest even)
+  VCAST,       // vcast<rm> D <- A        dst = a converted to dst.dtype, rounded as sub: RoundMode says
   VFILL,       // vfill D <- I            dst = imm
   VFILLPAD,    // vfillpad D <- I         dst elements outside dst's valid rows/cols = imm (in place)
   VROWRED,     // vrow<red> D <- A        dst[r,0] = reduce(sub: RedOp) over a[r,:]
@@ -49,6 +49,11 @@ constexpr int kNumOps = int(Op::WAIT) + 1;
 enum class BinOp : uint8_t { ADD, SUB, MUL, DIV, MAX, MIN };
 enum class UnOp : uint8_t { EXP, SQRT, RECIP, NEG, ABS, LOG, RELU };  // LOG: natural; RELU: max(a, 0)
 enum class RedOp : uint8_t { SUM, MAX, MIN };
+// How VCAST rounds a value its dtype cannot hold (pto-isa / AscendC RoundMode):
+// to nearest, ties to even (the default, printed as plain vcast); to nearest,
+// ties away from zero; toward -inf; toward +inf; toward zero; to odd (the
+// neighbour whose last bit is 1).
+enum class RoundMode : uint8_t { RINT, ROUND, FLOOR, CEIL, TRUNC, ODD };
 
 enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2 };
 
@@ -83,7 +88,7 @@ enum class CostClass : uint8_t {
 };
 
 // Whether an op takes a sub-op (`Instr::sub`) and from which set.
-enum class SubSet : uint8_t { None, Bin, Un, Red };
+enum class SubSet : uint8_t { None, Bin, Un, Red, Round };
 
 // Op-specific checks beyond the table's generic ones (isa/validate.cpp).
 enum class Check : uint8_t { None, Load, Store, Move, Matmul, Reshape, ScalarLoad, IntImm, FlagImm };

@@ -284,12 +284,15 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
     case Op::VCAST: {
       if (in.op == Op::VBINS && in.sub > uint8_t(isa::BinOp::MIN)) bad_sub();
       if (in.op == Op::VUNARY && in.sub > uint8_t(isa::UnOp::RELU)) bad_sub();
+      if (in.op == Op::VCAST && in.sub > uint8_t(isa::RoundMode::ODD)) bad_sub();
       same_elems(in.a, "a");
       load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
       if (in.op == Op::VBINS)
         for (size_t i = 0; i < n; ++i) sa_[i] = binop(in.sub, sa_[i], in.imm);
       else if (in.op == Op::VUNARY)
         for (size_t i = 0; i < n; ++i) sa_[i] = unop(in.sub, sa_[i]);
+      else if (in.sub != uint8_t(isa::RoundMode::RINT))  // the store rounds to nearest even; first, the mode
+        for (size_t i = 0; i < n; ++i) sa_[i] = num::round_to(sa_[i], d.dtype, isa::RoundMode(in.sub));
       store(tile_ptr(c, d, "dst", &in), d, sa_);
       return;
     }

@@ -33,10 +33,14 @@
 //   and store into dst's valid region in dst's dtype. VFILLPAD is the one op
 //   that writes outside the valid region: it sets the elements of rows x cols
 //   outside vrows x vcols to imm (the lowest fp32 masks scores; in a bf16
-//   tile it becomes -inf). VROWRED: dst[r, 0] = sum (left to right, fp32) or
-//   max of a[r, 0 .. a.vcols). VROWEXP uses b[r, 0], VCOLEXP b[0, c]. UnOp
-//   RECIP is 1 / x; BinOp MAX / MIN return a when a and b compare equal or
-//   unordered (NaN).
+//   tile it becomes -inf). VROWRED: dst[r, 0] = sum (left to right, fp32),
+//   max or min of a[r, 0 .. a.vcols); VCOLRED: dst[0, c] the same down
+//   a[0 .. a.vrows, c] (top to bottom). VROWEXP uses b[r, 0], VCOLEXP b[0, c];
+//   VROWEXPAND and VCOLEXPAND copy a[r, 0] and a[0, c]. UnOp RECIP is 1 / x,
+//   LOG the natural log, RELU max(x, 0) (NaN -> 0); BinOp MAX / MIN return a
+//   when a and b compare equal or unordered (NaN). VCAST rounds to dst's
+//   dtype as its isa::RoundMode says (sim/numerics.h round_to); the others
+//   round to nearest even.
 // - TRESHAPE: nothing moves (dst names a's bytes).
 // - SLOAD: R[reg] = the int32 element at gm_offset; SADD: R[reg] += int(imm)
 //   (the engine resolves registers into gm_offset; the registers here mirror

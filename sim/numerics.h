@@ -11,6 +11,11 @@
 //   otherwise give infinity).
 // - fp32 -> int32 (VCAST, int32 tensors): nearest, ties to even; NaN -> 0;
 //   out-of-range values saturate to INT32_MIN / INT32_MAX.
+// - VCAST's other rounding modes (isa::RoundMode, round_to below) pick one of
+//   the two neighbours of an inexact value, as IEEE 754's directed roundings
+//   and roundTiesToAway do: an infinity is the neighbour past the largest
+//   finite number (toward +-inf, and to nearest, ties away, from half an ulp
+//   past it); toward zero and to odd never overflow.
 #pragma once
 
 #include <cmath>
@@ -103,6 +108,56 @@ inline float round_to(float f, isa::DType t) {
     case isa::DType::INT32: return float(f32_to_i32(f));
   }
   return f;
+}
+
+// The neighbour of v (a value of dtype t = BF16 or FP16) one step toward +inf
+// (up) or -inf, through the bit pattern: +-0 step to the smallest subnormal,
+// the largest finite number to infinity.
+inline float step_16(float v, isa::DType t, bool up) {
+  const bool bf = t == isa::DType::BF16;
+  const uint16_t b = bf ? f32_to_bf16_bits(v) : f32_to_f16_bits(v);
+  const bool neg = b & 0x8000u;
+  const bool zero = (b & 0x7fffu) == 0;
+  const uint16_t s = zero ? uint16_t(up ? 0x0001u : 0x8001u) : uint16_t(neg == up ? b - 1 : b + 1);
+  return bf ? bf16_bits_to_f32(s) : f16_bits_to_f32(s);
+}
+
+// The value f becomes when VCAST stores it as dtype t rounding as `m` says
+// (isa::RoundMode; RINT: round_to(f, t)).
+inline float round_to(float f, isa::DType t, isa::RoundMode m) {
+  const float r = round_to(f, t);  // to nearest, ties to even
+  if (m == isa::RoundMode::RINT || t == isa::DType::FP32 || std::isnan(f) || std::isinf(f) || r == f) return r;
+  if (t == isa::DType::INT32 && std::trunc(f) == f) return r;  // an integer: only saturation, the same in every mode
+  // f is not a value of t: it lies strictly between neighbours lo < f < hi.
+  float lo, hi;
+  if (t == isa::DType::INT32) {  // |f| < 2^23 here, so the neighbours are exact floats
+    lo = std::floor(f);
+    hi = lo + 1.0f;
+  } else if (r < f) {
+    lo = r;
+    hi = step_16(r, t, true);
+  } else {
+    hi = r;
+    lo = step_16(r, t, false);
+  }
+  // Distances as if an infinite neighbour were one ulp past the largest finite.
+  const auto value = [&](float x, float other) {
+    return std::isinf(x) ? 2.0 * double(other) - double(step_16(other, t, x < 0)) : double(x);
+  };
+  const double dlo = double(f) - value(lo, hi), dhi = value(hi, lo) - double(f);
+  const auto odd = [&](float x) {
+    if (t == isa::DType::INT32) return std::fmod(double(x), 2.0) != 0.0;
+    return ((t == isa::DType::BF16 ? f32_to_bf16_bits(x) : f32_to_f16_bits(x)) & 1u) != 0;
+  };
+  switch (m) {
+    case isa::RoundMode::RINT: break;
+    case isa::RoundMode::ROUND: return dlo < dhi ? lo : dhi < dlo ? hi : (f < 0 ? lo : hi);
+    case isa::RoundMode::FLOOR: return lo;
+    case isa::RoundMode::CEIL: return hi;
+    case isa::RoundMode::TRUNC: return f < 0 ? hi : lo;
+    case isa::RoundMode::ODD: return odd(lo) ? lo : hi;
+  }
+  return r;
 }
 
 // Load / store one element of dtype t at p (little-endian host, unaligned ok).

@@ -980,6 +980,28 @@ class Expander {
     emit(s, in);
   }
 
+  // tcvt's {rmode = #pto<round_mode X>} (X as pto-isa's RoundMode, with or
+  // without CAST_): none means RINT. NONE is RINT too: AscendC's CAST_NONE
+  // rounds as CAST_RINT wherever the conversion loses precision.
+  isa::RoundMode round_mode(const Stmt& s) {
+    const auto it = s.attrs.find("rmode");
+    if (it == s.attrs.end()) return isa::RoundMode::RINT;
+    std::string m = it->second;
+    const std::string pre = "#pto<round_mode ";
+    if (m.rfind(pre, 0) == 0 && m.back() == '>') m = m.substr(pre.size(), m.size() - pre.size() - 1);
+    if (m.rfind("CAST_", 0) == 0) m = m.substr(5);
+    static const std::unordered_map<std::string, isa::RoundMode> kModes = {
+        {"NONE", isa::RoundMode::RINT},   {"RINT", isa::RoundMode::RINT},   {"ROUND", isa::RoundMode::ROUND},
+        {"FLOOR", isa::RoundMode::FLOOR}, {"CEIL", isa::RoundMode::CEIL},   {"TRUNC", isa::RoundMode::TRUNC},
+        {"ODD", isa::RoundMode::ODD}};
+    const auto mode = kModes.find(m);
+    if (mode == kModes.end())
+      fail(s.line, s.op + ": rmode '" + it->second +
+                       "' is not a rounding mode (#pto<round_mode X>, X one of NONE, RINT, ROUND, FLOOR, CEIL, "
+                       "TRUNC, ODD)");
+    return mode->second;
+  }
+
   void tile_op(const Stmt& s) {
     static const std::unordered_map<std::string, uint8_t> kBin = {
         {"tadd", uint8_t(isa::BinOp::ADD)}, {"tsub", uint8_t(isa::BinOp::SUB)}, {"tmul", uint8_t(isa::BinOp::MUL)},
@@ -1065,6 +1087,7 @@ class Expander {
     if (name == "tcvt") {
       arity(s, 1, 1);
       in.op = Op::VCAST;
+      in.sub = uint8_t(round_mode(s));
       in.a = plain(s, tile(s, 0), "a");
       in.dst = plain(s, tile(s, 1), "dst");
       return emit(s, in);

@@ -602,14 +602,19 @@ class Parser {
     }
   }
 
-  // ins(%a, %b {attrs} : T1, T2) / outs(...)
+  // ins(%a, %b {attrs} : T1, T2) / outs(...). The one attribute read is
+  // tcvt's rounding mode ({rmode = #pto<round_mode ROUND>}); the others
+  // ({isBinary = ...}) change nothing npusim models.
   void group(Stmt& s) {
     expect("(");
     size_t n = 0;
     while (!is(":") && !is(")")) {
       if (n++) expect(",");
       s.args.push_back(operand());
-      skip_dict();
+      if (s.op == "pto.tcvt" && is("{"))
+        attr_dict(s);
+      else
+        skip_dict();
     }
     if (accept(":")) {
       s.types.push_back(type());

@@ -197,10 +197,10 @@ TEST(PtoRun, VectorCastAndFill) {
   // tstore out: MTE3 free at 304: 314..378 -> 383
   EXPECT_EQ(x.r.total_cycles, 383u);
   std::vector<float> want_b, want_f(512, 0.25f);
-  for (float v : x.in["x"]) {  // round to bf16, nearest even
+  for (float v : x.in["x"]) {  // round to bf16 as rmode ROUND says: nearest, ties away from zero
     uint32_t u;
     std::memcpy(&u, &v, 4);
-    u = (u + 0x7fff + ((u >> 16) & 1)) & 0xffff0000u;
+    u = (u + 0x8000) & 0xffff0000u;  // sign and magnitude: a carry out of the magnitude's half-ulp
     float r;
     std::memcpy(&r, &u, 4);
     want_b.push_back(r);

@@ -120,3 +120,64 @@ TEST(RoundTo, PerDtype) {
   EXPECT_EQ(round_to(1.00390625f, isa::DType::FP32), 1.00390625f);
   EXPECT_EQ(round_to(1.5f, isa::DType::INT32), 2.0f);
 }
+
+// VCAST's rounding modes (isa::RoundMode) on bf16, whose ulp at 1 is 2^-7:
+// 1 + 2^-8 is a tie between 1.0 (0x3f80, even) and 1 + 2^-7 (0x3f81, odd);
+// 1 + 2^-9 lies a quarter of the way up.
+TEST(RoundTo, Bf16EveryMode) {
+  using isa::RoundMode;
+  const float tie = 1.00390625f, quarter = 1.001953125f, up = 1.0078125f;
+  const auto b = [](float f, RoundMode m) { return round_to(f, isa::DType::BF16, m); };
+  EXPECT_EQ(b(tie, RoundMode::RINT), 1.0f);  // ties to even
+  EXPECT_EQ(b(tie, RoundMode::ROUND), up);   // ties away from zero
+  EXPECT_EQ(b(-tie, RoundMode::ROUND), -up);
+  EXPECT_EQ(b(quarter, RoundMode::ROUND), 1.0f);  // not a tie: the nearer
+  EXPECT_EQ(b(quarter, RoundMode::CEIL), up);
+  EXPECT_EQ(b(quarter, RoundMode::FLOOR), 1.0f);
+  EXPECT_EQ(b(-quarter, RoundMode::FLOOR), -up);
+  EXPECT_EQ(b(-quarter, RoundMode::CEIL), -1.0f);
+  EXPECT_EQ(b(-quarter, RoundMode::TRUNC), -1.0f);
+  EXPECT_EQ(b(quarter, RoundMode::TRUNC), 1.0f);
+  EXPECT_EQ(b(quarter, RoundMode::ODD), up);  // 0x3f81 is the odd neighbour
+  EXPECT_EQ(b(1.0f, RoundMode::CEIL), 1.0f);  // exact values stay, in every mode
+  // Past the largest finite bf16 (0x7f7f): toward zero and to odd stay
+  // finite, toward +inf and ties away (more than half an ulp past) overflow.
+  const float big = std::numeric_limits<float>::max();  // between 0x7f7f and infinity
+  const float max_bf16 = bf16_bits_to_f32(0x7f7f), inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(b(big, RoundMode::TRUNC), max_bf16);
+  EXPECT_EQ(b(big, RoundMode::ODD), max_bf16);
+  EXPECT_EQ(b(big, RoundMode::CEIL), inf);
+  EXPECT_EQ(b(big, RoundMode::ROUND), inf);
+  EXPECT_EQ(b(-big, RoundMode::FLOOR), -inf);
+  EXPECT_EQ(b(-big, RoundMode::CEIL), -max_bf16);
+  // Below the smallest subnormal (0x0001 = 2^-133): toward zero gives +-0,
+  // away from it the subnormal.
+  const float tiny = std::ldexp(1.0f, -140);
+  EXPECT_EQ(b(tiny, RoundMode::CEIL), bf16_bits_to_f32(0x0001));
+  EXPECT_EQ(b(tiny, RoundMode::TRUNC), 0.0f);
+  EXPECT_EQ(b(-tiny, RoundMode::FLOOR), bf16_bits_to_f32(0x8001));
+  EXPECT_TRUE(std::signbit(b(-tiny, RoundMode::CEIL)));  // -0
+  EXPECT_TRUE(std::isnan(b(std::nanf(""), RoundMode::FLOOR)));
+}
+
+TEST(RoundTo, Fp16AndInt32Modes) {
+  using isa::RoundMode;
+  // fp16's ulp at 1 is 2^-10: 1 + 2^-11 is a tie between 1.0 and 1 + 2^-10.
+  const float tie = 1.00048828125f, up = 1.0009765625f;
+  EXPECT_EQ(round_to(tie, isa::DType::FP16, RoundMode::RINT), 1.0f);
+  EXPECT_EQ(round_to(tie, isa::DType::FP16, RoundMode::ROUND), up);
+  EXPECT_EQ(round_to(tie, isa::DType::FP16, RoundMode::ODD), up);
+  EXPECT_EQ(round_to(70000.0f, isa::DType::FP16, RoundMode::TRUNC), 65504.0f);  // the largest finite half
+  EXPECT_EQ(round_to(65519.0f, isa::DType::FP16, RoundMode::ROUND), 65504.0f);  // under half an ulp (16) past it
+  EXPECT_EQ(round_to(65520.0f, isa::DType::FP16, RoundMode::ROUND), std::numeric_limits<float>::infinity());
+  // int32: the AscendC example's 2.5 -> 3 (CAST_ROUND), and each direction.
+  EXPECT_EQ(round_to(2.5f, isa::DType::INT32, RoundMode::ROUND), 3.0f);
+  EXPECT_EQ(round_to(2.5f, isa::DType::INT32, RoundMode::RINT), 2.0f);
+  EXPECT_EQ(round_to(-2.5f, isa::DType::INT32, RoundMode::ROUND), -3.0f);
+  EXPECT_EQ(round_to(-2.6f, isa::DType::INT32, RoundMode::CEIL), -2.0f);
+  EXPECT_EQ(round_to(-2.6f, isa::DType::INT32, RoundMode::TRUNC), -2.0f);
+  EXPECT_EQ(round_to(2.4f, isa::DType::INT32, RoundMode::CEIL), 3.0f);
+  EXPECT_EQ(round_to(2.4f, isa::DType::INT32, RoundMode::ODD), 3.0f);
+  EXPECT_EQ(round_to(3.4f, isa::DType::INT32, RoundMode::ODD), 3.0f);
+  EXPECT_EQ(round_to(1e10f, isa::DType::INT32, RoundMode::FLOOR), 2147483648.0f);  // saturates (as a float)
+}

@@ -237,6 +237,18 @@ TEST_F(FunctionalOps, VcastRoundsToNearestEven) {
   // int32 -> fp32.
   run(op2(Op::VCAST, 0, f, i));
   EXPECT_EQ(get(f), (V{2, 4, -2, -1}));
+  // vcast_round (ties away from zero) and vcast_floor: 2.5 -> 3 and 2,
+  // -2.5 -> -3 and -3; fp32 -> bf16 ties away: 1 + 2^-8 -> 1 + 2^-7.
+  put(a, V{2.5f, 3.5f, -2.5f, -0.6f});
+  run(op2(Op::VCAST, uint8_t(isa::RoundMode::ROUND), i, a));
+  std::memcpy(iv, s.buffer(0, kVec0, Space::UB) + 128, 16);
+  EXPECT_EQ(std::vector<int32_t>(iv, iv + 4), (std::vector<int32_t>{3, 4, -3, -1}));
+  run(op2(Op::VCAST, uint8_t(isa::RoundMode::FLOOR), i, a));
+  std::memcpy(iv, s.buffer(0, kVec0, Space::UB) + 128, 16);
+  EXPECT_EQ(std::vector<int32_t>(iv, iv + 4), (std::vector<int32_t>{2, 3, -3, -1}));
+  put(a, V{1.00390625f, 1, 1, 1});
+  run(op2(Op::VCAST, uint8_t(isa::RoundMode::ROUND), b, a));
+  EXPECT_EQ(get(b), (V{1.0078125f, 1, 1, 1}));
 }
 
 TEST_F(FunctionalOps, VfillWholeTile) {

@@ -91,10 +91,10 @@ GmRange range(uint32_t t, uint64_t b, uint64_t e) {
   return r;
 }
 
-// tload tstore tmov tmatmul; v<bin> (6); v<bin>s (6); v<un> (7); vcast vfill vfillpad;
+// tload tstore tmov tmatmul; v<bin> (6); v<bin>s (6); v<un> (7); vcast<rm> (6) vfill vfillpad;
 // vrow<red> (3); vrowexp<bin> (6); vcolexp<bin> (6); vrowexpand; vcol<red> (3); vcolexpand;
 // treshape sload sadd sblock signal wait
-constexpr int kNumMnemonics = 4 + 6 + 6 + 7 + 3 + 3 + 6 + 6 + 1 + 3 + 1 + 6;
+constexpr int kNumMnemonics = 4 + 6 + 6 + 7 + 8 + 3 + 6 + 6 + 1 + 3 + 1 + 6;
 
 // Kernel 0 uses every opcode and every sub-op; kernels 2.. hold the odd
 // corners: unused fields set, out-of-range indices, names that need quotes.
@@ -159,6 +159,11 @@ Program everything() {
   v0.push_back(I(Op::VCOLEXPAND, 0, 0).dst(ub).a(ub_col));
   const std::vector<Instr> rest = {
       I(Op::VCAST, 2).dst(tile(Space::UB, 0, 16, 512, DType::BF16)).a(ub),
+      I(Op::VCAST, 2, uint8_t(RoundMode::ROUND)).dst(tile(Space::UB, 0, 16, 512, DType::BF16)).a(ub),
+      I(Op::VCAST, 2, uint8_t(RoundMode::FLOOR)).dst(tile(Space::UB, 0, 16, 512, DType::INT32)).a(ub),
+      I(Op::VCAST, 2, uint8_t(RoundMode::CEIL)).dst(tile(Space::UB, 0, 16, 512, DType::INT32)).a(ub),
+      I(Op::VCAST, 2, uint8_t(RoundMode::TRUNC)).dst(tile(Space::UB, 0, 16, 512, DType::FP16)).a(ub),
+      I(Op::VCAST, 2, uint8_t(RoundMode::ODD)).dst(tile(Space::UB, 0, 16, 512, DType::FP16)).a(ub),
       I(Op::VFILL, 2).dst(ub).imm(-0.0f),
       I(Op::VFILLPAD, 2).dst(ub_pad).imm(-std::numeric_limits<float>::infinity()),
       I(Op::TRESHAPE, 0).dst(tile(Space::UB, 0, 32, 256)).a(ub),

@@ -148,6 +148,32 @@ TEST(PtoImport, ColumnReductionsAndTheColumnBroadcast) {
   EXPECT_EQ(s[4].dst.offset, 2048u);
 }
 
+// tcvt's rmode picks vcast's rounding: absent, NONE and RINT are to nearest
+// even (plain vcast), CAST_ prefixes are accepted, an unknown mode is named.
+TEST(PtoImport, TcvtKeepsItsRoundingMode) {
+  const std::string bf = "!pto.tile_buf<loc=vec, dtype=bf16, rows=8, cols=64, v_row=8, v_col=64, blayout=row_major, "
+                         "slayout=none_box, fractal=512, pad=0>";
+  const auto cvt = [&](const std::string& attr) {
+    return kernel(line("%a4k = arith.constant 4096 : i64") + line("%b = pto.alloc_tile addr = %a4k : " + bf) +
+                  op("pto.tcvt", "%t" + attr + " : " + kT, "%b : " + bf));
+  };
+  const auto mnemonic = [&](const std::string& attr) {
+    return isa::mnemonic(import(cvt(attr)).program.kernels[0].vec[0][1]);
+  };
+  EXPECT_EQ(mnemonic(""), "vcast");
+  EXPECT_EQ(mnemonic(" {rmode = #pto<round_mode NONE>}"), "vcast");
+  EXPECT_EQ(mnemonic("{rmode = #pto<round_mode RINT>}"), "vcast");
+  EXPECT_EQ(mnemonic(" {rmode = #pto<round_mode ROUND>}"), "vcast_round");
+  EXPECT_EQ(mnemonic(" {rmode = #pto<round_mode CAST_FLOOR>}"), "vcast_floor");
+  EXPECT_EQ(mnemonic(" {rmode = #pto<round_mode CEIL>}"), "vcast_ceil");
+  EXPECT_EQ(mnemonic(" {rmode = #pto<round_mode TRUNC>}"), "vcast_trunc");
+  EXPECT_EQ(mnemonic(" {rmode = #pto<round_mode ODD>}"), "vcast_odd");
+  EXPECT_NE(error_of(cvt(" {rmode = #pto<round_mode HALF>}"))
+                .find("k.pto:17: pto.tcvt: rmode '#pto<round_mode HALF>' is not a rounding mode"),
+            std::string::npos)
+      << error_of(cvt(" {rmode = #pto<round_mode HALF>}"));
+}
+
 TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // The texp of AVectorKernelBecomesItsInstructions written over four lines
   // (15-18): inside its open '(', then `outs` and a trailing attribute
