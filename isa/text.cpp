@@ -204,7 +204,9 @@ class Printer {
   void tile(const Tile& t) {
     o_ += std::string(to_string(t.space)) + '[' + num(t.offset) + '+' + num(t.rows) + 'x' +
           num(t.cols) + ' ' + to_string(t.dtype);
-    if (t.valid_rows || t.valid_cols) o_ += " valid=" + num(t.valid_rows) + 'x' + num(t.valid_cols);
+    // 0 (all of the tile's rows or cols) prints as '*': "valid=0x256" would read as hex.
+    const auto all_or = [](uint16_t v) { return v ? num(v) : std::string("*"); };
+    if (t.valid_rows || t.valid_cols) o_ += " valid=" + all_or(t.valid_rows) + 'x' + all_or(t.valid_cols);
     o_ += ']';
   }
 
@@ -468,10 +470,10 @@ class Parser {
     t.cols = integer<uint16_t>("tile cols");
     t.dtype = dtype();
     ws();
-    if (accept("valid=")) {
-      t.valid_rows = integer<uint16_t>("valid rows");
+    if (accept("valid=")) {  // '*' (or 0): all of the tile's rows or cols
+      t.valid_rows = accept("*") ? 0 : integer<uint16_t>("valid rows");
       expect("x", "between valid rows and cols");
-      t.valid_cols = integer<uint16_t>("valid cols");
+      t.valid_cols = accept("*") ? 0 : integer<uint16_t>("valid cols");
       ws();
     }
     expect("]", "to close the tile");

@@ -459,6 +459,22 @@ TEST(IsaText, NanImmediateRoundTrips) {
   EXPECT_TRUE(std::isnan(only_instr(parse_program(printed, "n.npu")).imm));
 }
 
+// A valid region of all rows (or cols) and some cols prints '*' for "all",
+// not a 0 that reads as hex ("valid=0x8"); a text with 0 still parses.
+TEST(IsaText, AllRowsOfAValidRegionPrintAsAStar) {
+  Tile t = tile(Space::UB, 0, 4, 16);
+  t.valid_cols = 8;
+  const std::string printed = print_program(one_instr(I(Op::VFILL, 0).dst(t).imm(1.0f)));
+  EXPECT_NE(printed.find("UB[0+4x16 fp32 valid=*x8]"), std::string::npos) << printed;
+  EXPECT_EQ(only_instr(parse_program(printed, "v.npu")).dst, t);
+  std::string zero = printed;
+  zero.replace(zero.find("valid=*x8"), 9, "valid=0x8");
+  EXPECT_EQ(only_instr(parse_program(zero, "v.npu")).dst, t);
+  t.valid_cols = 0;
+  t.valid_rows = 2;
+  EXPECT_NE(print_program(one_instr(I(Op::VFILL, 0).dst(t).imm(1.0f))).find("valid=2x*]"), std::string::npos);
+}
+
 // --- golden text -------------------------------------------------------------
 
 constexpr const char* kGolden = R"(# npusim program v1
