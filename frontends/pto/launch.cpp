@@ -2,6 +2,7 @@
 // arguments and the launches, into one isa::Program (docs/pto_import.md).
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -219,6 +220,11 @@ class Loader {
     else if (s == "blocks") a.value = blocks;
     else if (tensor(s)) l.fail(yaml_line(n, l.line()), l.key_path(key), "%" + prm.name + " is " + prm.type + ", not a GM pointer: give an integer");
     else a.value = l.to_int(n, key);
+    // An i32 parameter holds what 32 bits hold: a larger value would run
+    // the kernel with a number it cannot receive.
+    if (prm.type == "i32" && (a.value < INT32_MIN || a.value > INT32_MAX))
+      l.fail(yaml_line(n, l.line()), l.key_path(key),
+             "%" + prm.name + " is i32 but " + std::to_string(a.value) + " does not fit in 32 bits");
     return a;
   }
 

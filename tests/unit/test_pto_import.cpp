@@ -574,6 +574,17 @@ TEST(PtoImport, LaunchFileErrorsNameFileLineAndKey) {
   EXPECT_EQ(launch_error(std::string(kLaunch).replace(std::string(kLaunch).find("args: [x, y]}"), 13, "args: [x, y], block: 3..1}")),
             "l.yaml:6: launches[0].block: '3..1': FIRST..LAST with 0 <= FIRST <= LAST, at most 65536 blocks");
   EXPECT_EQ(launch_error("pto: [other.pto]\ntensors: {}\n"), "l.yaml:1: pto: no file other.pto");
+  // An i32 parameter takes what fits in 32 bits (an index parameter, 64).
+  const std::string ki = kernel("", ", %n: i32, %m: index");
+  const std::string li = std::string(kLaunch).replace(std::string(kLaunch).find("args: [x, y]"), 12, "args: [x, y, N, M]");
+  const auto with = [&](const std::string& n, const std::string& m) {
+    std::string l = li;
+    l.replace(l.find("N, M"), 4, n + ", " + m);
+    return error_of(ki, l);
+  };
+  EXPECT_EQ(with("4294967396", "1"), "l.yaml:6: launches[0].args[2]: %n is i32 but 4294967396 does not fit in 32 bits");
+  EXPECT_EQ(with("-2147483649", "1"), "l.yaml:6: launches[0].args[2]: %n is i32 but -2147483649 does not fit in 32 bits");
+  EXPECT_EQ(with("2147483647", "4294967396"), "(no error)");
   EXPECT_EQ(launch_error("tensors: [\n"), "l.yaml:2: end of sequence flow not found");
   EXPECT_EQ(launch_error(std::string(kLaunch) + "? [a, b]\n: 1\n").rfind("l.yaml:7: ", 0), 0u);  // a key that is not a string
 }
