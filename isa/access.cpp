@@ -84,6 +84,11 @@ std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<
         else
           a.whole = true;
       }
+      if (a.write && in.flags & kAtomicAdd) {  // reads what it adds to, then writes it
+        a.write = false;
+        out.push_back({i, a});
+        a.write = true;
+      }
       out.push_back({i, a});
     }
     if ((in.op == Op::SLOAD || in.op == Op::SADD || in.op == Op::SBLOCK) && (in.reg < 0 || in.reg >= kNumRegs))

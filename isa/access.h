@@ -1,6 +1,7 @@
 // The GM an instruction touches, derived from the instruction alone: TLOAD
-// reads its GM view, TSTORE writes it, SLOAD reads its one element. No other
-// op touches GM.
+// reads its GM view, TSTORE writes it (an atomic-add TSTORE reads it too: two
+// accesses, the read first), SLOAD reads its one element. No other op touches
+// GM.
 //
 // A view with a register (offset + R[reg] * reg_scale) is resolved when the
 // register's value is known before the run: set by an SLOAD of an element

@@ -108,7 +108,7 @@ using C = CostClass;
 std::vector<OpInfo> build_table() {
   const Row rows[] = {
       Row(Op::TLOAD, "tload").operands({O::Dst, O::Gm}).check(Check::Load).pipe(Pipe::MTE2).cost(C::GmLoad),
-      Row(Op::TSTORE, "tstore").operands({O::Gm, O::A}).dst(0).gm_write().names("source", "b", "dst")
+      Row(Op::TSTORE, "tstore").operands({O::Gm, O::A}).flags(kAtomicAdd).dst(0).gm_write().names("source", "b", "dst")
           .check(Check::Store).pipe(Pipe::MTE3, Pipe::FIXP).cost(C::GmStore),
       Row(Op::TMOV, "tmov").operands({O::Dst, O::A}).names("source", "b", "dst").check(Check::Move)
           .pipe(Pipe::MTE1, Pipe::FIXP, Pipe::MTE3).cost(C::LocalMove),

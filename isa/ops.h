@@ -22,7 +22,7 @@ struct Instr;
 // Each op with its printed form (isa/text.h) and what it does.
 enum class Op : uint8_t {
   TLOAD,       // tload D <- G            dst(L1|UB) <- gm                        [MTE2]
-  TSTORE,      // tstore G <- A           gm <- a(UB|L0C)                         [MTE3 / FIXPIPE]
+  TSTORE,      // tstore G <- A [atomic_add]   gm <- a(UB|L0C), or gm += a       [MTE3 / FIXPIPE]
   TMOV,        // tmov D <- A             L1->L0A/L0B [MTE1]; L0C->UB [FIXPIPE], UB->L1 [MTE3] (if the hw has them)
   TMATMUL,     // tmatmul D <- A B [acc] [tb]   dst(L0C) (+)= a(L0A) x b(L0B)     [CUBE]
   VBIN,        // v<bin> D <- A B         dst = a (sub: BinOp) b                  [VEC]
@@ -55,7 +55,9 @@ enum class RedOp : uint8_t { SUM, MAX, MIN };
 // neighbour whose last bit is 1).
 enum class RoundMode : uint8_t { RINT, ROUND, FLOOR, CEIL, TRUNC, ODD };
 
-enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2 };
+// kAtomicAdd: a TSTORE adds its tile to the GM it names (a read-modify-write
+// in the memory system) instead of overwriting it, as pto-isa's atomic store.
+enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2, kAtomicAdd = 4 };
 
 // The operands an op takes, in printed order; validation requires the rest
 // of an Instr's fields to stay at their defaults.

@@ -548,6 +548,7 @@ MemRequest CoreEngine::mem_request(const isa::Instr& in, int64_t gm_offset) cons
   r.row_bytes = uint64_t(v.cols) * e;
   r.stride_bytes = uint64_t(v.row_stride) * e;
   r.write = isa::op_info(in.op).gm_write;
+  r.atomic = r.write && (in.flags & isa::kAtomicAdd);
   return r;
 }
 

@@ -202,7 +202,7 @@ void FunctionalState::tload(uint8_t* dst, const isa::Tile& t, uint32_t tensor, c
 }
 
 void FunctionalState::tstore(const uint8_t* src, const isa::Tile& t, uint32_t tensor, const isa::GmView& v,
-                             int64_t off) {
+                             int64_t off, bool add) {
   GmData& g = gm_[tensor];
   const DType gt = program_.tensors[tensor].dtype;
   const uint32_t eb = isa::dtype_bytes(t.dtype);
@@ -210,7 +210,15 @@ void FunctionalState::tstore(const uint8_t* src, const isa::Tile& t, uint32_t te
   for (uint32_t r = 0; r < rows; ++r) {
     const size_t dst = size_t(off + int64_t(r) * v.row_stride);
     const uint8_t* row = src + size_t(r) * t.cols * eb;
-    if (gt == DType::INT32 && t.dtype == DType::INT32) {
+    if (add) {  // in fp32, rounded to the tensor's dtype; int32 as integers (wrapping)
+      for (uint32_t c = 0; c < v.cols; ++c) {
+        const float x = num::load_elem(row + size_t(c) * eb, t.dtype);
+        if (gt == DType::INT32)
+          g.i[dst + c] = int32_t(uint32_t(g.i[dst + c]) + uint32_t(num::f32_to_i32(x)));
+        else
+          g.f[dst + c] = num::round_to(g.f[dst + c] + x, gt);
+      }
+    } else if (gt == DType::INT32 && t.dtype == DType::INT32) {
       std::memcpy(&g.i[dst], row, size_t(v.cols) * 4);
     } else if (gt == DType::INT32) {
       for (uint32_t c = 0; c < v.cols; ++c) g.i[dst + c] = num::f32_to_i32(num::load_elem(row + size_t(c) * eb, t.dtype));
@@ -399,7 +407,7 @@ void FunctionalState::execute(uint32_t group, uint32_t core, const isa::Instr& i
       if (in.op == Op::TLOAD)
         tload(tile_ptr(c, t, "dst", &in), t, gm_tensor, in.gm, gm_offset);
       else
-        tstore(tile_ptr(c, t, "source", &in), t, gm_tensor, in.gm, gm_offset);
+        tstore(tile_ptr(c, t, "source", &in), t, gm_tensor, in.gm, gm_offset, in.flags & isa::kAtomicAdd);
       return;
     }
     case Op::TMOV: {

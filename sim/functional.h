@@ -136,7 +136,8 @@ class FunctionalState {
   void store(uint8_t* p, const isa::Tile& t, const std::vector<float>& v) const;
 
   void tload(uint8_t* dst, const isa::Tile& t, uint32_t tensor, const isa::GmView& v, int64_t off);
-  void tstore(const uint8_t* src, const isa::Tile& t, uint32_t tensor, const isa::GmView& v, int64_t off);
+  // `add`: gm += tile (an atomic-add store), rounded to the tensor's dtype.
+  void tstore(const uint8_t* src, const isa::Tile& t, uint32_t tensor, const isa::GmView& v, int64_t off, bool add);
   void matmul(Core& c, const isa::Instr& in);
   void vector_op(Core& c, const isa::Instr& in);
 

@@ -359,10 +359,20 @@ MemResult L2Memory::access(const MemRequest& r) {
   const uint64_t payload = uint64_t(r.rows) * r.row_bytes;
   if (!enabled_) {
     res.miss_bytes = res.fill_bytes = payload;
+    if (r.atomic) res.fill_bytes += payload;  // read, then written back
     res.latency_cycles = hw_.gm.latency_cycles;
     return res;
   }
-  (this->*access_fn_)(r, res);
+  if (r.atomic) {
+    MemRequest read = r;
+    read.write = read.atomic = false;
+    (this->*access_fn_)(read, res);
+    MemResult store;  // every line is present now: hits that only mark it dirty
+    (this->*access_fn_)(r, store);
+    res.writeback_bytes += store.writeback_bytes;
+  } else {
+    (this->*access_fn_)(r, res);
+  }
   res.latency_cycles = hw_.l2.hit_latency_cycles + (res.miss_bytes ? hw_.gm.latency_cycles : 0);
   return res;
 }

@@ -18,6 +18,10 @@
 //   synchronously (a read that hit everywhere, a write-back store), else
 //   l2.hit_latency_cycles + gm.latency_cycles. This is the one place the GM
 //   latency is decided (gm_miss_latency() is the SLOAD's share of it).
+// - An atomic add (TSTORE atomic_add) is a read of its lines (hits, misses
+//   and fills as a read's, and its latency) and then the write-back store of
+//   the sum into them, which the read made present: the lines end dirty.
+//   Without an L2 it moves its payload from HBM and back.
 // - l2.size_kib 0 is "no L2": every request goes to HBM with exactly its
 //   payload bytes and the latency is gm.latency_cycles.
 // Work is per line touched, never per byte.
@@ -40,6 +44,7 @@ struct MemRequest {
   uint64_t row_bytes = 0;
   uint64_t stride_bytes = 0;  // between row starts
   bool write = false;
+  bool atomic = false;        // a write that adds to what is there (TSTORE atomic_add): read, then written
 };
 
 // What one DMA cost the memory system.

@@ -1002,7 +1002,23 @@ class Expander {
     return mode->second;
   }
 
+  // A tile op, then its attributes: an attribute npusim does not model is an
+  // error (after the op's own, so an unsupported op is named as one), never
+  // ignored (tstore's atomicType once was, and its sums came out overwritten).
   void tile_op(const Stmt& s) {
+    tile_op_body(s);
+    static const std::unordered_map<std::string, std::vector<std::string>> kModelled = {
+        {"pto.tcvt", {"rmode"}},        {"pto.tstore", {"atomicType"}},  {"pto.tcolsum", {"isBinary"}},
+        {"pto.tcolmax", {"isBinary"}}, {"pto.tcolmin", {"isBinary"}}};
+    const auto known = kModelled.find(s.op);
+    for (const auto& [key, value] : s.attrs)
+      if (known == kModelled.end() ||
+          std::find(known->second.begin(), known->second.end(), key) == known->second.end())
+        fail(s.line, s.op + ": attribute {" + key + " = " + value +
+                         "} is not modelled, and npusim ignores nothing silently (docs/pto_import.md)");
+  }
+
+  void tile_op_body(const Stmt& s) {
     static const std::unordered_map<std::string, uint8_t> kBin = {
         {"tadd", uint8_t(isa::BinOp::ADD)}, {"tsub", uint8_t(isa::BinOp::SUB)}, {"tmul", uint8_t(isa::BinOp::MUL)},
         {"tdiv", uint8_t(isa::BinOp::DIV)}, {"tmax", uint8_t(isa::BinOp::MAX)}, {"tmin", uint8_t(isa::BinOp::MIN)}};
@@ -1026,6 +1042,13 @@ class Expander {
       in.op = Op::TSTORE;
       in.a = plain(s, tile(s, 0), "the source");
       in.gm = gm_view(s, pview(s, 1));
+      if (const auto at = s.attrs.find("atomicType"); at != s.attrs.end()) {
+        if (at->second == "#pto<atomic_type atomic_add>")
+          in.flags |= isa::kAtomicAdd;
+        else if (at->second != "#pto<atomic_type atomic_none>")
+          fail(s.line, s.op + ": atomicType " + at->second +
+                           " is not modelled (atomic_add and atomic_none are; docs/pto_import.md)");
+      }
       return emit(s, in);
     }
     if (name == "tmov") {

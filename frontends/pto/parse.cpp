@@ -526,7 +526,7 @@ class Parser {
       if (accept("ins")) group(s);
       s.n_ins = s.args.size();
       if (accept("outs")) group(s);
-      skip_dict();
+      if (is("{")) attr_dict(s);  // after outs(...): {atomicType = ...}, {descending = ...}
       end_of_line();
       return s;
     }
@@ -591,30 +591,26 @@ class Parser {
   // #attr, true/false), kept as written.
   void attr_dict(Stmt& s) {
     expect("{");
-    while (!accept("}")) {
-      if (!s.attrs.empty()) expect(",");
+    for (size_t n = 0; !accept("}"); ++n) {
+      if (n) expect(",");
       const Tok key = next();
       if (key.kind != T::Ident) fail(cur_->no, s.op + ": expected an attribute name, got '" + key.text + "'");
       expect("=");
       const Tok v = next();
       if (v.kind == T::Punct) fail(cur_->no, s.op + ": attribute " + key.text + ": unexpected '" + v.text + "'");
-      s.attrs[key.text] = v.text;
+      if (!s.attrs.emplace(key.text, v.text).second) fail(cur_->no, s.op + ": attribute " + key.text + " given twice");
     }
   }
 
-  // ins(%a, %b {attrs} : T1, T2) / outs(...). The one attribute read is
-  // tcvt's rounding mode ({rmode = #pto<round_mode ROUND>}); the others
-  // ({isBinary = ...}) change nothing npusim models.
+  // ins(%a, %b {attrs} : T1, T2) / outs(...): the attributes go to s.attrs
+  // (the expander says which of them each op may have).
   void group(Stmt& s) {
     expect("(");
     size_t n = 0;
     while (!is(":") && !is(")")) {
       if (n++) expect(",");
       s.args.push_back(operand());
-      if (s.op == "pto.tcvt" && is("{"))
-        attr_dict(s);
-      else
-        skip_dict();
+      if (is("{")) attr_dict(s);
     }
     if (accept(":")) {
       s.types.push_back(type());

@@ -190,6 +190,43 @@ TEST(PtoRun, VectorFillPad) {
   expect_near(x.out("sums"), want, 0, "fillpad");
 }
 
+// y += x twice, through a tstore with atomicType atomic_add, as two launches
+// (the second depends on the first through y, which it reads and writes).
+TEST(PtoRun, AtomicAddStoresAccumulate) {
+  const std::string t = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=64, blayout=row_major, "
+                        "slayout=none_box, fractal=512, pad=0>";
+  const std::string v = "!pto.partition_tensor_view<8x64xf32>", tv = "!pto.tensor_view<?x?xf32>";
+  const std::string text =
+      "module {\n"
+      "  func.func @acc(%x: !pto.ptr<f32>, %y: !pto.ptr<f32>) attributes {pto.kernel_kind = "
+      "#pto.kernel_kind<vector>} {\n"
+      "    %c0 = arith.constant 0 : index\n    %c1 = arith.constant 1 : index\n"
+      "    %c8 = arith.constant 8 : index\n    %c64 = arith.constant 64 : index\n"
+      "    %a0 = arith.constant 0 : i64\n"
+      "    %xv = pto.make_tensor_view %x, shape = [%c8, %c64], strides = [%c64, %c1] : " + tv + "\n"
+      "    %yv = pto.make_tensor_view %y, shape = [%c8, %c64], strides = [%c64, %c1] : " + tv + "\n"
+      "    %xp = pto.partition_view %xv, offsets = [%c0, %c0], sizes = [%c8, %c64] : " + tv + " -> " + v + "\n"
+      "    %yp = pto.partition_view %yv, offsets = [%c0, %c0], sizes = [%c8, %c64] : " + tv + " -> " + v + "\n"
+      "    %t = pto.alloc_tile addr = %a0 : " + t + "\n"
+      "    pto.tload ins(%xp : " + v + ") outs(%t : " + t + ")\n"
+      "    pto.tstore ins(%t : " + t + ") outs(%yp : " + v + ") {atomicType = #pto<atomic_type atomic_add>}\n"
+      "    return\n  }\n}\n";
+  PtoRunResult x = run("pto: [acc.pto]\ntensors:\n  x: {shape: [8, 64], dtype: fp32}\n"
+                       "  y: {shape: [8, 64], dtype: fp32}\n"
+                       "launches:\n  - {kernel: acc, args: [x, y]}\n  - {kernel: acc, args: [x, y]}\n",
+                       "acc.pto", text);
+  // Task 0 @150: tload x (2048 B, miss) 160..224 -> 244; the atomic add
+  // reads y's cold lines: 2048 B from HBM 254..318, visible 5 + 15 later,
+  // 338: the task ends. Task 1 depends on it (y): dispatched 338..438,
+  // starts 488; tload x hits 498..562 -> 567; the add hits y's lines (the
+  // first add left them dirty in L2) 577..641 -> 646.
+  EXPECT_EQ(x.r.total_cycles, 646u);
+  ASSERT_EQ(x.p.tasks[1].deps, std::vector<uint32_t>{0});
+  std::vector<float> want;
+  for (size_t i = 0; i < x.in["y"].size(); ++i) want.push_back((x.in["y"][i] + x.in["x"][i]) + x.in["x"][i]);
+  expect_near(x.out("y"), want, 0, "y + 2x");
+}
+
 TEST(PtoRun, VectorCastAndFill) {
   PtoRunResult x = run(std::string(kVectorOps) + "  - {kernel: cast_fill, args: [x, xb, out]}\n", "vector_ops.pto");
   // tload x visible 244; vcast (2048 B read) 10 + 8 x 1 = 18: -> 262; vfill

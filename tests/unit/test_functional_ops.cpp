@@ -95,6 +95,27 @@ TEST_F(FunctionalOps, TstoreRoundsToTheTensorDtypeAndLeavesGapsAlone) {
   EXPECT_EQ(s.get_float(1), (V{9, 9, 1.0f, 1.015625f, 9, 9, 2.0f, -0.75f}));
 }
 
+TEST_F(FunctionalOps, AnAtomicAddStoreAddsToGmAndRoundsToItsDtype) {
+  const isa::Tile t = tile(Space::UB, 0, 2, 2, DType::FP32);
+  put(t, V{1, 2, 0.00390625f, -0.75f});
+  isa::Instr add = store(view(1, 0, 2, 2, 4), t);
+  add.flags = isa::kAtomicAdd;
+  s.set_float(1, V{9, 9, 10, 20, 9, 9, 1, 1});
+  run(add, 2);  // rows at 2..3 and 6..7: 10+1, 20+2, 1 + 2^-8 (a bf16 tie -> 1.0), 1 - 0.75
+  EXPECT_EQ(s.get_float(1), (V{9, 9, 11, 22, 9, 9, 1.0f, 0.25f}));
+  run(add, 2);  // twice: the sums add up
+  EXPECT_EQ(s.get_float(1), (V{9, 9, 12, 24, 9, 9, 1.0f, -0.5f}));
+  // int32: integers, wrapping as the hardware's adds do.
+  const isa::Tile i = tile(Space::UB, 64, 1, 2, DType::INT32);
+  s.set_int(2, {2147483647, 5, 0, 0});
+  const int32_t ones[2] = {1, -7};
+  std::memcpy(s.buffer(0, kVec0, Space::UB) + 64, ones, 8);
+  isa::Instr addi = store(view(2, 0, 1, 2, 2), i);
+  addi.flags = isa::kAtomicAdd;
+  run(addi);
+  EXPECT_EQ(s.get_int(2), (std::vector<int32_t>{-2147483647 - 1, -2, 0, 0}));
+}
+
 TEST_F(FunctionalOps, TloadTstoreInt32CopyExactly) {
   s.set_int(2, {16777217, -5, 7, 2147483647});  // 2^24 + 1 is not an fp32 value: must not go through float
   const isa::Tile t = tile(Space::UB, 0, 1, 4, DType::INT32);

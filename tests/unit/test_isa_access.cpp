@@ -72,6 +72,20 @@ TEST(IsaAccess, StaticViewsTouchTheirRows) {
   EXPECT_EQ(a[2].access.hull(p), (GmRange{kPos, 4, 8}));
 }
 
+// An atomic-add store reads what it adds to, then writes it: two accesses of
+// its view, the read first (task ranges and dependencies follow both).
+TEST(IsaAccess, AnAtomicAddStoreReadsAndWritesItsView) {
+  const Program p = with_vec0(
+      "    tload UB[0+4x16 bf16] <- cache[130+4x16/64] @0\n"
+      "    tstore cache[64+2x16/64] <- UB[0+2x16 bf16] atomic_add @0\n");
+  const auto a = vec0_accesses(p);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[1].instr, 1u);
+  EXPECT_EQ(a[1].access, access(kCache, false, 64, 2, 16, 64));
+  EXPECT_EQ(a[2].instr, 1u);
+  EXPECT_EQ(a[2].access, access(kCache, true, 64, 2, 16, 64));
+}
+
 TEST(IsaAccess, RegisterOffsetsResolveFromInitValuesAndSadd) {
   const Program p = with_vec0(
       "    sload R2 <- pos[1+1x1/1] @0\n"                        // R2 = 7

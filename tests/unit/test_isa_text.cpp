@@ -129,6 +129,7 @@ Program everything() {
       I(Op::TMATMUL, 1).dst(l0c).a(l0a).b(l0b).flags(kTransposeB),
       I(Op::TMATMUL, 1).dst(l0c).a(l0a).b(l0b).flags(kAccumulate | kTransposeB),
       I(Op::TSTORE, 2).gm(view(3, 64, 16, 32, 64)).a(l0c),
+      I(Op::TSTORE, 2).gm(view(3, 64, 16, 32, 64)).a(l0c).flags(kAtomicAdd),
       I(Op::TRESHAPE, 2).dst(tile(Space::L1, 0, 32, 32, DType::BF16)).a(l1),
       I(Op::SLOAD, 3).reg(15).gm(view(1, 3, 1, 1, 1)),
       I(Op::SADD, 3).reg(15).imm(-1),

@@ -150,6 +150,40 @@ TEST(L2Memory, WriteBackStoresAllocateWithoutFetchAndWriteBackOnEviction) {
   EXPECT_EQ(r.miss_bytes, 128u);
 }
 
+// An atomic add reads its lines first (a cold line is a miss that fills it
+// from HBM and waits for it), then stores the sum into them: dirty, written
+// back when evicted.
+TEST(L2Memory, AnAtomicAddReadsItsLinesThenLeavesThemDirty) {
+  sim::HwConfig hw = tiny_hw();  // write_back
+  hw.l2.size_bytes = 1024;       // 4 sets of 2 ways, 4 sectors of 32 B per line
+  hw.l2.associativity = 2;
+  sim::L2Memory m(hw, tensors({16 * 128}));
+  MemRequest add = write(0, 0, 1, 64, 64);
+  add.atomic = true;
+  // Cold: 1 miss filling the 2 sectors touched (64 B), visible after 5 + 15.
+  MemResult r = m.access(add);
+  EXPECT_EQ(r.l2_misses, 1u);
+  EXPECT_EQ(r.l2_hits, 0u);
+  EXPECT_EQ(r.miss_bytes, 64u);
+  EXPECT_EQ(r.fill_bytes, 64u);
+  EXPECT_EQ(r.latency_cycles, 20u);
+  // Again: a hit, nothing from HBM.
+  r = m.access(add);
+  EXPECT_EQ(r.l2_hits, 1u);
+  EXPECT_EQ(r.hbm_bytes(), 0u);
+  EXPECT_EQ(r.latency_cycles, 5u);
+  // Lines 4 and 8 (set 0) evict line 0, whose 2 sectors are dirty: 64 B back to HBM.
+  m.access(read(0, 4 * 128, 1, 128, 128));
+  r = m.access(read(0, 8 * 128, 1, 128, 128));
+  EXPECT_EQ(r.writeback_bytes, 64u);
+  // Without an L2 it moves its payload from HBM and back.
+  hw.l2.size_bytes = 0;
+  sim::L2Memory none(hw, tensors({4096}));
+  r = none.access(add);
+  EXPECT_EQ(r.miss_bytes, 64u);
+  EXPECT_EQ(r.fill_bytes, 128u);
+}
+
 TEST(L2Memory, WriteThroughStoresGoToHbmAndLeaveTheLineForReaders) {
   sim::HwConfig hw = tiny_hw();
   hw.l2.write_back = false;

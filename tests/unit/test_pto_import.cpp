@@ -174,13 +174,40 @@ TEST(PtoImport, TcvtKeepsItsRoundingMode) {
       << error_of(cvt(" {rmode = #pto<round_mode HALF>}"));
 }
 
+// tstore {atomicType = #pto<atomic_type atomic_add>} adds to GM: a tstore
+// with atomic_add, which reads the view too (the tensor is in and out, the
+// task's reads cover it); atomic_none is a plain store; another type, and an
+// attribute npusim does not model, are errors (they were once ignored).
+TEST(PtoImport, AnAtomicAddStoreAddsToGm) {
+  const auto store = [&](const std::string& attr) {
+    std::string k = kernel("");
+    const std::string plain = "outs(%yp : !pto.partition_tensor_view<8x64xf32>)";
+    k.replace(k.find(plain), plain.size(), plain + attr);
+    return k;
+  };
+  const isa::Program p = import(store(" {atomicType = #pto<atomic_type atomic_add>}")).program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[1].flags, isa::kAtomicAdd);
+  EXPECT_NE(isa::print_program(p).find("<- UB[2048+8x64 fp32] atomic_add @"), std::string::npos);
+  EXPECT_EQ(p.tensors[1].kind, isa::TensorKind::InOut);
+  ASSERT_EQ(p.tasks[0].reads.size(), 2u);  // x, and y for the add
+  EXPECT_EQ(p.tasks[0].reads[1], (isa::GmRange{1, 0, 2048}));
+  EXPECT_EQ(import(store(" {atomicType = #pto<atomic_type atomic_none>}")).program.kernels[0].vec[0][1].flags, 0);
+  EXPECT_NE(error_of(store(" {atomicType = #pto<atomic_type atomic_max>}"))
+                .find("pto.tstore: atomicType #pto<atomic_type atomic_max> is not modelled"),
+            std::string::npos);
+  EXPECT_NE(error_of(store(" {cache = true}")).find("pto.tstore: attribute {cache = true} is not modelled"),
+            std::string::npos);
+}
+
 TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // The texp of AVectorKernelBecomesItsInstructions written over four lines
-  // (15-18): inside its open '(', then `outs` and a trailing attribute
-  // dictionary, neither of which can start a statement. The store that
-  // follows is at line 20 (19 is its partition view).
+  // (15-18): inside its open '(' twice, then `outs`, which cannot start a
+  // statement. The store that follows is at line 20 (19 is its partition
+  // view).
   const pto::Imported im = import(kernel(line("pto.texp ins(%t") + line("      : " + kT + ")") +
-                                         line("    outs(%u : " + kT + ")") + line("    {note = 1}")));
+                                         line("    outs(%u") + line("      : " + kT + ")")));
   const auto& s = im.program.kernels[0].vec[0];
   ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(isa::mnemonic(s[1]), "vexp");
@@ -188,6 +215,12 @@ TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   EXPECT_EQ(s[1].dst.offset, 2048u);
   EXPECT_EQ(im.source.instr(0, 1, 1), 15u);  // the op keeps its first line
   EXPECT_EQ(im.source.instr(0, 1, 2), 20u);
+  // A trailing attribute dictionary on its own line is the op's too, and an
+  // attribute npusim does not model is an error at the op's first line.
+  EXPECT_EQ(error_of(kernel(line("pto.texp ins(%t : " + kT + ")") + line("    outs(%u : " + kT + ")") +
+                            line("    {note = 1}"))),
+            "k.pto:15: pto.texp: attribute {note = 1} is not modelled, and npusim ignores nothing silently "
+            "(docs/pto_import.md) (launched at l.yaml:6)");
   // A bracket never closed is named at its op's line, not read to the end.
   EXPECT_EQ(error_of(kernel(line("pto.texp ins(%t : " + kT))),
             "k.pto:15: an op not closed at the end of the file ('(' or '[' without its ')' or ']')");
