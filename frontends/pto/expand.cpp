@@ -196,7 +196,7 @@ class Expander {
       v.i = op == "pto.get_subblock_idx" ? pipe_.subblock : 2;
       return set(s, 0, v);
     }
-    if (op == "pto.load_scalar") return load_scalar(s);
+    if (op == "pto.load_scalar" || op == "pto.load") return load_scalar(s);
     if (op == "pto.set_validshape") return set_validshape(s);
     if (op == "pto.import_reserved_buffer" || op == "pto.reserve_buffer" ||
         op.find("initialize_pipe") != std::string::npos || op == "pto.tpush_to_aiv" || op == "pto.tpop_from_aic" ||
@@ -426,17 +426,17 @@ class Expander {
   // static; an SLOAD still pays for the read.
   void load_scalar(const Stmt& s) {
     const Val& ptr = get(s, s.args.at(0));
-    if (ptr.k != Val::Ptr) fail(s.line, "pto.load_scalar from " + s.args[0].name + ", which is not a GM pointer argument");
+    if (ptr.k != Val::Ptr) fail(s.line, s.op + " from " + s.args[0].name + ", which is not a GM pointer argument");
     const int64_t i = integer(s, s.args.at(1), "index");
     const isa::Tensor& t = p_.tensors[ptr.tensor];
     if (t.dtype != DType::INT32)
-      fail(s.line, "pto.load_scalar from tensor '" + t.name + "' (" + isa::to_string(t.dtype) +
+      fail(s.line, s.op + " from tensor '" + t.name + "' (" + isa::to_string(t.dtype) +
                        "): only int32 scalars, whose values offsets and bounds are computed from, are supported");
     if (t.init.empty())
-      fail(s.line, "pto.load_scalar from tensor '" + t.name +
+      fail(s.line, s.op + " from tensor '" + t.name +
                        "', which has no init values in the launch file: the importer needs the value (give init: [...])");
     if (i < 0 || i >= int64_t(t.init.size()))
-      fail(s.line, "pto.load_scalar: element " + std::to_string(i) + " of tensor '" + t.name + "' (" +
+      fail(s.line, s.op + ": element " + std::to_string(i) + " of tensor '" + t.name + "' (" +
                        std::to_string(t.init.size()) + " elements)");
     Instr in;
     in.op = Op::SLOAD;
@@ -1093,10 +1093,11 @@ class Expander {
     }
     auto un = kUn.find(name);
     if (un != kUn.end() || name == "trsqrt") {
-      arity(s, 1, 1);
+      if (name != "trsqrt" || s.n_ins != 2) arity(s, 1, 1);  // trsqrt may have a scratch tile (not used)
+      arity(s, s.n_ins, 1);
       in.op = Op::VUNARY;
       in.a = plain(s, tile(s, 0), "a");
-      in.dst = plain(s, tile(s, 1), "dst");
+      in.dst = plain(s, tile(s, s.n_ins), "dst");
       if (name != "trsqrt") {
         in.sub = un->second;
         return emit(s, in);

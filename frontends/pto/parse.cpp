@@ -498,7 +498,7 @@ class Parser {
       end_of_line();
       return s;
     }
-    if (s.op == "pto.load_scalar") {  // %v = pto.load_scalar %ptr[%i] : T -> T
+    if (s.op == "pto.load_scalar" || s.op == "pto.load") {  // %v = pto.load_scalar %ptr[%i] : T -> T (load: its newer name)
       s.args.push_back(operand());
       expect("[");
       s.args.push_back(operand());

@@ -314,6 +314,34 @@ TEST(PtoImport, ScalarLoadsNeedInitValuesNoLaunchWrites) {
             std::string::npos);
   EXPECT_NE(error_of(k, launch("  n: {shape: [1], dtype: int32, init: [4]}\n")).find("k.pto:15: pto.load_scalar: element 1 of tensor 'n' (1 elements)"),
             std::string::npos);
+  // pto.load is load_scalar's newer name, in the same form; messages name it.
+  const std::string k2 = kernel(line("%v = pto.load %n[%c1] : !pto.ptr<i32> -> i32"), ", %n: !pto.ptr<i32>");
+  const isa::Program p2 = import(k2, launch("  n: {shape: [2], dtype: int32, init: [4, 9]}\n")).program;
+  EXPECT_EQ(isa::mnemonic(p2.kernels[0].vec[0][1]), "sload");
+  EXPECT_EQ(p2.kernels[0].vec[0][1].gm.offset, 1);
+  EXPECT_NE(error_of(k2, launch("  n: {shape: [2], dtype: int32}\n")).find("k.pto:15: pto.load from tensor 'n', which has no init values"),
+            std::string::npos);
+}
+
+// trsqrt with a scratch tile (as current PTOAS prints it): the scratch is
+// not used; vsqrt then vrecip into the out tile.
+TEST(PtoImport, TrsqrtMayHaveAScratchTile) {
+  const std::string col = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=64, v_row=8, v_col=64, blayout=row_major, "
+                          "slayout=none_box, fractal=512, pad=0>";
+  const isa::Program p = import(kernel(line("%a4k = arith.constant 4096 : i64") +
+                                       line("%s = pto.alloc_tile addr = %a4k : " + col) +
+                                       op("pto.trsqrt", "%t, %s : " + kT + ", " + col, "%u : " + kT)))
+                             .program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 4u);  // tload, vsqrt, vrecip, tstore
+  EXPECT_EQ(isa::mnemonic(s[1]), "vsqrt");
+  EXPECT_EQ(s[1].a.offset, 0u);
+  EXPECT_EQ(s[1].dst.offset, 2048u);
+  EXPECT_EQ(isa::mnemonic(s[2]), "vrecip");
+  EXPECT_EQ(s[2].dst.offset, 2048u);
+  EXPECT_NE(error_of(kernel(op("pto.trsqrt", "%t, %u, %t : " + kT + ", " + kT + ", " + kT, "%u : " + kT)))
+                .find("pto.trsqrt takes 1 ins and 1 outs, got 3 and 1"),
+            std::string::npos);
 }
 
 TEST(PtoImport, LoopsAndIfsUnrollWithIndexArithmetic) {
