@@ -35,6 +35,7 @@ struct TileV {
   uint32_t addr = 0;
   uint32_t rows = 0, cols = 0, vrows = 0, vcols = 0;
   bool transposed = false;
+  uint32_t width = 0;  // a column slice (pto.subview): its own cols, narrower than `cols` (its row pitch); 0: cols
   std::string blayout, slayout;
   int pad = 0;  // PadValue: 0 none, 1 zero, 2 the dtype's max, 3 its min (lowest)
 };
@@ -198,6 +199,7 @@ class Expander {
     }
     if (op == "pto.load_scalar" || op == "pto.load") return load_scalar(s);
     if (op == "pto.set_validshape") return set_validshape(s);
+    if (op == "pto.subview") return subview(s);
     if (op == "pto.import_reserved_buffer" || op == "pto.reserve_buffer" ||
         op.find("initialize_pipe") != std::string::npos || op == "pto.tpush_to_aiv" || op == "pto.tpop_from_aic" ||
         op == "pto.tfree_from_aic")
@@ -414,11 +416,64 @@ class Expander {
     tile(s, 0);
     const int64_t r = integer(s, s.args[1], "rows"), c = integer(s, s.args[2], "cols");
     TileV& t = env_[s.args[0].name].tile;
-    if (r < 1 || r > int64_t(t.rows) || c < 1 || c > int64_t(t.cols))
+    const uint32_t cols = t.width ? t.width : t.cols;
+    if (r < 1 || r > int64_t(t.rows) || c < 1 || c > int64_t(cols))
       fail(s.line, "pto.set_validshape: " + std::to_string(r) + "x" + std::to_string(c) + " is outside the tile's " +
-                       std::to_string(t.rows) + "x" + std::to_string(t.cols));
+                       std::to_string(t.rows) + "x" + std::to_string(cols));
     t.vrows = uint32_t(r);
     t.vcols = uint32_t(c);
+  }
+
+  // %v = pto.subview %t[%r, %c] sizes [R, C] valid [%vr, %vc]: the R x C part
+  // of %t at (r, c) as a tile over the same bytes, its rows %t's cols apart
+  // (npusim's sub-tile: the parent's cols as the pitch, the part as the valid
+  // region), valid vr x vc (without valid: R x C). No instruction.
+  void subview(const Stmt& s) {
+    if (s.args.size() != 3) fail(s.line, "pto.subview takes a tile and a row and column offset");
+    const TileV& src = tile(s, 0);
+    if (src.transposed) fail(s.line, "pto.subview of a transposed (col-major) mat tile is not supported");
+    const int64_t r0 = integer(s, s.args[1], "row offset"), c0 = integer(s, s.args[2], "column offset");
+    const auto list = [&](const char* key, bool required) -> const std::vector<Operand>* {
+      const auto it = s.lists.find(key);
+      if (it == s.lists.end()) {
+        if (required) fail(s.line, "pto.subview: no " + std::string(key) + " [rows, cols]");
+        return nullptr;
+      }
+      if (it->second.size() != 2) fail(s.line, "pto.subview: " + std::string(key) + " takes [rows, cols]");
+      return &it->second;
+    };
+    for (const auto& kv : s.lists)
+      if (kv.first != "sizes" && kv.first != "valid") fail(s.line, "pto.subview: unknown '" + kv.first + "'");
+    const std::vector<Operand>& sz = *list("sizes", true);
+    const int64_t rows = integer(s, sz[0], "rows"), cols = integer(s, sz[1], "cols");
+    int64_t vr = rows, vc = cols;
+    if (const std::vector<Operand>* v = list("valid", false)) {
+      vr = integer(s, (*v)[0], "valid rows");
+      vc = integer(s, (*v)[1], "valid cols");
+    }
+    if (rows < 1 || cols < 1 || r0 < 0 || c0 < 0 || r0 + rows > int64_t(src.rows) || c0 + cols > int64_t(src.cols))
+      fail(s.line, "pto.subview: the " + std::to_string(rows) + "x" + std::to_string(cols) + " part at (" +
+                       std::to_string(r0) + ", " + std::to_string(c0) + ") is outside the " +
+                       std::to_string(src.rows) + "x" + std::to_string(src.cols) + " tile");
+    if (vr < 1 || vr > rows || vc < 1 || vc > cols)
+      fail(s.line, "pto.subview: valid " + std::to_string(vr) + "x" + std::to_string(vc) + " is outside the " +
+                       std::to_string(rows) + "x" + std::to_string(cols) + " part");
+    Val v;
+    v.k = Val::Tile;
+    v.tile = src;
+    if (s.types.size() == 2) {  // the part's own type: its loc, dtype and shape are the tile's and sizes; its pad counts
+      const TileV declared = tile_of_type(s, s.types[1], 0, [](const char*) -> const Operand* { return nullptr; });
+      if (declared.space != src.space || declared.dtype != src.dtype || declared.rows != rows || declared.cols != cols)
+        fail(s.line, "pto.subview: the result type is not a " + std::to_string(rows) + "x" + std::to_string(cols) +
+                         " part of the tile's loc and dtype");
+      v.tile.pad = declared.pad;
+    }
+    v.tile.addr = uint32_t(src.addr + (uint64_t(r0) * src.cols + uint64_t(c0)) * isa::dtype_bytes(src.dtype));
+    v.tile.rows = uint32_t(rows);
+    v.tile.width = cols < int64_t(src.cols) ? uint32_t(cols) : 0;
+    v.tile.vrows = uint32_t(vr);
+    v.tile.vcols = uint32_t(vc);
+    set(s, 0, v);
   }
 
   // An int32 element of GM whose value the launch file gives (init:): the
@@ -1169,6 +1224,8 @@ class Expander {
       if (src.space != dst.space || src.rows != dst.rows || src.cols != dst.cols || src.dtype != dst.dtype)
         fail(s.line, "pto.tfillpad into a tile of another shape, dtype or buffer than its source (npusim pads a tile "
                      "of the source's shape)");
+      if (dst.width)  // vfillpad pads up to the row pitch: past the slice, into its neighbours' columns
+        fail(s.line, "pto.tfillpad of a column slice (pto.subview narrower than its tile) is not supported");
       if (dst.pad == 0) fail(s.line, "pto.tfillpad: the destination's type has pad=0 (no pad value)");
       TileV at = src;  // the source's valid region, at the destination
       at.addr = dst.addr;

@@ -498,6 +498,29 @@ class Parser {
       end_of_line();
       return s;
     }
+    if (s.op == "pto.subview") {  // %v = pto.subview %t[%r, %c] sizes [R, C] (valid [%vr, %vc])? : T -> T
+      s.args.push_back(operand());
+      expect("[");
+      s.args.push_back(operand());
+      expect(",");
+      s.args.push_back(operand());
+      expect("]");
+      while (!at_end() && !is(":")) {
+        const Tok key = next();
+        if (key.kind != T::Ident) fail(l.no, "pto.subview: unexpected '" + key.text + "'");
+        std::vector<Operand>& list = s.lists[key.text];
+        expect("[");
+        while (!accept("]")) {
+          if (!list.empty()) expect(",");
+          list.push_back(operand());
+        }
+      }
+      expect(":");
+      s.types.push_back(type());
+      if (accept("->")) s.types.push_back(type());
+      end_of_line();
+      return s;
+    }
     if (s.op == "pto.load_scalar" || s.op == "pto.load") {  // %v = pto.load_scalar %ptr[%i] : T -> T (load: its newer name)
       s.args.push_back(operand());
       expect("[");

@@ -201,6 +201,48 @@ TEST(PtoImport, AnAtomicAddStoreAddsToGm) {
             std::string::npos);
 }
 
+// pto.subview: a part of a tile as a tile over the same bytes, no
+// instruction. A row block is rows of the parent; a column slice keeps the
+// parent's cols as its row pitch (the part is the valid region).
+TEST(PtoImport, ASubviewIsAPartOfItsTile) {
+  const std::string part = "!pto.tile_buf<loc=vec, dtype=f32, rows=2, cols=16, v_row=2, v_col=16, blayout=row_major, "
+                           "slayout=none_box, fractal=512, pad=0>";
+  const std::string rows = "!pto.tile_buf<loc=vec, dtype=f32, rows=4, cols=64, v_row=4, v_col=64, blayout=row_major, "
+                           "slayout=none_box, fractal=512, pad=0>";
+  const std::string body =
+      line("%c2 = arith.constant 2 : index") + line("%c4 = arith.constant 4 : index") +
+      line("%c16 = arith.constant 16 : index") +
+      // rows 2..3, columns 16..31 of %t; rows 4..7 of %u (a row block, valid 3 x 64)
+      line("%p = pto.subview %t[%c2, %c16] sizes [2, 16] valid [%c2, %c16] : " + kT + " -> " + part) +
+      line("%q = pto.subview %u[%c4, %c0] sizes [4, 64] valid [%c2, %c64] : " + kT + " -> " + rows) +
+      op("pto.tadds", "%p, %c1 : " + part + ", index", "%p : " + part) + op("pto.texp", "%q : " + rows, "%q : " + rows);
+  const isa::Program p = import(kernel(body)).program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 4u);  // tload, vadds, vexp, tstore
+  // (2 * 64 + 16) * 4 B = 576; pitch 64, valid 2 x 16.
+  EXPECT_EQ(s[1].dst.offset, 576u);
+  EXPECT_EQ(s[1].dst.cols, 64u);
+  EXPECT_EQ(s[1].dst.vrows(), 2u);
+  EXPECT_EQ(s[1].dst.vcols(), 16u);
+  // 2048 + 4 * 64 * 4 B = 3072; 4 x 64, valid 2 x 64.
+  EXPECT_EQ(s[2].a.offset, 3072u);
+  EXPECT_EQ(s[2].a.rows, 4u);
+  EXPECT_EQ(s[2].a.vrows(), 2u);
+  EXPECT_EQ(s[2].a.vcols(), 64u);
+  // Outside the tile, and padding a column slice (which would write its
+  // neighbours' columns), are errors.
+  EXPECT_NE(error_of(kernel(line("%c60 = arith.constant 60 : index") +
+                            line("%p = pto.subview %t[%c0, %c60] sizes [2, 16] : " + kT + " -> " + part)))
+                .find("k.pto:16: pto.subview: the 2x16 part at (0, 60) is outside the 8x64 tile"),
+            std::string::npos);
+  const std::string padded = "!pto.tile_buf<loc=vec, dtype=f32, rows=2, cols=16, v_row=2, v_col=16, "
+                             "blayout=row_major, slayout=none_box, fractal=512, pad=1>";
+  EXPECT_NE(error_of(kernel(line("%p = pto.subview %t[%c0, %c0] sizes [2, 16] : " + kT + " -> " + padded) +
+                            op("pto.tfillpad", "%p : " + padded, "%p : " + padded)))
+                .find("pto.tfillpad of a column slice"),
+            std::string::npos);
+}
+
 TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // The texp of AVectorKernelBecomesItsInstructions written over four lines
   // (15-18): inside its open '(' twice, then `outs`, which cannot start a
