@@ -126,6 +126,8 @@ std::vector<OpInfo> build_table() {
       Row(Op::VFILL, "vfill").operands({O::Dst, O::Imm}).vector(C::VecFill),
       Row(Op::VFILLPAD, "vfillpad").operands({O::Dst, O::Imm}).vector(C::VecFill)
           .dst(kDstRead | kDstWrite | kDstWriteWhole),
+      // Writes one row (the sequence runs along the valid cols): a fill's cost.
+      Row(Op::VCI, "vci").operands({O::Dst, O::Imm}).flags(kDescending).vector(C::VecFill).check(Check::Iota),
       Row(Op::VROWRED, "vrow").subs(SubSet::Red).operands({O::Dst, O::A}).vector(C::VecReduce)
           .shapes(kRowsOfA, kAny, kAny).dtypes(true, false),
       Row(Op::VROWEXP, "vrowexp").subs(SubSet::Bin).operands({O::Dst, O::A, O::B}).vector(C::VecBroadcast)

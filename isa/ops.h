@@ -31,6 +31,7 @@ enum class Op : uint8_t {
   VCAST,       // vcast<rm> D <- A        dst = a converted to dst.dtype, rounded as sub: RoundMode says
   VFILL,       // vfill D <- I            dst = imm
   VFILLPAD,    // vfillpad D <- I         dst elements outside dst's valid rows/cols = imm (in place)
+  VCI,         // vci D <- I [desc]       dst[0,c] = imm + c (desc: imm - c) over dst's valid cols, int32 (pto-isa TCI)
   VROWRED,     // vrow<red> D <- A        dst[r,0] = reduce(sub: RedOp) over a[r,:]
   VROWEXP,     // vrowexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[r,0]   (row_expand_*)
   VCOLEXP,     // vcolexp<bin> D <- A B   dst[r,c] = a[r,c] (sub: BinOp) b[0,c]   (col_expand_*)
@@ -57,7 +58,8 @@ enum class RoundMode : uint8_t { RINT, ROUND, FLOOR, CEIL, TRUNC, ODD };
 
 // kAtomicAdd: a TSTORE adds its tile to the GM it names (a read-modify-write
 // in the memory system) instead of overwriting it, as pto-isa's atomic store.
-enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2, kAtomicAdd = 4 };
+// kDescending: VCI counts down.
+enum InstrFlags : uint8_t { kAccumulate = 1, kTransposeB = 2, kAtomicAdd = 4, kDescending = 8 };
 
 // The operands an op takes, in printed order; validation requires the rest
 // of an Instr's fields to stay at their defaults.
@@ -93,7 +95,7 @@ enum class CostClass : uint8_t {
 enum class SubSet : uint8_t { None, Bin, Un, Red, Round };
 
 // Op-specific checks beyond the table's generic ones (isa/validate.cpp).
-enum class Check : uint8_t { None, Load, Store, Move, Matmul, Reshape, ScalarLoad, IntImm, FlagImm };
+enum class Check : uint8_t { None, Load, Store, Move, Matmul, Reshape, ScalarLoad, IntImm, FlagImm, Iota };
 
 // A tile operand's expected valid shape, per dimension, relative to operand a.
 enum class Dim : uint8_t { Any, SameAsA, One };

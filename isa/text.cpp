@@ -18,7 +18,7 @@ struct FlagWord {
   uint8_t bit;
   const char* word;
 };
-constexpr FlagWord kFlagWords[] = {{kAccumulate, "acc"}, {kTransposeB, "tb"}, {kAtomicAdd, "atomic_add"}};
+constexpr FlagWord kFlagWords[] = {{kAccumulate, "acc"}, {kTransposeB, "tb"}, {kAtomicAdd, "atomic_add"}, {kDescending, "desc"}};
 
 struct KindName {
   TensorKind kind;

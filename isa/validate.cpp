@@ -416,6 +416,14 @@ class Validator {
           fail("gm tensor " + quoted(p_.tensors[in.gm.tensor].name) + " must be int32");
         break;
       case Check::IntImm: integral_imm(in.imm, false); break;
+      case Check::Iota:  // one row of int32 values, exact in the fp32 immediate's 24 bits at both ends
+        if (in.dst.dtype != DType::INT32) fail("dst is " + std::string(to_string(in.dst.dtype)) + ", must be int32");
+        if (in.dst.vrows() != 1) fail("dst is " + shape(in.dst) + ": vci writes one row (valid rows must be 1)");
+        integral_imm(in.imm, false);
+        if (std::fabs(double(in.imm)) + in.dst.vcols() > double(1 << 24))
+          fail("imm " + fmt_float(in.imm) + " +- " + std::to_string(in.dst.vcols()) +
+               " columns passes 2^24, past what the fp32 immediate holds exactly");
+        break;
       case Check::FlagImm: integral_imm(in.imm, true); break;
     }
   }

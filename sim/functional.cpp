@@ -308,6 +308,13 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       sa_.assign(n, in.imm);
       store(tile_ptr(c, d, "dst", &in), d, sa_);
       return;
+    case Op::VCI: {  // row 0 of the valid cols, as pto-isa's TCI (it does not read the valid rows)
+      uint8_t* p = tile_ptr(c, d, "dst", &in);
+      const int64_t step = in.flags & isa::kDescending ? -1 : 1;
+      for (uint32_t col = 0; col < dc; ++col)
+        num::store_elem(p + size_t(col) * isa::dtype_bytes(d.dtype), d.dtype, float(int64_t(in.imm) + step * col));
+      return;
+    }
     case Op::VFILLPAD: {  // the one op that writes outside the valid region
       uint8_t* p = tile_ptr(c, d, "dst", &in, d.bytes());
       const uint32_t eb = isa::dtype_bytes(d.dtype);

@@ -1064,6 +1064,7 @@ class Expander {
     tile_op_body(s);
     static const std::unordered_map<std::string, std::vector<std::string>> kModelled = {
         {"pto.tcvt", {"rmode"}},        {"pto.tstore", {"atomicType"}},  {"pto.tcolsum", {"isBinary"}},
+        {"pto.tci", {"descending"}},
         {"pto.tcolmax", {"isBinary"}}, {"pto.tcolmin", {"isBinary"}}};
     const auto known = kModelled.find(s.op);
     for (const auto& [key, value] : s.attrs)
@@ -1168,6 +1169,20 @@ class Expander {
       in.op = Op::VCAST;
       in.sub = uint8_t(round_mode(s));
       in.a = plain(s, tile(s, 0), "a");
+      in.dst = plain(s, tile(s, 1), "dst");
+      return emit(s, in);
+    }
+    if (name == "tci") {  // pto.tci ins(%S : i32) outs(%t) {descending = false}: vci
+      arity(s, 1, 1);
+      in.op = Op::VCI;
+      const int64_t start = integer(s, s.args[0], "start");
+      if (start < -(int64_t(1) << 24) || start > int64_t(1) << 24)
+        fail(s.line, "pto.tci: start " + std::to_string(start) + " is past 2^24 (npusim's vci takes it as an fp32 immediate)");
+      in.imm = float(start);
+      if (const auto d = s.attrs.find("descending"); d != s.attrs.end()) {
+        if (d->second == "true") in.flags |= isa::kDescending;
+        else if (d->second != "false") fail(s.line, "pto.tci: descending = " + d->second + " (true or false)");
+      }
       in.dst = plain(s, tile(s, 1), "dst");
       return emit(s, in);
     }

@@ -272,6 +272,25 @@ TEST_F(FunctionalOps, VcastRoundsToNearestEven) {
   EXPECT_EQ(get(b), (V{1.0078125f, 1, 1, 1}));
 }
 
+// vci (pto-isa TCI): row 0's valid cols count up from imm, or down with desc.
+TEST_F(FunctionalOps, VciWritesConsecutiveIntegers) {
+  const isa::Tile t = tile(Space::UB, 0, 1, 4, DType::INT32);
+  isa::Instr in;
+  in.op = Op::VCI;
+  in.dst = t;
+  in.imm = 5;
+  run(in);
+  int32_t v[4];
+  std::memcpy(v, s.buffer(0, kVec0, Space::UB), 16);
+  EXPECT_EQ(std::vector<int32_t>(v, v + 4), (std::vector<int32_t>{5, 6, 7, 8}));
+  in.flags = isa::kDescending;
+  in.imm = 1;
+  in.dst = valid(t, 1, 3);  // 3 valid cols: the fourth keeps its 8
+  run(in);
+  std::memcpy(v, s.buffer(0, kVec0, Space::UB), 16);
+  EXPECT_EQ(std::vector<int32_t>(v, v + 4), (std::vector<int32_t>{1, 0, -1, 8}));
+}
+
 TEST_F(FunctionalOps, VfillWholeTile) {
   run(fill(u0, 7.5f));
   EXPECT_EQ(get(u0), V(8, 7.5f));

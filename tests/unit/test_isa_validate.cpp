@@ -558,6 +558,32 @@ TEST(IsaValidate, VrowexpandTakesAnyColumnsButARowPerDstRow) {
   EXPECT_NE(validation_error(p).find("dst is bf16 but a is fp32"), std::string::npos) << validation_error(p);
 }
 
+// vci writes one int32 row counting from an integer imm that stays within the
+// fp32 immediate's exact range.
+TEST(IsaValidate, VciWritesOneInt32RowFromAnIntegerImm) {
+  Program p = valid_program();
+  Instr in;
+  in.op = Op::VCI;
+  in.site = 3;
+  in.dst = make_tile(Space::UB, 20480, 1, 64, DType::INT32);
+  in.imm = 7;
+  vec0(p, 7) = in;
+  EXPECT_EQ(validation_error(p), "(no error)");
+  vec0(p, 7).flags = kDescending;
+  EXPECT_EQ(validation_error(p), "(no error)");
+  vec0(p, 7).dst.dtype = DType::FP32;
+  EXPECT_NE(validation_error(p).find(kVec0 + "7 'vci' (site 3 \"qk: softmax\"): dst is fp32, must be int32"),
+            std::string::npos)
+      << validation_error(p);
+  vec0(p, 7).dst = make_tile(Space::UB, 20480, 2, 64, DType::INT32);
+  EXPECT_NE(validation_error(p).find("dst is 2x64: vci writes one row"), std::string::npos) << validation_error(p);
+  vec0(p, 7).dst.rows = 1;
+  vec0(p, 7).imm = 2.5f;
+  EXPECT_NE(validation_error(p).find("imm 2.5 must be an integer"), std::string::npos) << validation_error(p);
+  vec0(p, 7).imm = 16777200.0f;  // + 64 columns passes 2^24 = 16777216
+  EXPECT_NE(validation_error(p).find("passes 2^24"), std::string::npos) << validation_error(p);
+}
+
 // A column reduction writes one row of a's columns; a column broadcast
 // fills any rows of a's columns.
 TEST(IsaValidate, VcolredWritesARowAndVcolexpandAnyRowsOfAsColumns) {

@@ -243,6 +243,29 @@ TEST(PtoImport, ASubviewIsAPartOfItsTile) {
             std::string::npos);
 }
 
+// pto.tci (pto-isa TCI) is vci: consecutive integers along the valid cols
+// of a one-row int32 tile, counting down with {descending = true}.
+TEST(PtoImport, TciIsVci) {
+  const std::string row = "!pto.tile_buf<loc=vec, dtype=i32, rows=1, cols=64, v_row=1, v_col=64, blayout=row_major, "
+                          "slayout=none_box, fractal=512, pad=0>";
+  const auto tci = [&](const std::string& start, const std::string& attr) {
+    return kernel(line("%a4k = arith.constant 4096 : i64") + line("%s = arith.constant " + start + " : i32") +
+                  line("%i = pto.alloc_tile addr = %a4k : " + row) + line("pto.tci ins(%s : i32) outs(%i : " + row + ")" + attr));
+  };
+  const isa::Program p = import(tci("3", " {descending = false}")).program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(isa::mnemonic(s[1]), "vci");
+  EXPECT_EQ(s[1].imm, 3.0f);
+  EXPECT_EQ(s[1].flags, 0);
+  EXPECT_EQ(s[1].dst.offset, 4096u);
+  EXPECT_EQ(import(tci("3", " {descending = true}")).program.kernels[0].vec[0][1].flags, isa::kDescending);
+  EXPECT_EQ(import(tci("3", "")).program.kernels[0].vec[0][1].flags, 0);
+  EXPECT_NE(error_of(tci("3", " {descending = maybe}")).find("k.pto:18: pto.tci: descending = maybe (true or false)"),
+            std::string::npos);
+  EXPECT_NE(error_of(tci("20000000", "")).find("pto.tci: start 20000000 is past 2^24"), std::string::npos);
+}
+
 TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // The texp of AVectorKernelBecomesItsInstructions written over four lines
   // (15-18): inside its open '(' twice, then `outs`, which cannot start a
