@@ -142,6 +142,10 @@ std::vector<OpInfo> build_table() {
           .shapes(kColsOfA, kAny, kAny).dtypes(true, false),
       Row(Op::VCOLEXPAND, "vcolexpand").operands({O::Dst, O::A}).vector(C::VecBroadcast)
           .shapes({Dim::Any, Dim::SameAsA}, kAny, kAny).dtypes(true, false),
+      // An estimate: an indexed read per element, costed as a binary op over
+      // the widest operand (no measured figure).
+      Row(Op::VGATHER, "vgather").operands({O::Dst, O::A, O::B}).vector(C::VecBinary).check(Check::Gather)
+          .names("source", "indices", "dst"),
       Row(Op::TRESHAPE, "treshape").operands({O::Dst, O::A}).check(Check::Reshape).pipe(Pipe::VEC).cost(C::View),
       Row(Op::SLOAD, "sload").operands({O::Reg, O::Gm}).dst(0).check(Check::ScalarLoad).pipe(Pipe::SCALAR)
           .cost(C::ScalarLoad),

@@ -38,6 +38,8 @@ enum class Op : uint8_t {
   VROWEXPAND,  // vrowexpand D <- A       dst[r,c] = a[r,0]: a row broadcast (pto-isa TROWEXPAND)
   VCOLRED,     // vcol<red> D <- A        dst[0,c] = reduce(sub: RedOp) over a[:,c], down the rows in order
   VCOLEXPAND,  // vcolexpand D <- A       dst[r,c] = a[0,c]: a column broadcast (pto-isa TCOLEXPAND)
+  VGATHER,     // vgather D <- A B        dst[r,c] = a's element b[r,c] (int32, counted row-major with a's cols
+               //                         as the pitch; it must lie in a's valid region) (pto-isa TGATHER)
   TRESHAPE,    // treshape D <- A         dst is a re-shaped view of a's bytes (no data moves, no cost)
   SLOAD,       // sload R <- G            R[reg] = gm (one element)               [SCALAR]
   SADD,        // sadd R I                R[reg] += int(imm)
@@ -95,7 +97,7 @@ enum class CostClass : uint8_t {
 enum class SubSet : uint8_t { None, Bin, Un, Red, Round };
 
 // Op-specific checks beyond the table's generic ones (isa/validate.cpp).
-enum class Check : uint8_t { None, Load, Store, Move, Matmul, Reshape, ScalarLoad, IntImm, FlagImm, Iota };
+enum class Check : uint8_t { None, Load, Store, Move, Matmul, Reshape, ScalarLoad, IntImm, FlagImm, Iota, Gather };
 
 // A tile operand's expected valid shape, per dimension, relative to operand a.
 enum class Dim : uint8_t { Any, SameAsA, One };

@@ -416,6 +416,11 @@ class Validator {
           fail("gm tensor " + quoted(p_.tensors[in.gm.tensor].name) + " must be int32");
         break;
       case Check::IntImm: integral_imm(in.imm, false); break;
+      case Check::Gather:  // indices: an int32 tile of dst's shape; dst: the source's dtype
+        if (in.b.dtype != DType::INT32) fail("indices are " + std::string(to_string(in.b.dtype)) + ", must be int32");
+        same_shape("indices", in.b, "dst", in.dst);
+        same_dtype("dst", in.dst, "source", in.a);
+        break;
       case Check::Iota:  // one row of int32 values, exact in the fp32 immediate's 24 bits at both ends
         if (in.dst.dtype != DType::INT32) fail("dst is " + std::string(to_string(in.dst.dtype)) + ", must be int32");
         if (in.dst.vrows() != 1) fail("dst is " + shape(in.dst) + ": vci writes one row (valid rows must be 1)");

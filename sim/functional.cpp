@@ -385,6 +385,22 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       store(tile_ptr(c, d, "dst", &in), d, sd_);
       return;
     }
+    case Op::VGATHER: {  // dst[r,c] = a at element b[r,c] (a's cols the pitch), inside a's valid region
+      load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
+      load(tile_ptr(c, in.b, "b", &in), in.b, sb_);
+      const uint32_t ar = in.a.vrows(), ac = in.a.vcols();
+      sd_.resize(size_t(dr) * dc);
+      for (size_t i = 0; i < sd_.size(); ++i) {
+        const int64_t k = int64_t(sb_[i]), r = k / in.a.cols, col = k % in.a.cols;
+        if (k < 0 || r >= ar || col >= ac)
+          throw SimError(where(cur_group_, cur_core_, &in) + ": index " + std::to_string(k) + " (element " +
+                         std::to_string(i) + " of the indices) is outside the source's valid " + shape(in.a) +
+                         " (row-major, " + std::to_string(in.a.cols) + " elements a row)");
+        sd_[i] = sa_[size_t(r) * ac + size_t(col)];
+      }
+      store(tile_ptr(c, d, "dst", &in), d, sd_);
+      return;
+    }
     case Op::VCOLEXPAND: {  // dst[r,c] = a[0,c]
       load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
       sd_.resize(size_t(dr) * dc);

@@ -1172,6 +1172,18 @@ class Expander {
       in.dst = plain(s, tile(s, 1), "dst");
       return emit(s, in);
     }
+    if (name == "tgather") {  // ins(%src, %indices[, %tmp]) outs(%dst): vgather (the scratch tile is not used)
+      if (const auto m = s.attrs.find("maskPattern"); m != s.attrs.end())
+        fail(s.line, s.op + " with maskPattern " + m->second + ": only the index form (an int32 index tile) is supported");
+      if (s.args.size() - s.n_ins != 1 || (s.n_ins != 2 && s.n_ins != 3))
+        fail(s.line, s.op + " takes 2 or 3 ins (the source, the indices and a scratch tile) and 1 out (npusim has "
+                            "the index form; a maskPattern gather is not supported)");
+      in.op = Op::VGATHER;
+      in.a = plain(s, tile(s, 0), "the source");
+      in.b = plain(s, tile(s, 1), "the indices");
+      in.dst = plain(s, tile(s, s.n_ins), "dst");
+      return emit(s, in);
+    }
     if (name == "tci") {  // pto.tci ins(%S : i32) outs(%t) {descending = false}: vci
       arity(s, 1, 1);
       in.op = Op::VCI;

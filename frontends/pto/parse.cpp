@@ -632,6 +632,10 @@ class Parser {
     size_t n = 0;
     while (!is(":") && !is(")")) {
       if (n++) expect(",");
+      if (is("{")) {  // in an operand's place: pto.tgather ins(%src, {maskPattern = ...} : T)
+        attr_dict(s);
+        continue;
+      }
       s.args.push_back(operand());
       if (is("{")) attr_dict(s);
     }

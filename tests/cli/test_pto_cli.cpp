@@ -59,13 +59,13 @@ TEST(PtoCli, PtoFilesMayComeFromTheCommandLine) {
 TEST(PtoCli, BadInputIsExit2WithFileAndLine) {
   const fs::path d = tmpdir();
   std::string k = read_text(kSrc + "/tests/pto/mm_exp.pto");
-  k.replace(k.find("pto.texp"), 8, "pto.tgather");
+  k.replace(k.find("pto.texp"), 8, "pto.tsort32");
   std::ofstream(d / "k.pto") << k;
   std::ofstream(d / "l.yaml") << "pto: [k.pto]\n"
                               << read_text(kSrc + "/tests/pto/mm_exp.yaml").substr(read_text(kSrc + "/tests/pto/mm_exp.yaml").find("tensors:"));
   Result r = sh(kBin + " run -q --launch " + (d / "l.yaml").string());
   EXPECT_EQ(r.code, 2) << r.out;
-  EXPECT_NE(r.out.find((d / "k.pto").string() + ":49: unsupported op 'pto.tgather'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find((d / "k.pto").string() + ":49: unsupported op 'pto.tsort32'"), std::string::npos) << r.out;
   std::ofstream(d / "m.yaml") << "pto: [missing.pto]\ntensors: {}\n";
   r = sh(kBin + " run -q --launch " + (d / "m.yaml").string());
   EXPECT_EQ(r.code, 2) << r.out;

@@ -70,6 +70,8 @@ TEST_F(CostModelTiny, VectorOpsByClass) {
   // vci of one 1x64 int32 row (256 B, one repeat) at the fill rate: 10 + 1 * 1 = 11
   auto ci = op2(Op::VCI, 0, tile(Space::UB, 0, 1, 64, DType::INT32), isa::Tile{});
   EXPECT_EQ(cm.cost(ci).cycles, 11u);
+  // vgather of a 16x64 fp32 dst (4096 B, the widest operand) at the binary rate (an estimate): 10 + 16 * 2 = 42
+  EXPECT_EQ(cm.cost(op2(Op::VGATHER, 0, t, t, tile(Space::UB, 8192, 16, 64, DType::INT32))).cycles, 42u);
   // a column sum is adds down the rows: a's 4096 B at the binary rate, 10 + 16 * 2 = 42;
   // a column broadcast into 16x64 as the row one, 42
   EXPECT_EQ(cm.cost(op2(Op::VCOLRED, 0, tile(Space::UB, 8192, 1, 64, DType::FP32), t)).cycles, 42u);

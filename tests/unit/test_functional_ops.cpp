@@ -291,6 +291,32 @@ TEST_F(FunctionalOps, VciWritesConsecutiveIntegers) {
   EXPECT_EQ(std::vector<int32_t>(v, v + 4), (std::vector<int32_t>{1, 0, -1, 8}));
 }
 
+// vgather (pto-isa TGATHER): each index names an element of the source,
+// counted row-major with the source's cols as the pitch; one outside the
+// source's valid region is an error, not a read of stale bytes.
+TEST_F(FunctionalOps, VgatherPicksTheIndexedElements) {
+  put(u0, V{10, 11, 12, 13, 14, 15, 16, 17});  // 2x4: element k is 10 + k
+  const isa::Tile idx = tile(Space::UB, 128, 1, 4, DType::INT32);
+  const int32_t k[4] = {7, 0, 5, 5};  // (1,3), (0,0), (1,1), (1,1)
+  std::memcpy(s.buffer(0, kVec0, Space::UB) + 128, k, 16);
+  const isa::Tile d = tile(Space::UB, 64, 1, 4, DType::FP32);
+  run(op2(Op::VGATHER, 0, d, u0, idx));
+  EXPECT_EQ(get(d), (V{17, 10, 15, 15}));
+  // Valid cols 3 of u0: element 7 is (1,3), outside.
+  EXPECT_THROW(
+      {
+        try {
+          run(op2(Op::VGATHER, 0, d, valid(u0, 0, 3), idx));
+        } catch (const sim::SimError& e) {
+          EXPECT_NE(std::string(e.what()).find("index 7 (element 0 of the indices) is outside the source's valid 2x3"),
+                    std::string::npos)
+              << e.what();
+          throw;
+        }
+      },
+      sim::SimError);
+}
+
 TEST_F(FunctionalOps, VfillWholeTile) {
   run(fill(u0, 7.5f));
   EXPECT_EQ(get(u0), V(8, 7.5f));

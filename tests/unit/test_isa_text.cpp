@@ -93,8 +93,8 @@ GmRange range(uint32_t t, uint64_t b, uint64_t e) {
 
 // tload tstore tmov tmatmul; v<bin> (6); v<bin>s (6); v<un> (7); vcast<rm> (6) vfill vfillpad;
 // vci; vrow<red> (3); vrowexp<bin> (6); vcolexp<bin> (6); vrowexpand; vcol<red> (3); vcolexpand;
-// treshape sload sadd sblock signal wait
-constexpr int kNumMnemonics = 4 + 6 + 6 + 7 + 8 + 1 + 3 + 6 + 6 + 1 + 3 + 1 + 6;
+// vgather; treshape sload sadd sblock signal wait
+constexpr int kNumMnemonics = 4 + 6 + 6 + 7 + 8 + 1 + 3 + 6 + 6 + 1 + 3 + 1 + 1 + 6;
 
 // Kernel 0 uses every opcode and every sub-op; kernels 2.. hold the odd
 // corners: unused fields set, out-of-range indices, names that need quotes.
@@ -161,6 +161,7 @@ Program everything() {
   const Tile ub_i = tile(Space::UB, 65600, 1, 64, DType::INT32);
   v0.push_back(I(Op::VCI, 0).dst(ub_i).imm(-3));
   v0.push_back(I(Op::VCI, 0).dst(ub_i).imm(100).flags(kDescending));
+  v0.push_back(I(Op::VGATHER, 0).dst(tile(Space::UB, 0, 1, 64)).a(ub).b(ub_i));
   const std::vector<Instr> rest = {
       I(Op::VCAST, 2).dst(tile(Space::UB, 0, 16, 512, DType::BF16)).a(ub),
       I(Op::VCAST, 2, uint8_t(RoundMode::ROUND)).dst(tile(Space::UB, 0, 16, 512, DType::BF16)).a(ub),

@@ -584,6 +584,29 @@ TEST(IsaValidate, VciWritesOneInt32RowFromAnIntegerImm) {
   EXPECT_NE(validation_error(p).find("passes 2^24"), std::string::npos) << validation_error(p);
 }
 
+// vgather: int32 indices of dst's shape, dst of the source's dtype.
+TEST(IsaValidate, VgatherTakesInt32IndicesOfDstsShape) {
+  Program p = valid_program();
+  Instr in;
+  in.op = Op::VGATHER;
+  in.site = 3;
+  in.a = make_tile(Space::UB, 0, 16, 128, DType::FP32);
+  in.b = make_tile(Space::UB, 20480, 1, 64, DType::INT32);
+  in.dst = make_tile(Space::UB, 24576, 1, 64, DType::FP32);
+  vec0(p, 7) = in;
+  EXPECT_EQ(validation_error(p), "(no error)");
+  vec0(p, 7).b.dtype = DType::FP32;
+  EXPECT_NE(validation_error(p).find(kVec0 + "7 'vgather' (site 3 \"qk: softmax\"): indices are fp32, must be int32"),
+            std::string::npos)
+      << validation_error(p);
+  vec0(p, 7).b.dtype = DType::INT32;
+  vec0(p, 7).b.cols = 32;
+  EXPECT_NE(validation_error(p).find("indices is 1x32 but dst is 1x64"), std::string::npos) << validation_error(p);
+  vec0(p, 7).b.cols = 64;
+  vec0(p, 7).dst.dtype = DType::BF16;
+  EXPECT_NE(validation_error(p).find("dst is bf16 but source is fp32"), std::string::npos) << validation_error(p);
+}
+
 // A column reduction writes one row of a's columns; a column broadcast
 // fills any rows of a's columns.
 TEST(IsaValidate, VcolredWritesARowAndVcolexpandAnyRowsOfAsColumns) {

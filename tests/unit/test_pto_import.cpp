@@ -266,6 +266,31 @@ TEST(PtoImport, TciIsVci) {
   EXPECT_NE(error_of(tci("20000000", "")).find("pto.tci: start 20000000 is past 2^24"), std::string::npos);
 }
 
+// pto.tgather's index form (with or without a scratch tile) is vgather; the
+// mask-pattern form is an error naming its attribute.
+TEST(PtoImport, TgatherIsVgather) {
+  const std::string idx = "!pto.tile_buf<loc=vec, dtype=i32, rows=8, cols=64, v_row=8, v_col=64, blayout=row_major, "
+                          "slayout=none_box, fractal=512, pad=0>";
+  const std::string setup = line("%a4k = arith.constant 4096 : i64") + line("%i = pto.alloc_tile addr = %a4k : " + idx);
+  const isa::Program p =
+      import(kernel(setup + op("pto.tgather", "%t, %i, %u : " + kT + ", " + idx + ", " + kT, "%u : " + kT))).program;
+  const auto& s = p.kernels[0].vec[0];
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(isa::mnemonic(s[1]), "vgather");
+  EXPECT_EQ(s[1].a.offset, 0u);
+  EXPECT_EQ(s[1].b.offset, 4096u);
+  EXPECT_EQ(s[1].dst.offset, 2048u);
+  EXPECT_EQ(isa::mnemonic(import(kernel(setup + op("pto.tgather", "%t, %i : " + kT + ", " + idx, "%u : " + kT)))
+                              .program.kernels[0].vec[0][1]),
+            "vgather");
+  const std::string mask = kernel(op("pto.tgather", "%t, {maskPattern = #pto.mask_pattern<P0101>} : " + kT, "%u : " + kT));
+  EXPECT_NE(error_of(mask).find("k.pto:15: pto.tgather with maskPattern #pto.mask_pattern<P0101>: only the index form"),
+            std::string::npos)
+      << error_of(mask);
+  EXPECT_NE(error_of(kernel(op("pto.tgather", "%t : " + kT, "%u : " + kT))).find("pto.tgather takes 2 or 3 ins"),
+            std::string::npos);
+}
+
 TEST(PtoImport, AnOpMayGoOnOverSeveralLines) {
   // The texp of AVectorKernelBecomesItsInstructions written over four lines
   // (15-18): inside its open '(' twice, then `outs`, which cannot start a
@@ -464,8 +489,8 @@ TEST(PtoImport, IdenticalInstancesShareAKernel) {
 // --- errors: each names the file, the line and the op or key ---------------
 
 TEST(PtoImport, AnUnsupportedOpIsNamedWithItsLine) {
-  EXPECT_EQ(error_of(kernel(op("pto.tgather", "%t : " + kT, "%u : " + kT))),
-            "k.pto:15: unsupported op 'pto.tgather' (not in npusim's PTO subset, docs/pto_import.md) "
+  EXPECT_EQ(error_of(kernel(op("pto.tsort32", "%t : " + kT, "%u : " + kT))),
+            "k.pto:15: unsupported op 'pto.tsort32' (not in npusim's PTO subset, docs/pto_import.md) "
             "(launched at l.yaml:6)");
   EXPECT_NE(error_of(kernel(op("pto.tpush", "%t : " + kT, "%u : " + kT)))
                 .find("k.pto:15: unsupported op 'pto.tpush': of the push/pop ops only the cube -> vector ones"),
