@@ -90,7 +90,7 @@ inline GmView make_view(uint32_t tensor, int64_t offset, uint32_t rows, uint32_t
 
 struct Instr {
   Op op = Op::VFILL;
-  uint8_t sub = 0;    // BinOp / UnOp / RedOp, per op
+  uint8_t sub = 0;    // BinOp / UnOp / RedOp / RoundMode, per op
   uint8_t flags = 0;  // InstrFlags
   int8_t reg = -1;    // SLOAD / SADD destination register
   float imm = 0.0f;   // scalar operand, fill value, SADD increment, flag id

@@ -210,8 +210,14 @@ void FunctionalState::tstore(const uint8_t* src, const isa::Tile& t, uint32_t te
   for (uint32_t r = 0; r < rows; ++r) {
     const size_t dst = size_t(off + int64_t(r) * v.row_stride);
     const uint8_t* row = src + size_t(r) * t.cols * eb;
-    if (add) {  // in fp32, rounded to the tensor's dtype; int32 as integers (wrapping)
+    if (add) {  // in fp32, rounded to the tensor's dtype; int32 into int32 as integers (wrapping)
       for (uint32_t c = 0; c < v.cols; ++c) {
+        if (gt == DType::INT32 && t.dtype == DType::INT32) {  // exactly, not through fp32
+          int32_t x;
+          std::memcpy(&x, row + size_t(c) * 4, 4);
+          g.i[dst + c] = int32_t(uint32_t(g.i[dst + c]) + uint32_t(x));
+          continue;
+        }
         const float x = num::load_elem(row + size_t(c) * eb, t.dtype);
         if (gt == DType::INT32)
           g.i[dst + c] = int32_t(uint32_t(g.i[dst + c]) + uint32_t(num::f32_to_i32(x)));
@@ -294,6 +300,20 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       if (in.op == Op::VUNARY && in.sub > uint8_t(isa::UnOp::RELU)) bad_sub();
       if (in.op == Op::VCAST && in.sub > uint8_t(isa::RoundMode::ODD)) bad_sub();
       same_elems(in.a, "a");
+      if (in.op == Op::VCAST && in.a.dtype == DType::INT32) {  // from the exact integers, not through fp32
+        const uint8_t* src = tile_ptr(c, in.a, "a", &in);
+        uint8_t* dp = tile_ptr(c, d, "dst", &in);
+        std::vector<int32_t> iv(n);
+        for (uint32_t r = 0; r < dr; ++r) std::memcpy(&iv[size_t(r) * dc], src + size_t(r) * in.a.cols * 4, size_t(dc) * 4);
+        if (d.dtype == DType::INT32) {
+          for (uint32_t r = 0; r < dr; ++r) std::memcpy(dp + size_t(r) * d.cols * 4, &iv[size_t(r) * dc], size_t(dc) * 4);
+          return;
+        }
+        sa_.resize(n);
+        for (size_t i = 0; i < n; ++i) sa_[i] = num::round_int_to(iv[i], d.dtype, isa::RoundMode(in.sub));
+        store(dp, d, sa_);
+        return;
+      }
       load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
       if (in.op == Op::VBINS)
         for (size_t i = 0; i < n; ++i) sa_[i] = binop(in.sub, sa_[i], in.imm);
@@ -386,19 +406,22 @@ void FunctionalState::vector_op(Core& c, const isa::Instr& in) {
       return;
     }
     case Op::VGATHER: {  // dst[r,c] = a at element b[r,c] (a's cols the pitch), inside a's valid region
-      load(tile_ptr(c, in.a, "a", &in), in.a, sa_);
-      load(tile_ptr(c, in.b, "b", &in), in.b, sb_);
-      const uint32_t ar = in.a.vrows(), ac = in.a.vcols();
-      sd_.resize(size_t(dr) * dc);
-      for (size_t i = 0; i < sd_.size(); ++i) {
-        const int64_t k = int64_t(sb_[i]), r = k / in.a.cols, col = k % in.a.cols;
-        if (k < 0 || r >= ar || col >= ac)
-          throw SimError(where(cur_group_, cur_core_, &in) + ": index " + std::to_string(k) + " (element " +
-                         std::to_string(i) + " of the indices) is outside the source's valid " + shape(in.a) +
-                         " (row-major, " + std::to_string(in.a.cols) + " elements a row)");
-        sd_[i] = sa_[size_t(r) * ac + size_t(col)];
-      }
-      store(tile_ptr(c, d, "dst", &in), d, sd_);
+      // A copy of the elements' bytes (dst has a's dtype): int32 ids stay exact.
+      const uint8_t* src = tile_ptr(c, in.a, "a", &in);
+      const uint8_t* idx = tile_ptr(c, in.b, "b", &in);
+      uint8_t* dp = tile_ptr(c, d, "dst", &in);
+      const uint32_t eb = isa::dtype_bytes(d.dtype);
+      for (uint32_t r = 0; r < dr; ++r)
+        for (uint32_t col = 0; col < dc; ++col) {
+          int32_t k;
+          std::memcpy(&k, idx + (size_t(r) * in.b.cols + col) * 4, 4);
+          const int64_t kr = k / int64_t(in.a.cols), kc = k % int64_t(in.a.cols);
+          if (k < 0 || kr >= in.a.vrows() || kc >= in.a.vcols())
+            throw SimError(where(cur_group_, cur_core_, &in) + ": index " + std::to_string(k) + " (element " +
+                           std::to_string(size_t(r) * dc + col) + " of the indices) is outside the source's valid " +
+                           shape(in.a) + " (row-major, " + std::to_string(in.a.cols) + " elements a row)");
+          std::memcpy(dp + (size_t(r) * d.cols + col) * eb, src + size_t(k) * eb, eb);
+        }
       return;
     }
     case Op::VCOLEXPAND: {  // dst[r,c] = a[0,c]

@@ -39,8 +39,11 @@
 //   VROWEXPAND and VCOLEXPAND copy a[r, 0] and a[0, c]. UnOp RECIP is 1 / x,
 //   LOG the natural log, RELU max(x, 0) (NaN -> 0); BinOp MAX / MIN return a
 //   when a and b compare equal or unordered (NaN). VCAST rounds to dst's
-//   dtype as its isa::RoundMode says (sim/numerics.h round_to); the others
-//   round to nearest even.
+//   dtype as its isa::RoundMode says (sim/numerics.h round_to; from an int32
+//   source, round_int_to from the exact integer, and int32 to int32 copies);
+//   the others round to nearest even. VGATHER copies the indexed elements'
+//   bytes (int32 ids stay exact); the other ops on int32 go through fp32,
+//   exact up to 2^24.
 // - TRESHAPE: nothing moves (dst names a's bytes).
 // - SLOAD: R[reg] = the int32 element at gm_offset; SADD: R[reg] += int(imm)
 //   (the engine resolves registers into gm_offset; the registers here mirror

@@ -367,8 +367,13 @@ MemResult L2Memory::access(const MemRequest& r) {
     MemRequest read = r;
     read.write = read.atomic = false;
     (this->*access_fn_)(read, res);
-    MemResult store;  // every line is present now: hits that only mark it dirty
+    // The store of the sum, into the lines the read brought (hits, unless the
+    // request alone overflows a set): write-back marks them dirty; write-through
+    // also sends the bytes to HBM, which the request then waits for.
+    MemResult store;
     (this->*access_fn_)(r, store);
+    res.miss_bytes += store.miss_bytes;
+    res.fill_bytes += store.fill_bytes;
     res.writeback_bytes += store.writeback_bytes;
   } else {
     (this->*access_fn_)(r, res);

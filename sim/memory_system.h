@@ -19,8 +19,9 @@
 //   l2.hit_latency_cycles + gm.latency_cycles. This is the one place the GM
 //   latency is decided (gm_miss_latency() is the SLOAD's share of it).
 // - An atomic add (TSTORE atomic_add) is a read of its lines (hits, misses
-//   and fills as a read's, and its latency) and then the write-back store of
-//   the sum into them, which the read made present: the lines end dirty.
+//   and fills as a read's, and its latency) and then the store of the sum into
+//   them, which the read made present: write-back leaves them dirty,
+//   write-through also writes the sum to HBM (the request waits for it).
 //   Without an L2 it moves its payload from HBM and back.
 // - l2.size_kib 0 is "no L2": every request goes to HBM with exactly its
 //   payload bytes and the latency is gm.latency_cycles.

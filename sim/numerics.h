@@ -160,6 +160,36 @@ inline float round_to(float f, isa::DType t, isa::RoundMode m) {
   return r;
 }
 
+// The value the int32 v becomes when VCAST stores it as float dtype t (BF16,
+// FP16, FP32) rounding as `m` says, from the exact integer (not through fp32,
+// which would round first above 2^24).
+inline float round_int_to(int32_t v, isa::DType t, isa::RoundMode m) {
+  if (v > -(1 << 24) && v < (1 << 24)) return round_to(float(v), t, m);  // exact in fp32
+  const bool neg = v < 0;
+  const uint32_t a = neg ? 0u - uint32_t(v) : uint32_t(v);  // |v| >= 2^24
+  if (t == isa::DType::FP16) {  // past the largest finite half (65504): overflow, as round_to has it
+    const float max = 65504.0f, inf = std::numeric_limits<float>::infinity();
+    const bool toward_zero = m == isa::RoundMode::TRUNC || m == isa::RoundMode::ODD ||
+                             (m == isa::RoundMode::FLOOR && !neg) || (m == isa::RoundMode::CEIL && neg);
+    return (neg ? -1.0f : 1.0f) * (toward_zero ? max : inf);
+  }
+  // Keep the top p bits of |v| (fp32 24, bf16 8): lo and hi are its neighbours.
+  const int p = t == isa::DType::BF16 ? 8 : 24;
+  const int shift = 32 - __builtin_clz(a) - p;  // >= 1
+  const uint32_t q = a >> shift, rem = a & ((1u << shift) - 1), half = 1u << (shift - 1);
+  const double lo = double(uint64_t(q) << shift), hi = double(uint64_t(q + 1) << shift);
+  double mag = lo;
+  if (rem != 0) switch (m) {
+      case isa::RoundMode::RINT: mag = rem > half || (rem == half && (q & 1u)) ? hi : lo; break;
+      case isa::RoundMode::ROUND: mag = rem >= half ? hi : lo; break;
+      case isa::RoundMode::FLOOR: mag = neg ? hi : lo; break;
+      case isa::RoundMode::CEIL: mag = neg ? lo : hi; break;
+      case isa::RoundMode::TRUNC: mag = lo; break;
+      case isa::RoundMode::ODD: mag = (q & 1u) ? lo : hi; break;
+    }
+  return float(neg ? -mag : mag);  // exact: p significant bits at most (hi may carry to p + 1 bits: a power of two)
+}
+
 // Load / store one element of dtype t at p (little-endian host, unaligned ok).
 inline float load_elem(const uint8_t* p, isa::DType t) {
   switch (t) {

@@ -451,10 +451,11 @@ class Expander {
       vr = integer(s, (*v)[0], "valid rows");
       vc = integer(s, (*v)[1], "valid cols");
     }
-    if (rows < 1 || cols < 1 || r0 < 0 || c0 < 0 || r0 + rows > int64_t(src.rows) || c0 + cols > int64_t(src.cols))
+    const uint32_t src_cols = src.width ? src.width : src.cols;  // a slice of a slice stays inside it
+    if (rows < 1 || cols < 1 || r0 < 0 || c0 < 0 || r0 + rows > int64_t(src.rows) || c0 + cols > int64_t(src_cols))
       fail(s.line, "pto.subview: the " + std::to_string(rows) + "x" + std::to_string(cols) + " part at (" +
                        std::to_string(r0) + ", " + std::to_string(c0) + ") is outside the " +
-                       std::to_string(src.rows) + "x" + std::to_string(src.cols) + " tile");
+                       std::to_string(src.rows) + "x" + std::to_string(src_cols) + " tile");
     if (vr < 1 || vr > rows || vc < 1 || vc > cols)
       fail(s.line, "pto.subview: valid " + std::to_string(vr) + "x" + std::to_string(vc) + " is outside the " +
                        std::to_string(rows) + "x" + std::to_string(cols) + " part");
@@ -470,7 +471,7 @@ class Expander {
     }
     v.tile.addr = uint32_t(src.addr + (uint64_t(r0) * src.cols + uint64_t(c0)) * isa::dtype_bytes(src.dtype));
     v.tile.rows = uint32_t(rows);
-    v.tile.width = cols < int64_t(src.cols) ? uint32_t(cols) : 0;
+    v.tile.width = cols < int64_t(src.cols) ? uint32_t(cols) : 0;  // narrower than the pitch
     v.tile.vrows = uint32_t(vr);
     v.tile.vcols = uint32_t(vc);
     set(s, 0, v);

@@ -181,3 +181,34 @@ TEST(RoundTo, Fp16AndInt32Modes) {
   EXPECT_EQ(round_to(3.4f, isa::DType::INT32, RoundMode::ODD), 3.0f);
   EXPECT_EQ(round_to(1e10f, isa::DType::INT32, RoundMode::FLOOR), 2147483648.0f);  // saturates (as a float)
 }
+
+// From an int32 the rounding starts at the exact integer: above 2^24 an fp32
+// would already have rounded it.
+TEST(RoundTo, FromInt32AboveTwoToThe24) {
+  using isa::RoundMode;
+  const auto f32 = [](int32_t v, RoundMode m) { return round_int_to(v, isa::DType::FP32, m); };
+  // 2^24 + 3 lies halfway between the fp32 values 2^24 + 2 (mantissa odd) and 2^24 + 4.
+  EXPECT_EQ(f32(16777219, RoundMode::RINT), 16777220.0f);
+  EXPECT_EQ(f32(16777219, RoundMode::ROUND), 16777220.0f);
+  EXPECT_EQ(f32(16777219, RoundMode::FLOOR), 16777218.0f);
+  EXPECT_EQ(f32(16777219, RoundMode::TRUNC), 16777218.0f);
+  EXPECT_EQ(f32(16777219, RoundMode::CEIL), 16777220.0f);
+  EXPECT_EQ(f32(16777219, RoundMode::ODD), 16777218.0f);
+  EXPECT_EQ(f32(-16777219, RoundMode::TRUNC), -16777218.0f);
+  EXPECT_EQ(f32(-16777219, RoundMode::FLOOR), -16777220.0f);
+  EXPECT_EQ(f32(3, RoundMode::FLOOR), 3.0f);
+  // bf16 keeps 8 bits: its neighbours there are 2^24 and 2^24 + 2^17.
+  // 2^24 + 2^17 - 1 is just under the upper one (through fp32 it would be
+  // 2^24 + 2^17 before flooring); 2^24 + 2^16 is the midpoint.
+  const int32_t v = (1 << 24) + (1 << 17) - 1, mid = (1 << 24) + (1 << 16);
+  EXPECT_EQ(round_int_to(v, isa::DType::BF16, RoundMode::FLOOR), 16777216.0f);
+  EXPECT_EQ(round_int_to(v, isa::DType::BF16, RoundMode::RINT), 16908288.0f);
+  EXPECT_EQ(round_int_to(mid, isa::DType::BF16, RoundMode::RINT), 16777216.0f);   // ties to even (mantissa 128)
+  EXPECT_EQ(round_int_to(mid, isa::DType::BF16, RoundMode::ROUND), 16908288.0f);  // ties away from zero
+  // fp16 stops at 65504: 2^24 overflows except toward zero.
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(round_int_to(1 << 24, isa::DType::FP16, RoundMode::TRUNC), 65504.0f);
+  EXPECT_EQ(round_int_to(1 << 24, isa::DType::FP16, RoundMode::CEIL), inf);
+  EXPECT_EQ(round_int_to(-(1 << 24), isa::DType::FP16, RoundMode::FLOOR), -inf);
+  EXPECT_EQ(round_int_to(-(1 << 24), isa::DType::FP16, RoundMode::CEIL), -65504.0f);
+}

@@ -107,13 +107,13 @@ TEST_F(FunctionalOps, AnAtomicAddStoreAddsToGmAndRoundsToItsDtype) {
   EXPECT_EQ(s.get_float(1), (V{9, 9, 12, 24, 9, 9, 1.0f, -0.5f}));
   // int32: integers, wrapping as the hardware's adds do.
   const isa::Tile i = tile(Space::UB, 64, 1, 2, DType::INT32);
-  s.set_int(2, {2147483647, 5, 0, 0});
-  const int32_t ones[2] = {1, -7};
+  s.set_int(2, {2147483647, -7, 0, 0});
+  const int32_t ones[2] = {1, 16777217};  // 2^24 + 1 is not an fp32 value: the add must not go through float
   std::memcpy(s.buffer(0, kVec0, Space::UB) + 64, ones, 8);
   isa::Instr addi = store(view(2, 0, 1, 2, 2), i);
   addi.flags = isa::kAtomicAdd;
   run(addi);
-  EXPECT_EQ(s.get_int(2), (std::vector<int32_t>{-2147483647 - 1, -2, 0, 0}));
+  EXPECT_EQ(s.get_int(2), (std::vector<int32_t>{-2147483647 - 1, 16777210, 0, 0}));
 }
 
 TEST_F(FunctionalOps, TloadTstoreInt32CopyExactly) {
@@ -270,6 +270,17 @@ TEST_F(FunctionalOps, VcastRoundsToNearestEven) {
   put(a, V{1.00390625f, 1, 1, 1});
   run(op2(Op::VCAST, uint8_t(isa::RoundMode::ROUND), b, a));
   EXPECT_EQ(get(b), (V{1.0078125f, 1, 1, 1}));
+  // From int32 the mode applies to the exact integer: 2^24 + 3 to fp32 floor
+  // is 2^24 + 2 (through fp32 it would have been 2^24 + 4 already); int32 to
+  // int32 copies exactly.
+  const int32_t big[4] = {16777219, -16777219, 16777217, 7};
+  std::memcpy(s.buffer(0, kVec0, Space::UB) + 128, big, 16);
+  run(op2(Op::VCAST, uint8_t(isa::RoundMode::FLOOR), f, i));
+  EXPECT_EQ(get(f), (V{16777218.0f, -16777220.0f, 16777216.0f, 7}));
+  const isa::Tile i2 = tile(Space::UB, 256, 1, 4, DType::INT32);
+  run(op2(Op::VCAST, 0, i2, i));
+  std::memcpy(iv, s.buffer(0, kVec0, Space::UB) + 256, 16);
+  EXPECT_EQ(std::vector<int32_t>(iv, iv + 4), (std::vector<int32_t>{16777219, -16777219, 16777217, 7}));
 }
 
 // vci (pto-isa TCI): row 0's valid cols count up from imm, or down with desc.
@@ -302,6 +313,17 @@ TEST_F(FunctionalOps, VgatherPicksTheIndexedElements) {
   const isa::Tile d = tile(Space::UB, 64, 1, 4, DType::FP32);
   run(op2(Op::VGATHER, 0, d, u0, idx));
   EXPECT_EQ(get(d), (V{17, 10, 15, 15}));
+  // int32 elements are copied, not passed through fp32: 2^24 + 1 stays.
+  const isa::Tile isrc = tile(Space::UB, 192, 1, 2, DType::INT32), idst = tile(Space::UB, 256, 1, 4, DType::INT32);
+  const int32_t ids[2] = {16777217, -3};
+  std::memcpy(s.buffer(0, kVec0, Space::UB) + 192, ids, 8);
+  const int32_t k2[4] = {1, 0, 0, 1};
+  std::memcpy(s.buffer(0, kVec0, Space::UB) + 128, k2, 16);
+  run(op2(Op::VGATHER, 0, idst, isrc, idx));
+  int32_t got[4];
+  std::memcpy(got, s.buffer(0, kVec0, Space::UB) + 256, 16);
+  EXPECT_EQ(std::vector<int32_t>(got, got + 4), (std::vector<int32_t>{-3, 16777217, 16777217, -3}));
+  std::memcpy(s.buffer(0, kVec0, Space::UB) + 128, k, 16);
   // Valid cols 3 of u0: element 7 is (1,3), outside.
   EXPECT_THROW(
       {

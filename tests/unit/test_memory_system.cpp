@@ -176,6 +176,15 @@ TEST(L2Memory, AnAtomicAddReadsItsLinesThenLeavesThemDirty) {
   m.access(read(0, 4 * 128, 1, 128, 128));
   r = m.access(read(0, 8 * 128, 1, 128, 128));
   EXPECT_EQ(r.writeback_bytes, 64u);
+  // Write-through: the read hits (the line is present), and the sum's 2
+  // sectors (64 B) go to HBM, which the request waits for (5 + 15).
+  hw.l2.write_back = false;
+  sim::L2Memory wt(hw, tensors({16 * 128}));
+  wt.access(read(0, 0, 1, 64, 64));
+  r = wt.access(add);
+  EXPECT_EQ(r.l2_hits, 1u);
+  EXPECT_EQ(r.fill_bytes, 64u);
+  EXPECT_EQ(r.latency_cycles, 20u);
   // Without an L2 it moves its payload from HBM and back.
   hw.l2.size_bytes = 0;
   sim::L2Memory none(hw, tensors({4096}));

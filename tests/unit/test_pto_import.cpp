@@ -235,6 +235,14 @@ TEST(PtoImport, ASubviewIsAPartOfItsTile) {
                             line("%p = pto.subview %t[%c0, %c60] sizes [2, 16] : " + kT + " -> " + part)))
                 .find("k.pto:16: pto.subview: the 2x16 part at (0, 60) is outside the 8x64 tile"),
             std::string::npos);
+  // A slice of a slice stays inside the first slice (16 wide here), not the pitch.
+  const std::string half = "!pto.tile_buf<loc=vec, dtype=f32, rows=8, cols=32, v_row=8, v_col=32, blayout=row_major, "
+                           "slayout=none_box, fractal=512, pad=0>";
+  EXPECT_NE(error_of(kernel(line("%c16 = arith.constant 16 : index") +
+                            line("%h = pto.subview %t[%c0, %c0] sizes [8, 32] : " + kT + " -> " + half) +
+                            line("%q = pto.subview %h[%c0, %c16] sizes [8, 32] : " + half + " -> " + half)))
+                .find("k.pto:17: pto.subview: the 8x32 part at (0, 16) is outside the 8x32 tile"),
+            std::string::npos);
   const std::string padded = "!pto.tile_buf<loc=vec, dtype=f32, rows=2, cols=16, v_row=2, v_col=16, "
                              "blayout=row_major, slayout=none_box, fractal=512, pad=1>";
   EXPECT_NE(error_of(kernel(line("%p = pto.subview %t[%c0, %c0] sizes [2, 16] : " + kT + " -> " + padded) +
