@@ -88,9 +88,10 @@ class Expander {
         v.k = Val::Ptr;
         v.tensor = args[i].index;
       } else {
-        if (args[i].tensor) fail(f_.line, "argument %" + f_.params[i].name + " is an integer, not a tensor");
-        v.k = Val::Int;
+        if (args[i].tensor) fail(f_.line, "argument %" + f_.params[i].name + " is a scalar, not a tensor");
+        v.k = args[i].is_float ? Val::Float : Val::Int;
         v.i = args[i].value;
+        v.f = args[i].real;
       }
       env_["%" + f_.params[i].name] = v;
     }

@@ -2,9 +2,11 @@
 // arguments and the launches, into one isa::Program (docs/pto_import.md).
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -214,6 +216,19 @@ class Loader {
                "%" + prm.name + " is " + prm.type + " but tensor '" + s + "' is " + isa::to_string(p_.tensors[*t].dtype));
       a.tensor = true;
       a.index = *t;
+      return a;
+    }
+    if (prm.type == "f32") {  // a number, e.g. a scale for tmuls
+      if (tensor(s) || s == "block" || s == "blocks")
+        l.fail(yaml_line(n, l.line()), l.key_path(key), "%" + prm.name + " is f32: give a number");
+      try {
+        a.real = n.as<double>();
+      } catch (const YAML::Exception&) {
+        l.fail(yaml_line(n, l.line()), l.key_path(key), "%" + prm.name + " is f32: expected a number, got '" + s + "'");
+      }
+      if (!std::isfinite(a.real) || std::fabs(a.real) > double(std::numeric_limits<float>::max()))
+        l.fail(yaml_line(n, l.line()), l.key_path(key), "%" + prm.name + " is f32 but " + s + " is not a finite f32");
+      a.is_float = true;
       return a;
     }
     if (s == "block") a.value = block;

@@ -324,9 +324,9 @@ class Parser {
         else if (el == "f32") prm.dtype = isa::DType::FP32;
         else if (el == "i32") prm.dtype = isa::DType::INT32;
         else fail(l.no, "parameter %" + prm.name + ": element type '" + el + "' is not supported (npusim has bf16, f16, f32, i32)");
-      } else if (prm.type != "index" && prm.type != "i32" && prm.type != "i64") {
+      } else if (prm.type != "index" && prm.type != "i32" && prm.type != "i64" && prm.type != "f32") {
         fail(l.no, "parameter %" + prm.name + ": type '" + prm.type +
-                       "' is not supported (a !pto.ptr<...> GM pointer, or index, i32, i64)");
+                       "' is not supported (a !pto.ptr<...> GM pointer, or index, i32, i64, f32)");
       }
       f.params.push_back(prm);
     }

@@ -70,6 +70,8 @@ struct Arg {
   bool tensor = false;
   uint32_t index = 0;
   int64_t value = 0;
+  bool is_float = false;  // an f32 parameter's value: `real`
+  double real = 0;
 };
 
 // The cube -> vector hand-off inside a mixed kernel (pto.tpush_to_aiv in

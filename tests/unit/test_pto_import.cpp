@@ -637,7 +637,7 @@ TEST(PtoImport, TileDeclarationsOutsideTheSubsetAreNamed) {
 TEST(PtoImport, ParameterTypesOutsideTheSubsetAreNamed) {
   EXPECT_NE(error_of(kernel("", ", %q: !pto.ptr<i8>")).find("k.pto:2: parameter %q: element type 'i8' is not supported"),
             std::string::npos);
-  EXPECT_NE(error_of(kernel("", ", %q: f32")).find("k.pto:2: parameter %q: type 'f32' is not supported"),
+  EXPECT_NE(error_of(kernel("", ", %q: f16")).find("k.pto:2: parameter %q: type 'f16' is not supported"),
             std::string::npos);
 }
 
@@ -744,6 +744,19 @@ TEST(PtoImport, LaunchFileErrorsNameFileLineAndKey) {
   EXPECT_EQ(with("4294967396", "1"), "l.yaml:6: launches[0].args[2]: %n is i32 but 4294967396 does not fit in 32 bits");
   EXPECT_EQ(with("-2147483649", "1"), "l.yaml:6: launches[0].args[2]: %n is i32 but -2147483649 does not fit in 32 bits");
   EXPECT_EQ(with("2147483647", "4294967396"), "(no error)");
+  // An f32 parameter takes a number (a scale for tmuls, say).
+  const std::string kf = kernel(op("pto.tmuls", "%t, %s : " + kT + ", f32", "%u : " + kT), ", %s: f32");
+  const auto withf = [&](const std::string& v) {
+    std::string l = kLaunch;
+    l.replace(l.find("args: [x, y]"), 12, "args: [x, y, " + v + "]");
+    return l;
+  };
+  const isa::Program pf = import(kf, withf("0.5")).program;
+  EXPECT_EQ(isa::mnemonic(pf.kernels[0].vec[0][1]), "vmuls");
+  EXPECT_EQ(pf.kernels[0].vec[0][1].imm, 0.5f);
+  EXPECT_EQ(error_of(kf, withf("half")), "l.yaml:6: launches[0].args[2]: %s is f32: expected a number, got 'half'");
+  EXPECT_EQ(error_of(kf, withf("x")), "l.yaml:6: launches[0].args[2]: %s is f32: give a number");
+  EXPECT_EQ(error_of(kf, withf("1e39")), "l.yaml:6: launches[0].args[2]: %s is f32 but 1e39 is not a finite f32");
   EXPECT_EQ(launch_error("tensors: [\n"), "l.yaml:2: end of sequence flow not found");
   EXPECT_EQ(launch_error(std::string(kLaunch) + "? [a, b]\n: 1\n").rfind("l.yaml:7: ", 0), 0u);  // a key that is not a string
 }
