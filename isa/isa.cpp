@@ -122,13 +122,15 @@ bool Task::operator==(const Task& o) const {
          std::tie(o.kernel, o.site, o.block, o.blocks, o.binding, o.reads, o.writes, o.deps);
 }
 
+uint64_t Kernel::instruction_count() const {
+  uint64_t n = cube.size();
+  for (const auto& v : vec) n += v.size();
+  return n;
+}
+
 uint64_t Program::instruction_count() const {
   uint64_t n = 0;
-  for (const Task& t : tasks) {
-    const Kernel& k = kernels.at(t.kernel);
-    n += k.cube.size();
-    for (const auto& v : k.vec) n += v.size();
-  }
+  for (const Task& t : tasks) n += kernels.at(t.kernel).instruction_count();
   return n;
 }
 

@@ -155,6 +155,7 @@ struct Kernel {
   std::string name;
   std::vector<Instr> cube;
   std::vector<std::vector<Instr>> vec;
+  uint64_t instruction_count() const;  // over every stream
   bool operator==(const Kernel& o) const;
 };
 

@@ -609,12 +609,6 @@ void validate_program(const Program& p, const SourceMap* src) {
   Shared sh;
   Validator(p, src, sh).declarations();
   const uint32_t n = uint32_t(p.tasks.size());
-  const auto size = [&](uint32_t k) {
-    const Kernel& kernel = p.kernels[k];
-    uint64_t s = kernel.cube.size();
-    for (const auto& v : kernel.vec) s += v.size();
-    return s;
-  };
   // Each part of the task checks is weighed by the instructions it checks: a
   // task's own fields, and its kernel's instructions at its first launch.
   sh.first_launch.assign(p.kernels.size(), Shared::kNone);
@@ -626,7 +620,7 @@ void validate_program(const Program& p, const SourceMap* src) {
     ++sh.launches[k];
     if (sh.first_launch[k] == Shared::kNone) {
       sh.first_launch[k] = t;
-      weight[t] += size(k);
+      weight[t] += p.kernels[k].instruction_count();
     }
   }
   in_two(n, weight, [&](uint32_t from, uint32_t to) { Validator(p, src, sh).tasks(from, to); });
@@ -640,7 +634,7 @@ void validate_program(const Program& p, const SourceMap* src) {
   sh.known = known_before_run(p);
   // A coverage check reads each of the task's instructions (a relaunch of a
   // kept kernel, once per block: weighed all the same).
-  for (uint32_t t = 0; t < n; ++t) weight[t] = 1 + size(p.tasks[t].kernel);
+  for (uint32_t t = 0; t < n; ++t) weight[t] = 1 + p.kernels[p.tasks[t].kernel].instruction_count();
   in_two(n, weight, [&](uint32_t from, uint32_t to) { Validator(p, src, sh).coverage(from, to); });
 }
 
