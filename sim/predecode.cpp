@@ -29,6 +29,12 @@ Predecoder::~Predecoder() {
   worker_.join();
 }
 
+bool Predecoder::may_decode(uint32_t t, uint32_t room) const {
+  // `room` of the window is free: t is that far behind its end, and the
+  // decoded tasks not claimed yet leave that much of their bound.
+  return t + (window_ - room) < frontier_ + window_ && ready_ + (window_ - room) * 4 < 4 * window_;
+}
+
 bool Predecoder::useful(bool functional) { return !functional && std::thread::hardware_concurrency() > 1; }
 
 void Predecoder::work() {
@@ -37,7 +43,14 @@ void Predecoder::work() {
   for (uint32_t t = 0; t < p_.tasks.size(); ++t) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || (t < frontier_ + window_ && ready_ < 4 * window_); });
+      if (!stop_ && !may_decode(t, window_)) {
+        // Ahead by the window: sleep until half of it is free again, so that
+        // the simulation wakes this thread once per half window, not per task
+        // (a wake costs both threads a few microseconds).
+        waiting_for_ = t;
+        cv_.wait(lock, [&] { return stop_ || may_decode(t, resume_room()); });
+        waiting_for_ = kNotWaiting;
+      }
       if (stop_) return;
     }
     const isa::Task& task = p_.tasks[t];
@@ -86,12 +99,14 @@ Predecoder::Decoded* Predecoder::claim(uint32_t task) {
       !(s == kDecoding && state_[task].compare_exchange_strong(s, kClaimed)) && s == kReady)
     d = decoded_[task].get();
   if (d || task + 1 > frontier_) {  // only this thread writes frontier_
+    bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
       frontier_ = std::max(frontier_, task + 1);
       ready_ -= d != nullptr;
+      wake = waiting_for_ != kNotWaiting && may_decode(waiting_for_, resume_room());
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
   }
   return d;
 }

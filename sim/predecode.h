@@ -16,6 +16,7 @@
 // block: its later launches use the kept plans.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +65,13 @@ class Predecoder {
  private:
   enum State : uint8_t { kWaiting, kDecoding, kReady, kClaimed, kSkipped };
   void work();
+  // Under mu_: task t may be decoded with `room` tasks of the window to
+  // spare (room = window_: the plain bounds, past the furthest claimed task
+  // and on the decoded tasks not claimed yet).
+  bool may_decode(uint32_t t, uint32_t room) const;
+  // The room a sleeping worker waits for: half the window.
+  uint32_t resume_room() const { return std::max<uint32_t>(window_ / 2, 1); }
+  static constexpr uint32_t kNotWaiting = UINT32_MAX;
 
   const isa::Program& p_;
   const HwConfig& hw_;
@@ -78,6 +86,7 @@ class Predecoder {
   uint32_t frontier_ = 0;  // 1 + the furthest task claimed (under mu_)
   uint32_t ready_ = 0;     // tasks decoded and not claimed yet (under mu_)
   bool stop_ = false;      // under mu_
+  uint32_t waiting_for_ = kNotWaiting;  // the task the worker sleeps before (under mu_)
   std::thread worker_;
 };
 
