@@ -427,8 +427,14 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         // decoded entry (-15% wall on bench, -6% on the 64-layer step).
         if (head_[p] + 2 < queue.size()) {
           const uint32_t ahead = queue[head_[p] + 2];
-          __builtin_prefetch(&(*stream_)[ahead]);
-          __builtin_prefetch(&plan.dec[ahead]);
+          // Both host lines of each: an instruction is 96 bytes, its GM view
+          // (read first by a DMA) in the second; a decoded entry straddles two.
+          const char* in_ahead = reinterpret_cast<const char*>(&(*stream_)[ahead]);
+          const char* dec_ahead = reinterpret_cast<const char*>(&plan.dec[ahead]);
+          __builtin_prefetch(in_ahead);
+          __builtin_prefetch(in_ahead + sizeof(isa::Instr) - 1);
+          __builtin_prefetch(dec_ahead);
+          __builtin_prefetch(dec_ahead + sizeof(Decoded) - 1);
         }
         const Decoded& d = plan.dec[i];
         uint32_t& next = dep_next_[i];
