@@ -48,7 +48,7 @@ std::vector<bool> known_before_run(const Program& p) {
     if (task.kernel >= p.kernels.size()) continue;
     const Binding* b = task.binding < p.bindings.size() ? &p.bindings[task.binding] : nullptr;
     for (uint32_t t : stored[task.kernel]) {
-      const uint32_t u = b && t < b->size() ? (*b)[t] : t;
+      const uint32_t u = b ? b->tensor(t) : t;
       if (u < known.size()) known[u] = false;
     }
   }
@@ -71,10 +71,11 @@ std::vector<InstrAccess> stream_gm_accesses(const Program& p, const std::vector<
     if (op.uses(Operand::Gm)) {
       const GmView& v = in.gm;
       GmAccess a;
-      a.tensor = binding && v.tensor < binding->size() ? (*binding)[v.tensor] : v.tensor;
+      const BoundTensor* bound = binding ? binding->find(v.tensor) : nullptr;
+      a.tensor = bound ? bound->to : v.tensor;
       a.write = op.gm_write;
       a.reg = v.reg;
-      a.first = v.offset;
+      a.first = v.offset + (bound ? bound->offset : 0);
       a.rows = v.rows;
       a.cols = v.cols;
       a.stride = v.rows <= 1 ? v.cols : v.row_stride;

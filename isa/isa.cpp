@@ -122,6 +122,16 @@ bool Task::operator==(const Task& o) const {
          std::tie(o.kernel, o.site, o.block, o.blocks, o.binding, o.reads, o.writes, o.deps);
 }
 
+bool BoundTensor::operator==(const BoundTensor& o) const {
+  return std::tie(from, to, offset) == std::tie(o.from, o.to, o.offset);
+}
+
+const BoundTensor* Binding::find(uint32_t t) const {
+  const auto it = std::lower_bound(entries.begin(), entries.end(), t,
+                                   [](const BoundTensor& e, uint32_t x) { return e.from < x; });
+  return it != entries.end() && it->from == t ? &*it : nullptr;
+}
+
 uint64_t Kernel::instruction_count() const {
   uint64_t n = cube.size();
   for (const auto& v : vec) n += v.size();

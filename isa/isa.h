@@ -179,15 +179,36 @@ struct Task {
   bool operator==(const Task& o) const;
 };
 
-// A task's tensor binding. A kernel's GM operands name program tensors; a
-// task with a binding runs its kernel with tensor map[t] wherever the kernel
-// names tensor t, as a launch binds a kernel's pointer arguments. So one
-// layer's kernels serve every layer of a model, each layer's tasks binding
-// that layer's weights, caches and activations: one copy of the
-// instructions. A bound tensor has the dtype and shape of the tensor it
-// stands for (validate_program checks), so the kernel's static checks hold
-// under every binding. The task's reads/writes name the bound tensors.
-using Binding = std::vector<uint32_t>;  // one entry per program tensor; map[t] == t: t itself
+// A task's tensor binding: the kernel's GM operands name program tensors; a
+// task with a binding runs its kernel with each tensor `from` the binding
+// lists replaced by tensor `to`, the views moved by `offset` elements, as a
+// launch binds a kernel's pointer arguments (a pointer into a tensor). So one
+// kernel serves the launches that differ only in where their data is: the
+// heads or tiles of one pl.parallel (the generators launch one body under an
+// offset per launch), and the layers of a model (one layer's kernels, each
+// layer's tasks binding that layer's weights, caches and activations). A
+// bound tensor has the dtype and shape of the one it stands for
+// (validate_program checks), so the kernel's static checks hold under every
+// binding but the bounds, which the simulator checks per launch. The task's
+// reads/writes name the bound tensors and offsets.
+struct BoundTensor {
+  uint32_t from = 0, to = 0;
+  int64_t offset = 0;  // elements added to every view of `from`
+  bool operator==(const BoundTensor& o) const;
+};
+struct Binding {
+  std::vector<BoundTensor> entries;  // sorted by `from`, each at most once; the others stand for themselves
+  const BoundTensor* find(uint32_t t) const;
+  uint32_t tensor(uint32_t t) const {
+    const BoundTensor* e = find(t);
+    return e ? e->to : t;
+  }
+  int64_t offset(uint32_t t) const {
+    const BoundTensor* e = find(t);
+    return e ? e->offset : 0;
+  }
+  bool operator==(const Binding& o) const { return entries == o.entries; }
+};
 
 struct Program {
   std::vector<Tensor> tensors;
@@ -198,7 +219,17 @@ struct Program {
 
   // The tensor that operand tensor `t` of `task`'s kernel stands for.
   uint32_t bound(const Task& task, uint32_t t) const {
-    return task.binding == kNoBinding ? t : bindings[task.binding][t];
+    return task.binding == kNoBinding ? t : bindings[task.binding].tensor(t);
+  }
+  // View `v` of `task`'s kernel as the task touches it: its tensor and
+  // offset under the task's binding.
+  GmView bound_view(const Task& task, GmView v) const {
+    if (task.binding == kNoBinding) return v;
+    if (const BoundTensor* e = bindings[task.binding].find(v.tensor)) {
+      v.tensor = e->to;
+      v.offset += e->offset;
+    }
+    return v;
   }
   // The binding of `task` (null: none), for loops that resolve many operands.
   const Binding* binding_of(const Task& task) const {

@@ -175,12 +175,15 @@ class Printer {
     o_ += "end\n";
   }
 
-  // Only the tensors the binding replaces. An entry past the tensors (which
+  // FROM=TO, and +N / -N for an offset. An entry past the tensors (which
   // validate_program rejects) is printed as $index all the same.
   void binding(size_t index, const Binding& b) {
     o_ += "binding " + num(index);
-    for (size_t t = 0; t < b.size(); ++t)
-      if (b[t] != t) o_ += ' ' + tensor_ref(uint32_t(t)) + '=' + tensor_ref(b[t]);
+    for (const BoundTensor& e : b.entries) {
+      o_ += ' ' + tensor_ref(e.from) + '=' + tensor_ref(e.to);
+      if (e.offset > 0) o_ += '+';
+      if (e.offset) o_ += num(e.offset);
+    }
     o_ += '\n';
   }
 
@@ -717,26 +720,33 @@ class Parser {
   // Over the tensors declared so far (tensors come first in a program).
   void binding() {
     const uint32_t index = next_index("binding", p_.bindings.size());
-    Binding b(p_.tensors.size());
-    for (uint32_t t = 0; t < b.size(); ++t) b[t] = t;
+    Binding b;
     std::unordered_set<uint32_t> seen;
     for (;;) {
       ws();
       if (at_end()) break;
       const size_t at = pos_;
-      const uint32_t from = tensor_ref();
-      if (from >= b.size()) {
+      BoundTensor e;
+      e.from = tensor_ref();
+      if (e.from >= p_.tensors.size()) {
         pos_ = at;
-        fail("binding " + num(index) + ": tensor $" + num(from) + " is not declared (" + num(b.size()) +
+        fail("binding " + num(index) + ": tensor $" + num(e.from) + " is not declared (" + num(p_.tensors.size()) +
              " tensors so far)");
       }
-      if (!seen.insert(from).second) {
+      if (!seen.insert(e.from).second) {
         pos_ = at;
-        fail("binding " + num(index) + ": tensor '" + p_.tensors[from].name + "' is bound twice");
+        fail("binding " + num(index) + ": tensor '" + p_.tensors[e.from].name + "' is bound twice");
       }
       expect("=", "after the tensor a binding replaces (FROM=TO)");
-      b[from] = tensor_ref();
+      e.to = tensor_ref();
+      // +N or -N: the views of FROM move by N elements.
+      const bool plus = accept("+");
+      if (plus && !(peek() >= '0' && peek() <= '9')) fail("expected binding offset (elements), got " + shown());
+      if (plus || peek() == '-') e.offset = integer<int64_t>("binding offset (elements)");
+      b.entries.push_back(e);
     }
+    std::sort(b.entries.begin(), b.entries.end(),
+              [](const BoundTensor& x, const BoundTensor& y) { return x.from < y.from; });
     p_.bindings.push_back(std::move(b));
     if (map_) map_->bindings.push_back(uint32_t(line_no_));
   }

@@ -130,17 +130,19 @@ class Validator {
   }
 
   // Every entry names a tensor of the dtype and shape of the one it replaces,
-  // so what check_kernel proved of a kernel holds under the binding.
+  // so what check_kernel proved of a kernel holds under the binding (but for
+  // the bounds of views an offset moves: check_coverage's).
   void check_binding(uint32_t i) {
     const Binding& b = p_.bindings[i];
     set_ctx("binding " + std::to_string(i));
     line_ = src_ ? line_of(src_->bindings, i) : 0;
-    if (b.size() != p_.tensors.size())
-      fail("has " + std::to_string(b.size()) + " entries for " + std::to_string(p_.tensors.size()) + " tensors");
-    for (uint32_t t = 0; t < b.size(); ++t) {
-      if (b[t] == t) continue;
-      check_tensor_index(b[t], "entry for " + quoted(p_.tensors[t].name));
-      const Tensor &from = p_.tensors[t], &to = p_.tensors[b[t]];
+    for (size_t k = 0; k < b.entries.size(); ++k) {
+      const BoundTensor& e = b.entries[k];
+      check_tensor_index(e.from, "entry " + std::to_string(k));
+      check_tensor_index(e.to, "entry for " + quoted(p_.tensors[e.from].name));
+      if (k > 0 && b.entries[k - 1].from >= e.from)
+        fail("entries are not sorted by the tensor they replace, each once (" + quoted(p_.tensors[e.from].name) + ")");
+      const Tensor &from = p_.tensors[e.from], &to = p_.tensors[e.to];
       if (from.dtype != to.dtype || from.shape != to.shape)
         fail("binds " + quoted(from.name) + " (" + dims(from) + ") to " + quoted(to.name) + " (" + dims(to) +
              "): a bound tensor has the dtype and shape of the one it replaces");
@@ -289,8 +291,31 @@ class Validator {
         all = &own;
       }
       for (InstrAccess ia : *all) {
-        if (all != &own && binding) ia.access.tensor = (*binding)[ia.access.tensor];
+        int64_t moved = 0;  // elements the binding moves the view by
+        if (binding) {
+          if (const BoundTensor* e = all == &own ? nullptr : binding->find(ia.access.tensor)) {
+            ia.access.tensor = e->to;
+            ia.access.first += e->offset;
+          }
+          moved = binding->offset(s[ia.instr].gm.tensor);
+        }
         const GmAccess& a = ia.access;
+        // The kernel's checks kept its static views inside their tensors; a
+        // binding's offset may move one out.
+        if (moved && !a.whole) {
+          const Tensor& t = p_.tensors[a.tensor];
+          const int64_t last = a.first + (a.rows > 1 ? int64_t(a.rows - 1) * a.stride : 0) + a.cols;
+          if (a.first < 0 || last > t.elems()) {
+            const Instr& in = s[ia.instr];
+            set_ctx("task " + std::to_string(index) + ", " + kernel_name(task.kernel) + ", " + name + ", instr " +
+                    std::to_string(ia.instr) + " " + quoted(mnemonic(in)));
+            line_ = src_ ? src_->task(index) : 0;
+            fail("under binding " + std::to_string(task.binding) + " (" + quoted(p_.tensors[in.gm.tensor].name) +
+                 " moved by " + std::to_string(moved) + " elements) its view of " + quoted(t.name) +
+                 " is elements " + std::to_string(a.first) + ".." + std::to_string(last) + ", outside the tensor (" +
+                 std::to_string(t.elems()) + " elements)");
+          }
+        }
         const std::vector<GmRange>& cover = a.write ? writes : reads;
         const uint64_t size = uint64_t(std::max<int64_t>(0, p_.tensors[a.tensor].bytes()));
         // Bytes outside the tensor are the simulator's bound error, not this one.

@@ -126,7 +126,7 @@ std::string CoreEngine::describe(uint32_t i) const {
 void CoreEngine::load(const std::vector<isa::Instr>* stream, uint64_t t0, const TaskContext& ctx) {
   stream_ = stream;
   ctx_ = ctx;
-  binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
+  bind(*ctx.program, ctx.program->binding_of(ctx.program->tasks[ctx.task]));
   core_ = core_of(ctx);
   cube_ = core_ == 0;
   const uint8_t sharing = cube_ ? kernel_sharing() : 0;
@@ -195,11 +195,46 @@ void CoreEngine::start(const DecodedStream* plan, const std::vector<isa::Instr>*
                        const TaskContext& ctx) {
   stream_ = stream;
   ctx_ = ctx;
-  binding_ = ctx.program->binding_of(ctx.program->tasks[ctx.task]);
+  bind(*ctx.program, ctx.program->binding_of(ctx.program->tasks[ctx.task]));
   core_ = core_of(ctx);
   cube_ = core_ == 0;
   plan_ = plan;
   reset_run(t0);
+}
+
+void CoreEngine::bind(const isa::Program& p, const isa::Binding* b) {
+  for (uint32_t t : bound_set_) {
+    bound_tensor_[t] = t;
+    bound_offset_[t] = 0;
+  }
+  bound_set_.clear();
+  const size_t n = p.tensors.size();
+  if (bound_tensor_.size() != n) {
+    bound_tensor_.resize(n);
+    for (uint32_t t = 0; t < n; ++t) bound_tensor_[t] = t;
+    bound_offset_.assign(n, 0);
+  }
+  if (elems_of_ != &p || tensor_elems_.size() != n) {
+    elems_of_ = &p;
+    tensor_elems_.resize(n);
+    for (size_t t = 0; t < n; ++t) tensor_elems_[t] = p.tensors[t].elems();
+  }
+  if (!b) return;
+  for (const isa::BoundTensor& e : b->entries) {  // validate_program checked the indices
+    bound_tensor_[e.from] = e.to;
+    bound_offset_[e.from] = e.offset;
+    bound_set_.push_back(e.from);
+  }
+}
+
+void CoreEngine::check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const std::string& why) const {
+  const isa::Instr& in = (*stream_)[i];
+  const int64_t last = off + in.gm.span();  // one past the end
+  if (off >= 0 && last <= tensor_elems_[tensor]) return;
+  std::ostringstream os;
+  os << where(i) << ": GM access out of bounds of '" << ctx_.program->tensors[tensor].name << "' ("
+     << tensor_elems_[tensor] << " elements): elements [" << off << ", " << last << ")" << why;
+  throw SimError(os.str());
 }
 
 void CoreEngine::reset_run(uint64_t t0) {
@@ -305,20 +340,22 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   auto gm_access = [&](bool write) {
     const isa::GmView& v = in.gm;
     const uint32_t tensor = gm_tensor(in);
-    const isa::Tensor& t = ctx_.program->tensors.at(tensor);
+    const isa::Tensor& t = ctx_.program->tensors[tensor];
     int64_t off = v.offset;
     if (v.reg >= 0) {
       use_reg(v.reg);
       off += regs[v.reg] * v.reg_scale;
     }
+    // The plan keeps the kernel's offset; the task's binding moves it at run
+    // time (a kept plan serves launches with other offsets).
     d.gm_offset = off;
+    off += gm_moved(in);
     const int64_t last = off + v.span();  // one past the end
-    if (off < 0 || last > t.elems()) {
-      std::ostringstream os;
-      os << where(i) << ": GM access out of bounds of '" << t.name << "' (" << t.elems()
-         << " elements): elements [" << off << ", " << last << ")";
-      if (v.reg >= 0) os << " with R" << int(v.reg) << " = " << regs[v.reg];
-      throw SimError(os.str());
+    if (off < 0 || last > tensor_elems_[tensor]) {
+      std::string why;
+      if (v.reg >= 0) why += " with R" + std::to_string(int(v.reg)) + " = " + std::to_string(regs[v.reg]);
+      if (gm_moved(in)) why += " (the task's binding moves the view by " + std::to_string(gm_moved(in)) + ")";
+      check_gm_bounds(i, tensor, off, why);
     }
     size_t k = 0;
     while (k < gm_tensors_.size() && gm_tensors_[k] != tensor) ++k;
@@ -346,7 +383,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
   if (op.uses(isa::Operand::Reg)) {
     if (op.reg_read) use_reg(in.reg);
     // The register's value, for offsets later in the stream.
-    if (in.op == Op::SLOAD) regs[in.reg] = ctx_.read_int ? ctx_.read_int(gm_tensor(in), d.gm_offset) : 0;
+    if (in.op == Op::SLOAD) regs[in.reg] = ctx_.read_int ? ctx_.read_int(gm_tensor(in), d.gm_offset + gm_moved(in)) : 0;
     else if (in.op == Op::SADD) regs[in.reg] += int64_t(in.imm);
     else if (in.op == Op::SBLOCK) regs[in.reg] = ctx_.block;
     regs_.write(uint64_t(in.reg), uint64_t(in.reg) + 1, idx, own_.deps);
@@ -453,8 +490,14 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         if (in.op == Op::WAIT && !flags.take(uint32_t(in.imm), &posted, &post_known)) break;
         if (!plan.shared_at.empty() && plan.shared_at[i] >= 0) shared_access(i, flags);
         if (d.cost.gm_dma()) {
+          // A kept plan was decoded, and its bounds checked, under another
+          // launch's binding: this one's offset is checked here.
+          const int64_t off = d.gm_offset + gm_moved(in);
+          if (gm_moved(in))
+            check_gm_bounds(i, gm_tensor(in), off, " (the task's binding moves the view by " +
+                                                       std::to_string(gm_moved(in)) + ")");
           start_[i] = ready;
-          out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, d.gm_offset), d.cost.cap});
+          out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, off), d.cost.cap});
           in_flight_[p] = true;
           progress = true;
           break;
@@ -566,8 +609,9 @@ void CoreEngine::finish(uint32_t i, uint64_t start, uint64_t pipe_end, uint64_t 
   ++finished_count_;
   const isa::Instr& in = (*stream_)[i];
   const Decoded& d = plan_->dec[i];
-  done(InstrEvent{i, &in, &d.cost, start, pipe_end, end, d.gm_offset, mem,
-                  isa::op_info(in.op).uses(isa::Operand::Gm) ? gm_tensor(in) : 0});
+  const bool gm = isa::op_info(in.op).uses(isa::Operand::Gm);
+  done(InstrEvent{i, &in, &d.cost, start, pipe_end, end, gm ? d.gm_offset + gm_moved(in) : d.gm_offset, mem,
+                  gm ? gm_tensor(in) : 0});
 }
 
 bool CoreEngine::dma_in_flight() const {

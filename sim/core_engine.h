@@ -207,8 +207,16 @@ class CoreEngine {
 
  private:
   size_t stream_size() const { return stream_ ? stream_->size() : 0; }
-  // The tensor instruction `in`'s GM view touches under the task's binding.
-  uint32_t gm_tensor(const isa::Instr& in) const { return binding_ ? (*binding_)[in.gm.tensor] : in.gm.tensor; }
+  // The tensor instruction `in`'s GM view touches under the task's binding,
+  // and the elements the binding moves the view by.
+  uint32_t gm_tensor(const isa::Instr& in) const { return bound_tensor_[in.gm.tensor]; }
+  int64_t gm_moved(const isa::Instr& in) const { return bound_offset_[in.gm.tensor]; }
+  // Makes bound_tensor_ / bound_offset_ the task's binding (identity where
+  // it binds nothing): undoes the last task's entries, sets this one's.
+  void bind(const isa::Program& p, const isa::Binding* b);
+  // Throws the SimError of a GM view of `tensor` at element `off` that
+  // leaves the tensor; `why` says how the offset came about (may be empty).
+  void check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const std::string& why) const;
   // "task 3 (kernel 1 'k', vec0) instruction #5 vadd at 'k: add'";
   // source_at(): "FILE:LINE: " of instruction i of a text program, else "";
   // where(): both, what a message about the instruction starts with.
@@ -247,7 +255,12 @@ class CoreEngine {
   const isa::Kernel* kernels_of_ = nullptr;  // the kernels kernel_sharing_ is for
   std::vector<int8_t> kernel_sharing_;        // per kernel: -1 not known yet, else its bits
   TaskContext ctx_;
-  const isa::Binding* binding_ = nullptr;  // the task's tensor binding, if any
+  // The task's binding as lookups by the kernel's tensor index (set by bind()).
+  std::vector<uint32_t> bound_tensor_;
+  std::vector<int64_t> bound_offset_;
+  std::vector<uint32_t> bound_set_;  // the entries bind() set, to undo
+  std::vector<int64_t> tensor_elems_;  // per tensor of elems_of_, for the bounds checks
+  const isa::Program* elems_of_ = nullptr;
   DecodedStream own_;                       // what load() decodes
   const DecodedStream* plan_ = &own_;       // what runs: own_, or a kept one
   uint64_t t0_ = 0;

@@ -90,7 +90,15 @@ struct KernelInfo {
   std::vector<uint32_t> load_site, store_site, sload_site, signal_site, wait_site, move_site, release_site;  // by tensor
   std::vector<std::pair<const char*, uint32_t>> labels;
   size_t last_sizes[kStreams] = {};
+  // The distinct bodies its launches built (indices into Program::kernels),
+  // the latest first: a launch whose body is one of them under other GM
+  // offsets runs that kernel under a binding (Impl::share).
+  std::vector<uint32_t> bodies;
 };
+
+// At most this many distinct bodies of one kernel are compared with a new
+// launch's (a kernel whose launches all differ costs no more than this).
+constexpr size_t kBodiesCompared = 8;
 
 struct Rect {  // a 2-D GM access: rows x cols elements, rows `stride` apart
   uint32_t tensor;
@@ -181,6 +189,23 @@ struct Impl {
   }
   std::vector<RangeRec> tmp;
   std::vector<std::pair<uint64_t, uint64_t>> hull;  // per tensor, for In reads
+
+  // The tensors kernel k's GM views name, sorted (computed once per kernel).
+  std::vector<std::vector<uint32_t>> kernel_tensors_;
+  const std::vector<uint32_t>& kernel_tensors(uint32_t k) {
+    if (kernel_tensors_.size() <= k) kernel_tensors_.resize(prog.kernels.size());
+    std::vector<uint32_t>& ts = kernel_tensors_[k];
+    if (!ts.empty()) return ts;
+    const auto scan = [&](const std::vector<isa::Instr>& s) {
+      for (const isa::Instr& in : s)
+        if (isa::op_info(in.op).uses(isa::Operand::Gm)) ts.push_back(in.gm.tensor);
+    };
+    scan(prog.kernels[k].cube);
+    for (const auto& v : prog.kernels[k].vec) scan(v);
+    std::sort(ts.begin(), ts.end());
+    ts.erase(std::unique(ts.begin(), ts.end()), ts.end());
+    return ts;
+  }
 
   uint32_t intern(const std::string& s) {
     auto [it, inserted] = site_ids.emplace(s, uint32_t(prog.sites.size()));
@@ -333,8 +358,11 @@ struct Impl {
       for (RegSlot& r : stream) r = RegSlot{r.gen + 1, 0, 0, false};
     loops.clear();
     KernelInfo& k = ki();
-    kern = isa::Kernel{};
+    // The last launch's streams are reused when its body was shared (their
+    // memory is in place); moved into the program otherwise.
     kern.name = k.name;
+    kern.cube.clear();
+    for (auto& v : kern.vec) v.clear();
     kern.vec.resize(target.vector_cores);
     kern.cube.reserve(k.last_sizes[0]);
     for (size_t v = 0; v < kern.vec.size(); ++v) kern.vec[v].reserve(k.last_sizes[1 + v]);
@@ -374,21 +402,70 @@ struct Impl {
                          "): channel with flag " + std::to_string(f) + " " + problem);
     }
     isa::Task task;
-    task.kernel = uint32_t(prog.kernels.size());
     task.site = k.launch_site;
     finish_ranges(task);
     k.last_sizes[0] = kern.cube.size();
-    instructions += kern.cube.size();
-    for (size_t v = 0; v < kern.vec.size(); ++v) {
-      k.last_sizes[1 + v] = kern.vec[v].size();
-      instructions += kern.vec[v].size();
+    for (size_t v = 0; v < kern.vec.size(); ++v) k.last_sizes[1 + v] = kern.vec[v].size();
+    if (!share(k, task)) {
+      task.kernel = uint32_t(prog.kernels.size());
+      instructions += kern.instruction_count();
+      k.bodies.insert(k.bodies.begin(), task.kernel);
+      if (k.bodies.size() > kBodiesCompared) k.bodies.pop_back();
+      prog.kernels.push_back(std::move(kern));
     }
-    prog.kernels.push_back(std::move(kern));
     prog.tasks.push_back(std::move(task));
     if (over_memory(double(bytes())))  // the message is built only when it is needed
       fail_memory("the program (" + std::to_string(prog.tasks.size()) + " tasks, " + std::to_string(instructions) +
                       " instructions so far)",
                   double(bytes()));
+  }
+
+  // The launch's body is a body `k` built before, but for the offsets of
+  // its GM views, each tensor's moved by one amount: the task launches that
+  // kernel, under a binding of those amounts (none when they are all 0), as
+  // a pl.parallel's launches run one kernel with other arguments.
+  bool share(KernelInfo& k, isa::Task& task) {
+    for (size_t b = 0; b < k.bodies.size(); ++b) {
+      std::vector<isa::BoundTensor> moved;
+      if (!same_but_offsets(prog.kernels[k.bodies[b]], kern, moved)) continue;
+      task.kernel = k.bodies[b];
+      std::rotate(k.bodies.begin(), k.bodies.begin() + long(b), k.bodies.begin() + long(b) + 1);  // latest first
+      moved.erase(std::remove_if(moved.begin(), moved.end(), [](const isa::BoundTensor& e) { return e.offset == 0; }),
+                  moved.end());
+      if (!moved.empty()) {
+        std::sort(moved.begin(), moved.end(),
+                  [](const isa::BoundTensor& x, const isa::BoundTensor& y) { return x.from < y.from; });
+        task.binding = uint32_t(prog.bindings.size());
+        prog.bindings.push_back(isa::Binding{std::move(moved)});
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // Whether `b` is `a` with each tensor's views moved by one offset (into
+  // `moved`: one entry per tensor, from = to).
+  static bool same_but_offsets(const isa::Kernel& a, const isa::Kernel& b, std::vector<isa::BoundTensor>& moved) {
+    if (a.cube.size() != b.cube.size() || a.vec.size() != b.vec.size()) return false;
+    for (size_t v = 0; v < a.vec.size(); ++v)
+      if (a.vec[v].size() != b.vec[v].size()) return false;
+    const auto same = [&](const std::vector<isa::Instr>& x, const std::vector<isa::Instr>& y) {
+      for (size_t i = 0; i < x.size(); ++i) {
+        isa::Instr in = y[i];
+        const int64_t d = in.gm.offset - x[i].gm.offset;
+        in.gm.offset = x[i].gm.offset;
+        if (!(in == x[i])) return false;
+        if (!isa::op_info(in.op).uses(isa::Operand::Gm)) continue;
+        auto it = std::find_if(moved.begin(), moved.end(), [&](const isa::BoundTensor& e) { return e.from == in.gm.tensor; });
+        if (it == moved.end()) moved.push_back({in.gm.tensor, in.gm.tensor, d});
+        else if (it->offset != d) return false;
+      }
+      return true;
+    };
+    if (!same(a.cube, b.cube)) return false;
+    for (size_t v = 0; v < a.vec.size(); ++v)
+      if (!same(a.vec[v], b.vec[v])) return false;
+    return true;
   }
 
   void record(uint32_t tensor, bool write, int64_t first, uint32_t rows, uint32_t cols,
@@ -1449,14 +1526,18 @@ void ProgramBuilder::parallel(std::string_view name, int64_t n, int64_t chunk,
 
 uint32_t ProgramBuilder::binding(const std::vector<std::pair<GmTensor, GmTensor>>& replace) {
   isa::Program& p = impl_->prog;
-  isa::Binding b(p.tensors.size());
-  for (uint32_t t = 0; t < b.size(); ++t) b[t] = t;
+  isa::Binding b;
   for (const auto& [from, to] : replace) {
     const isa::Tensor &f = p.tensors.at(from.id), &t = p.tensors.at(to.id);
     if (f.dtype != t.dtype || f.shape != t.shape)
       throw BuildError("binding: '" + t.name + "' cannot stand for '" + f.name + "' (another dtype or shape)");
-    b[from.id] = to.id;
+    b.entries.push_back({from.id, to.id, 0});
   }
+  std::sort(b.entries.begin(), b.entries.end(),
+            [](const isa::BoundTensor& x, const isa::BoundTensor& y) { return x.from < y.from; });
+  for (size_t i = 1; i < b.entries.size(); ++i)
+    if (b.entries[i].from == b.entries[i - 1].from)
+      throw BuildError("binding: '" + p.tensors[b.entries[i].from].name + "' is replaced twice");
   p.bindings.push_back(std::move(b));
   return uint32_t(p.bindings.size() - 1);
 }
@@ -1472,17 +1553,30 @@ void ProgramBuilder::relaunch(uint32_t first, uint32_t end, uint32_t binding) {
   if ((first < end && p.tasks[first].block != 0) || (end < p.tasks.size() && p.tasks[end].block != 0))
     throw BuildError("relaunch: tasks [" + std::to_string(first) + ", " + std::to_string(end) +
                      ") cut a pl.spmd launch");
-  const isa::Binding& b = p.bindings[binding];
   const double estimate = double(I.bytes()) + double(end - first) * double(detail::kTaskBytes);
   if (I.over_memory(estimate)) I.fail_memory("relaunching " + std::to_string(end - first) + " tasks", estimate);
   p.tasks.reserve(p.tasks.size() + (end - first));
+  const isa::Binding layer = p.bindings[binding];  // p.bindings grows below
   for (uint32_t i = first; i < end; ++i) {
     isa::Task t = p.tasks[i];
-    if (t.binding != isa::kNoBinding) throw BuildError("relaunch: task " + std::to_string(i) + " has a binding");
-    t.binding = binding;
+    if (t.binding == isa::kNoBinding) {
+      t.binding = binding;
+    } else {
+      // The task's own binding (its offsets), then `layer` over the tensors
+      // it names: entries for the tensors the kernel touches.
+      const isa::Binding own = p.bindings[t.binding];
+      isa::Binding both;
+      for (uint32_t tensor : I.kernel_tensors(t.kernel)) {
+        const isa::BoundTensor* e = own.find(tensor);
+        isa::BoundTensor c{tensor, layer.tensor(e ? e->to : tensor), e ? e->offset : 0};
+        if (c.to != c.from || c.offset) both.entries.push_back(c);
+      }
+      t.binding = uint32_t(p.bindings.size());
+      p.bindings.push_back(std::move(both));
+    }
     t.deps.clear();  // finish() derives them from the ranges
     for (auto* rs : {&t.reads, &t.writes})
-      for (isa::GmRange& r : *rs) r.tensor = b[r.tensor];
+      for (isa::GmRange& r : *rs) r.tensor = layer.tensor(r.tensor);
     p.tasks.push_back(std::move(t));
   }
 }
@@ -1497,8 +1591,6 @@ isa::Program ProgramBuilder::finish() {
   if (impl_->finished) throw BuildError("ProgramBuilder::finish called twice");
   impl_->finished = true;
   isa::Program& p = impl_->prog;
-  for (isa::Binding& b : p.bindings)  // tensors declared after a binding stand for themselves
-    for (uint32_t t = uint32_t(b.size()); t < p.tensors.size(); ++t) b.push_back(t);
   isa::derive_task_deps(p);
   return std::move(impl_->prog);
 }

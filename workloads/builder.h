@@ -171,7 +171,10 @@ class L1Ring {
 };
 
 // Emits one launch (task + kernel body). Obtained from ProgramBuilder::kernel
-// or ::parallel; never constructed by clients.
+// or ::parallel; never constructed by clients. A launch whose body is an
+// earlier launch's of the same kernel but for its GM offsets (each tensor's
+// views moved by one amount: the heads and tiles of a pl.parallel) runs that
+// body under a binding of the offsets (isa::Binding) instead of a copy.
 class KernelBuilder {
  public:
   KernelBuilder(const KernelBuilder&) = delete;
@@ -385,8 +388,9 @@ class ProgramBuilder {
   // Launches tasks [first, end) again, in order, with their kernels' tensors
   // bound by `binding` (one layer's launches for the next layer): no
   // instruction is emitted, and each copy's GM ranges are its original's
-  // under the binding. [first, end) holds whole pl.spmd launches of tasks
-  // without a binding of their own.
+  // under the binding. A task with a binding of its own (the offsets of a
+  // shared body) gets both: its own, then `binding` over the tensors it
+  // names. [first, end) holds whole pl.spmd launches.
   void relaunch(uint32_t first, uint32_t end, uint32_t binding);
 
   const isa::Program& program() const;

@@ -508,7 +508,7 @@ TEST_F(CoreEngineTiny, AKeptPlanRunsFromItsOwnStartUnderItsOwnBinding) {
                             {"y2", 256, DType::FP32}});
   const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
   add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), store(view(1, 0, 16, 16, 16), a)}});
-  p.bindings.push_back({2, 3, 2, 3});  // x -> x2, y -> y2
+  p.bindings.push_back(isa::Binding{{{0, 2, 0}, {1, 3, 0}}});  // x -> x2, y -> y2
   p.tasks.push_back(p.tasks[0]);
   p.tasks[1].binding = 0;
   sim::PlanCache plans(p);
@@ -540,6 +540,50 @@ TEST_F(CoreEngineTiny, AKeptPlanRunsFromItsOwnStartUnderItsOwnBinding) {
   EXPECT_EQ(plans.size(), 1u);
   plans.launch_done(0);
   EXPECT_EQ(plans.size(), 0u);
+}
+
+// A kept plan holds the kernel's own offsets; each launch's binding moves
+// them at run time, and a launch whose offset takes a view out of its tensor
+// is an error there (the plan's decode checked the first launch's only).
+TEST_F(CoreEngineTiny, AKeptPlanRunsAtEachLaunchsOffsets) {
+  isa::Program p = program({{"x", 1024, DType::FP32}, {"y", 256, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), store(view(1, 0, 16, 16, 16), a)}});
+  p.bindings.push_back(isa::Binding{{{0, 0, 512}}});  // x's view moves to elements [512, 768)
+  p.bindings.push_back(isa::Binding{{{0, 0, 896}}});  // [896, 1152): past x's 1024 elements
+  p.tasks.push_back(p.tasks[0]);
+  p.tasks.push_back(p.tasks[0]);
+  p.tasks[1].binding = 0;
+  p.tasks[2].binding = 1;
+  sim::PlanCache plans(p);
+  ASSERT_TRUE(plans.keeps(0));
+  sim::CoreEngine first(hw, cm), engine(hw, cm);
+  first.load(&p.kernels[0].vec[0], 0, ctx_for(p));
+  const sim::DecodedStream* plan = plans.put(0, 1, 0, first.decoded());
+  EXPECT_EQ(plan->dec[0].gm_offset, 0);  // the kernel's own
+  sim::TaskContext ctx = ctx_for(p);
+  ctx.task = 1;
+  engine.start(plan, &p.kernels[0].vec[0], 0, ctx);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder r;
+  engine.step(flags, out, r.sink);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].mem.tensor, 0u);
+  EXPECT_EQ(out[0].mem.offset, 512u * 4);  // bytes
+  out.clear();
+  ctx.task = 2;
+  engine.start(plan, &p.kernels[0].vec[0], 0, ctx);
+  try {
+    engine.step(flags, out, r.sink);
+    FAIL() << "no error";
+  } catch (const sim::SimError& e) {
+    EXPECT_NE(std::string(e.what()).find("task 2 (kernel 0 'k', vec0) instruction #0 tload at 'k: op': GM access out "
+                                         "of bounds of 'x' (1024 elements): elements [896, 1152) (the task's binding "
+                                         "moves the view by 896)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // A stream whose SLOAD sets a register from GM is decoded per launch (the

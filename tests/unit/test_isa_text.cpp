@@ -308,9 +308,10 @@ class RandomProgram {
       for (int v = int(pick(0, 3)); v > 0; --v) kernel.vec.push_back(stream());
       p.kernels.push_back(kernel);
     }
-    for (int b = int(pick(0, 2)); b > 0; --b) {  // entries past the tensors print as $N all the same
-      Binding bind(p.tensors.size());
-      for (uint32_t t = 0; t < bind.size(); ++t) bind[t] = coin() ? t : uint32_t(pick(0, p.tensors.size() + 1));
+    for (int b = int(pick(0, 2)); b > 0; --b) {  // a `to` past the tensors prints as $N all the same
+      Binding bind;
+      for (uint32_t t = 0; t < p.tensors.size(); ++t)
+        if (coin()) bind.entries.push_back({t, uint32_t(pick(0, p.tensors.size() + 1)), coin() ? 0 : int64_t(rng_())});
       p.bindings.push_back(bind);
     }
     for (int t = int(pick(0, 3)); t > 0; --t) {
@@ -672,6 +673,9 @@ const ParseErrorCase kParseErrors[] = {
     {"tensor x [4] fp32 in\nbinding 0 $3=x\n", 2, "binding 0: tensor $3 is not declared (1 tensors so far)"},
     {"tensor x [4] fp32 in\ntensor y [4] fp32 in\nbinding 0 x=y x=x\n", 3, "binding 0: tensor 'x' is bound twice"},
     {"tensor x [4] fp32 in\nbinding 0 x y\n", 2, "expected '=' after the tensor a binding replaces (FROM=TO)"},
+    {"tensor x [4] fp32 in\nbinding 0 x=x+\n", 2, "expected binding offset (elements), got end of line"},
+    {"tensor x [4] fp32 in\nbinding 0 x=x+-4\n", 2, "expected binding offset (elements), got '-4'"},
+    {"tensor x [4] fp32 in\nbinding 0 x=x-99999999999999999999\n", 2, "binding offset (elements) out of range"},
     {"binding 1\n", 1, "binding index 1 out of order (expected 0)"},
     {"task 0 kernel=0 site=0 binding=4294967295\n", 1, "binding index 4294967295 out of range"},
 };

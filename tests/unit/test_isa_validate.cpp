@@ -351,15 +351,24 @@ const Rule kRules[] = {
     // Bindings.
     {"binding to another shape",
      [](Program& p) {
-       Binding b{0, 1, 2, 3, 4};
-       b[0] = 1;  // q [16,64] would stand for k [128,64]
-       p.bindings.push_back(b);
+       p.bindings.push_back(Binding{{{0, 1, 0}}});  // q [16,64] would stand for k [128,64]
      },
      {"binding 0: binds 'q' (bf16 [16,64]) to 'k' (bf16 [128,64]): a bound tensor has the dtype and shape of "
       "the one it replaces"}},
-    {"binding of the wrong size",
-     [](Program& p) { p.bindings.push_back(Binding{0, 1}); },
-     {"binding 0: has 2 entries for 5 tensors"}},
+    {"binding entries out of order",
+     [](Program& p) { p.bindings.push_back(Binding{{{1, 1, 0}, {0, 0, 0}}}); },
+     {"binding 0: entries are not sorted by the tensor they replace, each once ('q')"}},
+    {"binding entry past the tensors",
+     [](Program& p) { p.bindings.push_back(Binding{{{0, 9, 0}}}); },
+     {"binding 0: entry for 'q': tensor index 9 out of range (5 tensors)"}},
+    {"binding offset moves a view out of its tensor",
+     [](Program& p) {
+       // q is [16,64] = 1024 elements; the cube's tload reads all of them.
+       p.bindings.push_back(Binding{{{0, 0, 1024}}});
+       p.tasks[0].binding = 0;
+     },
+     {"'tload'", "under binding 0 ('q' moved by 1024 elements) its view of 'q' is elements 1024..2048, outside "
+                 "the tensor (1024 elements)"}},
     {"task binding out of range",
      [](Program& p) { p.tasks[0].binding = 0; },
      {"task 0 (kernel 0 'qk'): binding 0 out of range (0 bindings)"}},
@@ -369,7 +378,7 @@ const Rule kRules[] = {
        Tensor q2 = p.tensors[0];
        q2.name = "q2";
        p.tensors.push_back(q2);
-       p.bindings.push_back(Binding{5, 1, 2, 3, 4, 5});
+       p.bindings.push_back(Binding{{{0, 5, 0}}});
        p.tasks[0].binding = 0;
      },
      {kCube0 + "0 'tload'", "reads q2:0..2048, but q2:0..2048 is not in the task's reads=[...]"}},

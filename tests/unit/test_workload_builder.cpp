@@ -266,6 +266,47 @@ TEST(WorkloadBuilder, ParallelSplitsIntoChunks) {
   EXPECT_EQ(ranges, (std::vector<std::pair<int64_t, int64_t>>{{0, 4}, {4, 8}, {8, 10}}));
 }
 
+// Launches whose bodies differ only in their GM offsets share one body: each
+// later launch runs the first's under a binding that moves each tensor's
+// views by its own amount (x by 8 x 16 = 128 elements a chunk, o by 8 rows of
+// 8 = 64). A launch whose body differs otherwise (the last chunk of 10 rows
+// has 2) gets its own; one with the same offsets (a relaunch of chunk 0 by
+// another call) needs no binding.
+TEST(WorkloadBuilder, LaunchesThatDifferInOffsetsOnlyShareOneBody) {
+  ProgramBuilder pb;
+  GmTensor x = pb.tensor("x", {26, 16}, DType::FP32, TensorKind::In);
+  GmTensor o = pb.tensor("o", {26, 8}, DType::FP32, TensorKind::Out);
+  const auto body = [&](KernelBuilder& k, int64_t b, int64_t e) {
+    const uint32_t n = uint32_t(e - b);
+    LTile t = k.slice(x, {n, 8}, {b, 8});
+    k.assemble(o, k.muls(t, 2.0f), {b, 0});
+  };
+  pb.parallel_range("p", 26, 8, body);  // rows [0, 8), [8, 16), [16, 24), [24, 26)
+  pb.kernel("p", [&](KernelBuilder& k) { body(k, 0, 8); });
+  isa::Program p = pb.finish();
+  ASSERT_EQ(p.tasks.size(), 5u);
+  ASSERT_EQ(p.kernels.size(), 2u);  // the 8-row body and the 2-row one
+  EXPECT_EQ(p.tasks[0].kernel, 0u);
+  EXPECT_EQ(p.tasks[0].binding, isa::kNoBinding);
+  for (uint32_t c = 1; c < 3; ++c) {
+    EXPECT_EQ(p.tasks[c].kernel, 0u);
+    ASSERT_NE(p.tasks[c].binding, isa::kNoBinding);
+    const isa::Binding& b = p.bindings[p.tasks[c].binding];
+    EXPECT_EQ(b.entries, (std::vector<isa::BoundTensor>{{x.id, x.id, 128 * c}, {o.id, o.id, 64 * c}}));
+    // The task's ranges are its own rows: x from byte 4 x 128c + 4 x 8 (column 8).
+    EXPECT_EQ(p.tasks[c].reads.front().begin, 4u * (128 * c + 8));
+  }
+  EXPECT_EQ(p.tasks[3].kernel, 1u);
+  EXPECT_EQ(p.tasks[3].binding, isa::kNoBinding);
+  EXPECT_EQ(p.tasks[4].kernel, 0u);
+  EXPECT_EQ(p.tasks[4].binding, isa::kNoBinding);
+  EXPECT_NO_THROW(isa::validate_program(p));
+  // As text, and back.
+  const std::string text = isa::print_program(p);
+  EXPECT_NE(text.find("binding 1 x=x+256 o=o+128\n"), std::string::npos) << text;
+  EXPECT_TRUE(isa::parse_program(text, "t.npu") == p);
+}
+
 TEST(WorkloadBuilder, AVectorCoreTheTargetDoesNotHaveIsAnError) {
   Target t;
   t.name = "one_vec";
@@ -293,7 +334,9 @@ TEST(WorkloadBuilder, AnSpmdLaunchIsConsecutiveBlocksOfOneSiteAndRoundTripsAsTex
     EXPECT_EQ(p.tasks[b].block, b);
     EXPECT_EQ(p.tasks[b].blocks, 3u);
     EXPECT_EQ(p.tasks[b].site, p.tasks[0].site);
-    EXPECT_EQ(p.kernels[p.tasks[b].kernel].vec[0][0].gm.offset, int64_t(b) * 16 * 128);  // its own rows
+    // Its own rows: one body, each block's views moved by its binding.
+    EXPECT_EQ(p.tasks[b].kernel, p.tasks[0].kernel);
+    EXPECT_EQ(p.bound_view(p.tasks[b], p.kernels[p.tasks[b].kernel].vec[0][0].gm).offset, int64_t(b) * 16 * 128);
   }
   const std::string text = isa::print_program(p);
   EXPECT_NE(text.find(" block=2/3 "), std::string::npos) << text;
