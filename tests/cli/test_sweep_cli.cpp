@@ -101,11 +101,12 @@ std::string slow_gemm(const fs::path& d) {
   return (d / "slow-gemm.yaml").string();
 }
 
-// This test relies on M=N=4096, K=131072 being slow: about 6 s in a release
-// build today (4.2 M instructions; 0.46 GB), so far past the 1-2 s timeouts
-// and kill delays used here. If the simulator gets that much faster, scale the
-// shape up (keep it a multiple of the tiling: 128 for M and N, 256 for K).
-const char* kSlowShape = "{M: 4096, N: 4096, K: 131072}";
+// This test relies on M=N=4096, K=524288 being slow: about 6 s in a release
+// build today (16.8 M instructions: one body of 16,385 launched 1,024 times), so far
+// past the 1-2 s timeouts and kill delays used here. If the simulator gets
+// that much faster, scale the shape up (keep it a multiple of the tiling: 128
+// for M and N, 256 for K).
+const char* kSlowShape = "{M: 4096, N: 4096, K: 524288}";
 
 // The processes whose command line contains `marker` (zombies have none).
 std::vector<pid_t> processes_with(const std::string& marker) {
@@ -157,7 +158,7 @@ int signal_a_running_sweep(int sig) {
   const fs::path d = tmpdir();
   const std::string w = slow_gemm(d);
   std::ofstream(d / "k.yaml") << "hw: configs/hw/a2a3.yaml\nworkload: " << w << "\n"
-                              << "axes:\n  workload.shapes: [" << kSlowShape << ", {M: 4096, N: 4224, K: 131072}]\n";
+                              << "axes:\n  workload.shapes: [" << kSlowShape << ", {M: 4096, N: 4224, K: 524288}]\n";
   const fs::path tmp = d / "tmp";
   fs::create_directories(tmp);
   const pid_t pid = start_sweep({(d / "k.yaml").string(), "-j", "2", "-o", (d / "r.csv").string()}, tmp, d / "log");
