@@ -65,11 +65,28 @@ struct Completion {
 // evicted are written back in the background (sharing HBM, waited for by
 // none). The method wakes at each start and completion and hands
 // completions to their core groups.
+//
+// What a DMA's completion is handed to: its core group, which takes every
+// completion of the moment (deliver) and then runs (resume), the groups in
+// the order of their first completion. That is the order the groups' threads
+// ran in when a completion woke one (an immediate notification queues the
+// thread behind the ones already runnable), without a thread switch per
+// DMA: the other processes runnable at that moment (a group ending its task,
+// the scheduler) touch the dispatcher and no memory-system state, so running
+// the groups first changes nothing they see.
+class GmClient {
+ public:
+  virtual void deliver(const Completion& c) = 0;
+  virtual void resume() = 0;
+  bool queued = false;  // in the moment's list of clients to resume
+ protected:
+  ~GmClient() = default;
+};
+
 class GmChannel : public sc_core::sc_module {
  public:
   struct Owner {
-    std::vector<Completion>* inbox;
-    sc_event* wake;
+    GmClient* client;
     uint32_t core, instr;
   };
   SC_HAS_PROCESS(GmChannel);
@@ -130,18 +147,24 @@ class GmChannel : public sc_core::sc_module {
     done_.clear();
     bw_.advance(now, done_);
     for (; !local_.empty() && local_.top().first <= now; local_.pop()) done_.push_back(local_.top().second);
+    woken_.clear();
     for (uint64_t tag : done_) {
       if (tag == kBackground) continue;
       const Owner& o = owners_[tag].first;
-      o.inbox->push_back({o.core, o.instr, now, owners_[tag].second});
-      // Immediate: the group thread is suspended in wait(wake_) whenever one
-      // of its transfers is in flight, so the notification cannot be lost.
-      o.wake->notify();
+      o.client->deliver({o.core, o.instr, now, owners_[tag].second});
+      if (!o.client->queued) {
+        o.client->queued = true;
+        woken_.push_back(o.client);
+      }
       free_.push_back(tag);
     }
     std::optional<uint64_t> next = bw_.next_event();
     if (!local_.empty() && (!next || local_.top().first < *next)) next = local_.top().first;
     if (next) wake_at(*next);
+    for (GmClient* c : woken_) {
+      c->queued = false;
+      c->resume();  // may submit DMAs: submit() is reentrant here
+    }
   }
   SharedBandwidth bw_;
   double capacity_;
@@ -154,14 +177,17 @@ class GmChannel : public sc_core::sc_module {
   std::vector<std::pair<Owner, MemResult>> owners_;
   std::vector<uint64_t> free_;
   std::vector<uint64_t> done_;
+  std::vector<GmClient*> woken_;
   // Completions of DMAs that do not touch HBM: (cycle, tag), earliest first.
   using Timed = std::pair<uint64_t, uint64_t>;
   std::priority_queue<Timed, std::vector<Timed>, std::greater<Timed>> local_;
 };
 
-// A core group: one cube core and N vector cores, each a CoreEngine, run by
-// one thread that sleeps only while every core waits for GM.
-class CoreGroup : public sc_core::sc_module {
+// A core group: one cube core and N vector cores, each a CoreEngine. A
+// method starts each task it is assigned (and ends it when its last result
+// is visible); between, the GM channel hands it its DMA completions and
+// resumes it, and it runs its cores until every one waits for GM.
+class CoreGroup : public sc_core::sc_module, public GmClient {
  public:
   SC_HAS_PROCESS(CoreGroup);
   CoreGroup(sc_module_name n, uint32_t id, Npu& npu);
@@ -170,20 +196,31 @@ class CoreGroup : public sc_core::sc_module {
     start_at_ = start_at;
     assign_.notify(sc_core::SC_ZERO_TIME);
   }
-  sc_core::sc_process_handle thread() const { return thread_; }
+  void deliver(const Completion& c) override { inbox_.push_back(c); }
+  void resume() override { run_cores(); }
 
  private:
-  void run();
-  void execute();
+  void on_event();  // the method: a task assigned, or the running one's end reached
+  void begin();     // starts the assigned task's streams
+  void run_cores();  // steps the cores until none can make progress
+  void end_task();
   uint32_t id_;
   Npu& npu_;
   std::vector<CoreEngine> engines_;
   FlagBoard flags_;
-  sc_event assign_, wake_;
+  sc_event assign_, end_;
   std::vector<Completion> inbox_;
   int64_t task_ = -1;
   uint64_t start_at_ = 0;
-  sc_core::sc_process_handle thread_;
+  bool ending_ = false;  // every core has finished; end_ fires when the task ends
+  uint64_t end_at_ = 0;
+  // The running task: its engines with work (0 the cube, 1 + v vector core
+  // v), which of them to step, its DMAs to submit, the instruction sink.
+  std::vector<uint32_t> active_;
+  std::vector<char> dirty_;
+  std::vector<DmaRequest> requests_;
+  uint32_t core_ = 0;  // the engine being stepped, for done_
+  std::function<void(const InstrEvent&)> done_;
 };
 
 class Npu : public sc_core::sc_module {
@@ -239,8 +276,6 @@ class Npu : public sc_core::sc_module {
     if (error) return;
     error = e;
     const sc_core::sc_process_handle self = sc_core::sc_get_current_process_handle();
-    for (const auto& g : groups)
-      if (g->thread() != self) g->thread().kill();
     if (scheduler_ != self) scheduler_.kill();
     sc_core::sc_stop();
   }
@@ -431,29 +466,27 @@ class Npu : public sc_core::sc_module {
 
 CoreGroup::CoreGroup(sc_module_name n, uint32_t id, Npu& npu) : sc_module(n), id_(id), npu_(npu) {
   for (uint32_t c = 0; c <= npu.hw.vector_cores; ++c) engines_.emplace_back(npu.hw, npu.cost);
-  SC_THREAD(run);
-  thread_ = sc_core::sc_get_last_created_process_handle();
+  dirty_.assign(engines_.size(), 0);
+  done_ = [this](const InstrEvent& e) { npu_.on_instr(uint32_t(task_), id_, core_, e); };
+  SC_METHOD(on_event);
+  sensitive << assign_ << end_;
+  dont_initialize();
 }
 
-void CoreGroup::run() {
-  while (true) {
-    wait(assign_);
-    std::exception_ptr error;
-    try {
-      execute();
-    } catch (const sc_core::sc_unwind_exception&) {
-      throw;  // Npu::fail is killing this thread
-    } catch (...) {
-      error = std::current_exception();
+void CoreGroup::on_event() {
+  try {
+    if (ending_) {
+      end_task();
+    } else {
+      begin();
+      run_cores();
     }
-    if (error) {
-      npu_.fail(error);
-      return;
-    }
+  } catch (...) {
+    npu_.fail(std::current_exception());
   }
 }
 
-void CoreGroup::execute() {
+void CoreGroup::begin() {
   const uint32_t task = uint32_t(task_);
   const isa::Program& p = npu_.prog();
   const isa::Task& t = p.tasks[task];
@@ -467,8 +500,7 @@ void CoreGroup::execute() {
                      std::to_string(task) + " (kernel '" + k.name + "') has instructions for vector core " +
                      std::to_string(v) + " but hardware '" + npu_.hw.name + "' has " +
                      std::to_string(npu_.hw.vector_cores) + " vector cores per group");
-  // Engines that have work: index 0 is the cube core, 1 + i vector core i.
-  std::vector<uint32_t> active;
+  active_.clear();
   // Each stream's plan: kept from an earlier launch, decoded ahead by the
   // predecoder, or decoded here.
   Predecoder::Decoded* pre = npu_.predecoder ? npu_.predecoder->claim(task) : nullptr;
@@ -491,67 +523,72 @@ void CoreGroup::execute() {
       engines_[c].load(&s, t0, ctx);
       npu_.plans->put(t.kernel, c, t.block, engines_[c].decoded());
     }
-    active.push_back(c);
+    active_.push_back(c);
   }
   flags_.reset();
   inbox_.clear();
-  std::vector<DmaRequest> requests;
-  uint32_t core = 0;
-  const std::function<void(const InstrEvent&)> done = [&](const InstrEvent& e) {
-    npu_.on_instr(task, id_, core, e);
-  };
   // An engine is stepped only when something it may be waiting for changed:
   // its own DMA completed, or another core posted a flag.
-  std::vector<char> dirty(engines_.size(), 0);
-  for (uint32_t c : active) dirty[c] = 1;
+  std::fill(dirty_.begin(), dirty_.end(), 0);
+  for (uint32_t c : active_) dirty_[c] = 1;
+}
+
+void CoreGroup::run_cores() {
   while (true) {
     bool stepped = false;
-    for (uint32_t c : active) {
-      if (!dirty[c]) continue;
-      dirty[c] = 0;
+    for (uint32_t c : active_) {
+      if (!dirty_[c]) continue;
+      dirty_[c] = 0;
       stepped = true;
-      core = c;
+      core_ = c;
       const uint64_t posts = flags_.total_posts();
-      engines_[c].step(flags_, requests, done);
+      engines_[c].step(flags_, requests_, done_);
       if (flags_.total_posts() != posts)
-        for (uint32_t o : active) dirty[o] |= o != c;
-      for (const DmaRequest& r : requests)
-        npu_.gm.submit(r.start, r.mem, r.cap, {&inbox_, &wake_, c, r.instr});
-      requests.clear();
+        for (uint32_t o : active_) dirty_[o] |= o != c;
+      for (const DmaRequest& r : requests_) npu_.gm.submit(r.start, r.mem, r.cap, {this, c, r.instr});
+      requests_.clear();
     }
     for (const Completion& cpl : inbox_) {
-      core = cpl.core;
-      engines_[cpl.core].dma_done(cpl.instr, cpl.t, cpl.mem, done);
-      dirty[cpl.core] = 1;
+      core_ = cpl.core;
+      engines_[cpl.core].dma_done(cpl.instr, cpl.t, cpl.mem, done_);
+      dirty_[cpl.core] = 1;
     }
     const bool completions = !inbox_.empty();
     inbox_.clear();
     if (stepped || completions) continue;
     bool finished = true, waiting_on_gm = false;
-    for (uint32_t c : active) {
+    for (uint32_t c : active_) {
       finished &= engines_[c].finished();
       waiting_on_gm |= engines_[c].dma_in_flight();
     }
     if (finished) break;
     if (!waiting_on_gm) {
+      const isa::SourceMap* src = npu_.source;
+      const uint32_t task = uint32_t(task_);
       std::ostringstream os;
-      os << (src ? src->at(src->task(task)) : "") << "deadlock in task " << task << " (kernel '" << k.name
-         << "') on core group " << id_ << ": no core can make progress";
-      for (uint32_t c : active) os << "\n  " << engines_[c].blocked_state();
+      os << (src ? src->at(src->task(task)) : "") << "deadlock in task " << task << " (kernel '"
+         << npu_.prog().kernels[npu_.prog().tasks[task].kernel].name << "') on core group " << id_
+         << ": no core can make progress";
+      for (uint32_t c : active_) os << "\n  " << engines_[c].blocked_state();
       throw SimError(os.str());
     }
-    wait(wake_);
+    return;  // the GM channel resumes the group at the next completion
   }
-  uint64_t end = start_at_;
-  std::vector<uint64_t> core_ends;
-  for (uint32_t c : active) {
-    core_ends.push_back(engines_[c].end_time());
-    end = std::max(end, core_ends.back());
-  }
+  end_at_ = start_at_;
+  for (uint32_t c : active_) end_at_ = std::max(end_at_, engines_[c].end_time());
+  ending_ = true;
   const uint64_t now = now_cycles();
-  if (end > now) wait(until(end));
+  if (end_at_ > now) end_.notify(until(end_at_));
+  else end_task();
+}
+
+void CoreGroup::end_task() {
+  ending_ = false;
+  std::vector<uint64_t> core_ends;
+  for (uint32_t c : active_) core_ends.push_back(engines_[c].end_time());
+  const uint32_t task = uint32_t(task_);
   task_ = -1;
-  npu_.task_done(task, id_, start_at_, end, core_ends);
+  npu_.task_done(task, id_, start_at_, end_at_, core_ends);
 }
 
 }  // namespace
