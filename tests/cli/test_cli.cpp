@@ -41,7 +41,7 @@ TEST(Cli, RunWritesReportAndTraceWithTheDocumentedKeys) {
   for (const auto& s : rep["sites"])
     for (const char* k : {"kernel", "site", "op", "count", "bytes", "busy_cycles", "busy_share"})
       EXPECT_TRUE(s.contains(k)) << k;
-  for (const char* k : {"wall_s", "instructions_per_s"}) EXPECT_TRUE(rep["sim"].contains(k)) << k;
+  for (const char* k : {"wall_s", "prepare_s", "instructions_per_s", "peak_rss_mib"}) EXPECT_TRUE(rep["sim"].contains(k)) << k;
   EXPECT_TRUE(rep["roofline"].contains("bound_cycles"));
   EXPECT_GE(rep["total_cycles"].get<uint64_t>(), rep["roofline"]["bound_cycles"].get<uint64_t>());
 

@@ -1,4 +1,5 @@
 // npusim run / disasm: load a hardware config and a program, simulate, report.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -244,7 +245,9 @@ int cmd_run(const std::vector<std::string>& args) {
     const uint64_t max_bytes = uint64_t(max_gib * double(uint64_t(1) << 30));
     workloads::set_program_memory_limit(max_bytes);
     isa::SourceMap src;
+    const auto prepare_start = std::chrono::steady_clock::now();
     workloads::Workload w = load_program(vm, os, target_of(hw), src);
+    const double prepare_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - prepare_start).count();
     const isa::Program& p = w.program;
     sim::RunOptions opts;
     if (vm.count("program") || vm.count("launch")) opts.source = &src;
@@ -336,6 +339,8 @@ int cmd_run(const std::vector<std::string>& args) {
                            : vm.count("launch") ? vm["launch"].as<std::string>()
                                                 : vm["program"].as<std::string>();
     r.report["provenance"] = provenance(provenance_inputs(vm, hw_source, functional));
+    // Before the simulation: generating (or reading) the program, validating it.
+    r.report["sim"]["prepare_s"] = prepare_s;
     if (vm.count("report")) sim::write_file(vm["report"].as<std::string>(), r.report.dump(2) + "\n", "the report");
     if (vm.count("html"))
       sim::write_file(vm["html"].as<std::string>(),
