@@ -38,6 +38,7 @@ struct Shared {
   std::vector<uint32_t> launches;      // per kernel: how many tasks launch it (reused_accesses)
   std::vector<bool> sloads;            // per kernel: a stream SLOADs
   std::vector<bool> known;             // known_before_run, once every index is in range
+  std::vector<int64_t> elems;          // per tensor (its declaration checked: in range)
   static constexpr uint32_t kNone = ~0u;
 };
 
@@ -186,9 +187,8 @@ class Validator {
     check_tensor_index(r.tensor, which);
     const Tensor& t = p_.tensors[r.tensor];
     if (r.begin >= r.end) fail(which + " of " + quoted(t.name) + " is empty or reversed");
-    if (r.end > uint64_t(t.bytes()))
-      fail(which + " exceeds tensor " + quoted(t.name) + " (" + std::to_string(t.bytes()) +
-           " bytes)");
+    const uint64_t bytes = uint64_t(sh_.elems[r.tensor]) * dtype_bytes(t.dtype);
+    if (r.end > bytes) fail(which + " exceeds tensor " + quoted(t.name) + " (" + std::to_string(bytes) + " bytes)");
   }
 
   void check_site(uint32_t site) const {
@@ -305,7 +305,7 @@ class Validator {
         if (moved && !a.whole) {
           const Tensor& t = p_.tensors[a.tensor];
           const int64_t last = a.first + (a.rows > 1 ? int64_t(a.rows - 1) * a.stride : 0) + a.cols;
-          if (a.first < 0 || last > t.elems()) {
+          if (a.first < 0 || last > sh_.elems[a.tensor]) {
             const Instr& in = s[ia.instr];
             set_ctx("task " + std::to_string(index) + ", " + kernel_name(task.kernel) + ", " + name + ", instr " +
                     std::to_string(ia.instr) + " " + quoted(mnemonic(in)));
@@ -313,11 +313,11 @@ class Validator {
             fail("under binding " + std::to_string(task.binding) + " (" + quoted(p_.tensors[in.gm.tensor].name) +
                  " moved by " + std::to_string(moved) + " elements) its view of " + quoted(t.name) +
                  " is elements " + std::to_string(a.first) + ".." + std::to_string(last) + ", outside the tensor (" +
-                 std::to_string(t.elems()) + " elements)");
+                 std::to_string(sh_.elems[a.tensor]) + " elements)");
           }
         }
         const std::vector<GmRange>& cover = a.write ? writes : reads;
-        const uint64_t size = uint64_t(std::max<int64_t>(0, p_.tensors[a.tensor].bytes()));
+        const uint64_t size = uint64_t(sh_.elems[a.tensor]) * dtype_bytes(p_.tensors[a.tensor].dtype);
         // Bytes outside the tensor are the simulator's bound error, not this one.
         const auto gap_in = [&](const GmRange& r) {
           return first_gap(cover, a.tensor, std::min(r.begin, size), std::min(r.end, size));
@@ -524,7 +524,7 @@ class Validator {
     if (v.reg_scale != 0)
       fail(n() + ": reg_scale " + std::to_string(v.reg_scale) + " without a register");
     const uint64_t span = uint64_t(v.span());  // rows >= 1 here
-    const uint64_t elems = uint64_t(std::max<int64_t>(0, t.elems()));
+    const uint64_t elems = uint64_t(sh_.elems[v.tensor]);
     if (uint64_t(v.offset) > elems || span > elems - uint64_t(v.offset))
       fail(n() + ": elements " + std::to_string(v.offset) + ".." +
            std::to_string(uint64_t(v.offset) + span) + " exceed the tensor (" +
@@ -633,6 +633,7 @@ void in_two(uint32_t n, const std::vector<uint64_t>& weight, const Part& part) {
 void validate_program(const Program& p, const SourceMap* src) {
   Shared sh;
   Validator(p, src, sh).declarations();
+  for (const Tensor& t : p.tensors) sh.elems.push_back(t.elems());  // each checked to fit
   const uint32_t n = uint32_t(p.tasks.size());
   // Each part of the task checks is weighed by the instructions it checks: a
   // task's own fields, and its kernel's instructions at its first launch.

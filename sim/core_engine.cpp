@@ -227,13 +227,14 @@ void CoreEngine::bind(const isa::Program& p, const isa::Binding* b) {
   }
 }
 
-void CoreEngine::check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const std::string& why) const {
+void CoreEngine::check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const char* regs) const {
   const isa::Instr& in = (*stream_)[i];
   const int64_t last = off + in.gm.span();  // one past the end
   if (off >= 0 && last <= tensor_elems_[tensor]) return;
   std::ostringstream os;
   os << where(i) << ": GM access out of bounds of '" << ctx_.program->tensors[tensor].name << "' ("
-     << tensor_elems_[tensor] << " elements): elements [" << off << ", " << last << ")" << why;
+     << tensor_elems_[tensor] << " elements): elements [" << off << ", " << last << ")" << regs;
+  if (const int64_t moved = gm_moved(in)) os << " (the task's binding moves the view by " << moved << ")";
   throw SimError(os.str());
 }
 
@@ -352,10 +353,9 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     off += gm_moved(in);
     const int64_t last = off + v.span();  // one past the end
     if (off < 0 || last > tensor_elems_[tensor]) {
-      std::string why;
-      if (v.reg >= 0) why += " with R" + std::to_string(int(v.reg)) + " = " + std::to_string(regs[v.reg]);
-      if (gm_moved(in)) why += " (the task's binding moves the view by " + std::to_string(gm_moved(in)) + ")";
-      check_gm_bounds(i, tensor, off, why);
+      const std::string reg =
+          v.reg >= 0 ? " with R" + std::to_string(int(v.reg)) + " = " + std::to_string(regs[v.reg]) : "";
+      check_gm_bounds(i, tensor, off, reg.c_str());
     }
     size_t k = 0;
     while (k < gm_tensors_.size() && gm_tensors_[k] != tensor) ++k;
@@ -493,9 +493,7 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
           // A kept plan was decoded, and its bounds checked, under another
           // launch's binding: this one's offset is checked here.
           const int64_t off = d.gm_offset + gm_moved(in);
-          if (gm_moved(in))
-            check_gm_bounds(i, gm_tensor(in), off, " (the task's binding moves the view by " +
-                                                       std::to_string(gm_moved(in)) + ")");
+          if (gm_moved(in)) check_gm_bounds(i, gm_tensor(in), off, "");
           start_[i] = ready;
           out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, off), d.cost.cap});
           in_flight_[p] = true;

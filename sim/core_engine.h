@@ -214,9 +214,10 @@ class CoreEngine {
   // Makes bound_tensor_ / bound_offset_ the task's binding (identity where
   // it binds nothing): undoes the last task's entries, sets this one's.
   void bind(const isa::Program& p, const isa::Binding* b);
-  // Throws the SimError of a GM view of `tensor` at element `off` that
-  // leaves the tensor; `why` says how the offset came about (may be empty).
-  void check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const std::string& why) const;
+  // Throws the SimError of instruction i's GM view of `tensor` at element
+  // `off` if it leaves the tensor; `regs` says what registers gave (may be
+  // empty), the message adds what the task's binding did.
+  void check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const char* regs) const;
   // "task 3 (kernel 1 'k', vec0) instruction #5 vadd at 'k: add'";
   // source_at(): "FILE:LINE: " of instruction i of a text program, else "";
   // where(): both, what a message about the instruction starts with.

@@ -11,15 +11,11 @@ namespace sim {
 
 using isa::Op;
 
-uint64_t whole_cycles(double cycles, const char* what) {
-  const double c = std::ceil(cycles - 1e-9);
-  if (!(c <= double(kMaxCycles))) {  // also NaN
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3g", cycles);
-    throw SimError(std::string(what) + " comes to " + buf + " cycles, past the " + std::to_string(kMaxCycles) +
-                   " (2^53) the model represents: a rate too slow or a size too large");
-  }
-  return c <= 0 ? 0 : uint64_t(c);
+void throw_too_many_cycles(double cycles, const char* what) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g", cycles);
+  throw SimError(std::string(what) + " comes to " + buf + " cycles, past the " + std::to_string(kMaxCycles) +
+                 " (2^53) the model represents: a rate too slow or a size too large");
 }
 
 namespace {

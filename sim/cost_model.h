@@ -24,10 +24,23 @@ using isa::to_string;
 // count exact in a double too. `npusim run --max-cycles` sets a lower limit.
 constexpr uint64_t kMaxCycles = uint64_t(1) << 53;
 
-// A duration computed in floating point, as whole cycles (rounded up).
-// Throws SimError naming `what` when it is not a number or exceeds
-// kMaxCycles (a rate so slow, or a size so large, that the time overflows).
-uint64_t whole_cycles(double cycles, const char* what);
+// A duration computed in floating point, as whole cycles (rounded up; a
+// part under 1e-9 of a cycle is rounding, not a cycle). Throws SimError
+// naming `what` when it is not a number or exceeds kMaxCycles (a rate so
+// slow, or a size so large, that the time overflows).
+[[noreturn]] void throw_too_many_cycles(double cycles, const char* what);
+inline uint64_t whole_cycles(double cycles, const char* what) {
+  const double x = cycles - 1e-9;
+  if (!(x > 0)) {
+    if (x <= 0) return 0;
+    throw_too_many_cycles(cycles, what);  // NaN
+  }
+  if (!(x <= double(kMaxCycles))) throw_too_many_cycles(cycles, what);
+  // ceil(x) for 0 < x <= 2^53: the integer part, and one more for a
+  // fraction (the conversion truncates; every integer here is a double).
+  const uint64_t i = uint64_t(x);
+  return i + (double(i) < x);
+}
 
 // Direction of a DMA for the report.
 enum class DmaDir : uint8_t { None, Load, Store };

@@ -135,7 +135,12 @@ TEST(WholeCycles, RoundsUpAndRefusesWhatTheTimeBaseCannotHold) {
   EXPECT_EQ(sim::whole_cycles(26.14, "x"), 27u);
   EXPECT_EQ(sim::whole_cycles(27.0000000001, "x"), 27u);  // float noise is not a cycle
   EXPECT_EQ(sim::whole_cycles(0, "x"), 0u);
+  EXPECT_EQ(sim::whole_cycles(-3.5, "x"), 0u);
+  EXPECT_EQ(sim::whole_cycles(1e-12, "x"), 0u);  // under the 1e-9 of rounding
+  EXPECT_EQ(sim::whole_cycles(1e-6, "x"), 1u);
+  EXPECT_EQ(sim::whole_cycles(4503599627370495.5, "x"), 4503599627370496u);  // 2^52 - 0.5: the last fraction a double has
   EXPECT_EQ(sim::whole_cycles(9007199254740992.0, "x"), sim::kMaxCycles);  // 2^53 itself
+  EXPECT_THROW(sim::whole_cycles(9007199254740994.0, "x"), sim::SimError);  // the next double past it
   try {
     sim::whole_cycles(5.12e22, "a matmul");
     FAIL() << "no error";
