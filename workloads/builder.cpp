@@ -158,6 +158,10 @@ struct Impl {
   std::unordered_map<std::string, uint32_t> kernel_ids;
   std::vector<KernelInfo> kinfos;
   bool finished = false;
+  // A part made by fork(): what it started from (its parent's tensors,
+  // sites and kernel infos, in that many), and the parent's.
+  const Impl* forked_from = nullptr;
+  size_t fork_tensors = 0, fork_sites = 0, fork_kinfos = 0;
 
   // per launch
   bool in_launch = false;
@@ -1417,6 +1421,84 @@ ProgramBuilder::ProgramBuilder(Target target) : impl_(std::make_unique<Impl>()) 
   impl_->target = std::move(target);
 }
 ProgramBuilder::~ProgramBuilder() = default;
+ProgramBuilder::ProgramBuilder(ProgramBuilder&&) noexcept = default;
+ProgramBuilder& ProgramBuilder::operator=(ProgramBuilder&&) noexcept = default;
+
+ProgramBuilder ProgramBuilder::fork() const {
+  const Impl& I = *impl_;
+  if (I.finished) throw BuildError("ProgramBuilder: finish() was already called");
+  if (I.in_launch) throw BuildError("fork inside kernel '" + I.kinfos[I.cur_kinfo].name + "'");
+  ProgramBuilder part(I.target);
+  Impl& C = *part.impl_;
+  C.prog.tensors = I.prog.tensors;
+  C.prog.sites = I.prog.sites;
+  C.site_ids = I.site_ids;
+  C.kernel_ids = I.kernel_ids;
+  C.kinfos = I.kinfos;
+  for (detail::KernelInfo& k : C.kinfos) k.bodies.clear();  // the parent's kernels: not the part's
+  C.forked_from = &I;
+  C.fork_tensors = I.prog.tensors.size();
+  C.fork_sites = I.prog.sites.size();
+  C.fork_kinfos = I.kinfos.size();
+  return part;
+}
+
+void ProgramBuilder::join(ProgramBuilder&& part) {
+  Impl& I = *impl_;
+  Impl& C = *part.impl_;
+  if (I.finished) throw BuildError("ProgramBuilder: finish() was already called");
+  if (I.in_launch) throw BuildError("join inside kernel '" + I.ki().name + "'");
+  if (C.forked_from != &I || C.finished || C.in_launch)
+    throw BuildError("join: the part was not forked from this builder, or is finished or inside a launch");
+  if (C.prog.tensors.size() != C.fork_tensors)
+    throw BuildError("join: the part declared GM tensor '" + C.prog.tensors[C.fork_tensors].name +
+                     "' (declare a program's tensors before forking it)");
+  // Sites: the part's own ones after this builder's (the same strings, once).
+  std::vector<uint32_t> site(C.prog.sites.size());
+  for (uint32_t s = 0; s < site.size(); ++s) site[s] = s < C.fork_sites ? s : I.intern(C.prog.sites[s]);
+  const auto remap = [&](uint32_t& s) {
+    if (s != detail::kNone) s = site[s];
+  };
+  // Kernel infos: the part's launches are of kernels new to both builders.
+  const uint32_t k0 = uint32_t(I.prog.kernels.size()), b0 = uint32_t(I.prog.bindings.size());
+  std::vector<bool> launched(C.kinfos.size(), false);
+  for (const isa::Task& t : C.prog.tasks) launched[C.kernel_ids.at(C.prog.kernels[t.kernel].name)] = true;
+  for (uint32_t k = 0; k < C.kinfos.size(); ++k) {
+    if (!launched[k]) continue;
+    detail::KernelInfo ki = C.kinfos[k];
+    if (k < C.fork_kinfos || I.kernel_ids.count(ki.name))
+      throw BuildError("join: kernel '" + ki.name + "' is launched by the part and by the builder it was forked "
+                       "from (fork a part whose kernels are its own)");
+    remap(ki.launch_site);
+    remap(ki.compute_site);
+    for (auto* v : {&ki.load_site, &ki.store_site, &ki.sload_site, &ki.signal_site, &ki.wait_site, &ki.move_site,
+                    &ki.release_site})
+      for (uint32_t& s : *v) remap(s);
+    for (auto& l : ki.labels) remap(l.second);
+    for (uint32_t& b : ki.bodies) b += k0;
+    I.kernel_ids.emplace(ki.name, uint32_t(I.kinfos.size()));
+    I.kinfos.push_back(std::move(ki));
+  }
+  for (isa::Kernel& k : C.prog.kernels) {
+    for (isa::Instr& in : k.cube) in.site = site[in.site];
+    for (auto& v : k.vec)
+      for (isa::Instr& in : v) in.site = site[in.site];
+    I.prog.kernels.push_back(std::move(k));
+  }
+  for (isa::Binding& b : C.prog.bindings) I.prog.bindings.push_back(std::move(b));
+  for (isa::Task& t : C.prog.tasks) {
+    t.kernel += k0;
+    if (t.binding != isa::kNoBinding) t.binding += b0;
+    t.site = site[t.site];
+    I.prog.tasks.push_back(std::move(t));
+  }
+  I.instructions += C.instructions;
+  C.finished = true;  // spent
+  if (I.over_memory(double(I.bytes())))
+    I.fail_memory("the program (" + std::to_string(I.prog.tasks.size()) + " tasks, " +
+                      std::to_string(I.instructions) + " instructions so far)",
+                  double(I.bytes()));
+}
 
 GmTensor ProgramBuilder::tensor(const std::string& name, std::vector<int64_t> shape, DType dt,
                                 isa::TensorKind kind, std::vector<int32_t> init, isa::InputRole role) {

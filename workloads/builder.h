@@ -356,6 +356,8 @@ class ProgramBuilder {
   ~ProgramBuilder();
   ProgramBuilder(const ProgramBuilder&) = delete;
   ProgramBuilder& operator=(const ProgramBuilder&) = delete;
+  ProgramBuilder(ProgramBuilder&&) noexcept;
+  ProgramBuilder& operator=(ProgramBuilder&&) noexcept;
 
   // A GM tensor (pl.create_tensor at orchestration level for Scratch).
   // `role`: what a functional run generates for an input (isa::InputRole).
@@ -392,6 +394,17 @@ class ProgramBuilder {
   // shared body) gets both: its own, then `binding` over the tensors it
   // names. [first, end) holds whole pl.spmd launches.
   void relaunch(uint32_t first, uint32_t end, uint32_t binding);
+
+  // A part of the program built apart (on another thread): a builder that
+  // starts where this one is (its tensors, sites and kernels known), to be
+  // joined back. join() appends the part's launches after this builder's,
+  // so `a = pb.fork(); <launches on pb>; <launches on a>; pb.join(a)` builds
+  // the program that making them in that order on pb builds, provided the
+  // part launches only kernels that neither builder launched before (their
+  // bodies could not be shared across the two) and declares no tensor.
+  // Breaking either is a BuildError at join.
+  ProgramBuilder fork() const;
+  void join(ProgramBuilder&& part);
 
   const isa::Program& program() const;
   // Derives task deps and hands the program over (the builder is spent).

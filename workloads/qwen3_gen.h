@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cmath>
+#include <exception>
+#include <system_error>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -32,9 +35,10 @@ struct MlpNames {
   const char *gate = "gate", *up = "up", *silu = "silu_mul";
 };
 
-struct Gen {
+// What the generator knows besides its builder: the shapes, the tiling and
+// the tensors (a part built on another thread copies it, Gen::in_parallel).
+struct GenState {
   const Qwen3Params& p;
-  ProgramBuilder pb;
   // shapes and tiling, short names as in the PyPTO source
   int64_t B, S_max, NH, NKV, D, H, KVH, I, HALF;
   int64_t BT, K1, QO, KVO, QHB, QPAD, ST, SB, KC, MO, NC;
@@ -52,8 +56,15 @@ struct Gen {
   GmTensor rope_cs, kv_acc, gu_acc;                           // reviewed
   blocks::Attention att;  // the four attention stages' layout (after tensors())
   std::vector<isa::TaskSection>* sections = nullptr;  // the layers' spans, when asked for
+  explicit GenState(const Qwen3Params& params) : p(params) {}
+};
 
-  Gen(const Qwen3Params& params, const Target& target) : p(params), pb(target) {
+struct Gen : GenState {
+  ProgramBuilder pb;
+
+  // A part: this state, another builder.
+  Gen(const GenState& s, ProgramBuilder&& part) : GenState(s), pb(std::move(part)) {}
+  Gen(const Qwen3Params& params, const Target& target) : GenState(params), pb(target) {
     const Qwen3Shapes& s = p.shapes;
     const Qwen3Tiling& t = p.tiling;
     B = s.B, S_max = s.S_max, NH = s.NH, NKV = s.NKV, D = s.D, H = s.H, KVH = NKV * D, I = s.I;
@@ -64,6 +75,43 @@ struct Gen {
     KS = int(t.k_loop_stages), NS = int(t.norm_stages);
     max_blocks = (S_max + ST - 1) / ST;
     attn_scale = float(1.0 / std::sqrt(double(D)));
+  }
+
+  // The program first() then second(g) build, with second's launches built
+  // on a fork of the builder (ProgramBuilder::fork) by a second host thread
+  // while first's are built here, where the host has one: the same program,
+  // in about the time of the longer part. second's kernels must be its own.
+  template <class First, class Second>
+  void in_parallel(const First& first, const Second& second) {
+    Gen part(*this, pb.fork());
+    std::exception_ptr err;
+    std::thread t;
+    if (std::thread::hardware_concurrency() > 1) {
+      try {
+        t = std::thread([&] {
+          try {
+            second(part);
+          } catch (...) {
+            err = std::current_exception();
+          }
+        });
+      } catch (const std::system_error&) {  // no thread to be had
+      }
+    }
+    if (!t.joinable()) {
+      first();
+      second(part);
+    } else {
+      try {
+        first();
+      } catch (...) {  // the first part's error comes first, as in one pass
+        t.join();
+        throw;
+      }
+      t.join();
+      if (err) std::rethrow_exception(err);
+    }
+    pb.join(std::move(part.pb));
   }
 
   void tensors() {
@@ -264,6 +312,9 @@ struct Gen {
   }
 
   void baseline() {
+    with_scope3([this] { baseline_scopes12(); });
+  }
+  void baseline_scopes12() {
     for (int64_t b0 = 0; b0 < B; b0 += BT) {  // scope 1
       pb.kernel("rmsnorm", [&](KernelBuilder& k) { rmsnorm_body(k, hidden, in_rms_w, normed, b0, K1); });
       pb.parallel("q_proj", H / QO, kProjChunk, [&](KernelBuilder& k, int64_t ob) {
@@ -292,7 +343,15 @@ struct Gen {
       });
       attention_stages(b);
     }
-    for (int64_t b0 = 0; b0 < B; b0 += BT) scope3_stages(b0);
+  }
+
+  // Scope 3 after the rest: built at once on two threads (its kernels are
+  // its own).
+  template <class Scopes12>
+  void with_scope3(const Scopes12& scopes12) {
+    in_parallel(scopes12, [](Gen& g) {
+      for (int64_t b0 = 0; b0 < g.B; b0 += g.BT) g.scope3_stages(b0);
+    });
   }
 
   // ---- fused_qkrope (PR 112) -------------------------------------------------------
@@ -306,6 +365,9 @@ struct Gen {
   }
 
   void fused_qkrope() {
+    with_scope3([this] { fused_qkrope_scopes12(); });
+  }
+  void fused_qkrope_scopes12() {
     q_pad_zero();
     for (int64_t b0 = 0; b0 < B; b0 += BT) {
       pb.kernel("rmsnorm", [&](KernelBuilder& k) { rmsnorm_body(k, hidden, in_rms_w, normed, b0, K1); });
@@ -369,7 +431,6 @@ struct Gen {
       }
     }
     for (int64_t b = 0; b < B; ++b) attention_stages(b);
-    for (int64_t b0 = 0; b0 < B; b0 += BT) scope3_stages(b0);
   }
 
   // ---- reviewed -----------------------------------------------------------------------
@@ -543,6 +604,8 @@ struct Gen {
   // ---- upstream_0427 (workloads/qwen3_upstream_0427.cpp) -------------------------
 
   void upstream_0427();
+  void upstream_0427_scopes12();
+  void upstream_0427_scope3(int64_t b0);
   void rope_kv_cache_body(KernelBuilder& k, int64_t b, int64_t pos);
   void upstream();  // workloads/qwen3_upstream.cpp
   // A mixed cube + vector residual block over the batch tile (blocks::mixed_residual).

@@ -31,7 +31,15 @@ void Gen::rope_kv_cache_body(KernelBuilder& k, int64_t b, int64_t pos) {
   }
 }
 
+// Scope 3 is built on a second thread while scopes 1 and 2 are (Gen::in_parallel).
 void Gen::upstream_0427() {
+  in_parallel([this] { upstream_0427_scopes12(); },
+              [](Gen& g) {
+                for (int64_t b0 = 0; b0 < g.B; b0 += g.BT) g.upstream_0427_scope3(b0);
+              });
+}
+
+void Gen::upstream_0427_scopes12() {
   const Qwen3Tiling& t = p.tiling;
   for (int64_t b0 = 0; b0 < B; b0 += BT) {  // scope 1
     pb.kernel("rmsnorm", [&](KernelBuilder& k) { rmsnorm_body(k, hidden, in_rms_w, normed, b0, K1); });
@@ -59,18 +67,18 @@ void Gen::upstream_0427() {
     pb.kernel("rope_kv_cache", [&](KernelBuilder& k) { rope_kv_cache_body(k, b, pos); });
     attention_stages(b, {"qk_matmul", "softmax", "sv_matmul", "online_softmax"});
   }
+}
 
-  for (int64_t b0 = 0; b0 < B; b0 += BT) {  // scope 3
-    pb.parallel("out_proj_residual", H / QO, t.out_proj_chunk, [&](KernelBuilder& k, int64_t ob) {
-      split_residual_block(k, attn_out, wo, ob * QO, QO, H, t.out_proj_k_chunk, o_acc, hidden, resid1, b0);
-    });
-    pb.kernel("post_rmsnorm",
-              [&](KernelBuilder& k) { rmsnorm_body(k, resid1, post_rms_w, post_norm, b0, KC); });
-    for (int64_t m0 = 0; m0 < I; m0 += MO) mlp_block(b0, m0, {"gate_proj", "up_proj", "silu"});
-    pb.parallel("down_proj_residual", H / KC, t.down_proj_chunk, [&](KernelBuilder& k, int64_t db) {
-      split_residual_block(k, mlp, w_down, db * KC, KC, I, MO, down_acc, resid1, out, b0);
-    });
-  }
+void Gen::upstream_0427_scope3(int64_t b0) {
+  const Qwen3Tiling& t = p.tiling;
+  pb.parallel("out_proj_residual", H / QO, t.out_proj_chunk, [&](KernelBuilder& k, int64_t ob) {
+    split_residual_block(k, attn_out, wo, ob * QO, QO, H, t.out_proj_k_chunk, o_acc, hidden, resid1, b0);
+  });
+  pb.kernel("post_rmsnorm", [&](KernelBuilder& k) { rmsnorm_body(k, resid1, post_rms_w, post_norm, b0, KC); });
+  for (int64_t m0 = 0; m0 < I; m0 += MO) mlp_block(b0, m0, {"gate_proj", "up_proj", "silu"});
+  pb.parallel("down_proj_residual", H / KC, t.down_proj_chunk, [&](KernelBuilder& k, int64_t db) {
+    split_residual_block(k, mlp, w_down, db * KC, KC, I, MO, down_acc, resid1, out, b0);
+  });
 }
 
 }  // namespace workloads::qwen3_impl

@@ -307,6 +307,82 @@ TEST(WorkloadBuilder, LaunchesThatDifferInOffsetsOnlyShareOneBody) {
   EXPECT_TRUE(isa::parse_program(text, "t.npu") == p);
 }
 
+// A part forked, built apart and joined gives the program that building its
+// launches after the rest gives: sites, kernels (their shared bodies too),
+// bindings and tasks, in the same order.
+TEST(WorkloadBuilder, AForkedPartJoinedIsTheProgramBuiltInOrder) {
+  const auto declare = [](ProgramBuilder& pb) {
+    return std::make_pair(pb.tensor("x", {64, 16}, DType::FP32, TensorKind::In),
+                          pb.tensor("y", {64, 16}, DType::FP32, TensorKind::Out));
+  };
+  const auto rest = [](ProgramBuilder& pb, const GmTensor& x, const GmTensor& y) {
+    pb.parallel("scale", 4, 1, [&](KernelBuilder& k, int64_t i) {
+      k.assemble(y, k.muls(k.slice(x, {8, 16}, {8 * i, 0}), 2.0f), {8 * i, 0});
+    });
+  };
+  const auto part = [](ProgramBuilder& pb, const GmTensor& x, const GmTensor& y) {
+    pb.parallel("shift", 4, 1, [&](KernelBuilder& k, int64_t i) {
+      k.assemble(y, k.adds(k.slice(x, {8, 16}, {32 + 8 * i, 0}, Space::UB, {}, "in"), 1.0f), {32 + 8 * i, 0});
+    });
+  };
+  ProgramBuilder seq;
+  const auto [sx, sy] = declare(seq);
+  rest(seq, sx, sy);
+  part(seq, sx, sy);
+  const isa::Program want = seq.finish();
+
+  ProgramBuilder pb;
+  const auto [x, y] = declare(pb);
+  ProgramBuilder a = pb.fork();
+  part(a, x, y);  // built first, joined after the rest
+  rest(pb, x, y);
+  pb.join(std::move(a));
+  const isa::Program got = pb.finish();
+  EXPECT_EQ(got.kernels.size(), 2u);   // one body each, the others launch it under a binding
+  EXPECT_EQ(got.bindings.size(), 6u);  // 3 launches of each move their views
+  EXPECT_TRUE(got == want) << isa::print_program(got) << "\n---\n" << isa::print_program(want);
+}
+
+TEST(WorkloadBuilder, AForkedPartThatSharesAKernelOrDeclaresATensorCannotJoin) {
+  const auto launch = [](ProgramBuilder& pb, const char* name) {
+    const GmTensor y = GmTensor{0, 8, 16, DType::FP32};
+    pb.kernel(name, [&](KernelBuilder& k) { k.assemble(y, k.fill({8, 16}, DType::FP32, 1.0f), {0, 0}); });
+  };
+  {
+    ProgramBuilder pb;
+    pb.tensor("y", {8, 16}, DType::FP32, TensorKind::Out);
+    launch(pb, "k");
+    ProgramBuilder a = pb.fork();
+    launch(a, "k");  // its bodies are pb's: sharing them would take both builders
+    EXPECT_EQ(error_of([&] { pb.join(std::move(a)); }),
+              "join: kernel 'k' is launched by the part and by the builder it was forked from (fork a part whose "
+              "kernels are its own)");
+  }
+  {
+    ProgramBuilder pb;
+    pb.tensor("y", {8, 16}, DType::FP32, TensorKind::Out);
+    ProgramBuilder a = pb.fork();
+    launch(a, "k");
+    launch(pb, "k");  // after the fork, on the parent
+    EXPECT_NE(error_of([&] { pb.join(std::move(a)); }).find("kernel 'k' is launched by the part and by"),
+              std::string::npos);
+  }
+  {
+    ProgramBuilder pb;
+    pb.tensor("y", {8, 16}, DType::FP32, TensorKind::Out);
+    ProgramBuilder a = pb.fork();
+    a.tensor("z", {8, 16}, DType::FP32, TensorKind::Out);
+    EXPECT_EQ(error_of([&] { pb.join(std::move(a)); }),
+              "join: the part declared GM tensor 'z' (declare a program's tensors before forking it)");
+  }
+  {
+    ProgramBuilder pb, other;
+    pb.tensor("y", {8, 16}, DType::FP32, TensorKind::Out);
+    EXPECT_EQ(error_of([&] { pb.join(other.fork()); }),
+              "join: the part was not forked from this builder, or is finished or inside a launch");
+  }
+}
+
 TEST(WorkloadBuilder, AVectorCoreTheTargetDoesNotHaveIsAnError) {
   Target t;
   t.name = "one_vec";
