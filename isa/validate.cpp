@@ -144,6 +144,10 @@ class Validator {
       if (k > 0 && b.entries[k - 1].from >= e.from)
         fail("entries are not sorted by the tensor they replace, each once (" + quoted(p_.tensors[e.from].name) + ")");
       const Tensor &from = p_.tensors[e.from], &to = p_.tensors[e.to];
+      // Past this a view leaves any tensor; within it offsets add up in int64.
+      if (e.offset > kMaxTensorBytes || e.offset < -kMaxTensorBytes)
+        fail("moves " + quoted(from.name) + " by " + std::to_string(e.offset) +
+             " elements, past the 2^48 any tensor holds");
       if (from.dtype != to.dtype || from.shape != to.shape)
         fail("binds " + quoted(from.name) + " (" + dims(from) + ") to " + quoted(to.name) + " (" + dims(to) +
              "): a bound tensor has the dtype and shape of the one it replaces");
