@@ -36,9 +36,10 @@
 //             (each on its own line; vec indices count up from 0; "cube" may be
 //             left out when the cube stream is empty, and comes before any "vec";
 //             the printer always writes it)
-//   binding := "binding" INDEX (TENSOR "=" TENSOR)*   a task's kernel touches the
-//             right-hand tensor wherever it names the left-hand one (isa.h,
-//             Binding); the tensors not listed stand for themselves
+//   binding := "binding" INDEX (TENSOR "=" TENSOR (("+"|"-") N)?)*   a task's
+//             kernel touches the right-hand tensor wherever it names the
+//             left-hand one, every view moved by N elements (isa.h, Binding);
+//             the tensors not listed stand for themselves
 //   task   := "task" INDEX "kernel="K "site="S ("block="B"/"N)? ("binding="BI)?
 //             "deps=[" T,* "]" "reads=[" RANGE,* "]" "writes=[" RANGE,* "]"
 //             (fields in any order; kernel= and site= required; a missing list

@@ -57,13 +57,33 @@ uint8_t CoreEngine::kernel_sharing() {
 
 PlanCache::PlanCache(const isa::Program& p) : keep_(p.kernels.size(), false), left_(p.kernels.size(), 0) {
   for (const isa::Task& t : p.tasks) ++left_[t.kernel];
+  std::vector<std::vector<uint32_t>> tensors(p.kernels.size());  // the GM tensors each kept kernel names
   for (size_t k = 0; k < p.kernels.size(); ++k) {
     if (left_[k] < 2) continue;
     const isa::Kernel& kernel = p.kernels[k];
-    const auto sloads = [](const std::vector<isa::Instr>& s) {
-      return std::any_of(s.begin(), s.end(), [](const isa::Instr& in) { return in.op == Op::SLOAD; });
+    bool sloads = false;
+    const auto scan = [&](const std::vector<isa::Instr>& s) {
+      for (const isa::Instr& in : s) {
+        sloads |= in.op == Op::SLOAD;
+        if (isa::op_info(in.op).uses(isa::Operand::Gm)) tensors[k].push_back(in.gm.tensor);
+      }
     };
-    keep_[k] = !sloads(kernel.cube) && std::none_of(kernel.vec.begin(), kernel.vec.end(), sloads);
+    scan(kernel.cube);
+    for (const auto& v : kernel.vec) scan(v);
+    keep_[k] = !sloads;
+    std::sort(tensors[k].begin(), tensors[k].end());
+    tensors[k].erase(std::unique(tensors[k].begin(), tensors[k].end()), tensors[k].end());
+  }
+  // A plan's GM hazards are those of its first launch's binding. Under one
+  // that binds two tensors the kernel names to one tensor their views may
+  // overlap where the first's did not: such a kernel is decoded per launch.
+  std::vector<uint32_t> bound;
+  for (const isa::Task& t : p.tasks) {
+    if (!keep_[t.kernel] || t.binding == isa::kNoBinding) continue;
+    bound.clear();
+    for (uint32_t x : tensors[t.kernel]) bound.push_back(p.bindings[t.binding].tensor(x));
+    std::sort(bound.begin(), bound.end());
+    if (std::adjacent_find(bound.begin(), bound.end()) != bound.end()) keep_[t.kernel] = false;
   }
 }
 
@@ -227,10 +247,9 @@ void CoreEngine::bind(const isa::Program& p, const isa::Binding* b) {
   }
 }
 
-void CoreEngine::check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const char* regs) const {
+void CoreEngine::gm_out_of_bounds(uint32_t i, uint32_t tensor, int64_t off, const char* regs) const {
   const isa::Instr& in = (*stream_)[i];
   const int64_t last = off + in.gm.span();  // one past the end
-  if (off >= 0 && last <= tensor_elems_[tensor]) return;
   std::ostringstream os;
   os << where(i) << ": GM access out of bounds of '" << ctx_.program->tensors[tensor].name << "' ("
      << tensor_elems_[tensor] << " elements): elements [" << off << ", " << last << ")" << regs;
@@ -355,7 +374,7 @@ void CoreEngine::decode_one(uint32_t i, int64_t regs[]) {
     if (off < 0 || last > tensor_elems_[tensor]) {
       const std::string reg =
           v.reg >= 0 ? " with R" + std::to_string(int(v.reg)) + " = " + std::to_string(regs[v.reg]) : "";
-      check_gm_bounds(i, tensor, off, reg.c_str());
+      gm_out_of_bounds(i, tensor, off, reg.c_str());
     }
     size_t k = 0;
     while (k < gm_tensors_.size() && gm_tensors_[k] != tensor) ++k;
@@ -491,9 +510,9 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         if (!plan.shared_at.empty() && plan.shared_at[i] >= 0) shared_access(i, flags);
         if (d.cost.gm_dma()) {
           // A kept plan was decoded, and its bounds checked, under another
-          // launch's binding: this one's offset is checked here.
+          // launch's binding: every launch's offsets are checked here.
           const int64_t off = d.gm_offset + gm_moved(in);
-          if (gm_moved(in)) check_gm_bounds(i, gm_tensor(in), off, "");
+          check_gm_bounds(i, gm_tensor(in), off, "");
           start_[i] = ready;
           out.push_back({i, ready + d.cost.setup_cycles, mem_request(in, off), d.cost.cap});
           in_flight_[p] = true;

@@ -133,10 +133,14 @@ struct SharedAccess {
 
 // A stream decoded for a task: costs, dependencies, each pipe's order. It
 // depends on the stream and the task's block index alone (not on the start
-// time, nor on the tensor binding, which maps GM operands one to one) unless
-// an SLOAD sets a register from GM, whose value is read at run time: then it
-// is decoded for each launch. CoreGroup keeps the others for the kernel's next
-// launch (the layers of a decode step launch one layer's kernels 64 times).
+// time, nor on the tensor binding: it holds the kernel's own GM offsets, which
+// the binding moves at run time, and its hazards between views hold under any
+// binding that maps the kernel's tensors one to one) unless an SLOAD sets a
+// register from GM, whose value is read at run time: then it is decoded for
+// each launch, as it is for a kernel some launch binds two of its tensors to
+// one. CoreGroup keeps the others for the kernel's next launch (the launches
+// of a pl.parallel share one body; the layers of a decode step launch one
+// layer's kernels 64 times).
 struct DecodedStream {
   static constexpr uint32_t kCrossPipe = 1u << 31;
   static constexpr uint32_t kDepIndex = kCrossPipe - 1;
@@ -157,7 +161,8 @@ struct DecodedStream {
 class PlanCache {
  public:
   explicit PlanCache(const isa::Program& p);
-  // Whether the kernel's plans are kept (launched again, no SLOAD).
+  // Whether the kernel's plans are kept (launched again, no SLOAD, no launch
+  // binding two of the tensors it names to one).
   bool keeps(uint32_t kernel) const { return keep_[kernel]; }
   const DecodedStream* find(uint32_t kernel, uint32_t core, uint32_t block) const;
   // Keeps `plan` if the kernel's plans are kept: the kept plan, else null.
@@ -217,7 +222,10 @@ class CoreEngine {
   // Throws the SimError of instruction i's GM view of `tensor` at element
   // `off` if it leaves the tensor; `regs` says what registers gave (may be
   // empty), the message adds what the task's binding did.
-  void check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const char* regs) const;
+  void check_gm_bounds(uint32_t i, uint32_t tensor, int64_t off, const char* regs) const {
+    if (off < 0 || off + (*stream_)[i].gm.span() > tensor_elems_[tensor]) gm_out_of_bounds(i, tensor, off, regs);
+  }
+  [[noreturn]] void gm_out_of_bounds(uint32_t i, uint32_t tensor, int64_t off, const char* regs) const;
   // "task 3 (kernel 1 'k', vec0) instruction #5 vadd at 'k: add'";
   // source_at(): "FILE:LINE: " of instruction i of a text program, else "";
   // where(): both, what a message about the instruction starts with.

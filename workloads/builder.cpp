@@ -1453,22 +1453,24 @@ void ProgramBuilder::join(ProgramBuilder&& part) {
   if (C.prog.tensors.size() != C.fork_tensors)
     throw BuildError("join: the part declared GM tensor '" + C.prog.tensors[C.fork_tensors].name +
                      "' (declare a program's tensors before forking it)");
+  // The part's launches are of kernels new to both builders (checked before
+  // anything changes here).
+  std::vector<bool> launched(C.kinfos.size(), false);
+  for (const isa::Task& t : C.prog.tasks) launched[C.kernel_ids.at(C.prog.kernels[t.kernel].name)] = true;
+  for (uint32_t k = 0; k < C.kinfos.size(); ++k)
+    if (launched[k] && (k < C.fork_kinfos || I.kernel_ids.count(C.kinfos[k].name)))
+      throw BuildError("join: kernel '" + C.kinfos[k].name + "' is launched by the part and by the builder it was "
+                       "forked from (fork a part whose kernels are its own)");
   // Sites: the part's own ones after this builder's (the same strings, once).
   std::vector<uint32_t> site(C.prog.sites.size());
   for (uint32_t s = 0; s < site.size(); ++s) site[s] = s < C.fork_sites ? s : I.intern(C.prog.sites[s]);
   const auto remap = [&](uint32_t& s) {
     if (s != detail::kNone) s = site[s];
   };
-  // Kernel infos: the part's launches are of kernels new to both builders.
   const uint32_t k0 = uint32_t(I.prog.kernels.size()), b0 = uint32_t(I.prog.bindings.size());
-  std::vector<bool> launched(C.kinfos.size(), false);
-  for (const isa::Task& t : C.prog.tasks) launched[C.kernel_ids.at(C.prog.kernels[t.kernel].name)] = true;
   for (uint32_t k = 0; k < C.kinfos.size(); ++k) {
     if (!launched[k]) continue;
     detail::KernelInfo ki = C.kinfos[k];
-    if (k < C.fork_kinfos || I.kernel_ids.count(ki.name))
-      throw BuildError("join: kernel '" + ki.name + "' is launched by the part and by the builder it was forked "
-                       "from (fork a part whose kernels are its own)");
     remap(ki.launch_site);
     remap(ki.compute_site);
     for (auto* v : {&ki.load_site, &ki.store_site, &ki.sload_site, &ki.signal_site, &ki.wait_site, &ki.move_site,
@@ -1571,7 +1573,9 @@ void ProgramBuilder::parallel_range(std::string_view name, int64_t n, int64_t ch
     int64_t t1 = std::min(n, t0 + chunk);
     kernel(name, [&](KernelBuilder& k) { body(k, t0, t1); }, launch);
     if (t0 != 0) continue;
-    // Every launch like the first: refuse a runaway before building it.
+    // Every launch like the first, a body of its own (an upper bound: the
+    // ones that share the first's cost a task): refuse a runaway before
+    // building it, and the time building it would take.
     const double estimate = double(before) + double(impl_->bytes() - before) * double(launches);
     if (impl_->over_memory(estimate))
       impl_->fail_memory("pl.parallel '" + std::string(name) + "' of " + std::to_string(launches) + " launches",

@@ -62,8 +62,11 @@ struct GenState {
 struct Gen : GenState {
   ProgramBuilder pb;
 
-  // A part: this state, another builder.
-  Gen(const GenState& s, ProgramBuilder&& part) : GenState(s), pb(std::move(part)) {}
+  // A part: this state, another builder (and what reads through the
+  // builder reads through the part's).
+  Gen(const GenState& s, ProgramBuilder&& part) : GenState(s), pb(std::move(part)) {
+    att.ctx_len = [this](int64_t b) { return ctx_len(b); };
+  }
   Gen(const Qwen3Params& params, const Target& target) : GenState(params), pb(target) {
     const Qwen3Shapes& s = p.shapes;
     const Qwen3Tiling& t = p.tiling;

@@ -586,6 +586,50 @@ TEST_F(CoreEngineTiny, AKeptPlanRunsAtEachLaunchsOffsets) {
   }
 }
 
+// A plan kept from a launch whose binding moved a view into bounds serves a
+// launch without a binding: that launch's own offset is checked too (x's view
+// at [896, 1152) of its 1024 elements; the first launch moved it by -128).
+TEST_F(CoreEngineTiny, AKeptPlanChecksTheBoundsOfALaunchWithoutABinding) {
+  isa::Program p = program({{"x", 1024, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 896, 16, 16, 16))}});
+  p.bindings.push_back(isa::Binding{{{0, 0, -128}}});
+  p.tasks.push_back(p.tasks[0]);
+  p.tasks[0].binding = 0;
+  sim::PlanCache plans(p);
+  sim::CoreEngine first(hw, cm), engine(hw, cm);
+  first.load(&p.kernels[0].vec[0], 0, ctx_for(p));  // task 0: [768, 1024), in bounds
+  const sim::DecodedStream* plan = plans.put(0, 1, 0, first.decoded());
+  sim::TaskContext ctx = ctx_for(p);
+  ctx.task = 1;
+  engine.start(plan, &p.kernels[0].vec[0], 0, ctx);
+  sim::FlagBoard flags;
+  std::vector<sim::DmaRequest> out;
+  Recorder r;
+  try {
+    engine.step(flags, out, r.sink);
+    FAIL() << "no error";
+  } catch (const sim::SimError& e) {
+    EXPECT_NE(std::string(e.what()).find("GM access out of bounds of 'x' (1024 elements): elements [896, 1152)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// A kernel one of whose launches binds two of the tensors it names to one is
+// decoded per launch: a kept plan's hazards between its views would be those
+// of the first launch's binding.
+TEST_F(CoreEngineTiny, AKernelWhoseLaunchAliasesItsTensorsIsNotKept) {
+  isa::Program p = program({{"x", 256, DType::FP32}, {"y", 256, DType::FP32}});
+  const auto a = tile(Space::UB, 0, 16, 16, DType::FP32);
+  add_task(p, "k", {}, {{load(a, view(0, 0, 16, 16, 16)), store(view(1, 0, 16, 16, 16), a)}});
+  p.tasks.push_back(p.tasks[0]);
+  EXPECT_TRUE(sim::PlanCache(p).keeps(0));
+  p.bindings.push_back(isa::Binding{{{1, 0, 0}}});  // y -> x: the store overwrites what the load read
+  p.tasks[1].binding = 0;
+  EXPECT_FALSE(sim::PlanCache(p).keeps(0));
+}
+
 // A stream whose SLOAD sets a register from GM is decoded per launch (the
 // value is read at run time); so is a kernel launched once.
 TEST_F(CoreEngineTiny, KernelsThatSloadOrRunOnceAreNotKept) {

@@ -357,6 +357,11 @@ TEST(WorkloadBuilder, AForkedPartThatSharesAKernelOrDeclaresATensorCannotJoin) {
     EXPECT_EQ(error_of([&] { pb.join(std::move(a)); }),
               "join: kernel 'k' is launched by the part and by the builder it was forked from (fork a part whose "
               "kernels are its own)");
+    launch(pb, "k");  // the refused join changed nothing: this launch shares k's one body
+    const isa::Program p = pb.finish();
+    EXPECT_EQ(p.kernels.size(), 1u);
+    EXPECT_EQ(p.tasks.size(), 2u);
+    EXPECT_EQ(p.sites.size(), 3u);  // k's launch, compute and store sites; none of the part's
   }
   {
     ProgramBuilder pb;
