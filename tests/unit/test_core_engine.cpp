@@ -52,6 +52,35 @@ class CoreEngineTiny : public ::testing::Test {
  protected:
   sim::HwConfig hw = tiny_hw();
   sim::CostModel cm{hw};
+
+  // Task `decoded`'s vector stream decoded and kept (its kernel is kernel 0),
+  // then task `runs` started from the kept plan and stepped once: its DMA
+  // requests, or the SimError's message.
+  struct KeptRun {
+    std::vector<sim::DmaRequest> out;
+    std::string error;
+  };
+  KeptRun run_kept(const isa::Program& p, uint32_t decoded, uint32_t runs) {
+    sim::PlanCache plans(p);
+    EXPECT_TRUE(plans.keeps(0));
+    sim::CoreEngine first(hw, cm), engine(hw, cm);
+    sim::TaskContext ctx = ctx_for(p);
+    ctx.task = decoded;
+    first.load(&p.kernels[0].vec[0], 0, ctx);
+    const sim::DecodedStream* plan = plans.put(0, 1, 0, first.decoded());
+    EXPECT_EQ(plan->dec[0].gm_offset, p.kernels[0].vec[0][0].gm.offset);  // the kernel's own
+    ctx.task = runs;
+    engine.start(plan, &p.kernels[0].vec[0], 0, ctx);
+    sim::FlagBoard flags;
+    Recorder r;
+    KeptRun k;
+    try {
+      engine.step(flags, k.out, r.sink);
+    } catch (const sim::SimError& e) {
+      k.error = e.what();
+    }
+    return k;
+  }
 };
 
 TEST_F(CoreEngineTiny, LoadLoadAddStoreFollowsPipesAndHazards) {
@@ -555,35 +584,14 @@ TEST_F(CoreEngineTiny, AKeptPlanRunsAtEachLaunchsOffsets) {
   p.tasks.push_back(p.tasks[0]);
   p.tasks[1].binding = 0;
   p.tasks[2].binding = 1;
-  sim::PlanCache plans(p);
-  ASSERT_TRUE(plans.keeps(0));
-  sim::CoreEngine first(hw, cm), engine(hw, cm);
-  first.load(&p.kernels[0].vec[0], 0, ctx_for(p));
-  const sim::DecodedStream* plan = plans.put(0, 1, 0, first.decoded());
-  EXPECT_EQ(plan->dec[0].gm_offset, 0);  // the kernel's own
-  sim::TaskContext ctx = ctx_for(p);
-  ctx.task = 1;
-  engine.start(plan, &p.kernels[0].vec[0], 0, ctx);
-  sim::FlagBoard flags;
-  std::vector<sim::DmaRequest> out;
-  Recorder r;
-  engine.step(flags, out, r.sink);
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].mem.tensor, 0u);
-  EXPECT_EQ(out[0].mem.offset, 512u * 4);  // bytes
-  out.clear();
-  ctx.task = 2;
-  engine.start(plan, &p.kernels[0].vec[0], 0, ctx);
-  try {
-    engine.step(flags, out, r.sink);
-    FAIL() << "no error";
-  } catch (const sim::SimError& e) {
-    EXPECT_NE(std::string(e.what()).find("task 2 (kernel 0 'k', vec0) instruction #0 tload at 'k: op': GM access out "
+  const KeptRun ok = run_kept(p, 0, 1);
+  ASSERT_EQ(ok.out.size(), 1u) << ok.error;
+  EXPECT_EQ(ok.out[0].mem.tensor, 0u);
+  EXPECT_EQ(ok.out[0].mem.offset, 512u * 4);  // bytes
+  EXPECT_NE(run_kept(p, 0, 2).error.find("task 2 (kernel 0 'k', vec0) instruction #0 tload at 'k: op': GM access out "
                                          "of bounds of 'x' (1024 elements): elements [896, 1152) (the task's binding "
                                          "moves the view by 896)"),
-              std::string::npos)
-        << e.what();
-  }
+            std::string::npos);
 }
 
 // A plan kept from a launch whose binding moved a view into bounds serves a
@@ -596,24 +604,13 @@ TEST_F(CoreEngineTiny, AKeptPlanChecksTheBoundsOfALaunchWithoutABinding) {
   p.bindings.push_back(isa::Binding{{{0, 0, -128}}});
   p.tasks.push_back(p.tasks[0]);
   p.tasks[0].binding = 0;
-  sim::PlanCache plans(p);
-  sim::CoreEngine first(hw, cm), engine(hw, cm);
-  first.load(&p.kernels[0].vec[0], 0, ctx_for(p));  // task 0: [768, 1024), in bounds
-  const sim::DecodedStream* plan = plans.put(0, 1, 0, first.decoded());
-  sim::TaskContext ctx = ctx_for(p);
-  ctx.task = 1;
-  engine.start(plan, &p.kernels[0].vec[0], 0, ctx);
-  sim::FlagBoard flags;
-  std::vector<sim::DmaRequest> out;
-  Recorder r;
-  try {
-    engine.step(flags, out, r.sink);
-    FAIL() << "no error";
-  } catch (const sim::SimError& e) {
-    EXPECT_NE(std::string(e.what()).find("GM access out of bounds of 'x' (1024 elements): elements [896, 1152)"),
-              std::string::npos)
-        << e.what();
-  }
+  // Decoded for task 0 ([768, 1024), in bounds), run for task 1.
+  const KeptRun k = run_kept(p, 0, 1);
+  EXPECT_NE(k.error.find("task 1 (kernel 0 'k', vec0) instruction #0 tload at 'k: op': GM access out of bounds of "
+                         "'x' (1024 elements): elements [896, 1152)"),
+            std::string::npos)
+      << k.error;
+  EXPECT_TRUE(k.out.empty());
 }
 
 // A kernel one of whose launches binds two of the tensors it names to one is
