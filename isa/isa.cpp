@@ -126,6 +126,10 @@ bool BoundTensor::operator==(const BoundTensor& o) const {
   return std::tie(from, to, offset) == std::tie(o.from, o.to, o.offset);
 }
 
+void Binding::sort() {
+  std::sort(entries.begin(), entries.end(), [](const BoundTensor& x, const BoundTensor& y) { return x.from < y.from; });
+}
+
 const BoundTensor* Binding::find(uint32_t t) const {
   const auto it = std::lower_bound(entries.begin(), entries.end(), t,
                                    [](const BoundTensor& e, uint32_t x) { return e.from < x; });
@@ -136,6 +140,19 @@ uint64_t Kernel::instruction_count() const {
   uint64_t n = cube.size();
   for (const auto& v : vec) n += v.size();
   return n;
+}
+
+std::vector<uint32_t> Kernel::gm_tensors() const {
+  std::vector<uint32_t> ts;
+  const auto scan = [&](const std::vector<Instr>& s) {
+    for (const Instr& in : s)
+      if (op_info(in.op).uses(Operand::Gm)) ts.push_back(in.gm.tensor);
+  };
+  scan(cube);
+  for (const auto& v : vec) scan(v);
+  std::sort(ts.begin(), ts.end());
+  ts.erase(std::unique(ts.begin(), ts.end()), ts.end());
+  return ts;
 }
 
 uint64_t Program::instruction_count() const {

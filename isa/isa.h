@@ -156,6 +156,7 @@ struct Kernel {
   std::vector<Instr> cube;
   std::vector<std::vector<Instr>> vec;
   uint64_t instruction_count() const;  // over every stream
+  std::vector<uint32_t> gm_tensors() const;  // the tensors its GM views name, sorted, once each
   bool operator==(const Kernel& o) const;
 };
 
@@ -198,6 +199,7 @@ struct BoundTensor {
 };
 struct Binding {
   std::vector<BoundTensor> entries;  // sorted by `from`, each at most once; the others stand for themselves
+  void sort();  // puts the entries in `from` order
   const BoundTensor* find(uint32_t t) const;
   uint32_t tensor(uint32_t t) const {
     const BoundTensor* e = find(t);

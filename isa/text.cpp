@@ -745,8 +745,7 @@ class Parser {
       if (plus || peek() == '-') e.offset = integer<int64_t>("binding offset (elements)");
       b.entries.push_back(e);
     }
-    std::sort(b.entries.begin(), b.entries.end(),
-              [](const BoundTensor& x, const BoundTensor& y) { return x.from < y.from; });
+    b.sort();
     p_.bindings.push_back(std::move(b));
     if (map_) map_->bindings.push_back(uint32_t(line_no_));
   }

@@ -61,18 +61,11 @@ PlanCache::PlanCache(const isa::Program& p) : keep_(p.kernels.size(), false), le
   for (size_t k = 0; k < p.kernels.size(); ++k) {
     if (left_[k] < 2) continue;
     const isa::Kernel& kernel = p.kernels[k];
-    bool sloads = false;
-    const auto scan = [&](const std::vector<isa::Instr>& s) {
-      for (const isa::Instr& in : s) {
-        sloads |= in.op == Op::SLOAD;
-        if (isa::op_info(in.op).uses(isa::Operand::Gm)) tensors[k].push_back(in.gm.tensor);
-      }
+    const auto sloads = [](const std::vector<isa::Instr>& s) {
+      return std::any_of(s.begin(), s.end(), [](const isa::Instr& in) { return in.op == Op::SLOAD; });
     };
-    scan(kernel.cube);
-    for (const auto& v : kernel.vec) scan(v);
-    keep_[k] = !sloads;
-    std::sort(tensors[k].begin(), tensors[k].end());
-    tensors[k].erase(std::unique(tensors[k].begin(), tensors[k].end()), tensors[k].end());
+    keep_[k] = !sloads(kernel.cube) && std::none_of(kernel.vec.begin(), kernel.vec.end(), sloads);
+    if (keep_[k]) tensors[k] = kernel.gm_tensors();
   }
   // A plan's GM hazards are those of its first launch's binding. Under one
   // that binds two tensors the kernel names to one tensor their views may

@@ -194,20 +194,13 @@ struct Impl {
   std::vector<RangeRec> tmp;
   std::vector<std::pair<uint64_t, uint64_t>> hull;  // per tensor, for In reads
 
-  // The tensors kernel k's GM views name, sorted (computed once per kernel).
+  // The tensors kernel k's GM views name (isa::Kernel::gm_tensors), computed
+  // once per kernel for relaunch.
   std::vector<std::vector<uint32_t>> kernel_tensors_;
   const std::vector<uint32_t>& kernel_tensors(uint32_t k) {
     if (kernel_tensors_.size() <= k) kernel_tensors_.resize(prog.kernels.size());
     std::vector<uint32_t>& ts = kernel_tensors_[k];
-    if (!ts.empty()) return ts;
-    const auto scan = [&](const std::vector<isa::Instr>& s) {
-      for (const isa::Instr& in : s)
-        if (isa::op_info(in.op).uses(isa::Operand::Gm)) ts.push_back(in.gm.tensor);
-    };
-    scan(prog.kernels[k].cube);
-    for (const auto& v : prog.kernels[k].vec) scan(v);
-    std::sort(ts.begin(), ts.end());
-    ts.erase(std::unique(ts.begin(), ts.end()), ts.end());
+    if (ts.empty()) ts = prog.kernels[k].gm_tensors();
     return ts;
   }
 
@@ -437,10 +430,9 @@ struct Impl {
       moved.erase(std::remove_if(moved.begin(), moved.end(), [](const isa::BoundTensor& e) { return e.offset == 0; }),
                   moved.end());
       if (!moved.empty()) {
-        std::sort(moved.begin(), moved.end(),
-                  [](const isa::BoundTensor& x, const isa::BoundTensor& y) { return x.from < y.from; });
         task.binding = uint32_t(prog.bindings.size());
         prog.bindings.push_back(isa::Binding{std::move(moved)});
+        prog.bindings.back().sort();
       }
       return true;
     }
@@ -1619,8 +1611,7 @@ uint32_t ProgramBuilder::binding(const std::vector<std::pair<GmTensor, GmTensor>
       throw BuildError("binding: '" + t.name + "' cannot stand for '" + f.name + "' (another dtype or shape)");
     b.entries.push_back({from.id, to.id, 0});
   }
-  std::sort(b.entries.begin(), b.entries.end(),
-            [](const isa::BoundTensor& x, const isa::BoundTensor& y) { return x.from < y.from; });
+  b.sort();
   for (size_t i = 1; i < b.entries.size(); ++i)
     if (b.entries[i].from == b.entries[i - 1].from)
       throw BuildError("binding: '" + p.tensors[b.entries[i].from].name + "' is replaced twice");
