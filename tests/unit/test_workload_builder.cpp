@@ -367,10 +367,15 @@ TEST(WorkloadBuilder, AForkedPartThatSharesAKernelOrDeclaresATensorCannotJoin) {
     ProgramBuilder pb;
     pb.tensor("y", {8, 16}, DType::FP32, TensorKind::Out);
     ProgramBuilder a = pb.fork();
+    launch(a, "j");   // the part's own, joined before its 'k' would be
     launch(a, "k");
     launch(pb, "k");  // after the fork, on the parent
     EXPECT_NE(error_of([&] { pb.join(std::move(a)); }).find("kernel 'k' is launched by the part and by"),
               std::string::npos);
+    // The refused join took nothing of the part's: not j's sites, nor j.
+    const isa::Program p = pb.finish();
+    for (const std::string& site : p.sites) EXPECT_EQ(site.rfind("j: ", 0), std::string::npos) << site;
+    EXPECT_EQ(p.kernels.size(), 1u);
   }
   {
     ProgramBuilder pb;
