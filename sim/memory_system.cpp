@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <type_traits>
 
@@ -10,6 +11,11 @@
 #endif
 
 namespace sim {
+
+namespace {
+// The line layout's dirty bit, in a way's entry beside its tag (touch_line).
+constexpr uint16_t kLineDirty = 0x8000;
+}  // namespace
 
 uint64_t gm_miss_latency(const HwConfig& hw) {
   return (hw.l2.size_bytes ? uint64_t(hw.l2.hit_latency_cycles) : 0) + hw.gm.latency_cycles;
@@ -43,25 +49,25 @@ L2Memory::L2Memory(const HwConfig& hw, const std::vector<isa::Tensor>& tensors)
   // The largest tag any access of this layout can have: the last line's.
   const uint64_t max_tag = (at ? (at - 1) / line_ : 0) / sets_ + 1;
   // Four layouts: the line one (one sector per line, at most 16 ways, tags
-  // under 2^16: a set is one 64 B host line), the small one (at most 16 ways,
-  // uint32 tags, uint8 masks and ranks), else uint64 tags, uint16 masks and
-  // uint8 or uint16 ranks.
-  const bool line = sectors_per_line_ == 1 && ways_ <= 16 && max_tag < UINT16_MAX;
+  // under 2^15: a set is 16 uint16 entries, 32 B), the small one (at most 16
+  // ways, uint32 tags, uint8 masks and ranks), else uint64 tags, uint16 masks
+  // and uint8 or uint16 ranks.
+  const bool line = sectors_per_line_ == 1 && ways_ <= 16 && max_tag < kLineDirty;
   const bool small = max_tag < UINT32_MAX && sectors_per_line_ <= 8 && ways_ <= 16, rank8 = ways_ <= 256;
   const size_t tag_size = line ? 2 : small ? 4 : 8, mask_size = line ? 0 : small ? 1 : 2, rank_size = rank8 ? 1 : 2;
-  // Every field has room for the ways rounded up to 16, so the searches run
-  // over whole groups of 16 (the padding: tag 0, which no access has; the
-  // largest rank, which no way has and no use changes).
+  // Every field of the other layouts has room for the ways rounded up to 16,
+  // so the searches run over whole groups of 16 (the padding: tag 0, which no
+  // access has; the largest rank, which no way has and no use changes). The
+  // line layout's 16 entries: past the ways, 0, which no use moves.
   const size_t padded = (ways_ + 15) / 16 * 16;
   rank_at_ = padded * tag_size;
   valid_at_ = rank_at_ + padded * rank_size;
-  dirty_at_ = valid_at_ + padded * mask_size;  // the line layout: a uint16 of dirty bits, one per way
-  set_bytes_ = (dirty_at_ + (line ? 2 : padded * mask_size) + 63) / 64 * 64;
+  dirty_at_ = valid_at_ + padded * mask_size;
+  set_bytes_ = line ? 32 : (dirty_at_ + padded * mask_size + 63) / 64 * 64;
   storage_.assign(sets_ * set_bytes_ + 64, 0);
   blocks_ = storage_.data() + (64 - reinterpret_cast<uintptr_t>(storage_.data()) % 64) % 64;
   if (line) {
-    access_fn_ = &L2Memory::access_lines<uint16_t, uint16_t, uint8_t>;
-    reset_ranks<uint16_t, uint16_t, uint8_t>();
+    access_fn_ = &L2Memory::access_lines<uint16_t, uint16_t, uint8_t>;  // every entry empty (0)
   } else if (small) {
     access_fn_ = &L2Memory::access_lines<uint32_t, uint8_t, uint8_t>;
     reset_ranks<uint32_t, uint8_t, uint8_t>();
@@ -233,63 +239,68 @@ __attribute__((always_inline)) inline void touch(const SetLayout& g, uint8_t* bl
     res.fill_bytes += popcount(mask) * g.sector;
   }
 }
-// A line access in the line layout: a set is one 64 B host line, 16 uint16
-// tags, 16 uint8 ranks and a uint16 of dirty bits (bit w: way w). A line in
-// the L2 is always wholly valid (its one sector is filled by the miss that
-// brings it, or written by the store that allocates it), so there are no
-// valid bits and a tag hit is a hit. The same policy as touch() above.
+// A line access in the line layout: a set is 16 uint16 entries, its ways in
+// the order of their last use (the most recent first; never-used ways, 0,
+// last, so the last of the `ways` is always the victim), each the way's tag
+// with its dirty bit in bit 15. A line in the L2 is always wholly valid (its
+// one sector is filled by the miss that brings it, or written by the store
+// that allocates it), so a tag hit is a hit. A use moves the way to the front
+// (the ways before it move one back): no ranks to keep, and the entries
+// after it do not change. The same policy as touch() above.
 __attribute__((always_inline)) inline void touch_line(const SetLayout& g, uint8_t* block, uint16_t tag,
                                                       uint64_t bytes, bool write, LineTotals& res) {
-  uint16_t* tags = reinterpret_cast<uint16_t*>(block);
-  uint8_t* rank = block + g.rank_at;
-  uint16_t& dirty = *reinterpret_cast<uint16_t*>(block + g.dirty_at);
-  const uint32_t ways = g.ways;
-  uint32_t w = ways;
-  // The way holding the tag, else the least recently used one.
-#ifdef __SSE2__
-  const __m128i t = _mm_set1_epi16(short(tag));
-  const __m128i* tv = reinterpret_cast<const __m128i*>(tags);
-  const uint32_t hit = uint32_t(
-      _mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(_mm_load_si128(tv), t), _mm_cmpeq_epi16(_mm_load_si128(tv + 1), t))));
-  w = hit ? uint32_t(__builtin_ctz(hit)) : lru_way16(rank, ways);
-  use_way16(rank, w);
-#else
+  uint16_t* e = reinterpret_cast<uint16_t*>(block);
+  uint32_t p = g.ways - 1;  // the way's place in the order: the tag's, else the victim's
   bool hit = false;
-  for (uint32_t i = 0; i < ways && !hit; ++i)
-    if (tags[i] == tag) w = i, hit = true;
-  if (!hit)
-    for (uint32_t i = 0; i < ways; ++i)
-      if (rank[i] == ways - 1) w = i;
-  const uint8_t r = rank[w];
-  for (uint32_t i = 0; i < 16; ++i) rank[i] = uint8_t(rank[i] + (rank[i] < r));
-  rank[w] = 0;
+#ifdef __SSE2__
+  __m128i* ev = reinterpret_cast<__m128i*>(e);
+  const __m128i lo = _mm_load_si128(ev), hi = _mm_load_si128(ev + 1);
+  const __m128i t = _mm_set1_epi16(short(tag)), untag = _mm_set1_epi16(short(~kLineDirty));
+  const uint32_t m = uint32_t(_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(_mm_and_si128(lo, untag), t),
+                                                                _mm_cmpeq_epi16(_mm_and_si128(hi, untag), t))));
+  if (m) {
+    p = uint32_t(__builtin_ctz(m));
+    hit = true;
+  }
+#else
+  for (uint32_t i = 0; i < g.ways && !hit; ++i)
+    if (uint16_t(e[i] & ~kLineDirty) == tag) p = i, hit = true;
 #endif
-  const uint16_t bit = uint16_t(1u << w);
+  uint16_t v = e[p];  // the way's new entry
   if (hit) {
     ++res.hits;
-    if (!write) {
-      res.hit_bytes += bytes;
-      return;
-    }
+    if (!write) res.hit_bytes += bytes;
   } else {
     ++res.misses;
-    if (tags[w] && (dirty & bit)) res.writeback_bytes += g.sector;
-    tags[w] = tag;
-    dirty = uint16_t(dirty & ~bit);
+    if (v & kLineDirty) res.writeback_bytes += g.sector;
+    v = tag;
     if (!write) {
       res.miss_bytes += bytes;
       res.fill_bytes += g.sector;
-      return;
     }
   }
-  // A write: allocate (no fetch).
-  if (g.write_back) {
-    dirty = uint16_t(dirty | bit);
-    res.hit_bytes += bytes;
-  } else {
-    res.miss_bytes += bytes;
-    res.fill_bytes += g.sector;
+  if (write) {  // allocate (no fetch)
+    if (g.write_back) {
+      v = uint16_t(v | kLineDirty);
+      res.hit_bytes += bytes;
+    } else {
+      res.miss_bytes += bytes;
+      res.fill_bytes += g.sector;
+    }
   }
+  // Entries 0 .. p - 1 move to 1 .. p, v goes to the front.
+#ifdef __SSE2__
+  const __m128i upto = _mm_set1_epi16(short(p + 1));
+  const __m128i ml = _mm_cmplt_epi16(_mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7), upto);
+  const __m128i mh = _mm_cmplt_epi16(_mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15), upto);
+  const __m128i sl = _mm_slli_si128(lo, 2), sh = _mm_or_si128(_mm_slli_si128(hi, 2), _mm_srli_si128(lo, 14));
+  const __m128i nl = _mm_or_si128(_mm_and_si128(ml, sl), _mm_andnot_si128(ml, lo));
+  _mm_store_si128(ev, _mm_insert_epi16(nl, v, 0));
+  _mm_store_si128(ev + 1, _mm_or_si128(_mm_and_si128(mh, sh), _mm_andnot_si128(mh, hi)));
+#else
+  std::memmove(e + 1, e, p * sizeof(uint16_t));
+  e[0] = v;
+#endif
 }
 }  // namespace
 

@@ -101,19 +101,20 @@ class L2Memory : public MemorySystem {
   uint64_t sets_;
   uint32_t ways_;
   bool write_back_;
-  // Each set is one block of whole 64 B host cache lines, so an access
-  // touches one or two of them: the ways' tags (line / sets_ + 1, 0 = empty),
-  // then their LRU ranks (0 = most recently used .. ways - 1 = the victim;
-  // equal to ordering by the time of last use, never-used ways oldest and the
-  // lowest-numbered of those first), valid and dirty sector masks. Layouts:
+  // Each set is one block of whole 64 B host cache lines (the line layout:
+  // half of one), so an access touches one or two of them. Layouts:
   // - line: one sector per line (a2a3), at most 16 ways, every tag of the
-  //   program's layout under 2^16: uint16 tags, uint8 ranks, dirty bits in
-  //   one uint16 and no valid bits (a line in the L2 is wholly valid); 64 B
-  //   per set, searched 16 ways at once;
+  //   program's layout under 2^15: 16 uint16 entries, the ways in the order
+  //   of their last use, each its tag and dirty bit (touch_line); no valid
+  //   bits (a line in the L2 is wholly valid). 32 B per set, searched at once;
   // - small: at most 16 ways, 8 sectors per line, tags under 2^32: uint32
   //   tags, uint8 ranks and masks, 128 B per set, searched 16 ways at once;
   // - else uint64 tags, uint16 masks and uint8 ranks (uint16 past 256 ways).
-  // Each field has room for the ways rounded up to 16.
+  // The last two keep the ways' tags (line / sets_ + 1, 0 = empty), then
+  // their LRU ranks (0 = most recently used .. ways - 1 = the victim; equal
+  // to ordering by the time of last use, never-used ways oldest and the
+  // lowest-numbered of those first), valid and dirty sector masks; each
+  // field has room for the ways rounded up to 16.
   void (L2Memory::*access_fn_)(const MemRequest&, MemResult&) = nullptr;
   size_t set_bytes_ = 0;                   // one set's block (a multiple of 64)
   size_t rank_at_ = 0, valid_at_ = 0, dirty_at_ = 0;  // byte offsets in a block
