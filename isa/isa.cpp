@@ -189,9 +189,16 @@ struct LastWriters {
     if (it != spans.begin() && std::prev(it)->second.end > b) --it;
     return it;
   }
-  // Adds the last writer of every byte of [b, e) that has one.
-  void collect(uint64_t b, uint64_t e, std::vector<uint32_t>& out) {
-    for (auto it = first_after(b); it != spans.end() && it->first < e; ++it) out.push_back(it->second.task);
+  // Adds the last writer of every byte of [b, e) that has one, unless
+  // `found` says it was added already (found[t] == mark).
+  void collect(uint64_t b, uint64_t e, std::vector<uint32_t>& out, std::vector<uint32_t>& found, uint32_t mark) {
+    for (auto it = first_after(b); it != spans.end() && it->first < e; ++it) {
+      const uint32_t t = it->second.task;
+      if (found[t] != mark) {
+        found[t] = mark;
+        out.push_back(t);
+      }
+    }
   }
   // Task t is now the last writer of [b, e).
   void write(uint64_t b, uint64_t e, uint32_t t) {
@@ -217,21 +224,34 @@ void derive_task_deps(Program& p) {
   std::vector<LastWriters> last(p.tensors.size());
   // A launch at a time (one task, or the blocks of a pl.spmd launch): its
   // blocks depend on what the launch depends on, never on each other, and on
-  // every block of a launch they depend on.
+  // every block of a launch they depend on. `found` holds what the launch
+  // depends on, each task once: a reader of bytes many tasks wrote meets
+  // each writer once per span (a projection's output, written a row block at
+  // a time, has thousands of spans).
   std::vector<uint32_t> found;
+  std::vector<uint32_t> mark(p.tasks.size(), UINT32_MAX);  // the launch (its first task) that found task t
+  const auto add = [&](uint32_t t, uint32_t launch) {
+    if (mark[t] != launch) {
+      mark[t] = launch;
+      found.push_back(t);
+    }
+  };
   for (uint32_t first = 0; first < p.tasks.size();) {
     const uint32_t end = first + std::max<uint32_t>(p.tasks[first].blocks - p.tasks[first].block, 1);
     found.clear();
     for (uint32_t t = first; t < end; ++t) {
       const Task& task = p.tasks[t];
-      found.insert(found.end(), task.deps.begin(), task.deps.end());  // explicit deps: the launch's too
-      for (const GmRange& r : task.reads) last.at(r.tensor).collect(r.begin, r.end, found);
-      for (const GmRange& r : task.writes) last.at(r.tensor).collect(r.begin, r.end, found);
+      for (uint32_t d : task.deps)  // explicit deps: the launch's too
+        if (d < mark.size()) add(d, first);
+        else found.push_back(d);  // validation names it
+      for (const GmRange& r : task.reads) last.at(r.tensor).collect(r.begin, r.end, found, mark, first);
+      for (const GmRange& r : task.writes) last.at(r.tensor).collect(r.begin, r.end, found, mark, first);
     }
     const size_t derived = found.size();
     for (size_t i = 0; i < derived; ++i) {  // the other blocks of each launch found
+      if (found[i] >= mark.size()) continue;
       const Task& d = p.tasks[found[i]];
-      for (uint32_t b = 0; b < d.blocks; ++b) found.push_back(found[i] - d.block + b);
+      for (uint32_t b = 0; b < d.blocks; ++b) add(found[i] - d.block + b, first);
     }
     for (uint32_t t = first; t < end; ++t) {
       Task& task = p.tasks[t];
