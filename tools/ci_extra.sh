@@ -6,12 +6,16 @@
 #             checks on
 #   disasm    `npusim disasm --workload W` of the gcc build (build/) and of the
 #             clang build (build-asan/) byte-identical for every configs/workloads/*.yaml
+#   threads   clang build with ThreadSanitizer in build-tsan/ (cmake
+#             -DNPUSIM_TSAN=ON, npusim only), and the runs that use the host
+#             threads there: the three 32B layers generated on two threads,
+#             the small decode step, bench; any report fails
 #   fuzz      each harness tests/fuzz/NAME.cpp (build-asan/bin/fuzz_NAME) for
 #             FUZZ_SECONDS (default 60) from its corpus tests/fuzz/corpus/NAME/
 #             (new inputs go to build-asan/fuzz/NAME/corpus/, findings to
 #             build-asan/fuzz/NAME/)
 #
-#   tools/ci_extra.sh [sanitize|disasm|fuzz]...    (default: all three, in this order)
+#   tools/ci_extra.sh [sanitize|disasm|threads|fuzz]...    (default: all four, in this order)
 #
 # Installs what it needs with apt-get (as root, or through sudo). Every stage
 # runs even when an earlier one found something (a build that fails stops
@@ -76,6 +80,34 @@ stage_disasm() {
   ((bad == 0)) || failed+=("disasm: $bad workloads differ between gcc and clang, or failed")
 }
 
+# Every run that uses a second host thread: a layer's scope 3 generated on
+# it (baseline, fused_qkrope, upstream_0427), validation in two parts and the
+# decoding worker (every timing run of a full-size layer), the worker across
+# the layers of a step and many kernels of their own (bench).
+stage_threads() {
+  CXX=clang++ cmake -S . -B build-tsan -DNPUSIM_TSAN=ON >/dev/null
+  cmake --build build-tsan -j"$jobs" --target npusim || { echo "ci: threads: the clang TSan build failed" >&2; exit 1; }
+  local runs=(
+    "run -q --workload configs/workloads/qwen3_32b_decode_baseline.yaml"
+    "run -q --workload configs/workloads/qwen3_32b_decode_fused_qkrope.yaml"
+    "run -q --workload configs/workloads/qwen3_32b_decode_upstream_0427.yaml"
+    "run -q --workload configs/workloads/qwen3_32b_decode_step_small.yaml"
+    "bench --tasks 200"
+  ) run n=0 bad=0
+  mkdir -p build-tsan/logs
+  for run in "${runs[@]}"; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086  # the run's words
+    if ! TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/npusim $run >"build-tsan/logs/$n.log" 2>&1; then
+      echo "ci: threads: npusim $run: FAILED; from build-tsan/logs/$n.log:" >&2
+      grep -m1 -A30 -E 'WARNING: ThreadSanitizer|ERROR' "build-tsan/logs/$n.log" >&2 || tail -n 30 "build-tsan/logs/$n.log" >&2
+      bad=$((bad + 1))
+    fi
+  done
+  echo "ci: threads: $((n - bad)) of $n runs clean under ThreadSanitizer"
+  ((bad == 0)) || failed+=("threads: $bad runs reported by ThreadSanitizer, or failed")
+}
+
 stage_fuzz() {
   [ -d build-asan ] || build_asan
   cmake --build build-asan -j"$jobs" >/dev/null
@@ -114,11 +146,11 @@ stage_fuzz() {
 }
 
 stages=("$@")
-((${#stages[@]})) || stages=(sanitize disasm fuzz)
+((${#stages[@]})) || stages=(sanitize disasm threads fuzz)
 for s in "${stages[@]}"; do
   case "$s" in
-    sanitize | disasm | fuzz) ;;
-    *) echo "usage: tools/ci_extra.sh [sanitize|disasm|fuzz]..." >&2; exit 2 ;;
+    sanitize | disasm | threads | fuzz) ;;
+    *) echo "usage: tools/ci_extra.sh [sanitize|disasm|threads|fuzz]..." >&2; exit 2 ;;
   esac
 done
 for s in "${stages[@]}"; do
