@@ -54,11 +54,11 @@ L2Memory::L2Memory(const HwConfig& hw, const std::vector<isa::Tensor>& tensors)
   // and uint8 or uint16 ranks.
   const bool line = sectors_per_line_ == 1 && ways_ <= 16 && max_tag < kLineDirty;
   const bool small = max_tag < UINT32_MAX && sectors_per_line_ <= 8 && ways_ <= 16, rank8 = ways_ <= 256;
-  const size_t tag_size = line ? 2 : small ? 4 : 8, mask_size = line ? 0 : small ? 1 : 2, rank_size = rank8 ? 1 : 2;
-  // Every field of the other layouts has room for the ways rounded up to 16,
-  // so the searches run over whole groups of 16 (the padding: tag 0, which no
-  // access has; the largest rank, which no way has and no use changes). The
-  // line layout's 16 entries: past the ways, 0, which no use moves.
+  // The line layout's 16 entries: past the ways, 0, which no use moves. Every
+  // field of the other layouts has room for the ways rounded up to 16, so the
+  // searches run over whole groups of 16 (the padding: tag 0, which no access
+  // has; the largest rank, which no way has and no use changes).
+  const size_t tag_size = small ? 4 : 8, mask_size = small ? 1 : 2, rank_size = rank8 ? 1 : 2;
   const size_t padded = (ways_ + 15) / 16 * 16;
   rank_at_ = padded * tag_size;
   valid_at_ = rank_at_ + padded * rank_size;
@@ -101,7 +101,7 @@ uint32_t sector_mask(uint32_t s0, uint32_t s1) {  // bits s0..s1 (s1 < 16)
 // 64 B line of tags, one of ranks and masks; searched 16 ways at once.
 template <class Tag, class Rank>
 constexpr bool kSmall = std::is_same_v<Tag, uint32_t> && std::is_same_v<Rank, uint8_t>;
-// The line layout: one sector per line, at most 16 ways, uint16 tags.
+// The line layout: one sector per line, at most 16 ways, uint16 entries (touch_line).
 template <class Tag>
 constexpr bool kLine = std::is_same_v<Tag, uint16_t>;
 
@@ -131,7 +131,7 @@ struct LineTotals {
 };
 
 #ifdef __SSE2__
-// 16 uint8 LRU ranks (the small and the line layouts), compared at once: the
+// 16 uint8 LRU ranks (the small layout), compared at once: the
 // least recently used of `ways` ways, and making way w the most recently
 // used (the ways used since move one back).
 inline uint32_t lru_way16(const uint8_t* rank, uint32_t ways) {
