@@ -247,57 +247,73 @@ __attribute__((always_inline)) inline void touch(const SetLayout& g, uint8_t* bl
 // that allocates it), so a tag hit is a hit. A use moves the way to the front
 // (the ways before it move one back): no ranks to keep, and the entries
 // after it do not change. The same policy as touch() above.
+//
+// Hits and misses come in runs (a request streams one tensor), so the two
+// take separate, well-predicted paths: a miss of a 16-way set shifts the
+// whole set by one entry (no mask), a hit of the front way only sets its
+// dirty bit.
 __attribute__((always_inline)) inline void touch_line(const SetLayout& g, uint8_t* block, uint16_t tag,
                                                       uint64_t bytes, bool write, LineTotals& res) {
   uint16_t* e = reinterpret_cast<uint16_t*>(block);
-  uint32_t p = g.ways - 1;  // the way's place in the order: the tag's, else the victim's
-  bool hit = false;
+  const uint16_t dirty = write && g.write_back ? kLineDirty : 0;  // what this access leaves in its way
+  // The bytes: a read's hit bytes come from the L2, its miss bytes wait for
+  // HBM (which fills the line); a store allocates (no fetch) and, written
+  // through, also goes to HBM.
+  const auto count_bytes = [&](bool hit) {
+    if (write ? g.write_back : hit) {
+      res.hit_bytes += bytes;
+    } else {
+      res.miss_bytes += bytes;
+      res.fill_bytes += g.sector;
+    }
+  };
 #ifdef __SSE2__
   __m128i* ev = reinterpret_cast<__m128i*>(e);
   const __m128i lo = _mm_load_si128(ev), hi = _mm_load_si128(ev + 1);
   const __m128i t = _mm_set1_epi16(short(tag)), untag = _mm_set1_epi16(short(~kLineDirty));
   const uint32_t m = uint32_t(_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(_mm_and_si128(lo, untag), t),
                                                                 _mm_cmpeq_epi16(_mm_and_si128(hi, untag), t))));
+  // Entries 0 .. p - 1 move to 1 .. p (p < 16), v goes to the front.
+  const auto move_to_front = [&](uint32_t p, uint16_t v) {
+    const __m128i upto = _mm_set1_epi16(short(p + 1));
+    const __m128i ml = _mm_cmplt_epi16(_mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7), upto);
+    const __m128i mh = _mm_cmplt_epi16(_mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15), upto);
+    const __m128i sl = _mm_slli_si128(lo, 2), sh = _mm_or_si128(_mm_slli_si128(hi, 2), _mm_srli_si128(lo, 14));
+    const __m128i nl = _mm_or_si128(_mm_and_si128(ml, sl), _mm_andnot_si128(ml, lo));
+    _mm_store_si128(ev, _mm_insert_epi16(nl, v, 0));
+    _mm_store_si128(ev + 1, _mm_or_si128(_mm_and_si128(mh, sh), _mm_andnot_si128(mh, hi)));
+  };
   if (m) {
-    p = uint32_t(__builtin_ctz(m));
-    hit = true;
+    ++res.hits;
+    count_bytes(true);
+    const uint32_t p = uint32_t(__builtin_ctz(m));
+    const uint16_t v = uint16_t(e[p] | dirty);
+    if (p == 0) e[0] = v;
+    else move_to_front(p, v);
+    return;
+  }
+  ++res.misses;
+  count_bytes(false);
+  if (e[g.ways - 1] & kLineDirty) res.writeback_bytes += g.sector;
+  if (g.ways == 16) {  // every entry moves back one, the last one out
+    _mm_store_si128(ev, _mm_insert_epi16(_mm_slli_si128(lo, 2), uint16_t(tag | dirty), 0));
+    _mm_store_si128(ev + 1, _mm_or_si128(_mm_slli_si128(hi, 2), _mm_srli_si128(lo, 14)));
+  } else {
+    move_to_front(g.ways - 1, uint16_t(tag | dirty));
   }
 #else
+  uint32_t p = g.ways - 1;  // the way's place in the order: the tag's, else the victim's
+  bool hit = false;
   for (uint32_t i = 0; i < g.ways && !hit; ++i)
     if (uint16_t(e[i] & ~kLineDirty) == tag) p = i, hit = true;
-#endif
-  uint16_t v = e[p];  // the way's new entry
+  count_bytes(hit);
   if (hit) {
     ++res.hits;
-    if (!write) res.hit_bytes += bytes;
   } else {
     ++res.misses;
-    if (v & kLineDirty) res.writeback_bytes += g.sector;
-    v = tag;
-    if (!write) {
-      res.miss_bytes += bytes;
-      res.fill_bytes += g.sector;
-    }
+    if (e[p] & kLineDirty) res.writeback_bytes += g.sector;
   }
-  if (write) {  // allocate (no fetch)
-    if (g.write_back) {
-      v = uint16_t(v | kLineDirty);
-      res.hit_bytes += bytes;
-    } else {
-      res.miss_bytes += bytes;
-      res.fill_bytes += g.sector;
-    }
-  }
-  // Entries 0 .. p - 1 move to 1 .. p, v goes to the front.
-#ifdef __SSE2__
-  const __m128i upto = _mm_set1_epi16(short(p + 1));
-  const __m128i ml = _mm_cmplt_epi16(_mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7), upto);
-  const __m128i mh = _mm_cmplt_epi16(_mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15), upto);
-  const __m128i sl = _mm_slli_si128(lo, 2), sh = _mm_or_si128(_mm_slli_si128(hi, 2), _mm_srli_si128(lo, 14));
-  const __m128i nl = _mm_or_si128(_mm_and_si128(ml, sl), _mm_andnot_si128(ml, lo));
-  _mm_store_si128(ev, _mm_insert_epi16(nl, v, 0));
-  _mm_store_si128(ev + 1, _mm_or_si128(_mm_and_si128(mh, sh), _mm_andnot_si128(mh, hi)));
-#else
+  const uint16_t v = uint16_t((hit ? e[p] : tag) | dirty);
   std::memmove(e + 1, e, p * sizeof(uint16_t));
   e[0] = v;
 #endif
@@ -334,18 +350,34 @@ void L2Memory::access_lines(const MemRequest& r, MemResult& out) {
     const uint64_t span_end = ar + run_bytes;  // from the start of the run's first line
     const uint64_t count = by_line(span_end - 1) + 1;
     uint64_t set = set0, tag = tag0;
-    for (uint64_t k = 0; k < count; ++k) {
-      const uint64_t lo = k == 0 ? ar : 0, hi = k + 1 == count ? span_end - k * line : line;  // in line k
+    // Bytes [lo, hi) of the line at `block`.
+    const auto one = [&](uint8_t* block, uint64_t lo, uint64_t hi) {
       if constexpr (kLine<Tag>)
-        touch_line(g, blocks + set * set_bytes, Tag(tag), hi - lo, write, res);
+        touch_line(g, block, Tag(tag), hi - lo, write, res);
       else
-        touch<Tag, Mask, Rank>(g, blocks + set * set_bytes, Tag(tag),
-                               Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))), hi - lo,
-                               write, res);
+        touch<Tag, Mask, Rank>(g, block, Tag(tag), Mask(sector_mask(uint32_t(by_sector(lo)), uint32_t(by_sector(hi - 1)))),
+                               hi - lo, write, res);
+    };
+    const auto next_set = [&] {
       if (++set == sets) {
         set = 0;
         ++tag;
       }
+    };
+    // The first line from ar, the whole lines between, the last one to
+    // span_end; the whole ones in stretches that do not wrap past the last set.
+    one(blocks + set * set_bytes, ar, count == 1 ? span_end : line);
+    next_set();
+    if (count > 1) {
+      for (uint64_t left = count - 2; left;) {
+        const uint64_t n = std::min(left, sets - set);
+        uint8_t* block = blocks + set * set_bytes;
+        for (uint64_t k = 0; k < n; ++k, block += set_bytes) one(block, 0, line);
+        set += n - 1;
+        left -= n;
+        next_set();
+      }
+      one(blocks + set * set_bytes, 0, span_end - (count - 1) * line);
     }
     ar += sr;
     const uint64_t carry = ar >= line;

@@ -306,7 +306,8 @@ struct ReferenceL2 {
 
 TEST(L2Memory, EveryLayoutAgreesWithTheReferencePolicy) {
   // line, sector, ways, sets, write-back: the line layout (a2a3's shape,
-  // one sector per line; also fewer ways than 16, write-through, a line
+  // one sector per line, written back and through; also fewer ways than 16
+  // (a miss moves a part of the set, not all of it), write-through, a line
   // that is not a power of two; 4 B lines in one set give tags past 2^15,
   // which the line layout cannot hold, 16 B lines tags just under it), the small layout (tiny's shape), more
   // ways than 16, more than 256 (uint16 ranks), lines that are not a power
@@ -317,7 +318,7 @@ TEST(L2Memory, EveryLayoutAgreesWithTheReferencePolicy) {
   } geometries[] = {{128, 32, 4, 16, true},  {512, 512, 16, 8, true}, {64, 4, 16, 4, false}, {96, 32, 5, 10, true},
                     {512, 512, 24, 8, true}, {384, 32, 4, 16, false}, {256, 16, 300, 2, true}, {32, 32, 1, 7, true},
                     {128, 128, 5, 11, false}, {96, 96, 16, 3, true},   {512, 512, 3, 4, true},
-                    {4, 4, 4, 1, true},        {16, 16, 4, 1, true}};
+                    {4, 4, 4, 1, true},        {16, 16, 4, 1, true},     {512, 512, 16, 8, false}};
   for (const auto& g : geometries) {
     sim::HwConfig hw = tiny_hw();
     hw.l2.line_bytes = g.line;
