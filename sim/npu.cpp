@@ -1,5 +1,6 @@
 #include "sim/npu.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <exception>
@@ -118,7 +119,7 @@ class GmChannel : public sc_core::sc_module {
     if (m.miss_bytes)
       bw_.add(hit_end, double(m.fill_bytes), miss_rate * double(m.fill_bytes) / double(m.miss_bytes), tag);
     else
-      local_.push({hit_end, tag});
+      insert_local({hit_end, tag});
     wake_at(start);
   }
 
@@ -146,7 +147,15 @@ class GmChannel : public sc_core::sc_module {
     const uint64_t now = now_cycles();
     done_.clear();
     bw_.advance(now, done_);
-    for (; !local_.empty() && local_.top().first <= now; local_.pop()) done_.push_back(local_.top().second);
+    for (; local_head_ < local_.size() && local_[local_head_].first <= now; ++local_head_)
+      done_.push_back(local_[local_head_].second);
+    if (local_head_ == local_.size()) {
+      local_.clear();
+      local_head_ = 0;
+    } else if (2 * local_head_ > local_.size()) {  // the completed half goes
+      local_.erase(local_.begin(), local_.begin() + long(local_head_));
+      local_head_ = 0;
+    }
     woken_.clear();
     for (uint64_t tag : done_) {
       if (tag == kBackground) continue;
@@ -159,7 +168,7 @@ class GmChannel : public sc_core::sc_module {
       free_.push_back(tag);
     }
     std::optional<uint64_t> next = bw_.next_event();
-    if (!local_.empty() && (!next || local_.top().first < *next)) next = local_.top().first;
+    if (local_head_ < local_.size() && (!next || local_[local_head_].first < *next)) next = local_[local_head_].first;
     if (next) wake_at(*next);
     for (GmClient* c : woken_) {
       c->queued = false;
@@ -178,9 +187,18 @@ class GmChannel : public sc_core::sc_module {
   std::vector<uint64_t> free_;
   std::vector<uint64_t> done_;
   std::vector<GmClient*> woken_;
-  // Completions of DMAs that do not touch HBM: (cycle, tag), earliest first.
+  // Completions of DMAs that do not touch HBM: (cycle, tag), in order from
+  // local_head_ on. A new one mostly goes among the last (its hit bytes end
+  // after those submitted before), so a sorted vector searched from its end
+  // costs less than a heap's log n compares, which mispredict.
   using Timed = std::pair<uint64_t, uint64_t>;
-  std::priority_queue<Timed, std::vector<Timed>, std::greater<Timed>> local_;
+  std::vector<Timed> local_;
+  size_t local_head_ = 0;
+  void insert_local(const Timed& x) {
+    size_t at = local_.size();
+    while (at > local_head_ && x < local_[at - 1]) --at;
+    local_.insert(local_.begin() + long(at), x);
+  }
 };
 
 // A core group: one cube core and N vector cores, each a CoreEngine. A
