@@ -484,6 +484,9 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
           __builtin_prefetch(in_ahead + sizeof(isa::Instr) - 1);
           __builtin_prefetch(dec_ahead);
           __builtin_prefetch(dec_ahead + sizeof(Decoded) - 1);
+          // The dependency list of the next one, whose entry the previous
+          // round fetched.
+          __builtin_prefetch(&plan.deps[plan.dec[queue[head_[p] + 1]].dep_begin]);
         }
         const Decoded& d = plan.dec[i];
         uint32_t& next = dep_next_[i];

@@ -43,6 +43,7 @@ Cost CostModel::cost(const isa::Instr& in) const {
   using isa::Space;
   const isa::OpInfo& op = isa::op_info(in.op);
   Cost c;
+  c.cls = isa::cost_class(in);
   // The pipe by operand a's space, where the op's row says it differs (a
   // tile the op does not take stays at its default, so ask only then).
   c.pipe = op.pipe;
@@ -65,7 +66,7 @@ Cost CostModel::cost(const isa::Instr& in) const {
     return c;
   };
   const auto& v = hw_.vector;
-  switch (isa::cost_class(in)) {
+  switch (c.cls) {
     case CostClass::GmLoad:
       return gm_dma(DmaDir::Load, in.dst.space == Space::L1 ? hw_.dma.gm_to_l1 : hw_.dma.gm_to_ub, in.dst);
     case CostClass::GmStore:

@@ -48,6 +48,7 @@ enum class DmaDir : uint8_t { None, Load, Store };
 struct Cost {
   Pipe pipe = Pipe::SCALAR;
   DmaDir dir = DmaDir::None;
+  isa::CostClass cls = isa::CostClass::ScalarOp;  // isa::cost_class of the instruction, for counting
   uint64_t cycles = 0;        // a local op's whole duration (0 for a GM DMA)
   uint64_t setup_cycles = 0;  // a GM DMA's engine setup, before its bytes move
   uint64_t bytes = 0;         // bytes the instruction moves (view size), for counting

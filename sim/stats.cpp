@@ -96,7 +96,7 @@ void Stats::on_instr(uint32_t task, const InstrEvent& e) {
   const uint64_t busy = pipe_busy_cycles(e);
   ctr.pipe_busy_cycles += busy;
   // What an instruction counts follows its cost class (isa/ops.h).
-  switch (isa::cost_class(in)) {
+  switch (c.cls) {
     case isa::CostClass::GmLoad:
     case isa::CostClass::GmStore:
       if (e.mem) {

@@ -25,7 +25,7 @@ namespace sim {
 // which holds the scalar pipe only while it waits for another core's flag
 // (idle, not work): 0.
 inline uint64_t pipe_busy_cycles(const InstrEvent& e) {
-  return isa::cost_class(*e.instr) == isa::CostClass::Wait ? 0 : e.pipe_end - e.start;
+  return e.cost->cls == isa::CostClass::Wait ? 0 : e.pipe_end - e.start;
 }
 
 class Stats {

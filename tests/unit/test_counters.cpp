@@ -53,8 +53,10 @@ isa::Instr instr(Op op, uint32_t site) {
   return i;
 }
 
-sim::Cost cost(sim::Pipe pipe, sim::DmaDir dir = sim::DmaDir::None, uint64_t bytes = 0) {
+// What the cost model would say of `in`, by hand: its class is the op's.
+sim::Cost cost(const isa::Instr& in, sim::Pipe pipe, sim::DmaDir dir = sim::DmaDir::None, uint64_t bytes = 0) {
   sim::Cost c;
+  c.cls = isa::cost_class(in);
   c.pipe = pipe;
   c.dir = dir;
   c.bytes = bytes;
@@ -67,8 +69,10 @@ struct Scenario {
   isa::Program p = two_kernels();
   isa::Instr tload = instr(Op::TLOAD, 0), tstore = instr(Op::TSTORE, 0), vadd = instr(Op::VBIN, 1),
              mm = instr(Op::TMATMUL, 1), wait = instr(Op::WAIT, 2), sload = instr(Op::SLOAD, 2);
-  sim::Cost load_c = cost(sim::Pipe::MTE2, sim::DmaDir::Load, 1024), store_c = cost(sim::Pipe::MTE3, sim::DmaDir::Store, 128),
-            vec_c = cost(sim::Pipe::VEC), cube_c = cost(sim::Pipe::CUBE), scalar_c = cost(sim::Pipe::SCALAR);
+  sim::Cost load_c = cost(tload, sim::Pipe::MTE2, sim::DmaDir::Load, 1024),
+            store_c = cost(tstore, sim::Pipe::MTE3, sim::DmaDir::Store, 128), vec_c = cost(vadd, sim::Pipe::VEC),
+            cube_c = cost(mm, sim::Pipe::CUBE), wait_c = cost(wait, sim::Pipe::SCALAR),
+            sload_c = cost(sload, sim::Pipe::SCALAR);
   sim::Stats stats{p};
 
   // A GM DMA's pipe is free kLatency before its data is visible at `end`.
@@ -102,8 +106,8 @@ struct Scenario {
     stats.on_instr(0, ev(tload, load_c, 150, 212, &cold));
     stats.on_instr(0, ev(tload, load_c, 192, 254, &warm));
     stats.on_instr(0, ev(vadd, vec_c, 254, 272));  // site 1: 18
-    stats.on_instr(0, ev(wait, scalar_c, 150, 300));  // site 2: waiting only: 0
-    stats.on_instr(0, ev(sload, scalar_c, 300, 330));  // site 2: 30
+    stats.on_instr(0, ev(wait, wait_c, 150, 300));  // site 2: waiting only: 0
+    stats.on_instr(0, ev(sload, sload_c, 300, 330));  // site 2: 30
     stats.on_instr(0, ev(mm, cube_c, 330, 338));  // site 1: 8; 2 * 16 * 32 * 16 flops
     // Two execution records (two cores ran instructions): ends 338 and 272.
     stats.on_task_end(0, 150, 338, {338, 272});
