@@ -262,6 +262,7 @@ void CoreEngine::reset_run(uint64_t t0) {
     head_[p] = 0;
     pipe_free_[p] = t0;
     in_flight_[p] = false;
+    blocked_on_[p] = kNotBlocked;
   }
   finished_count_ = 0;
   end_max_ = t0;
@@ -469,6 +470,12 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
       const int p = plan.live_pipes[lp];
       const std::vector<uint32_t>& queue = plan.queue[p];
       while (head_[p] < queue.size() && !in_flight_[p]) {
+        // The head still waits for the instruction it waited for last time:
+        // nothing else to look at.
+        if (blocked_on_[p] != kNotBlocked) {
+          if (end_[blocked_on_[p]] == kUnknown) break;
+          blocked_on_[p] = kNotBlocked;
+        }
         const uint32_t i = queue[head_[p]];
         // A pipe's instructions are read in its queue's order, mostly from
         // host memory (a kernel's instructions were last read a layer ago, or
@@ -493,7 +500,10 @@ void CoreEngine::step(FlagBoard& flags, std::vector<DmaRequest>& out,
         for (; next < d.dep_end; ++next) {
           const uint32_t dep = plan.deps[next];
           const uint64_t e = end_[dep & DecodedStream::kDepIndex];
-          if (e == kUnknown) break;
+          if (e == kUnknown) {
+            blocked_on_[p] = dep & DecodedStream::kDepIndex;
+            break;
+          }
           // Across pipes the hand-off is a flag (set_flag / wait_flag): it costs.
           dep_ready_[i] = std::max(dep_ready_[i], dep & DecodedStream::kCrossPipe ? e + hw_.pipe_sync_cycles : e);
         }

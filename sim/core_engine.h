@@ -285,6 +285,10 @@ class CoreEngine {
   size_t head_[kNumPipes] = {};
   uint64_t pipe_free_[kNumPipes] = {};
   bool in_flight_[kNumPipes] = {};
+  // The instruction whose end the pipe's head waits for (its dependency scan
+  // stopped there), or kNotBlocked: a revisit checks that one end alone.
+  static constexpr uint32_t kNotBlocked = ~uint32_t(0);
+  uint32_t blocked_on_[kNumPipes] = {};
   size_t finished_count_ = 0;
   uint64_t end_max_ = 0;
   RegionTracker local_[isa::kNumSpaces];  // indexed by isa::Space (GM unused)
