@@ -53,21 +53,6 @@ std::optional<Space> parse_space(std::string_view s) {
   return std::nullopt;
 }
 
-bool Tile::operator==(const Tile& o) const {
-  return std::tie(space, dtype, offset, rows, cols, valid_rows, valid_cols) ==
-         std::tie(o.space, o.dtype, o.offset, o.rows, o.cols, o.valid_rows, o.valid_cols);
-}
-
-bool GmView::operator==(const GmView& o) const {
-  return std::tie(tensor, offset, rows, cols, row_stride, reg, reg_scale) ==
-         std::tie(o.tensor, o.offset, o.rows, o.cols, o.row_stride, o.reg, o.reg_scale);
-}
-
-bool Instr::operator==(const Instr& o) const {
-  return std::tie(op, sub, flags, reg, imm, site, dst, a, b, gm) ==
-         std::tie(o.op, o.sub, o.flags, o.reg, o.imm, o.site, o.dst, o.a, o.b, o.gm);
-}
-
 std::string mnemonic(const Instr& in) {
   const OpInfo& o = op_info(in.op);
   if (o.subs == SubSet::None) return o.stem;

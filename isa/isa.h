@@ -44,7 +44,12 @@ struct Tile {
   uint64_t valid_bytes() const { return uint64_t(vrows()) * vcols() * dtype_bytes(dtype); }
   // Bytes from the tile's first element to one past its last valid element.
   uint64_t footprint() const { return (uint64_t(vrows() - 1) * cols + vcols()) * dtype_bytes(dtype); }
-  bool operator==(const Tile& o) const;
+  // Inline: the builder compares every instruction of a launch with a body
+  // it may share (workloads/builder.cpp, Impl::share).
+  bool operator==(const Tile& o) const {
+    return space == o.space && dtype == o.dtype && offset == o.offset && rows == o.rows && cols == o.cols &&
+           valid_rows == o.valid_rows && valid_cols == o.valid_cols;
+  }
 };
 
 // A dense tile: `rows x cols` of `dtype` at byte `offset` of buffer `space`.
@@ -74,7 +79,10 @@ struct GmView {  // 32 bytes: the 64-bit offset first leaves no padding
   // Elements from the first to one past the last (a single row: cols).
   // Fits in int64 for any uint32 rows, cols and stride.
   int64_t span() const { return int64_t(rows > 1 ? rows - 1 : 0) * row_stride + cols; }
-  bool operator==(const GmView& o) const;
+  bool operator==(const GmView& o) const {
+    return tensor == o.tensor && offset == o.offset && rows == o.rows && cols == o.cols &&
+           row_stride == o.row_stride && reg == o.reg && reg_scale == o.reg_scale;
+  }
 };
 
 // A static view: `rows x cols` elements from element `offset`, rows `row_stride` apart.
@@ -97,7 +105,10 @@ struct Instr {
   uint32_t site = 0;  // index into Program::sites
   Tile dst, a, b;
   GmView gm;
-  bool operator==(const Instr& o) const;
+  bool operator==(const Instr& o) const {
+    return op == o.op && sub == o.sub && flags == o.flags && reg == o.reg && imm == o.imm && site == o.site &&
+           dst == o.dst && a == o.a && b == o.b && gm == o.gm;
+  }
 };
 // A full-size layer holds about half a million: a byte more here is half a
 // megabyte more to write, page in and read back (README "Speed").
