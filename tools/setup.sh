@@ -31,9 +31,10 @@ if ((${#missing[@]})); then
 fi
 
 # A profile-guided build (README "Speed"): npusim built instrumented and
-# trained on bench, two full-size Qwen3 layers and a small decode step (a few
-# seconds), then everything built with the profiles. The training is skipped
-# while no source file is newer than the last one.
+# trained on bench, the three heaviest full-size Qwen3-32B layers and a
+# small decode step (a few seconds), then everything built with the
+# profiles. The training is skipped while no source file is newer than the
+# last one.
 stamp=build/pgo-trained
 if [ ! -f "$stamp" ] || [ -n "$(find isa sim workloads frontends tools/cli CMakeLists.txt -newer "$stamp" -print -quit)" ]; then
   echo "setup: building npusim instrumented and training it for the profile-guided build" >&2
@@ -41,7 +42,8 @@ if [ ! -f "$stamp" ] || [ -n "$(find isa sim workloads frontends tools/cli CMake
   cmake --build build -j"$(nproc)" --target npusim
   find build -name '*.gcda' -delete
   build/bin/npusim bench --tasks 400 >/dev/null
-  for w in qwen3_32b_decode_baseline qwen3_32b_decode_fused_qkrope qwen3_32b_decode_step_small; do
+  for w in qwen3_32b_decode_baseline qwen3_32b_decode_fused_qkrope qwen3_32b_decode_upstream_0427 \
+           qwen3_32b_decode_step_small; do
     build/bin/npusim run -q --workload "configs/workloads/$w.yaml" >/dev/null
   done
   touch "$stamp"
