@@ -6,7 +6,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <queue>
 #include <sstream>
 
 #include <sys/resource.h>
