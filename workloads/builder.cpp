@@ -981,6 +981,10 @@ LTile KernelBuilder::cast(const LTile& a, DType to, const LTile& into) {
   if (a.space() != Space::UB) fail(site, "vector operands must be in UB");
   LTile d = dst_or_new(into, a.rows(), a.cols(), to, site);
   Instr& in = emit(vec_stream(), Op::VCAST, site);
+  // pl.cast as PTOAS lowers it: tcvt with rmode ROUND (nearest, ties away
+  // from zero), what the compiler's kernels of the Qwen3 layer hold
+  // (docs/pto_import.md); it differs from RINT on exact ties only.
+  in.sub = uint8_t(isa::RoundMode::ROUND);
   in.dst = d.tile();
   in.a = a.tile();
   mark_written(d);

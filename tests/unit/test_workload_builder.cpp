@@ -137,6 +137,23 @@ TEST(WorkloadBuilder, ReadOfUnwrittenTileIsAnError) {
   EXPECT_NE(e.find("nothing in this launch has written"), std::string::npos) << e;
 }
 
+TEST(WorkloadBuilder, ACastRoundsAsPtoasLowersPlCast) {
+  // pl.cast becomes tcvt with rmode ROUND in the compiler's kernels
+  // (docs/pto_import.md): vcast_round, ties away from zero.
+  ProgramBuilder pb;
+  GmTensor x = pb.tensor("x", {16, 128}, DType::FP32, TensorKind::In);
+  GmTensor y = pb.tensor("y", {16, 128}, DType::BF16, TensorKind::Out);
+  pb.kernel("k", [&](KernelBuilder& k) { k.assemble(y, k.cast(k.slice(x, {16, 128}, {0, 0}), DType::BF16), {0, 0}); });
+  const isa::Program p = pb.finish();
+  const auto& v = p.kernels[0].vec[0];
+  ASSERT_EQ(count(v, Op::VCAST), 1u);
+  for (const auto& in : v) {
+    if (in.op == Op::VCAST) {
+      EXPECT_EQ(isa::mnemonic(in), "vcast_round");
+    }
+  }
+}
+
 TEST(WorkloadBuilder, MatmulSplitsAlongK) {
   ProgramBuilder pb;
   GmTensor a = pb.tensor("a", {16, 512}, DType::BF16, TensorKind::In);
