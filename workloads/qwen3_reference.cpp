@@ -15,8 +15,8 @@ float qwen3_round_bf16(float x) {
   std::memcpy(&u, &x, 4);
   if ((u & 0x7fffffffu) > 0x7f800000u) {
     u = (u | 0x00400000u) & 0xffff0000u;  // NaN: keep sign and top payload, set the quiet bit
-  } else {
-    u += 0x7fffu + ((u >> 16) & 1u);
+  } else {  // half a bf16 ulp up in magnitude: ties go away from zero
+    u += 0x8000u;
     u &= 0xffff0000u;
   }
   float r;

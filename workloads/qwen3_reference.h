@@ -5,7 +5,8 @@
 //
 // Numerics (section 2, step by step): fp32 math everywhere; every matmul
 // accumulates in fp32 over k in ascending order; values are rounded to bf16
-// (nearest even) exactly where the spec says so: normed; the rotated q before
+// (nearest, ties away from zero: the compiler lowers pl.cast to tcvt with
+// rmode ROUND) exactly where the spec says so: normed; the rotated q before
 // attention; the cache rows written (rotated k, v); e = bf16(exp(s - m))
 // before both the row sum and the e @ v matmul; ctx as written to attn_out;
 // normed2; mlp; out. Attention is the block-wise online softmax of the
@@ -98,7 +99,8 @@ std::vector<float> qwen3_gather_written_rows(const Qwen3Shape& shape, ConstSpan<
 // lo' = lo*cos_lo - hi*sin_lo, hi' = hi*cos_hi + lo*sin_hi (fp32).
 void qwen3_rope(float* v, const float* cos_row, const float* sin_row, int64_t d);
 
-// The nearest bf16 value (nearest even; NaN stays NaN), as the reference uses it.
+// The nearest bf16 value (ties away from zero, as tcvt ROUND; NaN stays NaN),
+// as the reference uses it.
 float qwen3_round_bf16(float x);
 
 // Element-wise comparison, numpy.allclose style: element i mismatches when

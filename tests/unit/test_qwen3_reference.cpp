@@ -187,6 +187,16 @@ void expect_close(const std::string& name, const std::vector<float>& got, const 
 
 }  // namespace
 
+TEST(Qwen3Reference, Bf16RoundsTiesAwayFromZeroAsTcvtRound) {
+  // 1 + 2^-8 lies halfway between the bf16 values 1 and 1 + 2^-7 (a bf16
+  // has 7 fraction bits): ROUND takes the one away from zero, RINT would
+  // keep 1 (its last bit is even). Off the tie both round to the nearest.
+  EXPECT_EQ(workloads::qwen3_round_bf16(1.0f + 0x1p-8f), 1.0f + 0x1p-7f);
+  EXPECT_EQ(workloads::qwen3_round_bf16(-(1.0f + 0x1p-8f)), -(1.0f + 0x1p-7f));
+  EXPECT_EQ(workloads::qwen3_round_bf16(1.0f + 0x1p-9f), 1.0f);
+  EXPECT_EQ(workloads::qwen3_round_bf16(1.0f + 0x1p-8f + 0x1p-20f), 1.0f + 0x1p-7f);
+}
+
 TEST(Qwen3Reference, RopeHalfSplitHandExample) {
   // D = 4: lo = (v0, v1), hi = (v2, v3); pair i rotates (lo_i, hi_i).
   // cos = [0, 1, 0, 1], sin = [1, 0, 1, 0]: pair 0 by 90 degrees, pair 1 by 0.
